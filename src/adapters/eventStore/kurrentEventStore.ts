@@ -1,0 +1,330 @@
+// KurrentDB / EventStoreDB implementation of the event store port (DESIGN.md section 3).
+import {
+  ANY,
+  BACKWARDS,
+  DeadlineExceededError,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START as CLIENT_START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  jsonEvent,
+} from '@eventstore/db-client';
+import type {
+  AllStreamResolvedEvent,
+  AppendExpectedRevision,
+  EventData as KurrentEventData,
+  JSONType,
+  ReadPosition,
+  ReadRevision,
+  ResolvedEvent,
+} from '@eventstore/db-client';
+import { Observable } from 'rxjs';
+import { START, comparePositions } from '../../domain/events/envelope.js';
+import type { EventData, EventMetadata, Position, RecordedEvent } from '../../domain/events/envelope.js';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from './port.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+} from './port.js';
+
+type AnyResolvedEvent = ResolvedEvent | AllStreamResolvedEvent;
+type KurrentRecordedEvent = NonNullable<AnyResolvedEvent['event']>;
+
+// Big enough to amortise round trips, small enough that one page never holds much memory.
+const PAGE_SIZE = 500;
+
+/** Removes `user:pass@` so connection strings can appear in logs and error messages. */
+export function redactConnectionString(connectionString: string): string {
+  // Same credentials rule as the client's parser, so whatever it would send as a password is what we strip
+  // (an unencoded '/' or '?' in the password included).
+  return connectionString.trim().replace(/^([^:]+:\/\/)[^:]+:[^@]+@/, '$1');
+}
+
+/** Client 6.x only parses esdb:// and esdb+discover://, while our config also accepts the KurrentDB schemes. */
+export function toClientConnectionString(connectionString: string): string {
+  return connectionString.trim().replace(/^(?:kurrentdb|kdb)(\+discover)?:\/\//i, 'esdb$1://');
+}
+
+export function toKurrentEvent(e: EventData): KurrentEventData {
+  return jsonEvent({
+    id: e.eventId,
+    type: e.type,
+    // The envelope's data is JSON by construction (zod schemas); the client's type is narrower than unknown.
+    data: e.data as JSONType,
+    metadata: { ...e.metadata, schemaVersion: e.schemaVersion },
+  });
+}
+
+/** False for unresolved links (no `event`) and system events, which are not part of our log. */
+export function isDomainEvent<R extends AnyResolvedEvent>(
+  resolved: R,
+): resolved is R & { event: KurrentRecordedEvent } {
+  return resolved.event !== undefined && !resolved.event.type.startsWith('$');
+}
+
+export function fromResolvedEvent(resolved: AnyResolvedEvent): RecordedEvent {
+  const event = resolved.event;
+  if (!event) throw new Error('cannot map a resolved event without an event (unresolved link)');
+  const raw = event.metadata;
+  const metadataObject =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !(raw instanceof Uint8Array)
+      ? (raw as Record<string, unknown>)
+      : {};
+  const { schemaVersion, ...metadata } = metadataObject;
+  return {
+    eventId: event.id,
+    type: event.type,
+    schemaVersion: typeof schemaVersion === 'number' ? schemaVersion : 1,
+    data: event.data,
+    metadata: metadata as unknown as EventMetadata,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: positionOf(resolved, event),
+    recordedAt: event.created,
+  };
+}
+
+// Servers before 22.6 leave the position off stream reads; there commit and prepare coincide for our
+// single-transaction appends, so the resolved event's commit position is a faithful substitute.
+function positionOf(resolved: AnyResolvedEvent, event: KurrentRecordedEvent): Position {
+  if (event.position) return { commit: event.position.commit, prepare: event.position.prepare };
+  if (resolved.commitPosition !== undefined) {
+    return { commit: resolved.commitPosition, prepare: resolved.commitPosition };
+  }
+  throw new Error(`event ${event.id} in ${event.streamId} has no position`);
+}
+
+function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'no_stream':
+      return NO_STREAM;
+    case 'any':
+      return ANY;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  if (
+    err instanceof UnavailableError ||
+    err instanceof DeadlineExceededError ||
+    err instanceof TimeoutError
+  ) {
+    return true;
+  }
+  if (!(err instanceof Error)) return false;
+  // batchAppend can reject with the raw gRPC ServiceError (code 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED) rather
+  // than a CommandError, and gossip discovery gives up with a plain Error.
+  const code = (err as { code?: unknown }).code;
+  return code === 14 || code === 4 || err.message.startsWith('Failed to discover');
+}
+
+async function collect<T>(read: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of read) out.push(item);
+  return out;
+}
+
+export function createKurrentEventStore(connectionString: string): EventStore {
+  const redacted = redactConnectionString(connectionString);
+  let client: EventStoreDBClient;
+  try {
+    client = EventStoreDBClient.connectionString(toClientConnectionString(connectionString));
+  } catch (err) {
+    // The client's ParseError quotes the whole connection string, password included: keep only what it expected.
+    const expected = (err as { expected?: unknown }).expected;
+    // eslint-disable-next-line preserve-caught-error -- the cause quotes the password
+    throw new Error(
+      `invalid KurrentDB connection string '${redacted}'${typeof expected === 'string' ? `: expected ${expected}` : ''}`,
+    );
+  }
+
+  const translate = (err: unknown): unknown => {
+    if (!isConnectionFailure(err)) return err;
+    const detail = err instanceof Error ? err.message.split(connectionString).join(redacted) : String(err);
+    return new EventStoreUnavailableError(`KurrentDB at ${redacted} is unavailable: ${detail}`, {
+      cause: err,
+    });
+  };
+
+  const guard = async <T>(op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (err) {
+      throw translate(err);
+    }
+  };
+
+  const readRaw = async (
+    streamId: string,
+    fromRevision: ReadRevision,
+    direction: typeof FORWARDS | typeof BACKWARDS,
+    maxCount?: number,
+  ): Promise<ResolvedEvent[]> => {
+    try {
+      return await collect(
+        client.readStream(streamId, {
+          fromRevision,
+          direction,
+          ...(maxCount === undefined ? {} : { maxCount }),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return [];
+      throw err;
+    }
+  };
+
+  // A retry whose first attempt did land, but whose expected revision is now stale: the stream's tail is
+  // exactly these event ids, so report the original result instead of a conflict.
+  const priorAppendOf = async (
+    streamId: string,
+    events: readonly EventData[],
+    actual: bigint | 'no_stream',
+  ): Promise<AppendResult | undefined> => {
+    if (actual === 'no_stream' || events.length === 0 || actual + 1n < BigInt(events.length))
+      return undefined;
+    const tail = (await readRaw(streamId, END, BACKWARDS, events.length)).reverse();
+    if (tail.length !== events.length) return undefined;
+    const matches = tail.every((r, i) => r.event?.id.toLowerCase() === events[i]?.eventId.toLowerCase());
+    const last = tail[tail.length - 1];
+    if (!matches || !last) return undefined;
+    const recorded = fromResolvedEvent(last);
+    return { nextExpectedRevision: recorded.revision, position: recorded.position };
+  };
+
+  const append: EventStore['append'] = (streamId, events, { expectedRevision }) =>
+    guard(async () => {
+      if (events.length === 0) throw new RangeError('append needs at least one event');
+      try {
+        const result = await client.appendToStream(streamId, events.map(toKurrentEvent), {
+          expectedRevision: toClientExpected(expectedRevision),
+        });
+        let position = result.position;
+        if (!position) {
+          const [last] = await readRaw(streamId, END, BACKWARDS, 1);
+          position = last ? fromResolvedEvent(last).position : START;
+        }
+        return { nextExpectedRevision: result.nextExpectedRevision, position };
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        const prior = await priorAppendOf(streamId, events, err.actualVersion);
+        if (prior) return prior;
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, err.actualVersion);
+      }
+    });
+
+  const readStream = (streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> =>
+    guard(async () => {
+      const direction = options.direction ?? 'forwards';
+      const from = options.from ?? (direction === 'forwards' ? 'start' : 'end');
+      const fromRevision: ReadRevision = from === 'start' ? CLIENT_START : from === 'end' ? END : from;
+      const raw = await readRaw(
+        streamId,
+        fromRevision,
+        direction === 'forwards' ? FORWARDS : BACKWARDS,
+        options.maxCount,
+      );
+      return raw.filter(isDomainEvent).map(fromResolvedEvent);
+    });
+
+  const streamRevision = (streamId: string): Promise<bigint | undefined> =>
+    guard(async () => (await readRaw(streamId, END, BACKWARDS, 1))[0]?.event?.revision);
+
+  // The client's readAll takes no filter, so system events are dropped here; paging on past them keeps a
+  // short result meaning "end of log" rather than "a page full of system events".
+  const readAll = (options: ReadAllOptions = {}): Promise<RecordedEvent[]> =>
+    guard(async () => {
+      const limit = options.maxCount ?? Number.POSITIVE_INFINITY;
+      let cursor: Position | undefined = options.fromPosition === 'start' ? undefined : options.fromPosition;
+      const out: RecordedEvent[] = [];
+      while (out.length < limit) {
+        const before = cursor;
+        const fromPosition: ReadPosition = cursor ?? CLIENT_START;
+        // One extra for the inclusive fromPosition event, so maxCount: 1 polls fetch two, not a page.
+        const want = Math.min(PAGE_SIZE, limit - out.length + 1);
+        const page = await collect(client.readAll({ fromPosition, direction: FORWARDS, maxCount: want }));
+        for (const resolved of page) {
+          const position = resolved.event?.position;
+          // readAll is inclusive of fromPosition while the port is exclusive.
+          if (position && cursor && comparePositions(position, cursor) <= 0) continue;
+          if (position) cursor = { commit: position.commit, prepare: position.prepare };
+          if (isDomainEvent(resolved) && out.length < limit) out.push(fromResolvedEvent(resolved));
+        }
+        if (page.length < want || cursor === before) break;
+      }
+      return out;
+    });
+
+  const subscribeAll: EventStore['subscribeAll'] = (options = {}) =>
+    new Observable<RecordedEvent>((subscriber) => {
+      const after = options.fromPosition === 'start' ? undefined : options.fromPosition;
+      const subscription = client.subscribeToAll({
+        fromPosition: after ?? CLIENT_START,
+        filter: excludeSystemEvents(),
+      });
+      subscription.on('data', (resolved: AllStreamResolvedEvent) => {
+        if (!isDomainEvent(resolved)) return;
+        try {
+          const recorded = fromResolvedEvent(resolved);
+          // subscribeToAll is already exclusive; this only guards against a server that is not.
+          if (after && comparePositions(recorded.position, after) <= 0) return;
+          subscriber.next(recorded);
+        } catch (err) {
+          subscriber.error(err);
+        }
+      });
+      subscription.on('error', (err: Error) => subscriber.error(translate(err)));
+      // A live subscription never ends on its own: an end we did not ask for means the connection went away.
+      subscription.on('end', () =>
+        subscriber.error(
+          new EventStoreUnavailableError(`KurrentDB at ${redacted} ended the $all subscription`),
+        ),
+      );
+      return () => {
+        subscription.unsubscribe().catch(() => undefined);
+      };
+    });
+
+  const headPosition = (): Promise<Position> =>
+    guard(async () => {
+      let cursor: Position | undefined;
+      for (;;) {
+        const before = cursor;
+        const fromPosition: ReadPosition = cursor ?? END;
+        const page = await collect(
+          client.readAll({ fromPosition, direction: BACKWARDS, maxCount: PAGE_SIZE }),
+        );
+        for (const resolved of page) {
+          const position = resolved.event?.position;
+          if (position && cursor && comparePositions(position, cursor) >= 0) continue;
+          if (isDomainEvent(resolved)) return fromResolvedEvent(resolved).position;
+          if (position) cursor = { commit: position.commit, prepare: position.prepare };
+        }
+        if (page.length < PAGE_SIZE || cursor === before) return START;
+      }
+    });
+
+  return {
+    append,
+    readStream,
+    streamRevision,
+    readAll,
+    subscribeAll,
+    headPosition,
+    close: () => client.dispose(),
+  };
+}

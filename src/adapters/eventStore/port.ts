@@ -1,0 +1,70 @@
+// The event store port (DESIGN.md section 3). Two implementations pass one contract suite:
+// postgresEventStore.ts (default) and kurrentEventStore.ts (EVENTSTORE_URL).
+import type { Observable } from 'rxjs';
+import type { EventData, Position, RecordedEvent } from '../../domain/events/envelope.js';
+
+/** 0-based revision of the stream's last event, or one of the three symbolic expectations. */
+export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | bigint;
+
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream: pass it as the next expectedRevision. */
+  nextExpectedRevision: bigint;
+  /** Position of the last appended event in the global log (for read-your-writes waits). */
+  position: Position;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). Forwards default 0n; backwards default: the end. */
+  from?: bigint | 'start' | 'end';
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this position; 'start' (the default) reads from the first event. */
+  fromPosition?: Position | 'start';
+  maxCount?: number;
+}
+
+export interface SubscribeAllOptions {
+  /** Deliver events strictly after this position: first the stored ones (catch-up), then live ones. */
+  fromPosition?: Position | 'start';
+}
+
+export interface EventStore {
+  /** Appends atomically. Throws WrongExpectedRevisionError on a mismatch. Re-appending event ids already stored is a no-op that returns the original result. */
+  append(streamId: string, events: readonly EventData[], options: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream in revision order; [] when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stream's last revision, or undefined when it does not exist. */
+  streamRevision(streamId: string): Promise<bigint | undefined>;
+  /** Events of all streams in global order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up then live subscription to all streams, in global order, with no gaps. */
+  subscribeAll(options?: SubscribeAllOptions): Observable<RecordedEvent>;
+  /** The position of the last event visible to readers now (START when the log is empty). */
+  headPosition(): Promise<Position>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, found ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class EventStoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}

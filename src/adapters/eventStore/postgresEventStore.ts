@@ -1,0 +1,230 @@
+// PostgreSQL event store. Readers of the global log only see events whose transaction id is below the
+// oldest running transaction (pg_snapshot_xmin), ordered by (transaction_id, global_position): an
+// event that took a low position but committed late is never skipped by a reader already past it.
+import type pg from 'pg';
+import { Observable } from 'rxjs';
+import { START, type EventData, type Position, type RecordedEvent } from '../../domain/events/envelope.js';
+import { PgNotifier } from './pgNotifier.js';
+import {
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type SubscribeAllOptions,
+} from './port.js';
+
+export interface PostgresEventStoreOptions {
+  /** How often a live subscription polls when no notification arrives (a safety net, not the main path). */
+  pollIntervalMs?: number;
+  /** Events read per query by subscriptions. */
+  subscriptionBatchSize?: number;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventData['metadata'];
+  created_at: Date;
+}
+
+const columns = `global_position, transaction_id::text AS transaction_id, stream_id, stream_revision,
+  event_id, type, schema_version, data, metadata, created_at`;
+
+const toRecorded = (r: EventRow): RecordedEvent => ({
+  eventId: r.event_id,
+  type: r.type,
+  schemaVersion: r.schema_version,
+  data: r.data,
+  metadata: r.metadata,
+  streamId: r.stream_id,
+  revision: BigInt(r.stream_revision),
+  position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.global_position) },
+  recordedAt: r.created_at,
+});
+
+// START is (-1, -1); xid8 has no negative values, and (0, -1) sorts before every real event.
+const positionParams = (p: Position | 'start' | undefined): [string, string] => {
+  const pos = p === undefined || p === 'start' ? START : p;
+  return [(pos.commit < 0n ? 0n : pos.commit).toString(), pos.prepare.toString()];
+};
+
+const isConnectionError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
+      code.startsWith('08') ||
+      code === '57P01')
+  );
+};
+
+export class PostgresEventStore implements EventStore {
+  private readonly notifier: PgNotifier;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptionBatchSize: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.subscriptionBatchSize = options.subscriptionBatchSize ?? 500;
+    this.notifier = new PgNotifier(pool, 'wf_events');
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventData[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new RangeError('append needs at least one event');
+    const expected =
+      typeof options.expectedRevision === 'bigint'
+        ? options.expectedRevision.toString()
+        : options.expectedRevision;
+    const params = [
+      streamId,
+      expected,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const sql = `SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`;
+    // A concurrent append of the same event ids loses on the unique index: the retry finds them stored.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.query<{
+          next_revision: string;
+          last_commit: string;
+          last_prepare: string;
+        }>(sql, params);
+        const row = rows[0]!;
+        return {
+          nextExpectedRevision: BigInt(row.next_revision),
+          position: { commit: BigInt(row.last_commit), prepare: BigInt(row.last_prepare) },
+        };
+      } catch (err) {
+        const e = err as { code?: string; detail?: string; constraint?: string };
+        if (e.code === 'WF001') {
+          const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
+          throw new WrongExpectedRevisionError(streamId, options.expectedRevision, actual);
+        }
+        if (e.code === 'WF002')
+          throw new Error(`stream ${streamId}: ${(err as Error).message}`, { cause: err });
+        if (e.code === '23505' && e.constraint === 'events_event_id_key' && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.from ?? (backwards ? 'end' : 'start');
+    const limit = options.maxCount ?? null;
+    let bound = '';
+    const params: unknown[] = [streamId, limit];
+    if (typeof from === 'bigint') {
+      bound = backwards ? 'AND stream_revision <= $3' : 'AND stream_revision >= $3';
+      params.push(from.toString());
+    } else if ((from === 'end' && !backwards) || (from === 'start' && backwards)) {
+      // Forwards from the end, or backwards from the start: at most the one event at that edge.
+      const edge = await this.readStream(streamId, {
+        direction: backwards ? 'forwards' : 'backwards',
+        maxCount: 1,
+      });
+      return options.maxCount === 0 ? [] : edge;
+    }
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${columns} FROM events WHERE stream_id = $1 ${bound}
+       ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $2`,
+      params,
+    );
+    return rows.map(toRecorded);
+  }
+
+  async streamRevision(streamId: string): Promise<bigint | undefined> {
+    const { rows } = await this.query<{ revision: string }>(
+      'SELECT revision FROM streams WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0] ? BigInt(rows[0].revision) : undefined;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const [commit, prepare] = positionParams(options.fromPosition);
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${columns} FROM events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [commit, prepare, options.maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribeAll(options: SubscribeAllOptions = {}): Observable<RecordedEvent> {
+    return new Observable<RecordedEvent>((subscriber) => {
+      const abort = new AbortController();
+      let position: Position | 'start' = options.fromPosition ?? 'start';
+      const loop = async () => {
+        while (!abort.signal.aborted) {
+          // Register interest before reading, so a notification during the read is not missed.
+          const woken = this.notifier.next(this.pollIntervalMs, abort.signal);
+          const batch = await this.readAll({ fromPosition: position, maxCount: this.subscriptionBatchSize });
+          for (const event of batch) {
+            if (abort.signal.aborted) return;
+            subscriber.next(event);
+            position = event.position;
+          }
+          if (batch.length < this.subscriptionBatchSize) await woken;
+        }
+      };
+      loop().catch((err: unknown) => {
+        if (!abort.signal.aborted) subscriber.error(err);
+      });
+      return () => abort.abort();
+    });
+  }
+
+  async headPosition(): Promise<Position> {
+    const { rows } = await this.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+  }
+
+  private async query<R extends pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        throw new EventStoreUnavailableError(`event store unreachable: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+}

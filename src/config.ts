@@ -1,0 +1,110 @@
+// The one place that reads the environment. Everything else receives a Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int('expected a whole number')
+    .min(1, 'expected a port from 1 to 65535')
+    .max(65535, 'expected a port from 1 to 65535')
+    .default(fallback);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'expected a postgres:// or postgresql:// URL');
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  DATABASE_URL: optional(postgresUrl),
+  EVENTSTORE_URL: optional(
+    z.string().refine((v) => /^(esdb|kurrentdb|kdb|esdb\+discover|kurrentdb\+discover):\/\/.+/.test(v), {
+      error: 'expected an esdb:// or kurrentdb:// connection string',
+    }),
+  ),
+  WHALEFALL_SECRET_KEY: optional(
+    z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32 || /^[0-9a-fA-F]{64}$/.test(v),
+        'expected 32 bytes, as base64 or 64 hex digits',
+      ),
+  ),
+  WHALEFALL_DATA_DIR: z.string().trim().min(1).default('./.whalefall'),
+  WHALEFALL_EMBEDDED_PG_PORT: port(54329),
+  WHALEFALL_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as UTC or Asia/Shanghai'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: port(5080),
+  LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
+  LOG_PRETTY: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
+  PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  eventStoreUrl: string | undefined;
+  secretKey: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  timezone: string;
+  host: string;
+  port: number;
+  logLevel: (typeof logLevels)[number];
+  logPretty: boolean | undefined;
+  projectionBatchSize: number;
+  projectionPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable and what was expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const raw = env[name];
+      const shown = raw === undefined || /SECRET|URL/.test(name) ? '' : ` (got '${raw}')`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    eventStoreUrl: e.EVENTSTORE_URL,
+    secretKey: e.WHALEFALL_SECRET_KEY,
+    dataDir: path.resolve(e.WHALEFALL_DATA_DIR),
+    embeddedPgPort: e.WHALEFALL_EMBEDDED_PG_PORT,
+    timezone: e.WHALEFALL_TIMEZONE,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY === undefined ? undefined : e.LOG_PRETTY === 'true',
+    projectionBatchSize: e.PROJECTION_BATCH_SIZE,
+    projectionPollMs: e.PROJECTION_POLL_MS,
+  };
+}

@@ -1,0 +1,113 @@
+import pg from 'pg';
+import { filter, firstValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
+import type { RecordedEvent } from '../../src/domain/events/envelope.js';
+import { anEvent, uniqueStream } from '../support/eventFactory.js';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
+import { eventStoreContract } from './eventStoreContract.js';
+
+eventStoreContract('PostgreSQL', async () => {
+  const db = await createTestDatabase();
+  const store = new PostgresEventStore(db.pool, { pollIntervalMs: 250 });
+  return {
+    store,
+    async teardown() {
+      await store.close();
+      await db.drop();
+    },
+  };
+});
+
+const appendSql = `SELECT * FROM wf_append($1, 'any', $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])`;
+const appendParams = (stream: string, label: string) => {
+  const e = anEvent('Gap', { label });
+  return [stream, [e.eventId], [e.type], [1], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)]];
+};
+
+describe('PostgreSQL event store: the gap case', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Polling is set far beyond the test's time, so delivery must come from notifications.
+    store = new PostgresEventStore(db.pool, { pollIntervalMs: 60_000 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const labels = (events$: Observable<RecordedEvent>, ours: (e: RecordedEvent) => boolean, count: number) =>
+    firstValueFrom(events$.pipe(filter(ours), take(count), toArray(), timeout(15_000)));
+
+  it('a subscriber that has seen B still receives A, which took a lower position but committed later', async () => {
+    // Two streams: appends to one stream serialise on its row, which is not what this test is about.
+    const streamA = uniqueStream('gap-a');
+    const streamB = uniqueStream('gap-b');
+    const ours = (e: RecordedEvent) => e.streamId === streamA || e.streamId === streamB;
+    const a = new pg.Client({ connectionString: db.url });
+    const b = new pg.Client({ connectionString: db.url });
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      // B takes its transaction id first, A takes the lower global position, B commits, A commits last.
+      await b.query('BEGIN');
+      await b.query('SELECT pg_current_xact_id()');
+      await a.query('BEGIN');
+      const [{ last_prepare: posA }] = (await a.query(appendSql, appendParams(streamA, 'A'))).rows as [
+        { last_prepare: string },
+      ];
+      const [{ last_prepare: posB }] = (await b.query(appendSql, appendParams(streamB, 'B'))).rows as [
+        { last_prepare: string },
+      ];
+      expect(BigInt(posA)).toBeLessThan(BigInt(posB));
+
+      const seen: string[] = [];
+      const subscription = store.subscribeAll().subscribe((e) => {
+        if (ours(e)) seen.push((e.data as { label: string }).label);
+      });
+      const both = labels(store.subscribeAll(), ours, 2);
+      await b.query('COMMIT');
+      // B is visible (its transaction id is below A's): the subscriber delivers it while A is open.
+      await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['B']);
+      await a.query('COMMIT');
+      await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['B', 'A']);
+      subscription.unsubscribe();
+      expect((await both).map((e) => (e.data as { label: string }).label)).toEqual(['B', 'A']);
+
+      // A reader that pages with the position of B as its checkpoint still gets A.
+      const all = await store.readAll();
+      const mine = all.filter(ours);
+      const afterB = await store.readAll({ fromPosition: mine[0]!.position });
+      expect(afterB.filter(ours).map((e) => (e.data as { label: string }).label)).toEqual(['A']);
+    } finally {
+      await a.query('ROLLBACK').catch(() => undefined);
+      await b.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it('an event whose transaction is still open holds back later commits instead of being skipped', async () => {
+    const stream = uniqueStream('gap');
+    const a = new pg.Client({ connectionString: db.url });
+    await a.connect();
+    try {
+      await a.query('BEGIN');
+      await a.query(appendSql, appendParams(stream, 'A'));
+      const head = await store.headPosition();
+      // A later commit to another stream must not become readable while A is still open.
+      const other = uniqueStream('gap-other');
+      await store.append(other, [anEvent('Gap', { label: 'C' })], { expectedRevision: 'no_stream' });
+      const visible = (await store.readAll({ fromPosition: head })).filter((e) => e.streamId === other);
+      expect(visible).toEqual([]);
+      await a.query('COMMIT');
+      const after = (await store.readAll({ fromPosition: head })).filter(
+        (e) => e.streamId === stream || e.streamId === other,
+      );
+      expect(after.map((e) => (e.data as { label: string }).label).slice(0, 2)).toEqual(['A', 'C']);
+    } finally {
+      await a.query('ROLLBACK').catch(() => undefined);
+      await a.end();
+    }
+  });
+});

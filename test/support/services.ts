@@ -1,0 +1,22 @@
+// The real servers the integration and e2e suites talk to, as found by the global setup.
+import { inject } from 'vitest';
+
+export interface ServiceStatus {
+  url: string | undefined;
+  /** Why the service is unavailable (tests that need it are skipped with this reason, outside CI). */
+  reason: string | undefined;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgres: ServiceStatus;
+    mysql: ServiceStatus;
+  }
+}
+
+export const postgresService = (): ServiceStatus => inject('postgres');
+export const mysqlService = (): ServiceStatus => inject('mysql');
+
+/** A suite title that says why it was skipped, since vitest does not print skip reasons. */
+export const titled = (title: string, service: ServiceStatus): string =>
+  service.url ? title : `${title} [skipped: ${service.reason}]`;
