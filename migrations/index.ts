@@ -2,6 +2,7 @@
 // tsx, vitest and the compiled build.
 import type { Knex } from 'knex';
 import * as eventStore from './20261122_0001_event_store.js';
+import * as streamCatalog from './20261122_0002_stream_catalog.js';
 
 export interface Migration {
   name: string;
@@ -9,4 +10,7 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [{ name: '20261122_0001_event_store', ...eventStore }];
+export const migrations: readonly Migration[] = [
+  { name: '20261122_0001_event_store', ...eventStore },
+  { name: '20261122_0002_stream_catalog', ...streamCatalog },
+];

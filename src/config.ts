@@ -4,21 +4,24 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const port = (fallback: number) =>
-  z.coerce
-    .number({ error: 'expected a port number' })
-    .int('expected a whole number')
-    .min(1, 'expected a port from 1 to 65535')
-    .max(65535, 'expected a port from 1 to 65535')
-    .default(fallback);
+const wholeNumber = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected ${what}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `expected ${what}`);
+
+const port = (fallback: number) => wholeNumber(1, 65535, 'a port from 1 to 65535').default(fallback);
 
 const postgresUrl = z
   .string()
-  .trim()
   .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'expected a postgres:// or postgresql:// URL');
 
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => schema.optional();
+
+// 32 bytes: 44 base64 characters with one '=' (or 43 base64url without padding), or 64 hex digits.
+const isSecretKey = (v: string) =>
+  /^[0-9a-fA-F]{64}$/.test(v) || /^[A-Za-z0-9+/]{43}=$/.test(v) || /^[A-Za-z0-9_-]{43}$/.test(v);
 
 const envSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
@@ -28,14 +31,9 @@ const envSchema = z.object({
     }),
   ),
   WHALEFALL_SECRET_KEY: optional(
-    z
-      .string()
-      .refine(
-        (v) => Buffer.from(v, 'base64').length === 32 || /^[0-9a-fA-F]{64}$/.test(v),
-        'expected 32 bytes, as base64 or 64 hex digits',
-      ),
+    z.string().refine(isSecretKey, 'expected 32 bytes, as base64 or 64 hex digits'),
   ),
-  WHALEFALL_DATA_DIR: z.string().trim().min(1).default('./.whalefall'),
+  WHALEFALL_DATA_DIR: z.string().default('./.whalefall'),
   WHALEFALL_EMBEDDED_PG_PORT: port(54329),
   WHALEFALL_TIMEZONE: z
     .string()
@@ -48,12 +46,12 @@ const envSchema = z.object({
         return false;
       }
     }, 'expected an IANA time zone such as UTC or Asia/Shanghai'),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  HOST: z.string().default('127.0.0.1'),
   PORT: port(5080),
   LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
   LOG_PRETTY: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
-  PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
-  PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
+  PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,7 +80,13 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming every bad variable and what was expected. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // Values are trimmed, and a blank one means unset (PORT= in a .env file, ${PORT} with PORT unset).
+  const cleaned: Record<string, string | undefined> = {};
+  for (const name of Object.keys(envSchema.shape)) {
+    const value = env[name]?.trim();
+    cleaned[name] = value === '' ? undefined : value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');

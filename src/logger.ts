@@ -1,34 +1,57 @@
-// pino, JSON by default and pretty on a terminal. Secret-looking fields are redacted at any depth we log.
+// pino, JSON by default and pretty on a terminal. Secrets are redacted at any depth: a field whose
+// name looks secret (any case, camel/snake/kebab) is censored, and credentials inside URLs in any
+// string (postgres://user:pw@host) are masked, in the logged object and in the message.
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const secretKeys = [
+export const REDACTED = '[REDACTED]';
+
+// Matched against the key with '-' and '_' removed and lower-cased: accessToken, access_token,
+// x-csrf-token, Set-Cookie, PRIVATE_KEY, client_secret, proxy-authorization...
+const secretKey =
+  /(password|passwd|passphrase|^pwd$|token|secret|cookie|authorization|apikey|privatekey|csrf|sessionid|^sid$)/;
+
+export const isSecretKey = (key: string): boolean => secretKey.test(key.replace(/[-_]/g, '').toLowerCase());
+
+const urlCredentials = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi;
+
+/** Masks the password part of any URL in a string. */
+export const scrubText = (text: string): string => text.replace(urlCredentials, `$1$2:${REDACTED}@`);
+
+// pino does not run formatters over child-logger bindings, but it does apply redact paths to them.
+const bindingKeys = [
   'password',
-  'passwd',
   'token',
+  'secret',
   'cookie',
   'authorization',
-  'secret',
-  'secretKey',
   'apiKey',
+  'secretKey',
+  'accessToken',
 ];
+const bindingPaths = bindingKeys.flatMap((k) => {
+  const snake = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return [...new Set([k, k.toLowerCase(), snake, snake.toUpperCase(), k[0]!.toUpperCase() + k.slice(1)])];
+});
 
-/** pino redacts exact paths; we cover the keys at the top level and three levels down, in any case spelling. */
-export const redactPaths: string[] = (() => {
-  const names = new Set<string>();
-  for (const key of secretKeys) {
-    names.add(key);
-    names.add(key.toLowerCase());
-    names.add(key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+const MAX_DEPTH = 12;
+
+/** A redacted copy; the logged object itself is never modified. */
+export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[Truncated]';
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1, seen);
   }
-  const paths: string[] = [];
-  for (const name of names) {
-    paths.push(name, `*.${name}`, `*.*.${name}`, `*.*.*.${name}`);
-  }
-  paths.push('req.headers["set-cookie"]', 'res.headers["set-cookie"]', '*.headers["x-csrf-token"]');
-  return paths;
-})();
+  return out;
+}
 
 export interface LoggerOptions {
   level: string;
@@ -37,11 +60,18 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const base = {
+  const base: pino.LoggerOptions = {
     level: options.level,
-    redact: { paths: redactPaths, censor: '[REDACTED]' },
     base: { service: 'whalefall' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: bindingPaths, censor: REDACTED },
+    formatters: { log: (object) => redact(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as typeof args;
+        method.apply(this, scrubbed);
+      },
+    },
   };
   if (options.destination) return pino(base, options.destination);
   const pretty = options.pretty ?? Boolean(process.stdout.isTTY);

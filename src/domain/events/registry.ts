@@ -13,13 +13,16 @@ export interface EventDefinition<Type extends string = string, Schema extends z.
   readonly upcasters?: Readonly<Record<number, Upcaster>>;
 }
 
+/** Checks that every older schema version can be lifted to the current one. */
 export function defineEvent<Type extends string, Schema extends z.ZodType>(
   def: EventDefinition<Type, Schema>,
 ): EventDefinition<Type, Schema> {
+  if (!Number.isInteger(def.schemaVersion) || def.schemaVersion < 1) {
+    throw new Error(`event ${def.type}: schemaVersion must be a whole number from 1`);
+  }
   for (let v = 1; v < def.schemaVersion; v++) {
-    if (def.upcasters && !def.upcasters[v]) {
+    if (!def.upcasters?.[v])
       throw new Error(`event ${def.type}: no upcaster from schema version ${v} to ${v + 1}`);
-    }
   }
   return def;
 }
@@ -56,7 +59,7 @@ export class EventRegistry {
 
   register(def: EventDefinition): this {
     if (this.defs.has(def.type)) throw new Error(`event type ${def.type} is registered twice`);
-    this.defs.set(def.type, def);
+    this.defs.set(def.type, defineEvent(def));
     return this;
   }
 

@@ -1,0 +1,241 @@
+import path from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+/** Runs loadConfig and returns the ConfigError it throws; fails the test if it does not throw one. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected loadConfig to throw a ConfigError for ${Object.keys(env).join(', ')}`);
+}
+
+const hexKey = '0123456789abcdef'.repeat(4);
+const base64Key = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig defaults', () => {
+  it('fills every default from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      databaseUrl: undefined,
+      eventStoreUrl: undefined,
+      secretKey: undefined,
+      dataDir: path.resolve('.whalefall'),
+      embeddedPgPort: 54329,
+      timezone: 'UTC',
+      host: '127.0.0.1',
+      port: 5080,
+      logLevel: 'info',
+      logPretty: undefined,
+      projectionBatchSize: 1000,
+      projectionPollMs: 1000,
+    });
+  });
+
+  it('resolves the default data directory to an absolute path ending in .whalefall', () => {
+    const { dataDir } = loadConfig({});
+    expect(path.isAbsolute(dataDir)).toBe(true);
+    expect(path.basename(dataDir)).toBe('.whalefall');
+  });
+
+  it('does not read process.env when given an explicit env', () => {
+    const config = loadConfig({ PORT: '6000' });
+    expect(config.port).toBe(6000);
+    expect(config.host).toBe('127.0.0.1');
+  });
+});
+
+describe('loadConfig parses valid values', () => {
+  it.each(['postgres://user:pw@db:5432/whalefall', 'postgresql://db/whalefall'])('DATABASE_URL=%s', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it('trims DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: '  postgres://db/x  ' }).databaseUrl).toBe('postgres://db/x');
+  });
+
+  it.each(['esdb://localhost:2113?tls=false', 'kurrentdb://localhost:2113?tls=false'])(
+    'EVENTSTORE_URL=%s',
+    (url) => {
+      expect(loadConfig({ EVENTSTORE_URL: url }).eventStoreUrl).toBe(url);
+    },
+  );
+
+  it.each([
+    ['64 lower-case hex digits', hexKey],
+    ['64 upper-case hex digits', hexKey.toUpperCase()],
+    ['base64 of 32 bytes', base64Key],
+  ])('WHALEFALL_SECRET_KEY as %s', (_label, key) => {
+    expect(loadConfig({ WHALEFALL_SECRET_KEY: key }).secretKey).toBe(key);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+  ])('LOG_PRETTY=%s', (raw, expected) => {
+    expect(loadConfig({ LOG_PRETTY: raw }).logPretty).toBe(expected);
+  });
+
+  it('WHALEFALL_TIMEZONE=Asia/Shanghai', () => {
+    expect(loadConfig({ WHALEFALL_TIMEZONE: 'Asia/Shanghai' }).timezone).toBe('Asia/Shanghai');
+  });
+
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)(
+    'LOG_LEVEL=%s',
+    (level) => {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    },
+  );
+
+  it('parses the remaining variables', () => {
+    const config = loadConfig({
+      WHALEFALL_DATA_DIR: '/var/lib/whalefall',
+      WHALEFALL_EMBEDDED_PG_PORT: '6543',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      PROJECTION_BATCH_SIZE: '250',
+      PROJECTION_POLL_MS: '50',
+    });
+    expect(config).toMatchObject({
+      dataDir: path.resolve('/var/lib/whalefall'),
+      embeddedPgPort: 6543,
+      host: '0.0.0.0',
+      port: 8080,
+      projectionBatchSize: 250,
+      projectionPollMs: 50,
+    });
+  });
+
+  it('resolves a relative WHALEFALL_DATA_DIR against the working directory', () => {
+    expect(loadConfig({ WHALEFALL_DATA_DIR: 'data/here' }).dataDir).toBe(path.resolve('data/here'));
+  });
+
+  it('accepts the port range ends 1 and 65535', () => {
+    expect(loadConfig({ PORT: '1' }).port).toBe(1);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+});
+
+describe('loadConfig treats empty strings as unset', () => {
+  it.each(['DATABASE_URL', 'EVENTSTORE_URL', 'WHALEFALL_SECRET_KEY', 'LOG_PRETTY'])('%s=""', (name) => {
+    expect(loadConfig({ [name]: '' })).toEqual(loadConfig({}));
+  });
+
+  it.each(['DATABASE_URL', 'EVENTSTORE_URL', 'WHALEFALL_SECRET_KEY', 'LOG_PRETTY'])('%s="   "', (name) => {
+    expect(loadConfig({ [name]: '   ' })).toEqual(loadConfig({}));
+  });
+
+  // `PORT=` in a .env file (or `PORT: ${PORT}` in compose with PORT unset) means the default.
+  for (const name of [
+    'PORT',
+    'HOST',
+    'LOG_LEVEL',
+    'WHALEFALL_TIMEZONE',
+    'WHALEFALL_DATA_DIR',
+    'WHALEFALL_EMBEDDED_PG_PORT',
+    'PROJECTION_BATCH_SIZE',
+    'PROJECTION_POLL_MS',
+  ]) {
+    it(`${name}="" falls back to the default`, () => {
+      expect(loadConfig({ [name]: '' })).toEqual(loadConfig({}));
+    });
+  }
+});
+
+describe('loadConfig rejects bad values', () => {
+  it.each([
+    ['PORT', 'abc', 'expected a port from 1 to 65535'],
+    ['PORT', '70000', 'expected a port from 1 to 65535'],
+    ['PORT', '0', 'expected a port from 1 to 65535'],
+    ['PORT', '80.5', 'expected a port from 1 to 65535'],
+    ['WHALEFALL_EMBEDDED_PG_PORT', '-1', 'expected a port from 1 to 65535'],
+    ['LOG_LEVEL', 'loud', 'expected one of fatal, error, warn, info, debug, trace, silent'],
+    ['LOG_PRETTY', 'yes', 'expected true or false'],
+    ['DATABASE_URL', 'mysql://x', 'expected a postgres:// or postgresql:// URL'],
+    ['EVENTSTORE_URL', 'http://localhost:2113', 'expected an esdb:// or kurrentdb:// connection string'],
+    ['WHALEFALL_SECRET_KEY', 'short', 'expected 32 bytes, as base64 or 64 hex digits'],
+    ['WHALEFALL_SECRET_KEY', hexKey.slice(2), 'expected 32 bytes, as base64 or 64 hex digits'],
+    ['WHALEFALL_TIMEZONE', 'Mars/Base', 'expected an IANA time zone such as UTC or Asia/Shanghai'],
+  ])('%s=%s', (name, value, expected) => {
+    const error = configError({ [name]: value });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(`${name}: ${expected}`);
+    expect(error.message).toContain(name);
+    expect(error.message).toContain(expected);
+  });
+
+  it('shows the offending value for variables that are not secret', () => {
+    expect(configError({ PORT: 'abc' }).problems).toEqual([
+      "PORT: expected a port from 1 to 65535 (got 'abc')",
+    ]);
+    expect(configError({ WHALEFALL_TIMEZONE: 'Mars/Base' }).message).toContain("(got 'Mars/Base')");
+  });
+
+  it('reports every bad variable at once', () => {
+    const error = configError({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      WHALEFALL_SECRET_KEY: 'short',
+      WHALEFALL_TIMEZONE: 'Mars/Base',
+      HOST: '0.0.0.0',
+    });
+    const names = error.problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual([
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+      'WHALEFALL_SECRET_KEY',
+      'WHALEFALL_TIMEZONE',
+    ]);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+  });
+});
+
+describe('ConfigError never echoes secret or URL values', () => {
+  it.each([
+    ['DATABASE_URL', 'mysql://user:hunter2@x'],
+    ['EVENTSTORE_URL', 'http://admin:hunter2@x:2113'],
+    ['WHALEFALL_SECRET_KEY', 'hunter2'],
+  ])('%s=%s', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(new RegExp(`^${name}: `));
+    for (const text of [error.message, String(error.stack), JSON.stringify(error.problems)]) {
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain(value);
+    }
+  });
+
+  it('keeps secrets out even when reported together with other problems', () => {
+    const error = configError({
+      DATABASE_URL: 'mysql://user:hunter2@x',
+      EVENTSTORE_URL: 'tcp://u:hunter3@x',
+      WHALEFALL_SECRET_KEY: 'hunter4',
+      PORT: 'abc',
+    });
+    expect(error.problems).toHaveLength(4);
+    expect(error.message).not.toMatch(/hunter[234]/);
+    expect(error.message).toContain("(got 'abc')");
+  });
+});
+
+describe('ConfigError', () => {
+  it('lists the problems one per line', () => {
+    const error = new ConfigError(['A: one', 'B: two']);
+    expect(error.message).toBe('Invalid configuration:\n  - A: one\n  - B: two');
+    expect(error.problems).toEqual(['A: one', 'B: two']);
+    expect(error.name).toBe('ConfigError');
+  });
+});
+
+// Buffer.from(v, 'base64') would silently skip characters that are not base64.
+it('WHALEFALL_SECRET_KEY rejects a value with non-base64 characters', () => {
+  const key = `!!!!${base64Key}`;
+  expect(() => loadConfig({ WHALEFALL_SECRET_KEY: key })).toThrow(ConfigError);
+});
