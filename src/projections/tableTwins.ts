@@ -106,11 +106,10 @@ async function renameMatching(
 export async function swapTwin(trx: Knex.Transaction, table: string): Promise<void> {
   const twin = twinName(table);
   const old = `${table}${OLD_SUFFIX}`;
-  const [constraints, indexes, partitions] = await Promise.all([
-    constraintsOf(trx, table),
-    indexesOf(trx, table),
-    partitionsOf(trx, table),
-  ]);
+  // One connection: queries in sequence.
+  const constraints = await constraintsOf(trx, table);
+  const indexes = await indexesOf(trx, table);
+  const partitions = await partitionsOf(trx, table);
   await trx.raw(`ALTER TABLE ${q(table)} RENAME TO ${q(old)}`);
   await trx.raw(`ALTER TABLE ${q(twin)} RENAME TO ${q(table)}`);
   await trx.raw(`DROP TABLE ${q(old)} CASCADE`);

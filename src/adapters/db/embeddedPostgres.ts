@@ -13,6 +13,8 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** Tests: skip fsync in initdb and at run time. Never for real data. */
   ephemeral?: boolean;
+  /** When another whalefall process runs this data directory's server, use it instead of failing (CLI commands). */
+  attachIfRunning?: boolean;
 }
 
 export interface EmbeddedPostgres {
@@ -77,9 +79,18 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * A server left running by a whalefall process that was killed is stopped before we start our own;
  * a server whose owner is still alive means another whalefall uses this data directory.
  */
-async function reclaimDataDir(pgDir: string, ownerFile: string, logger: Logger): Promise<void> {
+async function reclaimDataDir(
+  pgDir: string,
+  ownerFile: string,
+  logger: Logger,
+  attach: boolean,
+): Promise<{ attachPort: number } | undefined> {
   const owner = await readPid(ownerFile);
   if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    // postmaster.pid: line 1 pid, line 4 port.
+    const lines = (await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+    const port = Number.parseInt(lines[3] ?? '', 10);
+    if (attach && Number.isInteger(port)) return { attachPort: port };
     throw new Error(
       `the embedded PostgreSQL in ${pgDir} is in use by another whalefall process (pid ${owner}); stop it or set WHALEFALL_DATA_DIR`,
     );
@@ -92,6 +103,7 @@ async function reclaimDataDir(pgDir: string, ownerFile: string, logger: Logger):
       throw new Error(`an orphaned PostgreSQL (pid ${postmaster}) on ${pgDir} did not stop within 30 s`);
     }
   }
+  return undefined;
 }
 
 async function loadOrCreatePassword(file: string): Promise<string> {
@@ -112,7 +124,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // As root, PostgreSQL runs as 'postgres', which must be able to reach its data directory.
   if (isRoot) await fs.chmod(dataDir, 0o711);
   const password = await loadOrCreatePassword(path.join(dataDir, 'embedded-pg.password'));
-  await reclaimDataDir(pgDir, ownerFile, logger);
+  const url = (p: number) => (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${p}/${encodeURIComponent(database)}`;
+  const running = await reclaimDataDir(pgDir, ownerFile, logger, options.attachIfRunning ?? false);
+  if (running) {
+    logger.debug(
+      { port: running.attachPort },
+      'using the embedded PostgreSQL of the running whalefall process',
+    );
+    const at = url(running.attachPort);
+    return { connectionString: at('postgres'), connectionStringFor: at, stop: () => Promise.resolve() };
+  }
 
   const recent: string[] = [];
   const remember = (line: string) => {
@@ -169,12 +191,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await fs.writeFile(ownerFile, `${process.pid}\n`);
   logger.info({ port, dir: pgDir }, 'embedded PostgreSQL is running');
 
-  const url = (database: string) =>
-    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const own = url(port);
   let stopping: Promise<void> | undefined;
   return {
-    connectionString: url('postgres'),
-    connectionStringFor: url,
+    connectionString: own('postgres'),
+    connectionStringFor: own,
     stop() {
       stopping ??= (async () => {
         await server.stop();

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// The whalefall binary: serve | migrate | rebuild | events. Run `whalefall <command> --help`.
+import { Command, InvalidArgumentError } from 'commander';
+import { formatEvent } from './cli/eventFormat.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { formatPosition } from './domain/events/envelope.js';
+import { createLogger, type Logger } from './logger.js';
+import { allProjections, findProjection } from './projections/index.js';
+import { rebuildProjection } from './projections/rebuild.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { startServer } from './server.js';
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+};
+
+function setup(): { config: Config; logger: Logger } {
+  const config = loadConfig();
+  return { config, logger: createLogger({ level: config.logLevel, pretty: config.logPretty }) };
+}
+
+/** Opens the runtime for a one-off command (attaching to a running server's embedded database) and closes it after. */
+async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>, level?: string): Promise<T> {
+  const config = loadConfig();
+  const logger = createLogger({
+    level: level ?? (config.logLevel === 'info' ? 'warn' : config.logLevel),
+    pretty: config.logPretty,
+  });
+  const runtime = await openRuntime(config, logger, { attachToRunningServer: true });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
+const untilSignal = () =>
+  new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+const program = new Command()
+  .name('whalefall')
+  .description('Event-sourced account, permission and capacity sync for fleets of databases.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the HTTP API and the projections (embedded PostgreSQL unless DATABASE_URL is set)')
+  .action(async () => {
+    const { config, logger } = setup();
+    const running = await startServer(config, logger);
+    const signal = await untilSignal();
+    await running.shutdown(signal);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(() =>
+    withRuntime(() => {
+      console.log('database schema is up to date');
+      return Promise.resolve();
+    }, 'info'),
+  );
+
+program
+  .command('rebuild')
+  .description(
+    'rebuild read tables from the event log into fresh tables and swap them in; live tables keep serving meanwhile',
+  )
+  .argument('[projection]', `one of: ${allProjections.map((p) => p.name).join(', ')} (default: all)`)
+  .option('--batch-size <n>', 'events per batch', positiveInt, 5000)
+  .action((name: string | undefined, opts: { batchSize: number }) =>
+    withRuntime(async (runtime) => {
+      const projections = name ? [findProjection(name)] : allProjections;
+      for (const projection of projections) {
+        let last = 0;
+        const result = await rebuildProjection({
+          projection,
+          store: runtime.store,
+          knex: runtime.knex,
+          logger: runtime.logger,
+          batchSize: opts.batchSize,
+          onProgress: ({ events }) => {
+            if (events - last >= 50_000) {
+              last = events;
+              process.stderr.write(`  ${projection.name}: ${events} events\n`);
+            }
+          },
+        });
+        console.log(
+          `${result.projection}: rebuilt from ${result.events} events in ${(result.durationMs / 1000).toFixed(1)} s (checkpoint ${formatPosition(result.position)})`,
+        );
+      }
+    }),
+  );
+
+const events = program.command('events').description('read the event log');
+
+events
+  .command('show')
+  .description("print one stream's events in order")
+  .argument('<stream>', 'stream id, e.g. session-<uuid>')
+  .option('--from <revision>', 'first revision', positiveInt, 0)
+  .option('--limit <n>', 'at most this many events', positiveInt)
+  .option('--json', 'one JSON object per line')
+  .action((stream: string, opts: { from: number; limit?: number; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      const list = await runtime.store.readStream(stream, { from: BigInt(opts.from), maxCount: opts.limit });
+      if (list.length === 0) {
+        console.error(`stream ${stream} has no events${opts.from ? ` from revision ${opts.from}` : ''}`);
+        process.exitCode = 1;
+      }
+      for (const e of list) console.log(formatEvent(e, opts.json ?? false));
+    }),
+  );
+
+events
+  .command('tail')
+  .description('follow new events as they are appended (Ctrl-C to stop)')
+  .option('--stream <stream>', 'only this stream')
+  .option('--from-start', 'print the whole log first')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { stream?: string; fromStart?: boolean; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      const from = opts.fromStart ? 'start' : await runtime.store.headPosition();
+      const subscription = runtime.store.subscribeAll({ fromPosition: from }).subscribe({
+        next: (e) => {
+          if (!opts.stream || e.streamId === opts.stream) console.log(formatEvent(e, opts.json ?? false));
+        },
+        error: (err: unknown) => {
+          console.error(`subscription failed: ${err instanceof Error ? err.message : String(err)}`);
+          process.exitCode = 1;
+          process.kill(process.pid, 'SIGTERM');
+        },
+      });
+      await untilSignal();
+      subscription.unsubscribe();
+    }),
+  );
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(`whalefall: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

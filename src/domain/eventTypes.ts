@@ -1,0 +1,7 @@
+// Every event type of the service, registered once. Each area adds its definitions here.
+import type { EventDefinition } from './events/registry.js';
+import { EventRegistry } from './events/registry.js';
+
+export const eventDefinitions: readonly EventDefinition[] = [];
+
+export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);
