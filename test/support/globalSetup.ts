@@ -3,7 +3,6 @@
 // MariaDB/MySQL: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306). With CI=true a missing
 // server fails the run; otherwise the suites that need it are skipped with the reason.
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -11,20 +10,10 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/adapters/db/embeddedPostgres.js';
 import { createLogger } from '../../src/logger.js';
+import { freePort } from './net.js';
 import type { ServiceStatus } from './services.js';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function probePostgres(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });

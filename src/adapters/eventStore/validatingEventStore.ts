@@ -14,7 +14,8 @@ export function decodeKnown(registry: EventRegistry): (event: RecordedEvent) => 
 export function validatingEventStore(store: EventStore, registry: EventRegistry): EventStore {
   const decode = decodeKnown(registry);
   return {
-    append: (streamId, events, options) =>
+    // async: a validation failure is a rejected promise, like any other append failure.
+    append: async (streamId, events, options) =>
       store.append(
         streamId,
         events.map((e) => registry.encode(e)),
