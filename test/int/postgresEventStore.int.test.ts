@@ -68,9 +68,11 @@ describe('PostgreSQL event store: the gap case', () => {
       });
       const both = labels(store.subscribeAll(), ours, 2);
       await b.query('COMMIT');
+      await b.query("SELECT pg_notify('wf_events', '')"); // what the store does after an append commits
       // B is visible (its transaction id is below A's): the subscriber delivers it while A is open.
       await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['B']);
       await a.query('COMMIT');
+      await a.query("SELECT pg_notify('wf_events', '')");
       await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['B', 'A']);
       subscription.unsubscribe();
       expect((await both).map((e) => (e.data as { label: string }).label)).toEqual(['B', 'A']);

@@ -11,3 +11,10 @@ export async function freePort(): Promise<number> {
     srv.on('error', reject);
   });
 }
+
+/** The same server URL with another database name. */
+export const withDatabase = (url: string, database: string): string => {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+};

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { createKnex, migrateLatest } from '../../src/adapters/db/knex.js';
 import { createPgPool } from '../../src/adapters/db/pgPool.js';
+import { withDatabase } from './net.js';
 import { postgresService } from './services.js';
 
 export interface TestDatabase {
@@ -13,12 +14,6 @@ export interface TestDatabase {
   pool: pg.Pool;
   drop(): Promise<void>;
 }
-
-const withDatabase = (url: string, database: string): string => {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = postgresService().url;

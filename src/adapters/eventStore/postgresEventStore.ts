@@ -11,6 +11,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type EventStore,
+  type ExpectedRevision,
   type ReadAllOptions,
   type ReadStreamOptions,
   type SubscribeAllOptions,
@@ -57,6 +58,55 @@ const positionParams = (p: Position | 'start' | undefined): [string, string] => 
   return [(pos.commit < 0n ? 0n : pos.commit).toString(), pos.prepare.toString()];
 };
 
+interface AppendRow {
+  next_revision: string;
+  last_commit: string;
+  last_prepare: string;
+}
+
+const toAppendResult = (row: AppendRow): AppendResult => ({
+  nextExpectedRevision: BigInt(row.next_revision),
+  position: { commit: BigInt(row.last_commit), prepare: BigInt(row.last_prepare) },
+});
+
+function appendQuery(
+  streamId: string,
+  events: readonly EventData[],
+  expectedRevision: ExpectedRevision,
+): pg.QueryConfig {
+  const expected = typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
+  const [only] = events;
+  // Named statements are prepared once per connection.
+  if (events.length === 1 && only) {
+    return {
+      name: 'wf_append_one',
+      text: 'SELECT next_revision, last_commit, last_prepare FROM wf_append_one($1, $2, $3, $4, $5, $6, $7)',
+      values: [
+        streamId,
+        expected,
+        only.eventId,
+        only.type,
+        only.schemaVersion,
+        JSON.stringify(only.data),
+        JSON.stringify(only.metadata),
+      ],
+    };
+  }
+  return {
+    name: 'wf_append',
+    text: 'SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])',
+    values: [
+      streamId,
+      expected,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ],
+  };
+}
+
 const isConnectionError = (err: unknown): boolean => {
   const code = (err as { code?: unknown }).code;
   return (
@@ -87,44 +137,41 @@ export class PostgresEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
-    const expected =
-      typeof options.expectedRevision === 'bigint'
-        ? options.expectedRevision.toString()
-        : options.expectedRevision;
-    const params = [
-      streamId,
-      expected,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-    ];
-    const sql = `SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`;
-    // A concurrent append of the same event ids loses on the unique index: the retry finds them stored.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const { rows } = await this.query<{
-          next_revision: string;
-          last_commit: string;
-          last_prepare: string;
-        }>(sql, params);
-        const row = rows[0]!;
-        return {
-          nextExpectedRevision: BigInt(row.next_revision),
-          position: { commit: BigInt(row.last_commit), prepare: BigInt(row.last_prepare) },
-        };
-      } catch (err) {
-        const e = err as { code?: string; detail?: string; constraint?: string };
-        if (e.code === 'WF001') {
-          const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
-          throw new WrongExpectedRevisionError(streamId, options.expectedRevision, actual);
-        }
-        if (e.code === 'WF002')
-          throw new Error(`stream ${streamId}: ${(err as Error).message}`, { cause: err });
-        if (e.code === '23505' && e.constraint === 'events_event_id_key' && attempt === 0) continue;
-        throw err;
+    try {
+      const { rows } = await this.query<AppendRow>(appendQuery(streamId, events, options.expectedRevision));
+      this.notifier.signal();
+      return toAppendResult(rows[0]!);
+    } catch (err) {
+      const e = err as { code?: string; detail?: string; constraint?: string };
+      const duplicateId = e.code === '23505' && e.constraint === 'events_event_id_key';
+      if (e.code !== 'WF001' && !duplicateId) throw err;
+      // A retry of an append that did land (its reply was lost, or another copy won the race): return
+      // the original result. Otherwise it is a real conflict.
+      const prior = await this.priorAppend(streamId, events);
+      if (prior) return prior;
+      if (duplicateId) throw err;
+      const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
+      throw new WrongExpectedRevisionError(streamId, options.expectedRevision, actual);
+    }
+  }
+
+  private async priorAppend(
+    streamId: string,
+    events: readonly EventData[],
+  ): Promise<AppendResult | undefined> {
+    try {
+      const { rows } = await this.query<AppendRow>(
+        'SELECT next_revision, last_commit, last_prepare FROM wf_prior_append($1, $2::uuid[])',
+        [streamId, events.map((e) => e.eventId)],
+      );
+      return rows[0] ? toAppendResult(rows[0]) : undefined;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'WF002') {
+        throw new Error(`stream ${streamId}: some of these event ids are already stored by another append`, {
+          cause: err,
+        });
       }
+      throw err;
     }
   }
 
@@ -179,16 +226,26 @@ export class PostgresEventStore implements EventStore {
       const abort = new AbortController();
       let position: Position | 'start' = options.fromPosition ?? 'start';
       const loop = async () => {
+        // After a notification that showed nothing new, the event is committed but not yet visible (an
+        // older transaction, in any database of the cluster, holds back the snapshot's xmin): look again
+        // soon, backing off towards the polling interval.
+        let recheckMs = 0;
         while (!abort.signal.aborted) {
           // Register interest before reading, so a notification during the read is not missed.
-          const woken = this.notifier.next(this.pollIntervalMs, abort.signal);
+          const woken = this.notifier.next(recheckMs || this.pollIntervalMs, abort.signal);
           const batch = await this.readAll({ fromPosition: position, maxCount: this.subscriptionBatchSize });
           for (const event of batch) {
             if (abort.signal.aborted) return;
             subscriber.next(event);
             position = event.position;
           }
-          if (batch.length < this.subscriptionBatchSize) await woken;
+          if (batch.length === this.subscriptionBatchSize) continue;
+          const reason = await woken;
+          if (batch.length > 0) recheckMs = 0;
+          else if (reason === 'notified' || recheckMs > 0) {
+            recheckMs = recheckMs === 0 ? 25 : Math.min(recheckMs * 2, this.pollIntervalMs);
+            if (recheckMs >= this.pollIntervalMs) recheckMs = 0;
+          }
         }
       };
       loop().catch((err: unknown) => {
@@ -213,11 +270,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async query<R extends pg.QueryResultRow>(
-    sql: string,
+    sql: string | pg.QueryConfig,
     params: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(sql, params);
+      return typeof sql === 'string' ? await this.pool.query<R>(sql, params) : await this.pool.query<R>(sql);
     } catch (err) {
       if (isConnectionError(err)) {
         throw new EventStoreUnavailableError(`event store unreachable: ${(err as Error).message}`, {
