@@ -9,6 +9,7 @@ interface Benchmark {
 
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: () => import('./append.js'),
+  rebuild: () => import('./rebuild.js'),
 };
 
 async function usage(problem: string): Promise<void> {

@@ -54,15 +54,30 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     position = batch[batch.length - 1]!.position;
     events += batch.length;
   };
-  /** Reads and applies batches until the log has nothing more; each batch in its own or the given transaction. */
+  /**
+   * Reads and applies batches until the log has nothing more. Outside a transaction each batch commits on
+   * its own and the next batch is read while this one is applied (the log is read-only to us, so reading
+   * ahead is safe); inside the swap transaction batches are applied one after another.
+   */
   const drain = async (trx?: Knex.Transaction) => {
+    let next = store.readAll({ fromPosition: position, maxCount: batchSize });
     for (;;) {
-      const batch = await store.readAll({ fromPosition: position, maxCount: batchSize });
+      const batch = await next;
       if (batch.length === 0) return;
-      if (trx) await applyBatch(trx, batch);
-      else await knex.transaction((t) => applyBatch(t, batch));
-      if (!trx) await options.onProgress?.({ events, position });
-      if (batch.length < batchSize) return;
+      const more = batch.length === batchSize;
+      if (trx) {
+        await applyBatch(trx, batch);
+        next = store.readAll({ fromPosition: position, maxCount: batchSize });
+      } else {
+        next = more
+          ? store.readAll({ fromPosition: batch[batch.length - 1]!.position, maxCount: batchSize })
+          : Promise.resolve([]);
+        // A failed apply must not leave the read-ahead's rejection unhandled.
+        next.catch(() => undefined);
+        await knex.transaction((t) => applyBatch(t, batch));
+        await options.onProgress?.({ events, position });
+      }
+      if (!more) return;
     }
   };
 

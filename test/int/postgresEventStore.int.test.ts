@@ -113,3 +113,33 @@ describe('PostgreSQL event store: the gap case', () => {
     }
   });
 });
+
+describe('PostgreSQL event store: positions order numerically', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('orders transaction ids as numbers, not as text (9 before 12345, and the head is the larger)', async () => {
+    const real = await store.append(uniqueStream('real'), [anEvent('Real')], { expectedRevision: 'no_stream' });
+    expect(real.position.commit).toBeGreaterThan(9n);
+    // A row from a (long finished) transaction 9: visible, and first in the log.
+    const planted = anEvent('Planted');
+    await db.knex.raw(
+      `INSERT INTO events (transaction_id, stream_id, stream_revision, event_id, type, schema_version, data, metadata)
+       VALUES ('9'::xid8, 'planted', 0, ?, 'Planted', 1, '{}', ?)`,
+      [planted.eventId, JSON.stringify(planted.metadata)],
+    );
+    expect(await store.headPosition()).toEqual(real.position);
+    const all = await store.readAll();
+    expect(all.map((e) => e.type)).toEqual(['Planted', 'Real']);
+    expect(all[0]!.position.commit).toBe(9n);
+    expect((await store.readAll({ fromPosition: all[0]!.position })).map((e) => e.type)).toEqual(['Real']);
+  });
+});

@@ -26,7 +26,7 @@ export interface PostgresEventStoreOptions {
 
 interface EventRow {
   global_position: string;
-  transaction_id: string;
+  commit_id: string;
   stream_id: string;
   stream_revision: string;
   event_id: string;
@@ -37,7 +37,9 @@ interface EventRow {
   created_at: Date;
 }
 
-const columns = `global_position, transaction_id::text AS transaction_id, stream_id, stream_revision,
+// transaction_id is read as text under another name: ORDER BY transaction_id must sort the xid8
+// column, not a text alias (as text, '1000' sorts before '999').
+const columns = `global_position, transaction_id::text AS commit_id, stream_id, stream_revision,
   event_id, type, schema_version, data, metadata, created_at`;
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
@@ -48,7 +50,7 @@ const toRecorded = (r: EventRow): RecordedEvent => ({
   metadata: r.metadata,
   streamId: r.stream_id,
   revision: BigInt(r.stream_revision),
-  position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.global_position) },
+  position: { commit: BigInt(r.commit_id), prepare: BigInt(r.global_position) },
   recordedAt: r.created_at,
 });
 
@@ -256,13 +258,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   async headPosition(): Promise<Position> {
-    const { rows } = await this.query<{ transaction_id: string; global_position: string }>(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM events
+    const { rows } = await this.query<{ commit_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS commit_id, global_position FROM events
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
     );
     const row = rows[0];
-    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;
+    return row ? { commit: BigInt(row.commit_id), prepare: BigInt(row.global_position) } : START;
   }
 
   async close(): Promise<void> {
