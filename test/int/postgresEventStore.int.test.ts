@@ -127,7 +127,9 @@ describe('PostgreSQL event store: positions order numerically', () => {
   });
 
   it('orders transaction ids as numbers, not as text (9 before 12345, and the head is the larger)', async () => {
-    const real = await store.append(uniqueStream('real'), [anEvent('Real')], { expectedRevision: 'no_stream' });
+    const real = await store.append(uniqueStream('real'), [anEvent('Real')], {
+      expectedRevision: 'no_stream',
+    });
     expect(real.position.commit).toBeGreaterThan(9n);
     // A row from a (long finished) transaction 9: visible, and first in the log.
     const planted = anEvent('Planted');
