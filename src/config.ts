@@ -50,6 +50,21 @@ const envSchema = z.object({
   PORT: port(5080),
   LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
   LOG_PRETTY: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
+  WHALEFALL_ADMIN_PASSWORD: optional(z.string().min(8, 'expected at least 8 characters')),
+  JWT_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds from 60 to 2592000').default(8 * 3600),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { error: 'expected auto, true or false' }).default('auto'),
+  TRUST_PROXY: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb')
+    .default('100kb'),
+  LOGIN_RATE_LIMIT_WINDOW_MS: wholeNumber(
+    1000,
+    24 * 3600 * 1000,
+    'milliseconds from 1000 to 86400000',
+  ).default(15 * 60 * 1000),
+  LOGIN_RATE_LIMIT_PER_USER: wholeNumber(1, 10_000, 'a whole number from 1 to 10000').default(5),
+  LOGIN_RATE_LIMIT_PER_ADDRESS: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(50),
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
 });
@@ -69,6 +84,13 @@ export interface Config {
   logPretty: boolean | undefined;
   projectionBatchSize: number;
   projectionPollMs: number;
+  adminPassword: string | undefined;
+  jwtTtlSeconds: number;
+  /** 'auto': Secure cookies when the request came over HTTPS. */
+  cookieSecure: 'auto' | boolean;
+  trustProxy: boolean;
+  httpBodyLimit: string;
+  loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
 }
 
 export class ConfigError extends Error {
@@ -91,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
       const raw = env[name];
-      const shown = raw === undefined || /SECRET|URL/.test(name) ? '' : ` (got '${raw}')`;
+      const shown = raw === undefined || /SECRET|URL|PASSWORD/.test(name) ? '' : ` (got '${raw}')`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -110,5 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logPretty: e.LOG_PRETTY === undefined ? undefined : e.LOG_PRETTY === 'true',
     projectionBatchSize: e.PROJECTION_BATCH_SIZE,
     projectionPollMs: e.PROJECTION_POLL_MS,
+    adminPassword: e.WHALEFALL_ADMIN_PASSWORD,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
+    trustProxy: e.TRUST_PROXY === 'true',
+    httpBodyLimit: e.HTTP_BODY_LIMIT,
+    loginRateLimit: {
+      windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,
+      perUser: e.LOGIN_RATE_LIMIT_PER_USER,
+      perAddress: e.LOGIN_RATE_LIMIT_PER_ADDRESS,
+    },
   };
 }

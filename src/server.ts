@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { makeBootstrapAdmin } from './commands/auth.js';
 import { openRuntime } from './runtime.js';
 
 export interface RunningServer {
@@ -14,8 +15,15 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
+  const generated = await makeBootstrapAdmin(runtime)(config.adminPassword, new Date());
+  if (generated) {
+    // Printed once, to the console only (not the log): it is not stored anywhere in clear.
+    console.log(
+      `\n  whalefall: created the administrator 'admin' with the password\n\n      ${generated}\n\n  Log in and change it (POST /api/v1/auth/change-password). It will not be shown again.\n`,
+    );
+  }
   runtime.projections.start();
-  const app = createApp(runtime);
+  const { app } = await createApp(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {

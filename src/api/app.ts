@@ -1,19 +1,98 @@
-// The Express application. Issue-by-issue it grows resources under /api/v1; for now it answers health pings.
-import express, { type Express } from 'express';
+// The Express application: everything under /api/v1, one error envelope, OpenAPI at /api/v1/openapi.json
+// and Swagger UI at /api/v1/docs.
+import cookieParser from 'cookie-parser';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import { serverSecret } from '../adapters/auth/secrets.js';
+import { createTokenService } from '../adapters/auth/tokens.js';
 import type { Runtime } from '../runtime.js';
+import { packageVersion } from '../version.js';
+import type { ApiDeps } from './deps.js';
+import { makeAuthenticate } from './middleware/authenticate.js';
+import { createCsrf } from './middleware/csrf.js';
+import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { requestId } from './middleware/requestId.js';
+import { mountRoutes } from './mount.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { defineRoute, type RouteDefinition } from './route.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes, isSecureRequest } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
 
-export const success = <T>(data: T, message = 'ok') => ({
-  success: true as const,
-  message,
-  timestamp: new Date().toISOString(),
-  data,
-});
+export const API_PREFIX = '/api/v1';
 
-export function createApp(_runtime: Pick<Runtime, 'logger'>): Express {
+export interface ApiApp {
+  app: Express;
+  /** Every route definition mounted under /api/v1 (the OpenAPI document lists exactly these). */
+  routes: readonly RouteDefinition[];
+  router: Router;
+}
+
+export async function createApp(
+  runtime: Pick<Runtime, 'config' | 'logger' | 'knex' | 'store' | 'projections'>,
+): Promise<ApiApp> {
+  const { config, logger, knex } = runtime;
+  const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
+  const csrf = createCsrf((await serverSecret(knex, 'csrf')).toString('base64'), (req) =>
+    isSecureRequest(config, req),
+  );
+  const deps: ApiDeps = { ...runtime, tokens, csrf, version: packageVersion() };
+
+  const routes: RouteDefinition[] = [
+    ...healthRoutes(deps),
+    ...authRoutes(deps),
+    ...userRoutes(deps),
+    ...auditRoutes(deps),
+    openApiRoute(() => document),
+  ];
+  const document = buildOpenApiDocument(routes, deps.version);
+
   const app = express();
   app.disable('x-powered-by');
-  app.get('/api/v1/health/ping', (_req, res) => {
-    res.json(success({ status: 'ok' }, 'pong'));
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: requestId,
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // Method, URL and status only: bodies and headers (cookies, tokens) never reach the log.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(cookieParser());
+  app.use(API_PREFIX, express.json({ limit: config.httpBodyLimit, strict: true }));
+
+  const router = express.Router();
+  mountRoutes(router, routes, { authenticate: makeAuthenticate({ knex, tokens }), csrf });
+  app.use(`${API_PREFIX}/docs`, swaggerUi.serve, swaggerUi.setup(document as swaggerUi.JsonObject));
+  app.use(API_PREFIX, router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, routes, router };
+}
+
+function openApiRoute(document: () => unknown): RouteDefinition {
+  return defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This OpenAPI 3.1 document (browse it at /api/v1/docs)',
+    access: 'public',
+    raw: true,
+    response: z.record(z.string(), z.unknown()),
+    handler: () => Promise.resolve({ data: document() as Record<string, unknown> }),
   });
-  return app;
 }

@@ -1,7 +1,8 @@
 // Every event type of the service, registered once. Each area adds its definitions here.
 import type { EventDefinition } from './events/registry.js';
 import { EventRegistry } from './events/registry.js';
+import { auditEventDefinitions } from './audit/events.js';
 
-export const eventDefinitions: readonly EventDefinition[] = [];
+export const eventDefinitions: readonly EventDefinition[] = [...auditEventDefinitions];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

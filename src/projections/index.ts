@@ -1,8 +1,9 @@
 // Every projection the service runs. Later read models register here.
 import type { Projection } from './projection.js';
+import { auditLogProjection } from './auditLog/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
 
-export const allProjections: readonly Projection[] = [streamCatalogProjection];
+export const allProjections: readonly Projection[] = [streamCatalogProjection, auditLogProjection];
 
 export function findProjection(name: string): Projection {
   const found = allProjections.find((p) => p.name === name);

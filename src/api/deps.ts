@@ -1,0 +1,19 @@
+// What route handlers may use.
+import type { Knex } from 'knex';
+import type { TokenService } from '../adapters/auth/tokens.js';
+import type { EventStore } from '../adapters/eventStore/port.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ProjectionDaemon } from '../projections/daemon.js';
+import type { Csrf } from './middleware/csrf.js';
+
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  knex: Knex;
+  store: EventStore;
+  tokens: TokenService;
+  projections: ProjectionDaemon;
+  csrf: Csrf;
+  version: string;
+}

@@ -1,0 +1,87 @@
+// The one error handler: every failure becomes the error envelope with a catalog code. Unknown errors
+// are INTERNAL_ERROR with an error_id; their details go to the log only.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import { messageCodes, type MessageCode } from '../../domain/messageCodes.js';
+import type { Logger } from '../../logger.js';
+import type { ErrorBody } from '../envelope.js';
+import { requestIdOf } from './requestId.js';
+
+export const errorBody = (
+  code: MessageCode,
+  errorId: string,
+  message?: string,
+  context?: Record<string, unknown>,
+): ErrorBody => ({
+  success: false,
+  message_code: code,
+  message: message ?? messageCodes[code].message,
+  timestamp: new Date().toISOString(),
+  error_id: errorId,
+  recoverable: messageCodes[code].recoverable,
+  ...(context ? { context } : {}),
+});
+
+export const zodFields = (error: ZodError) =>
+  error.issues.map((i) => ({
+    field: i.path.map(String).join('.') || '(body)',
+    message: i.message,
+    ...(i.code === 'unrecognized_keys' ? { unknown: i.keys } : {}),
+  }));
+
+/** body-parser and friends mark client errors with `type` and `status`. */
+function fromHttpError(err: { type?: unknown; status?: unknown }): MessageCode | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return 'INVALID_REQUEST';
+    case 'entity.too.large':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'UNSUPPORTED_MEDIA_TYPE';
+  }
+  return typeof err.status === 'number' && err.status >= 400 && err.status < 500
+    ? 'INVALID_REQUEST'
+    : undefined;
+}
+
+const httpMessages: Partial<Record<MessageCode, string>> = {
+  INVALID_REQUEST: 'The request body is not valid JSON.',
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const errorId = requestIdOf(req);
+    let code: MessageCode;
+    let message: string | undefined;
+    let context: Record<string, unknown> | undefined;
+    if (err instanceof AppError) {
+      ({ code, message, context } = err);
+    } else if (err instanceof ZodError) {
+      code = 'VALIDATION_ERROR';
+      context = { fields: zodFields(err) };
+    } else if (err instanceof URIError) {
+      code = 'INVALID_REQUEST';
+      message = 'The URL is not correctly encoded.';
+    } else {
+      const http = err && typeof err === 'object' ? fromHttpError(err) : undefined;
+      if (http) {
+        code = http;
+        message =
+          (err as { type?: unknown }).type === 'entity.parse.failed'
+            ? httpMessages.INVALID_REQUEST
+            : undefined;
+      } else {
+        code = 'INTERNAL_ERROR';
+        logger.error({ err, errorId, method: req.method, url: req.originalUrl }, 'unhandled error');
+      }
+    }
+    if (res.headersSent) return;
+    res.status(messageCodes[code].status).json(errorBody(code, errorId, message, context));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('RESOURCE_NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};

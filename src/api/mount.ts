@@ -1,0 +1,75 @@
+// Mounts route definitions on a router: authenticate, CSRF for cookie-authenticated writes, permission,
+// zod parsing of params/query/body, the handler, the success envelope.
+import type { Request, Router } from 'express';
+import type { z } from 'zod';
+import { AppError } from '../domain/errors.js';
+import { can } from '../domain/users/roles.js';
+import { success } from './envelope.js';
+import type { AuthenticatedUser } from './middleware/authenticate.js';
+import type { Csrf } from './middleware/csrf.js';
+import { isWrite, type RouteDefinition } from './route.js';
+
+export interface MountDeps {
+  authenticate(req: Request): Promise<AuthenticatedUser>;
+  csrf: Csrf;
+}
+
+const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: string): unknown => {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new AppError('VALIDATION_ERROR', `invalid ${where}`, {
+    fields: result.error.issues.map((i) => ({
+      field: [where, ...i.path.map(String)].join('.'),
+      message: i.message,
+      ...(i.code === 'unrecognized_keys' ? { unknown: i.keys } : {}),
+    })),
+  });
+};
+
+function checkBodyType(req: Request, route: RouteDefinition): void {
+  if (!route.body) return;
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+}
+
+export function mountRoutes(router: Router, routes: readonly RouteDefinition[], deps: MountDeps): void {
+  for (const route of routes) {
+    router[route.method](route.path, ...(route.before ?? []), async (req, res) => {
+      let user: AuthenticatedUser | undefined;
+      if (route.access !== 'public') {
+        user = await deps.authenticate(req);
+        if (isWrite(route.method) && user.via === 'cookie') deps.csrf.check(req);
+        const { permission } = route.access;
+        if (!can(user.row.role, permission)) {
+          throw new AppError(
+            'PERMISSION_DENIED',
+            `your role (${user.row.role}) lacks the '${permission}' permission`,
+            {
+              required_permission: permission,
+              role: user.row.role,
+            },
+          );
+        }
+      }
+      checkBodyType(req, route);
+      const input = {
+        params: parse(route.params, req.params, 'params'),
+        query: parse(route.query, req.query, 'query'),
+        body: parse(route.body, req.body, 'body'),
+        user,
+        req,
+        res,
+      };
+      const result = await route.handler(input);
+      if (route.raw) {
+        res.status(result.status ?? 200).json(result.data);
+        return;
+      }
+      res
+        .status(result.status ?? route.status ?? 200)
+        .json(success(result.data, result.message, result.meta));
+    });
+  }
+}

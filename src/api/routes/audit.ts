@@ -1,0 +1,53 @@
+// /audit/events: the audit trail (sign-ins, user changes), newest first. Administrators only.
+import { z } from 'zod';
+import { auditEventTypes } from '../../domain/audit/events.js';
+import { listAuditEvents } from '../../projections/auditLog/queries.js';
+import type { ApiDeps } from '../deps.js';
+import { pageMeta, pagingQuery } from '../envelope.js';
+import { defineRoute, type RouteDefinition } from '../route.js';
+
+export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/audit/events',
+      tag: 'audit',
+      summary: 'Audit events, newest first (filters: type, username, actor_id, from, to)',
+      access: { permission: 'admin' },
+      query: pagingQuery
+        .extend({
+          type: z.enum(auditEventTypes as [string, ...string[]]).optional(),
+          username: z.string().max(200).optional(),
+          actor_id: z.string().max(200).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+        })
+        .strict(),
+      response: z.object({
+        event_id: z.string(),
+        type: z.string(),
+        occurred_at: z.string(),
+        actor: z.object({ kind: z.string(), id: z.string() }),
+        user_id: z.string().nullable(),
+        username: z.string().nullable(),
+        ip: z.string().nullable(),
+        details: z.record(z.string(), z.unknown()),
+      }),
+      paged: true,
+      handler: async ({ query }) => {
+        const { items, total } = await listAuditEvents(
+          knex,
+          {
+            type: query.type,
+            username: query.username,
+            actorId: query.actor_id,
+            from: query.from ? new Date(query.from) : undefined,
+            to: query.to ? new Date(query.to) : undefined,
+          },
+          query,
+        );
+        return { data: items, meta: pageMeta(query, total) };
+      },
+    }),
+  ];
+}

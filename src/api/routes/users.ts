@@ -1,0 +1,153 @@
+// /users: list, create, get, update, delete (never the last admin), stats. Administrators only.
+import type { Request } from 'express';
+import { z } from 'zod';
+import { checkPasswordRules } from '../../commands/auth.js';
+import { makeCreateUser, makeDeleteUser, makeUpdateUser } from '../../commands/users.js';
+import { publicUser, usersTable } from '../../adapters/db/usersTable.js';
+import { notFound } from '../../domain/errors.js';
+import { roles } from '../../domain/users/roles.js';
+import type { ApiDeps } from '../deps.js';
+import { requestIdOf } from '../middleware/requestId.js';
+import { pageMeta, pagingQuery } from '../envelope.js';
+import type { AuthenticatedUser } from '../middleware/authenticate.js';
+import { defineRoute, type RouteDefinition } from '../route.js';
+import { idParams, userSchema } from './schemas.js';
+
+const admin = { permission: 'admin' } as const;
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+const username = z
+  .string()
+  .trim()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
+
+export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
+  const createUser = makeCreateUser({ knex, store });
+  const updateUser = makeUpdateUser({ knex, store });
+  const deleteUser = makeDeleteUser({ knex, store });
+  const ctx = (req: Request, user: AuthenticatedUser | undefined) => ({
+    actor: { kind: 'user' as const, id: user!.row.id },
+    correlationId: requestIdOf(req),
+    now: new Date(),
+  });
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users',
+      tag: 'users',
+      summary: 'List users',
+      access: admin,
+      query: pagingQuery
+        .extend({
+          role: z.enum(roles).optional(),
+          active: booleanQuery.optional(),
+          search: z.string().max(64).optional(),
+        })
+        .strict(),
+      response: userSchema,
+      paged: true,
+      handler: async ({ query }) => {
+        const { rows, total } = await usersTable.list(
+          knex,
+          { role: query.role, active: query.active, search: query.search },
+          query,
+        );
+        return { data: rows.map(publicUser), meta: pageMeta(query, total) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/stats',
+      tag: 'users',
+      summary: 'Counts of users by role and state',
+      access: admin,
+      response: z.object({
+        total: z.number(),
+        active: z.number(),
+        inactive: z.number(),
+        by_role: z.object({ admin: z.number(), user: z.number(), viewer: z.number() }),
+      }),
+      handler: async () => ({ data: await usersTable.stats(knex) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users',
+      tag: 'users',
+      summary: 'Create a user',
+      access: admin,
+      status: 201,
+      body: z.strictObject({
+        username,
+        password: z.string().min(1).max(1024),
+        role: z.enum(roles).default('viewer'),
+        is_active: z.boolean().default(true),
+      }),
+      response: userSchema,
+      handler: async ({ body, req, user }) => {
+        checkPasswordRules(body.password, body.username);
+        const created = await createUser(
+          { username: body.username, password: body.password, role: body.role, isActive: body.is_active },
+          ctx(req, user),
+        );
+        return { data: publicUser(created), message: 'user created' };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/:id',
+      tag: 'users',
+      summary: 'Get a user',
+      access: admin,
+      params: idParams,
+      response: userSchema,
+      handler: async ({ params }) => {
+        const row = await usersTable.byId(knex, params.id);
+        if (!row) throw notFound('user', params.id);
+        return { data: publicUser(row) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/users/:id',
+      tag: 'users',
+      summary: 'Change a user: role, active state, password (setting a password ends their sessions)',
+      access: admin,
+      params: idParams,
+      body: z
+        .strictObject({
+          role: z.enum(roles).optional(),
+          is_active: z.boolean().optional(),
+          password: z.string().min(1).max(1024).optional(),
+        })
+        .refine((b) => Object.keys(b).length > 0, 'send at least one of role, is_active, password'),
+      response: userSchema,
+      handler: async ({ params, body, req, user }) => {
+        if (body.password !== undefined) {
+          const target = await usersTable.byId(knex, params.id);
+          if (!target) throw notFound('user', params.id);
+          checkPasswordRules(body.password, target.username);
+        }
+        const updated = await updateUser(
+          { id: params.id, role: body.role, isActive: body.is_active, password: body.password },
+          ctx(req, user),
+        );
+        return { data: publicUser(updated), message: 'user updated' };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/users/:id',
+      tag: 'users',
+      summary: 'Delete a user (never the last active administrator)',
+      access: admin,
+      params: idParams,
+      response: z.object({ deleted: z.boolean() }),
+      handler: async ({ params, req, user }) => {
+        await deleteUser(params.id, ctx(req, user));
+        return { data: { deleted: true }, message: 'user deleted' };
+      },
+    }),
+  ];
+}
