@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as eventStore from './20261122_0001_event_store.js';
 import * as streamCatalog from './20261122_0002_stream_catalog.js';
 import * as usersAuthAudit from './20261122_0003_users_auth_audit.js';
+import * as credentialsInstances from './20261122_0004_credentials_instances.js';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0001_event_store', ...eventStore },
   { name: '20261122_0002_stream_catalog', ...streamCatalog },
   { name: '20261122_0003_users_auth_audit', ...usersAuthAudit },
+  { name: '20261122_0004_credentials_instances', ...credentialsInstances },
 ];

@@ -33,6 +33,14 @@ const envSchema = z.object({
   WHALEFALL_SECRET_KEY: optional(
     z.string().refine(isSecretKey, 'expected 32 bytes, as base64 or 64 hex digits'),
   ),
+  WHALEFALL_PREVIOUS_SECRET_KEYS: optional(
+    z
+      .string()
+      .refine(
+        (v) => v.split(',').every((k) => isSecretKey(k.trim())),
+        'expected a comma-separated list of 32-byte keys',
+      ),
+  ),
   WHALEFALL_DATA_DIR: z.string().default('./.whalefall'),
   WHALEFALL_EMBEDDED_PG_PORT: port(54329),
   WHALEFALL_TIMEZONE: z
@@ -75,6 +83,8 @@ export interface Config {
   databaseUrl: string | undefined;
   eventStoreUrl: string | undefined;
   secretKey: string | undefined;
+  /** Keys that only decrypt (during a rotation). */
+  previousSecretKeys: string[];
   dataDir: string;
   embeddedPgPort: number;
   timezone: string;
@@ -123,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     eventStoreUrl: e.EVENTSTORE_URL,
     secretKey: e.WHALEFALL_SECRET_KEY,
+    previousSecretKeys: e.WHALEFALL_PREVIOUS_SECRET_KEYS?.split(',').map((k) => k.trim()) ?? [],
     dataDir: path.resolve(e.WHALEFALL_DATA_DIR),
     embeddedPgPort: e.WHALEFALL_EMBEDDED_PG_PORT,
     timezone: e.WHALEFALL_TIMEZONE,

@@ -10,6 +10,7 @@ import { createKurrentEventStore } from './adapters/eventStore/kurrentEventStore
 import type { EventStore } from './adapters/eventStore/port.js';
 import { PostgresEventStore } from './adapters/eventStore/postgresEventStore.js';
 import { decodeKnown, validatingEventStore } from './adapters/eventStore/validatingEventStore.js';
+import { loadKeyring, type Keyring } from './adapters/secrets/keyring.js';
 import type { Config } from './config.js';
 import { createEventRegistry } from './domain/eventTypes.js';
 import type { EventRegistry } from './domain/events/registry.js';
@@ -28,7 +29,14 @@ export interface Runtime {
   store: EventStore;
   registry: EventRegistry;
   projections: ProjectionDaemon;
+  secrets: Secrets;
   close(): Promise<void>;
+}
+
+/** The credential keyring, re-read when a secret names a key this process does not have yet (a rotation). */
+export interface Secrets {
+  keyring(): Keyring;
+  reload(): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -80,6 +88,25 @@ export async function openRuntime(
     const ran = await migrateLatest(knex);
     if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
 
+    const loadRing = () =>
+      loadKeyring({
+        secretKey: config.secretKey,
+        previousKeys: config.previousSecretKeys,
+        embedded: !config.databaseUrl,
+        dataDir: config.dataDir,
+      });
+    // Loaded by `serve` at start (so a missing key stops it at once) and by commands that need it.
+    let ring: Keyring | undefined;
+    const secrets: Secrets = {
+      keyring: () => {
+        if (!ring) throw new Error('the credential keyring is not loaded (call secrets.reload() first)');
+        return ring;
+      },
+      reload: async () => {
+        ring = await loadRing();
+      },
+    };
+
     const registry = createEventRegistry();
     const rawStore = config.eventStoreUrl
       ? createKurrentEventStore(config.eventStoreUrl)
@@ -97,7 +124,7 @@ export async function openRuntime(
     });
     cleanups.push(() => projections.stop());
 
-    return { config, logger, knex, pool, store, registry, projections, close };
+    return { config, logger, knex, pool, store, registry, projections, secrets, close };
   } catch (err) {
     await close();
     throw err;

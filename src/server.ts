@@ -15,6 +15,12 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
+  try {
+    await runtime.secrets.reload();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   const generated = await makeBootstrapAdmin(runtime)(config.adminPassword, new Date());
   if (generated) {
     // Printed once, to the console only (not the log): it is not stored anywhere in clear.

@@ -20,6 +20,8 @@ import { buildOpenApiDocument } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, isSecureRequest } from './routes/auth.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { instanceRoutes } from './routes/instances.js';
 import { healthRoutes } from './routes/health.js';
 import { userRoutes } from './routes/users.js';
 
@@ -33,7 +35,7 @@ export interface ApiApp {
 }
 
 export async function createApp(
-  runtime: Pick<Runtime, 'config' | 'logger' | 'knex' | 'store' | 'projections'>,
+  runtime: Pick<Runtime, 'config' | 'logger' | 'knex' | 'store' | 'projections' | 'secrets'>,
 ): Promise<ApiApp> {
   const { config, logger, knex } = runtime;
   const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
@@ -47,6 +49,8 @@ export async function createApp(
     ...authRoutes(deps),
     ...userRoutes(deps),
     ...auditRoutes(deps),
+    ...credentialRoutes(deps),
+    ...instanceRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

@@ -63,6 +63,10 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
         res,
       };
       const result = await route.handler(input);
+      if (result.file) {
+        res.status(200).type(result.file.contentType).attachment(result.file.filename).send(result.file.body);
+        return;
+      }
       if (route.raw) {
         res.status(result.status ?? 200).json(result.data);
         return;

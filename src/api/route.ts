@@ -26,6 +26,8 @@ export interface HandlerInput<P, Q, B> {
 
 export interface HandlerResult<T> {
   data: T;
+  /** Send this file instead of the envelope (CSV export). */
+  file?: { contentType: string; filename: string; body: string };
   message?: string;
   meta?: PageMeta;
   status?: number;

@@ -2,7 +2,13 @@
 import type { EventDefinition } from './events/registry.js';
 import { EventRegistry } from './events/registry.js';
 import { auditEventDefinitions } from './audit/events.js';
+import { credentialEventDefinitions } from './credentials/events.js';
+import { instanceEventDefinitions } from './instances/events.js';
 
-export const eventDefinitions: readonly EventDefinition[] = [...auditEventDefinitions];
+export const eventDefinitions: readonly EventDefinition[] = [
+  ...auditEventDefinitions,
+  ...credentialEventDefinitions,
+  ...instanceEventDefinitions,
+];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

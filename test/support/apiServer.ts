@@ -11,6 +11,8 @@ import { buildOnce, startServerProcess, type ServerProcess } from './serverProce
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export const ADMIN_PASSWORD = 'e2e-Admin-password-1';
+/** A fixed test key (never used outside tests). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface CallResult<T = unknown> {
   status: number;
@@ -40,7 +42,13 @@ export async function startApiServer(env: Record<string, string> = {}): Promise<
   await buildOnce();
   const db = await createTestDatabase();
   const server = await startServerProcess(
-    { DATABASE_URL: db.url, WHALEFALL_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', ...env },
+    {
+      DATABASE_URL: db.url,
+      WHALEFALL_SECRET_KEY: TEST_SECRET_KEY,
+      WHALEFALL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     await freePort(),
   );
   const baseUrl = `${server.baseUrl}/api/v1`;
@@ -110,6 +118,10 @@ export async function inspectApp(
   const logger = createLogger({ level: 'silent' });
   const store = new PostgresEventStore(db.pool);
   const projections = new ProjectionDaemon({ projections: [], store, knex: db.knex, logger });
-  const app = await createApp({ config, logger, knex: db.knex, store, projections });
+  const secrets = {
+    keyring: () => ({ current: Buffer.alloc(32, 7), previous: [] }),
+    reload: () => Promise.resolve(),
+  };
+  const app = await createApp({ config, logger, knex: db.knex, store, projections, secrets });
   return { ...app, close: () => store.close() };
 }

@@ -1,0 +1,155 @@
+// Credentials: create / update / delete. Metadata goes to the credential-{id} stream; the password only
+// to credential_secrets, sealed with the keyring. Name, secret and event commit together.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { EventStore } from '../adapters/eventStore/port.js';
+import { decryptSecret, encryptSecret, keyId, type Keyring } from '../adapters/secrets/keyring.js';
+import { credentialStream } from '../domain/credentials/events.js';
+import type { DbType } from '../domain/engines/model.js';
+import { notFound } from '../domain/errors.js';
+import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
+import { appendOne, loadLifecycle, reserveName, type CommandContext } from './streamWrites.js';
+
+export interface CredentialDeps {
+  knex: Knex;
+  store: EventStore;
+  keyring: () => Keyring;
+}
+
+const evolve = evolveLifecycle('CredentialCreated', 'CredentialDeleted', '');
+
+async function storeSecret(trx: Knex.Transaction, ring: Keyring, credentialId: string, password: string) {
+  await trx('credential_secrets')
+    .insert({
+      credential_id: credentialId,
+      sealed: encryptSecret(ring, password, credentialId),
+      key_id: keyId(ring.current),
+      updated_at: trx.fn.now(),
+    })
+    .onConflict('credential_id')
+    .merge();
+}
+
+export interface CreateCredential {
+  name: string;
+  dbType: DbType;
+  username: string;
+  password: string;
+  description: string;
+}
+
+export const makeCreateCredential =
+  ({ knex, store, keyring }: CredentialDeps) =>
+  async (cmd: CreateCredential, ctx: CommandContext) => {
+    const id = randomUUID();
+    const position = await knex.transaction(async (trx) => {
+      await reserveName(trx, 'credential', cmd.name, id);
+      await storeSecret(trx, keyring(), id, cmd.password);
+      return appendOne(
+        store,
+        credentialStream(id),
+        'no_stream',
+        'CredentialCreated',
+        {
+          credentialId: id,
+          name: cmd.name,
+          dbType: cmd.dbType,
+          username: cmd.username,
+          description: cmd.description,
+        },
+        ctx,
+      );
+    });
+    return { id, position };
+  };
+
+export interface UpdateCredential {
+  id: string;
+  changes: Partial<{
+    name: string;
+    dbType: DbType;
+    username: string;
+    description: string;
+    isActive: boolean;
+  }>;
+  password?: string | undefined;
+}
+
+export const makeUpdateCredential =
+  ({ knex, store, keyring }: CredentialDeps) =>
+  async (cmd: UpdateCredential, ctx: CommandContext) => {
+    const { state, revision } = await loadLifecycle(store, credentialStream(cmd.id), evolve);
+    decideLifecycle('credential', cmd.id, state, 'update');
+    const position = await knex.transaction(async (trx) => {
+      if (cmd.changes.name !== undefined) await reserveName(trx, 'credential', cmd.changes.name, cmd.id);
+      if (cmd.password !== undefined) await storeSecret(trx, keyring(), cmd.id, cmd.password);
+      return appendOne(
+        store,
+        credentialStream(cmd.id),
+        revision,
+        'CredentialUpdated',
+        {
+          credentialId: cmd.id,
+          changes: cmd.changes,
+          passwordChanged: cmd.password !== undefined,
+        },
+        ctx,
+      );
+    });
+    return { id: cmd.id, position };
+  };
+
+export const makeDeleteCredential =
+  ({ store }: Pick<CredentialDeps, 'store'>) =>
+  async (id: string, ctx: CommandContext) => {
+    const { state, revision } = await loadLifecycle(store, credentialStream(id), evolve);
+    decideLifecycle('credential', id, state, 'delete');
+    return {
+      id,
+      position: await appendOne(
+        store,
+        credentialStream(id),
+        revision,
+        'CredentialDeleted',
+        { credentialId: id },
+        ctx,
+      ),
+    };
+  };
+
+/** The decrypted password, for an engine connection only: never returned by the API or logged. */
+export async function readCredentialPassword(
+  deps: Pick<CredentialDeps, 'knex' | 'keyring'>,
+  credentialId: string,
+): Promise<string> {
+  const row = await deps
+    .knex<{ credential_id: string; sealed: string }>('credential_secrets')
+    .where({ credential_id: credentialId })
+    .first('sealed');
+  if (!row) throw notFound('credential', credentialId);
+  return decryptSecret(deps.keyring(), row.sealed, credentialId);
+}
+
+/** Re-encrypts every secret not sealed with the current key; returns how many it changed. Safe to re-run. */
+export async function reencryptSecrets(deps: Pick<CredentialDeps, 'knex' | 'keyring'>): Promise<number> {
+  const ring = deps.keyring();
+  const current = keyId(ring.current);
+  const stale = await deps
+    .knex<{ credential_id: string; sealed: string; key_id: string }>('credential_secrets')
+    .whereNot({ key_id: current })
+    .select('*');
+  let changed = 0;
+  for (const row of stale) {
+    const password = decryptSecret(ring, row.sealed, row.credential_id);
+    // Compare-and-set on the old ciphertext: a concurrent password change wins.
+    changed += await deps
+      .knex('credential_secrets')
+      .where({ credential_id: row.credential_id, sealed: row.sealed })
+      .update({
+        sealed: encryptSecret(ring, password, row.credential_id),
+        key_id: current,
+        updated_at: deps.knex.fn.now(),
+      });
+  }
+  return changed;
+}
