@@ -1,0 +1,140 @@
+// The MySQL/MariaDB engine adapter (mysql2/promise): one small pool, timeouts on every statement,
+// errors as EngineError (scrubbed), unreadable catalogs as ItemError next to the data that was read.
+import type { AccountInfo, AccountPermissions, Collected, ItemError } from '../../../domain/engines/model.js';
+import {
+  buildMysqlPermissions,
+  mysqlAccountName,
+  SYSTEM_ACCOUNTS,
+  type MysqlAccountRow,
+} from '../../../domain/engines/mysql/facts.js';
+import { parseGrants, type FoldedGrants } from '../../../domain/engines/mysql/grants.js';
+import type { ConnectionParams, EngineAdapter, EngineOptions } from '../port.js';
+import { readAccountCatalog, serverInfo, type ServerInfo } from './mysqlAccounts.js';
+import { collectorScope, databaseSizes, listDatabases, tableSizes } from './mysqlCatalog.js';
+import { itemErrorOf } from './mysqlErrors.js';
+import { cellText, createMysqlSession, type MysqlSession } from './mysqlSession.js';
+
+/** Runs `fn` over `items` with at most `limit` at a time, keeping the order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+function toAccountInfo(row: MysqlAccountRow): AccountInfo {
+  return {
+    username: mysqlAccountName(row.user, row.host),
+    isSystem: SYSTEM_ACCOUNTS.has(row.user),
+    locked: row.accountLocked === true || row.passwordExpired === true,
+    attributes: {
+      user: row.user,
+      host: row.host,
+      source: row.source,
+      plugin: row.plugin,
+      auth_plugins: row.authPlugins,
+      account_locked: row.accountLocked,
+      password_expired: row.passwordExpired,
+      password_last_changed: row.passwordLastChanged,
+    },
+  };
+}
+
+async function readGrants(
+  session: MysqlSession,
+  row: MysqlAccountRow,
+): Promise<{ grants: FoldedGrants | null; error: ItemError | null }> {
+  try {
+    const lines = await session.queryArrays('SHOW GRANTS FOR ?@?', [row.user, row.host]);
+    return { grants: parseGrants(lines.map((r) => cellText(r[0]))), error: null };
+  } catch (err) {
+    const name = mysqlAccountName(row.user, row.host);
+    return { grants: null, error: itemErrorOf(`account ${name} grants`, err, session.secrets) };
+  }
+}
+
+export function createMysqlAdapter(params: ConnectionParams, options?: EngineOptions): EngineAdapter {
+  const session = createMysqlSession(params, options);
+  let server: ServerInfo | undefined;
+
+  async function getServer(): Promise<ServerInfo> {
+    if (!server) {
+      const [row] = await session.query('SELECT VERSION() AS version');
+      server = serverInfo(cellText(row?.version ?? ''));
+    }
+    return server;
+  }
+
+  return {
+    dbType: 'mysql',
+
+    async testConnection() {
+      const started = performance.now();
+      const [row] = await session.query('SELECT VERSION() AS version');
+      const latencyMs = Math.round(performance.now() - started);
+      server = serverInfo(cellText(row?.version ?? ''));
+      return { version: server.version, latencyMs };
+    },
+
+    async serverVersion() {
+      return (await getServer()).version;
+    },
+
+    async listDatabases() {
+      return listDatabases(session, await collectorScope(session));
+    },
+
+    async databaseSizes() {
+      return databaseSizes(session, await collectorScope(session));
+    },
+
+    async tableSizes(database: string) {
+      return tableSizes(session, await collectorScope(session), database);
+    },
+
+    async listAccounts(): Promise<Collected<AccountInfo>> {
+      const catalog = await readAccountCatalog(session, await getServer());
+      return { items: catalog.rows.map(toAccountInfo), errors: catalog.errors };
+    },
+
+    async permissionSnapshot(): Promise<Collected<AccountPermissions>> {
+      const info = await getServer();
+      const catalog = await readAccountCatalog(session, info);
+      const collectedAt = new Date().toISOString();
+      const results = await mapLimit(catalog.rows, session.options.poolSize, async (row) => {
+        const { grants, error } = await readGrants(session, row);
+        const accountErrors: ItemError[] = error ? [error] : [];
+        if (row.source === 'CURRENT_USER()')
+          accountErrors.push({
+            item: `account ${mysqlAccountName(row.user, row.host)} catalog row`,
+            code: 'PERMISSION_DENIED',
+            message:
+              'the collector may read neither mysql.global_priv nor mysql.user: only its own account is known, ' +
+              'without its catalog flags (plugin, Super_priv, Grant_priv)',
+          });
+        const permissions = buildMysqlPermissions({
+          account: row,
+          grants,
+          errors: accountErrors,
+          collectedAt,
+          serverVersion: info.version,
+        });
+        return { permissions, error };
+      });
+      return {
+        items: results.map((r) => r.permissions),
+        errors: [...catalog.errors, ...results.flatMap((r) => (r.error ? [r.error] : []))],
+      };
+    },
+
+    close() {
+      return session.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// One small mysql2 pool for one instance. Every statement has a client-side timeout (mysql2
+// `timeout`) and, best effort, a server-side one (MariaDB max_statement_time, MySQL
+// max_execution_time), so a slow catalog query does not keep running on the DBA's server.
+import mysql, { type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import { DEFAULT_ENGINE_OPTIONS, type ConnectionParams, type EngineOptions } from '../port.js';
+import { isQueryTimeout, toEngineError } from './mysqlErrors.js';
+
+export type Row = Record<string, unknown>;
+
+/** A result cell as text (mysql2 gives strings, numbers, big-number strings or Buffers). */
+export function cellText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return v === null || v === undefined ? '' : JSON.stringify(v);
+}
+
+export interface MysqlSession {
+  readonly options: Required<EngineOptions>;
+  readonly secrets: readonly string[];
+  /** Rows as objects; values bound with `?` (client-side escaping). */
+  query(sql: string, values?: unknown[]): Promise<Row[]>;
+  /** Rows as arrays (for SHOW statements whose column names carry data, e.g. "Grants for u@h"). */
+  queryArrays(sql: string, values?: unknown[]): Promise<unknown[][]>;
+  close(): Promise<void>;
+}
+
+export function createMysqlSession(params: ConnectionParams, options: EngineOptions = {}): MysqlSession {
+  const opts: Required<EngineOptions> = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+  const secrets = [params.password];
+  const pool = mysql.createPool({
+    host: params.host,
+    port: params.port,
+    user: params.username,
+    password: params.password,
+    database: params.databaseName || undefined,
+    connectionLimit: opts.poolSize,
+    maxIdle: opts.poolSize,
+    idleTimeout: 60_000,
+    connectTimeout: opts.connectTimeoutMs,
+    waitForConnections: true,
+    queueLimit: 0,
+    enableKeepAlive: true,
+    multipleStatements: false,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+  const prepared = new Set<number>();
+  let closed: Promise<void> | undefined;
+
+  async function prepare(conn: PoolConnection): Promise<void> {
+    if (prepared.has(conn.threadId)) return;
+    prepared.add(conn.threadId);
+    const seconds = Math.max(1, Math.ceil(opts.queryTimeoutMs / 1000));
+    // One of the two exists (MariaDB / MySQL); the other fails harmlessly.
+    await conn
+      .query({ sql: `SET SESSION max_statement_time = ${seconds}`, timeout: opts.queryTimeoutMs })
+      .catch(() => {});
+    await conn
+      .query({ sql: `SET SESSION max_execution_time = ${seconds * 1000}`, timeout: opts.queryTimeoutMs })
+      .catch(() => {});
+  }
+
+  async function run<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    if (closed) throw toEngineError(new Error('Pool is closed.'), 'query', secrets);
+    let conn: PoolConnection;
+    try {
+      conn = await pool.getConnection();
+      await prepare(conn);
+    } catch (err) {
+      throw toEngineError(err, 'connect', secrets);
+    }
+    let timedOut = false;
+    try {
+      return await fn(conn);
+    } catch (err) {
+      timedOut = isQueryTimeout(err);
+      throw toEngineError(err, 'query', secrets);
+    } finally {
+      // After a client-side timeout the statement may still be running on that connection: drop it.
+      if (timedOut) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  return {
+    options: opts,
+    secrets,
+    query: (sql, values) =>
+      run(async (conn) => {
+        const [rows] = await conn.query<RowDataPacket[]>({ sql, values, timeout: opts.queryTimeoutMs });
+        return rows;
+      }),
+    queryArrays: (sql, values) =>
+      run(async (conn) => {
+        const [rows] = await conn.query<RowDataPacket[]>({
+          sql,
+          values,
+          timeout: opts.queryTimeoutMs,
+          rowsAsArray: true,
+        });
+        return rows as unknown as unknown[][];
+      }),
+    close() {
+      closed ??= pool.end().catch(() => {});
+      return closed;
+    },
+  };
+}
