@@ -32,7 +32,32 @@ describe('loadConfig defaults', () => {
       logPretty: undefined,
       projectionBatchSize: 1000,
       projectionPollMs: 1000,
+      previousSecretKeys: [],
+      adminPassword: undefined,
+      jwtTtlSeconds: 28800,
+      cookieSecure: 'auto',
+      trustProxy: false,
+      httpBodyLimit: '100kb',
+      loginRateLimit: { windowMs: 900000, perUser: 5, perAddress: 50 },
     });
+  });
+
+  it('never echoes WHALEFALL_ADMIN_PASSWORD or a previous secret key in an error', () => {
+    for (const env of [
+      { WHALEFALL_ADMIN_PASSWORD: 'short' },
+      { WHALEFALL_PREVIOUS_SECRET_KEYS: 'not-a-key-zzz' },
+    ]) {
+      const message = (() => {
+        try {
+          loadConfig(env);
+          return '';
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })();
+      expect(message).toMatch(/expected/);
+      expect(message).not.toContain(Object.values(env)[0]);
+    }
   });
 
   it('resolves the default data directory to an absolute path ending in .whalefall', () => {

@@ -37,7 +37,16 @@ const bindingPaths = bindingKeys.flatMap((k) => {
 
 const MAX_DEPTH = 12;
 
-/** A redacted copy; the logged object itself is never modified. */
+const isPlain = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * A redacted copy; the logged object itself is never modified. Plain objects and arrays are walked;
+ * Errors become {type, message, stack} (scrubbed) plus their own fields; other class instances (requests,
+ * responses, dates, buffers) are left for pino's serializers, which only pick safe fields.
+ */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (value === null || typeof value !== 'object') return value;
@@ -45,7 +54,17 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
-  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  if (value instanceof Error) {
+    // Prototype-less, so pino's err serializer takes `name` for the type rather than 'Object'.
+    return Object.assign(Object.create(null) as Record<string, unknown>, {
+      name: value.name,
+      type: value.name,
+      message: scrubText(value.message),
+      stack: value.stack === undefined ? undefined : scrubText(value.stack),
+      ...(redact({ ...value }, depth + 1, seen) as Record<string, unknown>),
+    });
+  }
+  if (!isPlain(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1, seen);

@@ -198,3 +198,36 @@ describe('redaction of any spelling at any depth', () => {
     });
   }
 });
+
+describe('errors and framework objects', () => {
+  it('keeps the message and stack of a logged Error, with URL passwords masked, and its own fields redacted', () => {
+    const { logger, last } = capture();
+    const err = Object.assign(new Error('connect to postgres://app:hunter2@db/x failed'), {
+      code: '28P01',
+      password: 'pw',
+    });
+    logger.error({ err }, 'boom');
+    const logged = last().err as Record<string, unknown>;
+    expect(logged.message).toBe('connect to postgres://app:[REDACTED]@db/x failed');
+    expect(logged.stack).toEqual(expect.stringContaining('Error: connect to postgres://app:[REDACTED]@db'));
+    expect(logged).toMatchObject({ type: 'Error', code: '28P01', password: REDACTED });
+  });
+
+  it('leaves class instances (requests, responses) to their serializers', () => {
+    class Response {
+      statusCode = 401;
+      get headersSent() {
+        return true;
+      }
+    }
+    const { logger, last } = capture();
+    const res = new Response();
+    logger
+      .child(
+        {},
+        { serializers: { res: (r: Response) => ({ statusCode: r.headersSent ? r.statusCode : null }) } },
+      )
+      .info({ res }, 'done');
+    expect(last().res).toEqual({ statusCode: 401 });
+  });
+});

@@ -27,6 +27,33 @@ const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where
   });
 };
 
+// Text PostgreSQL cannot store: NUL, and UTF-16 surrogates without their pair (JSON "\ud800").
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function hasUnstorableText(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return unstorable.test(value);
+  if (depth > 50 || value === null || typeof value !== 'object') return false;
+  for (const [k, v] of Object.entries(value))
+    if (unstorable.test(k) || hasUnstorableText(v, depth + 1)) return true;
+  return false;
+}
+
+/** Refused at the edge with a clear code, instead of failing later in a query. */
+function checkStorableText(req: Request): void {
+  for (const [where, value] of [
+    ['params', req.params],
+    ['query', req.query],
+    ['body', req.body],
+  ] as const) {
+    if (hasUnstorableText(value)) {
+      throw new AppError('VALIDATION_ERROR', `${where} contains characters that cannot be stored`, {
+        fields: [{ field: where, message: 'NUL characters and unpaired UTF-16 surrogates are not allowed' }],
+      });
+    }
+  }
+}
+
 function checkBodyType(req: Request, route: RouteDefinition): void {
   if (!route.body) return;
   const length = Number(req.headers['content-length'] ?? 0);
@@ -54,6 +81,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
         }
       }
       checkBodyType(req, route);
+      checkStorableText(req);
       const input = {
         params: parse(route.params, req.params, 'params'),
         query: parse(route.query, req.query, 'query'),

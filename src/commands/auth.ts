@@ -21,7 +21,8 @@ export const makeLogin =
     ip: string | null,
     ctx: Omit<AuditContext, 'actor'>,
   ): Promise<LoginResult> => {
-    const user = await usersTable.byUsername(knex, username);
+    // Usernames are ASCII (see the users API): anything else is unknown, whatever lower() would make of it.
+    const user = /^[\x21-\x7e]+$/.test(username) ? await usersTable.byUsername(knex, username) : undefined;
     const failed = async (reason: 'unknown_user' | 'wrong_password' | 'account_disabled') =>
       appendAudit(store, { ...ctx, actor: anonymous }, 'LoginFailed', {
         username: username.slice(0, 200),
@@ -43,7 +44,7 @@ export const makeLogin =
       await failed('account_disabled');
       throw new AppError('ACCOUNT_DISABLED');
     }
-    const token = await tokens.issue(user.id);
+    const token = await tokens.issue(user.id, user.password_hash);
     await knex('users').where({ id: user.id }).update({ last_login_at: ctx.now });
     await appendAudit(store, { ...ctx, actor: { kind: 'user', id: user.id } }, 'LoginSucceeded', {
       userId: user.id,
@@ -95,13 +96,13 @@ export const makeChangePassword = (deps: Pick<CommandDeps, 'knex' | 'store' | 't
     checkPasswordRules(cmd.newPassword, user.username);
     if (!(await verifyPassword(cmd.oldPassword, user.password_hash)))
       throw new AppError('INVALID_OLD_PASSWORD');
-    await updateUser({ id: user.id, password: cmd.newPassword }, ctx);
+    const updated = await updateUser({ id: user.id, password: cmd.newPassword }, ctx);
     await deps
       .knex('revoked_tokens')
       .insert({ jti: claims.jti, expires_at: claims.expiresAt })
       .onConflict('jti')
       .ignore();
-    return deps.tokens.issue(user.id);
+    return deps.tokens.issue(user.id, updated.password_hash);
   };
 };
 

@@ -211,18 +211,33 @@ export class ProjectionRunner {
       take(1),
       map(() => undefined),
     );
-    const stop$ = new Promise<void>((resolve) =>
-      signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await Promise.race([
+    await untilAborted(
+      signal,
       firstValueFrom(race(next$, timer(this.idleWaitMs).pipe(map(() => undefined)))),
-      stop$,
-    ]);
+    );
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+/** Waits for `work` or the signal, and removes its listener afterwards (the signal lives as long as the runner). */
+async function untilAborted(signal: AbortSignal, work: Promise<unknown>): Promise<void> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) => {
+  let timeout: NodeJS.Timeout | undefined;
+  return untilAborted(
+    signal,
+    new Promise<void>((resolve) => {
+      timeout = setTimeout(resolve, ms);
+    }),
+  ).finally(() => clearTimeout(timeout));
+};

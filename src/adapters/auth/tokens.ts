@@ -1,5 +1,5 @@
 // Session tokens: HS256 JWTs (jose) with a random id, so a logout can revoke one.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'whalefall';
@@ -10,8 +10,16 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+/**
+ * A token carries a fingerprint of the password hash it was issued under: when the password changes,
+ * every token minted against the old hash (even by a login that raced with the change) stops working.
+ */
+export const passwordFingerprint = (passwordHash: string): string =>
+  createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
+
 export interface TokenClaims {
   userId: string;
+  passwordFingerprint: string;
   jti: string;
   issuedAt: Date;
   expiresAt: Date;
@@ -26,12 +34,12 @@ export class TokenInvalidError extends Error {
 
 export function createTokenService(key: Uint8Array, ttlSeconds: number) {
   return {
-    async issue(userId: string): Promise<IssuedToken> {
+    async issue(userId: string, passwordHash: string): Promise<IssuedToken> {
       const jti = randomUUID();
       const nowMs = Date.now();
       const now = Math.floor(nowMs / 1000);
       // iat has whole seconds; iat_ms lets "issued before the password changed" be decided exactly.
-      const token = await new SignJWT({ iat_ms: nowMs })
+      const token = await new SignJWT({ iat_ms: nowMs, pwf: passwordFingerprint(passwordHash) })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(userId)
         .setJti(jti)
@@ -46,11 +54,19 @@ export function createTokenService(key: Uint8Array, ttlSeconds: number) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
         const iatMs = payload.iat_ms;
-        if (!payload.sub || !payload.jti || typeof iatMs !== 'number' || payload.exp === undefined) {
+        const pwf = payload.pwf;
+        if (
+          !payload.sub ||
+          !payload.jti ||
+          typeof iatMs !== 'number' ||
+          typeof pwf !== 'string' ||
+          payload.exp === undefined
+        ) {
           throw new TokenInvalidError('invalid');
         }
         return {
           userId: payload.sub,
+          passwordFingerprint: pwf,
           jti: payload.jti,
           issuedAt: new Date(iatMs),
           expiresAt: new Date(payload.exp * 1000),

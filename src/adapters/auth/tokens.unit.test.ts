@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createTokenService, TokenInvalidError } from './tokens.js';
+import { createTokenService, passwordFingerprint, TokenInvalidError } from './tokens.js';
 
 const key = randomBytes(32);
 
@@ -9,21 +9,23 @@ describe('session tokens', () => {
   it('issues a token that verifies, with a unique id and a millisecond issue time', async () => {
     const tokens = createTokenService(key, 3600);
     const before = Date.now();
-    const a = await tokens.issue('user-1');
-    const b = await tokens.issue('user-1');
+    const a = await tokens.issue('user-1', 'scrypt$hash-a');
+    const b = await tokens.issue('user-1', 'scrypt$hash-a');
     expect(a.jti).not.toBe(b.jti);
     const claims = await tokens.verify(a.token);
     expect(claims.userId).toBe('user-1');
     expect(claims.jti).toBe(a.jti);
     expect(claims.issuedAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(claims.expiresAt.getTime()).toBe(a.expiresAt.getTime());
+    expect(claims.passwordFingerprint).toBe(passwordFingerprint('scrypt$hash-a'));
+    expect(passwordFingerprint('scrypt$hash-b')).not.toBe(claims.passwordFingerprint);
   });
 
   it('refuses a token signed with another key, a tampered one, garbage, and alg none', async () => {
     const tokens = createTokenService(key, 3600);
     const other = createTokenService(randomBytes(32), 3600);
-    const { token } = await other.issue('user-1');
-    const [h, , s] = (await tokens.issue('user-1')).token.split('.');
+    const { token } = await other.issue('user-1', 'scrypt$hash-a');
+    const [h, , s] = (await tokens.issue('user-1', 'scrypt$hash-a')).token.split('.');
     const tampered = `${h}.${Buffer.from(JSON.stringify({ sub: 'admin', jti: 'x', iat_ms: 1, exp: 9e9 })).toString('base64url')}.${s}`;
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u"}').toString('base64url')}.`;
     for (const bad of [token, tampered, 'garbage', '', none]) {
@@ -33,7 +35,7 @@ describe('session tokens', () => {
 
   it('refuses an expired token as expired', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ iat_ms: (now - 120) * 1000 })
+    const expired = await new SignJWT({ iat_ms: (now - 120) * 1000, pwf: 'x' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('u')
       .setJti('j')

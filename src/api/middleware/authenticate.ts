@@ -2,7 +2,12 @@
 // users table on every request (active, not logged out, not issued before a password change).
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import { TokenInvalidError, type TokenClaims, type TokenService } from '../../adapters/auth/tokens.js';
+import {
+  passwordFingerprint,
+  TokenInvalidError,
+  type TokenClaims,
+  type TokenService,
+} from '../../adapters/auth/tokens.js';
 import { usersTable, type UserRow } from '../../adapters/db/usersTable.js';
 import { AppError } from '../../domain/errors.js';
 
@@ -47,7 +52,12 @@ export function makeAuthenticate(deps: { knex: Knex; tokens: TokenService }) {
     if (!row) throw unauthenticated('token invalid');
     if (revoked) throw unauthenticated('logged out');
     if (!row.is_active) throw new AppError('ACCOUNT_DISABLED');
-    if (claims.issuedAt < row.tokens_valid_after) throw unauthenticated('session ended (password changed)');
+    if (
+      claims.issuedAt < row.tokens_valid_after ||
+      claims.passwordFingerprint !== passwordFingerprint(row.password_hash)
+    ) {
+      throw unauthenticated('session ended (password changed)');
+    }
     return { row, claims, via: presented.via };
   };
 }

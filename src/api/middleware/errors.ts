@@ -47,7 +47,12 @@ function fromHttpError(err: { type?: unknown; status?: unknown }): MessageCode |
 }
 
 const httpMessages: Partial<Record<MessageCode, string>> = {
-  INVALID_REQUEST: 'The request body is not valid JSON.',
+  INVALID_REQUEST: 'The request body is not valid JSON, or not a JSON object or array.',
+};
+
+const isPgInputError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
 };
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -61,6 +66,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err instanceof ZodError) {
       code = 'VALIDATION_ERROR';
       context = { fields: zodFields(err) };
+    } else if (isPgInputError(err)) {
+      // Text PostgreSQL cannot store (bad encoding, NUL): the caller's input, not our failure.
+      code = 'INVALID_REQUEST';
+      message = 'The request contains characters that cannot be stored.';
     } else if (err instanceof URIError) {
       code = 'INVALID_REQUEST';
       message = 'The URL is not correctly encoded.';
