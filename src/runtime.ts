@@ -35,8 +35,8 @@ export interface Runtime {
 
 /** The credential keyring, re-read when a secret names a key this process does not have yet (a rotation). */
 export interface Secrets {
-  keyring(): Keyring;
-  reload(): Promise<void>;
+  readonly keyring: () => Keyring;
+  readonly reload: () => Promise<void>;
 }
 
 export interface RuntimeOptions {

@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, isSecureRequest } from './routes/auth.js';
+import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { instanceRoutes } from './routes/instances.js';
 import { healthRoutes } from './routes/health.js';
@@ -50,6 +51,7 @@ export async function createApp(
     ...userRoutes(deps),
     ...auditRoutes(deps),
     ...credentialRoutes(deps),
+    ...connectionRoutes(deps),
     ...instanceRoutes(deps),
     openApiRoute(() => document),
   ];

@@ -69,7 +69,7 @@ const itemResult = z.object({
   message: z.string().nullable(),
 });
 
-const csvCell = (v: unknown) => {
+const csvCell = (v: string | number | boolean | null | undefined) => {
   const text = v === null || v === undefined ? '' : String(v);
   // Quote always; neutralise formulas when opened in a spreadsheet.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
@@ -123,7 +123,7 @@ export function instanceRoutes(deps: ApiDeps): RouteDefinition[] {
     if (!err) return { index, ok: true, id, message_code: null, message: null };
     if (err instanceof AppError)
       return { index, ok: false, id, message_code: err.code, message: err.message };
-    throw err; // unexpected: the error handler answers INTERNAL_ERROR
+    throw err instanceof Error ? err : new Error('a non-Error was thrown'); // unexpected: the error handler answers INTERNAL_ERROR
   };
 
   return [

@@ -1,0 +1,147 @@
+// Connection tests: ad-hoc parameters (never stored), one registered instance (the outcome is recorded
+// as InstanceConnectionTested), or many with bounded concurrency. A failed connection is an outcome,
+// not an exception; its message is the engine's, scrubbed of the password.
+import pLimit from 'p-limit';
+import type { Knex } from 'knex';
+import { createEngineAdapter } from '../adapters/engines/index.js';
+import {
+  EngineError,
+  scrubSecrets,
+  type ConnectionParams,
+  type EngineOptions,
+} from '../adapters/engines/port.js';
+import type { EventStore } from '../adapters/eventStore/port.js';
+import type { Keyring } from '../adapters/secrets/keyring.js';
+import type { DbType } from '../domain/engines/model.js';
+import type { Position } from '../domain/events/envelope.js';
+import { AppError, notFound } from '../domain/errors.js';
+import { getCredential } from '../projections/credentials/queries.js';
+import { getInstanceRow, type InstanceRow } from '../projections/instances/queries.js';
+import { readCredentialPassword } from './credentials.js';
+import { makeRecordConnectionCheck } from './instances.js';
+import type { CommandContext } from './streamWrites.js';
+
+export interface ConnectionOutcome {
+  ok: boolean;
+  version: string | null;
+  latency_ms: number | null;
+  error_code: string | null;
+  message: string | null;
+}
+
+export async function probeConnection(
+  params: ConnectionParams,
+  options?: EngineOptions,
+): Promise<ConnectionOutcome> {
+  const adapter = createEngineAdapter(params, options);
+  try {
+    const result = await adapter.testConnection();
+    return {
+      ok: true,
+      version: result.version,
+      latency_ms: result.latencyMs,
+      error_code: null,
+      message: null,
+    };
+  } catch (err) {
+    const code = err instanceof EngineError ? err.code : 'DATABASE_CONNECTION_ERROR';
+    const text = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      version: null,
+      latency_ms: null,
+      error_code: code,
+      message: scrubSecrets(text, [params.password]),
+    };
+  } finally {
+    await adapter.close().catch(() => undefined);
+  }
+}
+
+export interface ConnectionDeps {
+  knex: Knex;
+  store: EventStore;
+  keyring: () => Keyring;
+  engineOptions?: EngineOptions;
+}
+
+/** The parameters to reach a registered instance, with its credential's password decrypted. */
+export async function instanceConnectionParams(
+  deps: Pick<ConnectionDeps, 'knex' | 'keyring'>,
+  row: InstanceRow,
+): Promise<ConnectionParams> {
+  if (!row.credential_id)
+    throw new AppError('VALIDATION_ERROR', `instance ${row.name} has no credential`, {
+      fields: [{ field: 'credential_id', message: 'not set' }],
+    });
+  const credential = await getCredential(deps.knex, row.credential_id);
+  if (!credential || credential.deleted_at)
+    throw new AppError('VALIDATION_ERROR', `the credential of instance ${row.name} was deleted`);
+  return {
+    dbType: row.db_type as DbType,
+    host: row.host,
+    port: row.port,
+    databaseName: row.database_name ?? undefined,
+    username: credential.username,
+    password: await readCredentialPassword(deps, row.credential_id),
+  };
+}
+
+export const makeTestInstanceConnection = (deps: ConnectionDeps) => {
+  const record = makeRecordConnectionCheck(deps);
+  return async (
+    instanceId: string,
+    ctx: CommandContext,
+  ): Promise<ConnectionOutcome & { instance_id: string; position: Position }> => {
+    const row = await getInstanceRow(deps.knex, instanceId);
+    if (!row || row.deleted_at) throw notFound('instance', instanceId);
+    let outcome: ConnectionOutcome;
+    try {
+      outcome = await probeConnection(await instanceConnectionParams(deps, row), deps.engineOptions);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      outcome = { ok: false, version: null, latency_ms: null, error_code: err.code, message: err.message };
+    }
+    const position = await record(
+      instanceId,
+      {
+        ok: outcome.ok,
+        version: outcome.version,
+        latencyMs: outcome.latency_ms,
+        errorCode: outcome.error_code,
+        message: outcome.message,
+      },
+      ctx,
+    );
+    return { instance_id: instanceId, ...outcome, position };
+  };
+};
+
+export const makeBatchTestConnections = (deps: ConnectionDeps, concurrency = 8) => {
+  const testOne = makeTestInstanceConnection(deps);
+  return async (
+    instanceIds: readonly string[],
+    ctx: CommandContext,
+  ): Promise<(ConnectionOutcome & { instance_id: string; position?: Position | undefined })[]> => {
+    const limit = pLimit(concurrency);
+    return Promise.all(
+      instanceIds.map((id) =>
+        limit(async () => {
+          try {
+            return await testOne(id, ctx);
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            return {
+              instance_id: id,
+              ok: false,
+              version: null,
+              latency_ms: null,
+              error_code: err.code,
+              message: err.message,
+            };
+          }
+        }),
+      ),
+    );
+  };
+};
