@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from './errors.js';
+import type { AppError } from './errors.js';
 import { decideLifecycle, evolveLifecycle, type Lifecycle, type LifecycleCommand } from './lifecycle.js';
 
 const evolve = evolveLifecycle('Created', 'Deleted', 'Restored');

@@ -37,7 +37,8 @@ export async function listCredentials(
   paging: Paging,
 ) {
   const q = knex<Row>('credentials');
-  q.where((w) => (filters.deleted ? w.whereNotNull('deleted_at') : w.whereNull('deleted_at')));
+  if (filters.deleted) q.whereNotNull('deleted_at');
+  else q.whereNull('deleted_at');
   if (filters.dbType) q.where('db_type', filters.dbType);
   if (filters.search)
     q.whereRaw("lower(name) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);

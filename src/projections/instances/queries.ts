@@ -65,16 +65,17 @@ export interface InstanceFilters {
 
 function filtered(knex: Knex, f: InstanceFilters) {
   const q = knex<InstanceRow>('instances');
-  q.where((w) => (f.deleted ? w.whereNotNull('deleted_at') : w.whereNull('deleted_at')));
+  if (f.deleted) q.whereNotNull('deleted_at');
+  else q.whereNull('deleted_at');
   if (f.dbType) q.where('db_type', f.dbType);
   if (f.active !== undefined) q.where('is_active', f.active);
   if (f.search) {
     const like = `%${escapeLike(f.search.toLowerCase())}%`;
-    q.where((w) =>
-      w
+    q.where((w) => {
+      void w
         .whereRaw("lower(name) LIKE ? ESCAPE '\\'", [like])
-        .orWhereRaw("lower(host) LIKE ? ESCAPE '\\'", [like]),
-    );
+        .orWhereRaw("lower(host) LIKE ? ESCAPE '\\'", [like]);
+    });
   }
   return q;
 }
@@ -97,16 +98,16 @@ export const getInstanceRow = (knex: Knex, id: string) =>
   knex<InstanceRow>('instances').where({ id }).first();
 
 export async function instanceStatistics(knex: Knex) {
-  const rows = (await knex('instances')
-    .select('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL AS deleted'))
-    .count({ n: '*' })
-    .groupBy('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL'))) as {
+  const rows: {
     db_type: string;
     is_active: boolean;
     connection_status: string;
     deleted: boolean;
     n: string;
-  }[];
+  }[] = await knex('instances')
+    .select('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL AS deleted'))
+    .count({ n: '*' })
+    .groupBy('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL'));
   const stats = {
     total: 0,
     active: 0,
