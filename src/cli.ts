@@ -2,6 +2,7 @@
 // The whalefall binary: serve | migrate | rebuild | events. Run `whalefall <command> --help`.
 import { Command, InvalidArgumentError } from 'commander';
 import { formatEvent } from './cli/eventFormat.js';
+import { rotateKey } from './cli/rotateKey.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
@@ -105,6 +106,17 @@ program
         );
       }
     }),
+  );
+
+program
+  .command('secrets')
+  .description('manage the keys that encrypt stored credential passwords')
+  .command('rotate-key')
+  .description('re-encrypt every stored password under a new key, without downtime (see docs/operations.md)')
+  .option('--new-key <key>', 'embedded mode: the new key (32 bytes, base64 or hex); generated when omitted')
+  .option('--prune-previous', 'embedded mode: drop previous keys once no secret uses them')
+  .action((opts: { newKey?: string; prunePrevious?: boolean }) =>
+    withRuntime((runtime) => rotateKey(runtime, opts, (line) => console.log(line))),
   );
 
 const events = program.command('events').description('read the event log');

@@ -3,7 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
-import { decryptSecret, encryptSecret, keyId, type Keyring } from '../adapters/secrets/keyring.js';
+import {
+  decryptSecret,
+  encryptSecret,
+  keyId,
+  UnknownKeyError,
+  type Keyring,
+} from '../adapters/secrets/keyring.js';
 import { credentialStream } from '../domain/credentials/events.js';
 import type { DbType } from '../domain/engines/model.js';
 import { notFound } from '../domain/errors.js';
@@ -14,6 +20,8 @@ export interface CredentialDeps {
   knex: Knex;
   store: EventStore;
   keyring: () => Keyring;
+  /** Re-reads the keyring: a secret sealed with a key this process does not hold yet means a rotation ran. */
+  reloadKeyring?: () => Promise<void>;
 }
 
 const evolve = evolveLifecycle('CredentialCreated', 'CredentialDeleted', '');
@@ -119,7 +127,7 @@ export const makeDeleteCredential =
 
 /** The decrypted password, for an engine connection only: never returned by the API or logged. */
 export async function readCredentialPassword(
-  deps: Pick<CredentialDeps, 'knex' | 'keyring'>,
+  deps: Pick<CredentialDeps, 'knex' | 'keyring' | 'reloadKeyring'>,
   credentialId: string,
 ): Promise<string> {
   const row = await deps
@@ -127,7 +135,13 @@ export async function readCredentialPassword(
     .where({ credential_id: credentialId })
     .first('sealed');
   if (!row) throw notFound('credential', credentialId);
-  return decryptSecret(deps.keyring(), row.sealed, credentialId);
+  try {
+    return decryptSecret(deps.keyring(), row.sealed, credentialId);
+  } catch (err) {
+    if (!(err instanceof UnknownKeyError) || !deps.reloadKeyring) throw err;
+    await deps.reloadKeyring();
+    return decryptSecret(deps.keyring(), row.sealed, credentialId);
+  }
 }
 
 /** Re-encrypts every secret not sealed with the current key; returns how many it changed. Safe to re-run. */

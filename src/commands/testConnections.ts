@@ -62,12 +62,13 @@ export interface ConnectionDeps {
   knex: Knex;
   store: EventStore;
   keyring: () => Keyring;
+  reloadKeyring?: () => Promise<void>;
   engineOptions?: EngineOptions;
 }
 
 /** The parameters to reach a registered instance, with its credential's password decrypted. */
 export async function instanceConnectionParams(
-  deps: Pick<ConnectionDeps, 'knex' | 'keyring'>,
+  deps: Pick<ConnectionDeps, 'knex' | 'keyring' | 'reloadKeyring'>,
   row: InstanceRow,
 ): Promise<ConnectionParams> {
   if (!row.credential_id)

@@ -41,7 +41,7 @@ const outcomeSchema = z.object({
 
 export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, store, secrets } = deps;
-  const connectionDeps = { knex, store, keyring: secrets.keyring };
+  const connectionDeps = { knex, store, keyring: secrets.keyring, reloadKeyring: secrets.reload };
   const testInstance = makeTestInstanceConnection(connectionDeps);
   const testMany = makeBatchTestConnections(connectionDeps);
 
