@@ -4,11 +4,13 @@ import { EventRegistry } from './events/registry.js';
 import { auditEventDefinitions } from './audit/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
+import { sessionEventDefinitions } from './sessions/events.js';
 
 export const eventDefinitions: readonly EventDefinition[] = [
   ...auditEventDefinitions,
   ...credentialEventDefinitions,
   ...instanceEventDefinitions,
+  ...sessionEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

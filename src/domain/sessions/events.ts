@@ -1,0 +1,101 @@
+// Sync-session events (stream session-{id}): a session holds one record per instance, and every record
+// reaches an end state. DESIGN.md section 6.
+import { z } from 'zod';
+import { defineEvent, type EventDefinition } from '../events/registry.js';
+
+export const sessionCategories = ['account', 'capacity', 'aggregation', 'classification', 'tags'] as const;
+export const syncTypes = ['manual_single', 'manual_batch', 'scheduled_task'] as const;
+export const recordPhases = ['connect', 'inventory', 'permissions', 'sizes', 'aggregate', 'other'] as const;
+
+const ref = { sessionId: z.uuid(), instanceId: z.uuid() };
+const messageCode = z.string().min(1).max(64);
+
+export const sessionEventDefinitions: readonly EventDefinition[] = [
+  defineEvent({
+    type: 'SessionStarted',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      sessionId: z.uuid(),
+      category: z.enum(sessionCategories),
+      syncType: z.enum(syncTypes),
+      instances: z.array(z.strictObject({ instanceId: z.uuid(), instanceName: z.string() })),
+    }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncStarted',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      ...ref,
+      attempt: z.number().int().min(1),
+      leaseExpiresAt: z.iso.datetime({ offset: true }),
+    }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncCompleted',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      ...ref,
+      itemsSynced: z.number().int().min(0),
+      itemsCreated: z.number().int().min(0),
+      itemsUpdated: z.number().int().min(0),
+      itemsDeleted: z.number().int().min(0),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncFailed',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      ...ref,
+      phase: z.enum(recordPhases),
+      messageCode,
+      message: z.string().max(4000),
+    }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncSkipped',
+    schemaVersion: 1,
+    schema: z.strictObject({ ...ref, reason: z.string().max(1000) }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncAbandoned',
+    schemaVersion: 1,
+    schema: z.strictObject({ ...ref, reason: z.string().max(1000) }),
+  }),
+  defineEvent({
+    type: 'InstanceSyncRetried',
+    schemaVersion: 1,
+    schema: z.strictObject({ ...ref, phase: z.enum(recordPhases) }),
+  }),
+  defineEvent({
+    type: 'CompensationApplied',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      ...ref,
+      action: z.enum(['revert_inventory', 'retry_permissions', 'abandon']),
+      detail: z.string().max(1000),
+    }),
+  }),
+  defineEvent({
+    type: 'SessionCompleted',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      sessionId: z.uuid(),
+      status: z.enum(['completed', 'partial', 'failed']),
+      counts: z.strictObject({
+        total: z.number(),
+        completed: z.number(),
+        failed: z.number(),
+        skipped: z.number(),
+        abandoned: z.number(),
+      }),
+    }),
+  }),
+  defineEvent({
+    type: 'SessionCancelled',
+    schemaVersion: 1,
+    schema: z.strictObject({ sessionId: z.uuid(), reason: z.string().max(1000) }),
+  }),
+];
+
+export const sessionStream = (id: string): string => `session-${id}`;
