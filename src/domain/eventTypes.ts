@@ -1,6 +1,7 @@
 // Every event type of the service, registered once. Each area adds its definitions here.
 import type { EventDefinition } from './events/registry.js';
 import { EventRegistry } from './events/registry.js';
+import { accountEventDefinitions } from './accounts/events.js';
 import { auditEventDefinitions } from './audit/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
@@ -11,6 +12,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...credentialEventDefinitions,
   ...instanceEventDefinitions,
   ...sessionEventDefinitions,
+  ...accountEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

@@ -1,38 +1,16 @@
 // Input validation at the HTTP edge (malformed JSON, size limit, types, unknown fields, media type,
 // paths, paging), the server's request log, and no password anywhere, against the built binary.
 // Split from apiSecurity.e2e.test.ts; both start the server with the same environment.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, startApiServer, type ApiServer, type CallResult } from '../support/apiServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CallResult } from '../support/apiServer.js';
+import { codeOf, describeSecretsNeverLeak, useSecurityFixture } from '../support/securityFixture.js';
 
-let api: ApiServer;
+const fixture = useSecurityFixture();
+const { api, rnd, pw } = fixture;
 let admin: string;
-const passwords = new Set<string>([ADMIN_PASSWORD]);
-const bodies: string[] = [];
-
-const rnd = () => randomBytes(4).toString('hex');
-/** A distinctive password (recorded, so the secrets check looks for it). */
-const pw = (label: string) => remember(`Pw-${label}-${rnd()}!`);
-const remember = (p: string) => (passwords.add(p), p);
-
 beforeAll(async () => {
-  api = await startApiServer({
-    LOGIN_RATE_LIMIT_PER_USER: '3',
-    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-    HTTP_BODY_LIMIT: '2kb',
-  });
-  // Keep every response body, for the secrets check at the end.
-  const call = api.call.bind(api);
-  api.call = async (method, path, options) => {
-    const res = await call(method, path, options);
-    bodies.push(typeof res.body === 'string' ? res.body : JSON.stringify(res.body));
-    return res as never;
-  };
   admin = await api.adminToken();
 });
-afterAll(async () => api?.stop());
-
-const codeOf = (res: CallResult) => (res.body as { message_code?: string }).message_code;
 
 describe('input validation', () => {
   const json = { 'content-type': 'application/json' };
@@ -202,41 +180,4 @@ describe("the server's request log", () => {
   });
 });
 
-describe('secrets never leak', () => {
-  // Sanity minimums: the checks below looked at something.
-  const [MIN_EVENTS, MIN_PASSWORDS, MIN_BODIES] = [1, 2, 20];
-  const leaks = (text: string) =>
-    [...passwords].filter((p) => text.includes(p)).concat(text.includes('scrypt$') ? ['scrypt$'] : []);
-
-  it('events and the audit log hold no password and no hash', async () => {
-    // Once the audit_log projection has caught up with every audit event.
-    const count = async (sql: string) =>
-      Number((await api.db.knex.raw<{ rows: { n: string }[] }>(sql)).rows[0]?.n);
-    await expect
-      .poll(async () => count('SELECT count(*) AS n FROM audit_log'), { timeout: 15_000 })
-      .toBe(await count("SELECT count(*) AS n FROM events WHERE stream_id LIKE 'audit-%'"));
-    const events = await api.db.knex.raw<{ rows: { data: string; metadata: string }[] }>(
-      'SELECT data::text AS data, metadata::text AS metadata FROM events',
-    );
-    expect(events.rows.length).toBeGreaterThan(MIN_EVENTS);
-    for (const row of events.rows) expect(leaks(row.data + row.metadata)).toEqual([]);
-    const audit = await api.db.knex.raw<{ rows: { details: string }[] }>(
-      'SELECT details::text AS details FROM audit_log',
-    );
-    expect(audit.rows.length).toBeGreaterThan(MIN_EVENTS);
-    for (const row of audit.rows) expect(leaks(row.details)).toEqual([]);
-  });
-
-  it('no response body held a password, a hash or password_hash', () => {
-    expect(passwords.size).toBeGreaterThan(MIN_PASSWORDS);
-    expect(bodies.length).toBeGreaterThan(MIN_BODIES);
-    for (const body of bodies) {
-      expect(leaks(body)).toEqual([]);
-      expect(body).not.toContain('password_hash');
-    }
-  });
-
-  it("the server's output holds no password (not even the admin password from the environment)", () => {
-    expect(leaks(api.server.output())).toEqual([]);
-  });
-});
+describeSecretsNeverLeak(fixture, { events: 1, passwords: 2, bodies: 20 });

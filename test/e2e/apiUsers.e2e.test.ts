@@ -2,66 +2,26 @@
 // can be neither deleted, nor demoted, nor disabled, also when two administrators remove each other at
 // the same moment. Against the built binary; ends by checking that no password (nor a hash) reached the
 // events, the audit log, a response or the server's output.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, startApiServer, type ApiServer, type CallResult } from '../support/apiServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD } from '../support/apiServer.js';
+import {
+  codeOf,
+  describeSecretsNeverLeak,
+  useSecurityFixture,
+  userHelpers,
+  type Page,
+  type Role,
+  type UserData,
+} from '../support/securityFixture.js';
 
-let api: ApiServer;
+const fixture = useSecurityFixture();
+const { api, rnd, pw, shortPw } = fixture;
 /** The acting administrator's token: the bootstrap admin's, until the concurrency test replaces it. */
 let admin: string;
-const passwords = new Set<string>([ADMIN_PASSWORD]);
-const bodies: string[] = [];
-
-const rnd = () => randomBytes(4).toString('hex');
-const remember = (p: string) => (passwords.add(p), p);
-/** A distinctive password (recorded, so the secrets check looks for it). */
-const pw = (label: string) => remember(`Pw-${label}-${rnd()}!`);
-/** A too-short password (7 characters), still distinctive. */
-const shortPw = () => remember(`Q!${rnd().slice(0, 5)}`);
-
 beforeAll(async () => {
-  api = await startApiServer({
-    LOGIN_RATE_LIMIT_PER_USER: '3',
-    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-    HTTP_BODY_LIMIT: '2kb',
-  });
-  // Keep every response body, for the secrets check at the end.
-  const call = api.call.bind(api);
-  api.call = async (method, path, options) => {
-    const res = await call(method, path, options);
-    bodies.push(typeof res.body === 'string' ? res.body : JSON.stringify(res.body));
-    return res as never;
-  };
   admin = await api.login('admin', ADMIN_PASSWORD);
 });
-afterAll(async () => api?.stop());
-
-type Role = 'admin' | 'user' | 'viewer';
-interface UserData {
-  id: string;
-  username: string;
-  role: Role;
-  is_active: boolean;
-}
-interface Created extends UserData {
-  password: string;
-}
-type Page<T> = { data: T[]; meta: { page: number; limit: number; total: number; pages: number } };
-
-async function createUser(role: Role, label: string = role, isActive = true): Promise<Created> {
-  const username = `${label}-${rnd()}`;
-  const password = pw(label);
-  const res = await api.call<{ data: UserData }>('POST', '/users', {
-    token: admin,
-    body: { username, password, role, is_active: isActive },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { ...res.body.data, password };
-}
-const codeOf = (res: CallResult) => (res.body as { message_code?: string }).message_code;
-const me = (token: string) => api.call('GET', '/auth/me', { token });
-const put = (id: string, body: unknown, token = admin) => api.call('PUT', `/users/${id}`, { token, body });
-const del = (id: string, token = admin) => api.call('DELETE', `/users/${id}`, { token });
+const { createUser, me, put, del } = userHelpers(fixture, () => admin);
 const activeAdmins = async () =>
   (await api.call<Page<UserData>>('GET', '/users?role=admin&active=true&limit=100', { token: admin })).body;
 
@@ -243,41 +203,4 @@ describe('the last active administrator', () => {
   });
 });
 
-describe('secrets never leak', () => {
-  // Sanity minimums: the checks below looked at something.
-  const [MIN_EVENTS, MIN_PASSWORDS, MIN_BODIES] = [20, 20, 60];
-  const leaks = (text: string) =>
-    [...passwords].filter((p) => text.includes(p)).concat(text.includes('scrypt$') ? ['scrypt$'] : []);
-
-  it('events and the audit log hold no password and no hash', async () => {
-    // Once the audit_log projection has caught up with every audit event.
-    const count = async (sql: string) =>
-      Number((await api.db.knex.raw<{ rows: { n: string }[] }>(sql)).rows[0]?.n);
-    await expect
-      .poll(async () => count('SELECT count(*) AS n FROM audit_log'), { timeout: 15_000 })
-      .toBe(await count("SELECT count(*) AS n FROM events WHERE stream_id LIKE 'audit-%'"));
-    const events = await api.db.knex.raw<{ rows: { data: string; metadata: string }[] }>(
-      'SELECT data::text AS data, metadata::text AS metadata FROM events',
-    );
-    expect(events.rows.length).toBeGreaterThan(MIN_EVENTS);
-    for (const row of events.rows) expect(leaks(row.data + row.metadata)).toEqual([]);
-    const audit = await api.db.knex.raw<{ rows: { details: string }[] }>(
-      'SELECT details::text AS details FROM audit_log',
-    );
-    expect(audit.rows.length).toBeGreaterThan(MIN_EVENTS);
-    for (const row of audit.rows) expect(leaks(row.details)).toEqual([]);
-  });
-
-  it('no response body held a password, a hash or password_hash', () => {
-    expect(passwords.size).toBeGreaterThan(MIN_PASSWORDS);
-    expect(bodies.length).toBeGreaterThan(MIN_BODIES);
-    for (const body of bodies) {
-      expect(leaks(body)).toEqual([]);
-      expect(body).not.toContain('password_hash');
-    }
-  });
-
-  it("the server's output holds no password (not even the admin password from the environment)", () => {
-    expect(leaks(api.server.output())).toEqual([]);
-  });
-});
+describeSecretsNeverLeak(fixture, { events: 20, passwords: 20, bodies: 60 });
