@@ -1,0 +1,171 @@
+// Account sync of one instance inside a session: phase 1 inventory (InstanceInventorySynced), phase 2
+// permissions (PermissionsSynced, or PermissionsFailed). It throws on failure with the phase it failed
+// in; the session runner turns that into InstanceSyncFailed, so the record always ends.
+import { randomUUID } from 'node:crypto';
+import type { EngineAdapter } from '../../adapters/engines/port.js';
+import { EngineError } from '../../adapters/engines/port.js';
+import type { EventStore } from '../../adapters/eventStore/port.js';
+import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
+import { diffFacts, foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/accounts/ledger.js';
+import type { DbType } from '../../domain/engines/model.js';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { CommandContext } from '../streamWrites.js';
+
+export class PhaseError extends Error {
+  constructor(
+    readonly phase: 'connect' | 'inventory' | 'permissions',
+    readonly messageCode: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PhaseError';
+  }
+}
+
+export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
+  events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
+
+export interface SyncResult {
+  itemsSynced: number;
+  itemsCreated: number;
+  itemsUpdated: number;
+  itemsDeleted: number;
+  details: Record<string, unknown>;
+}
+
+const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function metadata(ctx: CommandContext, sessionId: string, instanceId: string) {
+  return {
+    correlationId: ctx.correlationId,
+    causationId: null,
+    actor: ctx.actor,
+    occurredAt: new Date().toISOString(),
+    sessionId,
+    instanceId,
+  };
+}
+
+export async function syncInstanceAccounts(input: {
+  store: Pick<EventStore, 'readStream' | 'append'>;
+  adapter: EngineAdapter;
+  dbType: DbType;
+  instanceId: string;
+  sessionId: string;
+  ctx: CommandContext;
+  /** Only the permissions phase (retry of a record that failed there). */
+  permissionsOnly?: boolean;
+}): Promise<SyncResult> {
+  const { store, adapter, instanceId, sessionId, ctx } = input;
+  const stream = accountsStream(instanceId);
+  const history = await store.readStream(stream);
+  const before = foldLedger(toLedgerEvents(history));
+  let revision = history.length ? history[history.length - 1]!.revision : ('no_stream' as const);
+  let changes = {
+    added: [] as string[],
+    changed: [] as string[],
+    deactivated: [] as string[],
+    reactivated: [] as string[],
+  };
+  let accounts = [...before.accounts.values()];
+
+  if (!input.permissionsOnly) {
+    let listed;
+    try {
+      listed = await adapter.listAccounts();
+    } catch (err) {
+      throw new PhaseError('inventory', codeOf(err), messageOf(err), { cause: err });
+    }
+    if (listed.items.length === 0 && listed.errors.length > 0) {
+      throw new PhaseError(
+        'inventory',
+        listed.errors[0]!.code,
+        `no account could be read: ${listed.errors.map((e) => `${e.item}: ${e.message}`).join('; ')}`,
+      );
+    }
+    accounts = listed.items.map((a): InventoryAccount => ({
+      username: a.username,
+      isSystem: a.isSystem,
+      locked: a.locked,
+      attributes: a.attributes,
+    }));
+    changes = inventoryChanges(before, accounts);
+    const appended = await store.append(
+      stream,
+      [
+        {
+          eventId: randomUUID(),
+          type: 'InstanceInventorySynced',
+          schemaVersion: 1,
+          data: { instanceId, sessionId, dbType: input.dbType, accounts, ...changes },
+          metadata: metadata(ctx, sessionId, instanceId),
+        },
+      ],
+      { expectedRevision: revision },
+    );
+    revision = appended.nextExpectedRevision;
+  }
+
+  let snapshot;
+  try {
+    snapshot = await adapter.permissionSnapshot();
+    if (snapshot.items.length === 0 && accounts.length > 0 && snapshot.errors.length > 0) {
+      throw new EngineError(
+        'PERMISSION_DENIED',
+        `no permission could be read: ${snapshot.errors.map((e) => e.message).join('; ')}`,
+      );
+    }
+  } catch (err) {
+    // Defect 1 of the reference: the inventory is written, the permissions are not. Say so in the
+    // account stream; the record fails with phase 'permissions' and can be retried or reverted.
+    await store.append(
+      stream,
+      [
+        {
+          eventId: randomUUID(),
+          type: 'PermissionsFailed',
+          schemaVersion: 1,
+          data: { instanceId, sessionId, messageCode: codeOf(err), message: messageOf(err).slice(0, 4000) },
+          metadata: metadata(ctx, sessionId, instanceId),
+        },
+      ],
+      { expectedRevision: revision },
+    );
+    throw new PhaseError('permissions', codeOf(err), messageOf(err), { cause: err });
+  }
+  const present = new Set(accounts.map((a) => a.username));
+  const perAccount = snapshot.items
+    .filter((p) => present.has(p.username))
+    .map((p) => {
+      const previous = before.facts.get(p.username);
+      return {
+        username: p.username,
+        facts: p.facts,
+        snapshot: p.snapshot as unknown as Record<string, unknown>,
+        diff: previous ? diffFacts(previous, p.facts) : null,
+      };
+    });
+  await store.append(
+    stream,
+    [
+      {
+        eventId: randomUUID(),
+        type: 'PermissionsSynced',
+        schemaVersion: 1,
+        data: { instanceId, sessionId, accounts: perAccount, errors: snapshot.errors },
+        metadata: metadata(ctx, sessionId, instanceId),
+      },
+    ],
+    { expectedRevision: revision },
+  );
+  const modified = perAccount.filter((a) => a.diff !== null).length;
+  return {
+    itemsSynced: accounts.length,
+    itemsCreated: changes.added.length + changes.reactivated.length,
+    itemsUpdated: changes.changed.length + modified,
+    itemsDeleted: changes.deactivated.length,
+    details: { ...changes, privilegesModified: modified, itemErrors: snapshot.errors.length },
+  };
+}
