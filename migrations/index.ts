@@ -5,6 +5,7 @@ import * as eventStore from './20261122_0001_event_store.js';
 import * as streamCatalog from './20261122_0002_stream_catalog.js';
 import * as usersAuthAudit from './20261122_0003_users_auth_audit.js';
 import * as credentialsInstances from './20261122_0004_credentials_instances.js';
+import * as syncSessionsAccounts from './20261122_0005_sync_sessions_accounts.js';
 
 export interface Migration {
   name: string;
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0002_stream_catalog', ...streamCatalog },
   { name: '20261122_0003_users_auth_audit', ...usersAuthAudit },
   { name: '20261122_0004_credentials_instances', ...credentialsInstances },
+  { name: '20261122_0005_sync_sessions_accounts', ...syncSessionsAccounts },
 ];

@@ -11,11 +11,7 @@ import {
   readKeyringFile,
   type Keyring,
 } from '../adapters/secrets/keyring.js';
-import {
-  makeCreateCredential,
-  makeUpdateCredential,
-  readCredentialPassword,
-} from '../commands/credentials.js';
+import { makeCreateCredential, readCredentialPassword } from '../commands/credentials.js';
 import { loadConfig } from '../config.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
 import type { Runtime } from '../runtime.js';

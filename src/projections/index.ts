@@ -1,15 +1,19 @@
 // Every projection the service runs. Later read models register here.
 import type { Projection } from './projection.js';
+import { accountsProjection } from './accounts/projection.js';
 import { auditLogProjection } from './auditLog/projection.js';
 import { credentialsProjection } from './credentials/projection.js';
 import { instancesProjection } from './instances/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
+import { syncSessionsProjection } from './syncSessions/projection.js';
 
 export const allProjections: readonly Projection[] = [
   streamCatalogProjection,
   auditLogProjection,
   credentialsProjection,
   instancesProjection,
+  syncSessionsProjection,
+  accountsProjection,
 ];
 
 export function findProjection(name: string): Projection {

@@ -66,7 +66,7 @@ export const accountEventDefinitions: readonly EventDefinition[] = [
           username: z.string(),
           facts: factsSchema,
           snapshot: z.record(z.string(), z.unknown()),
-          /** null for an account seen for the first time. */
+          /** null when the account is seen for the first time (no earlier facts) or nothing changed. */
           diff: diffSchema.nullable(),
         }),
       ),

@@ -42,6 +42,16 @@ export function foldLedger(events: readonly LedgerEvent[], until?: Date): Accoun
   return ledger;
 }
 
+/** JSON with object keys sorted: jsonb does not keep key order, so equal values must compare equal. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+
 /** Which accounts were added, changed (locked or attributes), deactivated or reactivated since `before`. */
 export function inventoryChanges(before: AccountLedger, next: readonly InventoryAccount[]) {
   const known = new Set(before.inventories.flatMap((i) => i.accounts.map((a) => a.username)));
@@ -54,7 +64,7 @@ export function inventoryChanges(before: AccountLedger, next: readonly Inventory
     if (!prev) (known.has(name) ? reactivated : added).push(name);
     else if (
       prev.locked !== account.locked ||
-      JSON.stringify(prev.attributes) !== JSON.stringify(account.attributes)
+      canonicalJson(prev.attributes) !== canonicalJson(account.attributes)
     )
       changed.push(name);
   }

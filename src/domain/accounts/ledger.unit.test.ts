@@ -50,6 +50,20 @@ describe('account ledger', () => {
     });
   });
 
+  it('does not call an account changed when only the key order of its attributes differs (jsonb reorders keys)', () => {
+    const before = foldLedger([
+      inventory('i1', '2026-11-01T00:00:00Z', {
+        ...acct('a'),
+        attributes: { user: 'a', host: '%', plugin: 'x' },
+      }),
+    ]);
+    const reread = { ...acct('a'), attributes: { host: '%', plugin: 'x', user: 'a' } };
+    expect(inventoryChanges(before, [reread]).changed).toEqual([]);
+    expect(
+      inventoryChanges(before, [{ ...reread, attributes: { ...reread.attributes, plugin: 'y' } }]).changed,
+    ).toEqual(['a']);
+  });
+
   it('diffs facts per scope, and says null when nothing changed', () => {
     const before = makeFacts('mysql', {
       global: ['SELECT', 'SUPER'],

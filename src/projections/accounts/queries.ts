@@ -1,0 +1,224 @@
+// Reads of instance_accounts, account_permission and account_change_log for the API.
+import type { Knex } from 'knex';
+import type { Paging } from '../../domain/paging.js';
+import { escapeLike } from '../credentials/queries.js';
+
+interface LedgerDbRow {
+  id: string;
+  instance_id: string;
+  username: string;
+  db_type: string;
+  is_active: boolean;
+  is_system: boolean;
+  account_locked: boolean;
+  attributes: Record<string, unknown>;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  deleted_at: Date | null;
+  permission_locked: boolean | null;
+  is_superuser: boolean | null;
+  permission_facts: Record<string, unknown> | null;
+  last_sync_time: Date | null;
+  last_change_type: string | null;
+  last_change_time: Date | null;
+}
+
+interface ChangeDbRow {
+  id: string;
+  instance_id: string;
+  username: string;
+  change_type: string;
+  change_time: Date;
+  session_id: string | null;
+  privilege_diff: Record<string, unknown> | null;
+  other_diff: Record<string, unknown> | null;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** Locked by the inventory (account status) or by the permission facts (LOCKED capability). */
+const lockedSql = '(a.is_locked OR coalesce(p.is_locked, false))';
+const superuserSql = 'coalesce(p.is_superuser, false)';
+
+const ledgerColumns = [
+  'a.id',
+  'a.instance_id',
+  'a.username',
+  'a.db_type',
+  'a.is_active',
+  'a.is_system',
+  'a.is_locked as account_locked',
+  'a.attributes',
+  'a.first_seen_at',
+  'a.last_seen_at',
+  'a.deleted_at',
+  'p.is_locked as permission_locked',
+  'p.is_superuser',
+  'p.permission_facts',
+  'p.last_sync_time',
+  'p.last_change_type',
+  'p.last_change_time',
+];
+
+const ledgerToApi = (r: LedgerDbRow) => ({
+  id: r.id,
+  instance_id: r.instance_id,
+  username: r.username,
+  db_type: r.db_type,
+  is_active: r.is_active,
+  is_system: r.is_system,
+  is_locked: r.account_locked || r.permission_locked === true,
+  is_superuser: r.is_superuser === true,
+  attributes: r.attributes,
+  first_seen_at: r.first_seen_at.toISOString(),
+  last_seen_at: r.last_seen_at.toISOString(),
+  deleted_at: iso(r.deleted_at),
+  permissions:
+    r.last_sync_time === null
+      ? null
+      : {
+          facts: r.permission_facts,
+          last_sync_time: r.last_sync_time.toISOString(),
+          last_change_type: r.last_change_type,
+          last_change_time: iso(r.last_change_time),
+        },
+});
+
+const changeToApi = (r: ChangeDbRow) => ({
+  id: Number(r.id),
+  instance_id: r.instance_id,
+  username: r.username,
+  change_type: r.change_type,
+  change_time: r.change_time.toISOString(),
+  session_id: r.session_id,
+  privilege_diff: r.privilege_diff,
+  other_diff: r.other_diff,
+});
+
+export interface AccountFilters {
+  instanceId?: string | undefined;
+  dbType?: string | undefined;
+  locked?: boolean | undefined;
+  superuser?: boolean | undefined;
+  /** Part of the username, any case. */
+  search?: string | undefined;
+  /** Also list accounts the last inventory no longer showed (default: active ones only). */
+  includeDeleted?: boolean | undefined;
+}
+
+const joined = (knex: Knex) =>
+  knex({ a: 'instance_accounts' }).leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id');
+
+/** Accounts with their permission state, by username then instance, with the total that matches. */
+export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+  const q = joined(knex);
+  if (!filters.includeDeleted) q.where('a.is_active', true);
+  if (filters.instanceId) q.where('a.instance_id', filters.instanceId);
+  if (filters.dbType) q.where('a.db_type', filters.dbType);
+  if (filters.locked !== undefined) q.whereRaw(`${lockedSql} = ?`, [filters.locked]);
+  if (filters.superuser !== undefined) q.whereRaw(`${superuserSql} = ?`, [filters.superuser]);
+  if (filters.search)
+    q.whereRaw("lower(a.username) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
+  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
+  const rows = await q
+    .orderBy([
+      { column: 'a.username', order: 'asc' },
+      { column: 'a.instance_id', order: 'asc' },
+    ])
+    .limit(paging.limit)
+    .offset((paging.page - 1) * paging.limit)
+    .select<LedgerDbRow[]>(ledgerColumns);
+  return { total: Number(total), items: rows.map(ledgerToApi) };
+}
+
+/** One account with its permission snapshot and facts, or undefined. */
+export async function getAccount(knex: Knex, id: string) {
+  const row = await joined(knex)
+    .where('a.id', id)
+    .first<(LedgerDbRow & { permission_snapshot: Record<string, unknown> | null }) | undefined>(
+      ...ledgerColumns,
+      'p.permission_snapshot',
+    );
+  if (!row) return undefined;
+  const api = ledgerToApi(row);
+  return {
+    ...api,
+    permissions: api.permissions && { ...api.permissions, snapshot: row.permission_snapshot },
+  };
+}
+
+/** The change log of an account (by its instance and username), newest first; undefined if no such account. */
+export async function accountChangeHistory(knex: Knex, accountId: string, paging: Paging) {
+  const account = await knex('instance_accounts')
+    .where({ id: accountId })
+    .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
+  if (!account) return undefined;
+  const q = knex('account_change_log').where({
+    instance_id: account.instance_id,
+    username: account.username,
+  });
+  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
+  const rows = await q
+    .orderBy([
+      { column: 'change_time', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(paging.limit)
+    .offset((paging.page - 1) * paging.limit)
+    .select<ChangeDbRow[]>('*');
+  return { total: Number(total), items: rows.map(changeToApi) };
+}
+
+interface Counts {
+  total: number;
+  active: number;
+  deleted: number;
+  locked: number;
+  superuser: number;
+  system: number;
+}
+
+const zero = (): Counts => ({ total: 0, active: 0, deleted: 0, locked: 0, superuser: 0, system: 0 });
+
+/**
+ * Account counts overall, by db_type and by instance. total counts every account ever seen; active and
+ * deleted split it; locked, superuser and system count active accounts only.
+ */
+export async function accountStatistics(knex: Knex) {
+  const rows = (await joined(knex)
+    .select('a.instance_id', 'a.db_type')
+    .select(
+      knex.raw('count(*) AS total'),
+      knex.raw('count(*) FILTER (WHERE a.is_active) AS active'),
+      knex.raw(`count(*) FILTER (WHERE a.is_active AND ${lockedSql}) AS locked`),
+      knex.raw(`count(*) FILTER (WHERE a.is_active AND ${superuserSql}) AS superuser`),
+      knex.raw('count(*) FILTER (WHERE a.is_active AND a.is_system) AS system'),
+    )
+    .groupBy('a.instance_id', 'a.db_type')
+    .orderBy(['a.instance_id', 'a.db_type'])) as ({ instance_id: string; db_type: string } & Record<
+    'total' | 'active' | 'locked' | 'superuser' | 'system',
+    string
+  >)[];
+  const stats = {
+    ...zero(),
+    by_db_type: {} as Record<string, Counts>,
+    by_instance: [] as ({ instance_id: string; db_type: string } & Counts)[],
+  };
+  const add = (into: Counts, c: Counts) => {
+    for (const k of Object.keys(c) as (keyof Counts)[]) into[k] += c[k];
+  };
+  for (const r of rows) {
+    const c: Counts = {
+      total: Number(r.total),
+      active: Number(r.active),
+      deleted: Number(r.total) - Number(r.active),
+      locked: Number(r.locked),
+      superuser: Number(r.superuser),
+      system: Number(r.system),
+    };
+    add(stats, c);
+    add((stats.by_db_type[r.db_type] ??= zero()), c);
+    stats.by_instance.push({ instance_id: r.instance_id, db_type: r.db_type, ...c });
+  }
+  return stats;
+}

@@ -1,0 +1,163 @@
+// Reads of sync_sessions and sync_instance_records for the API and for the recovery pass.
+import type { Knex } from 'knex';
+import type { Paging } from '../../domain/paging.js';
+
+interface SessionDbRow {
+  session_id: string;
+  sync_type: string;
+  sync_category: string;
+  status: string;
+  started_at: Date;
+  completed_at: Date | null;
+  total_instances: number;
+  successful_instances: number;
+  failed_instances: number;
+  skipped_instances: number;
+  abandoned_instances: number;
+  created_by: string;
+}
+
+interface RecordDbRow {
+  session_id: string;
+  instance_id: string;
+  instance_name: string;
+  sync_category: string;
+  status: string;
+  attempts: number;
+  phase: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  lease_expires_at: Date | null;
+  items_synced: number;
+  items_created: number;
+  items_updated: number;
+  items_deleted: number;
+  error_code: string | null;
+  error_message: string | null;
+  sync_details: Record<string, unknown> | null;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export const sessionToApi = (r: SessionDbRow) => ({
+  session_id: r.session_id,
+  sync_type: r.sync_type,
+  sync_category: r.sync_category,
+  status: r.status,
+  started_at: r.started_at.toISOString(),
+  completed_at: iso(r.completed_at),
+  total_instances: r.total_instances,
+  successful_instances: r.successful_instances,
+  failed_instances: r.failed_instances,
+  skipped_instances: r.skipped_instances,
+  abandoned_instances: r.abandoned_instances,
+  created_by: r.created_by,
+});
+
+export const recordToApi = (r: RecordDbRow) => ({
+  session_id: r.session_id,
+  instance_id: r.instance_id,
+  instance_name: r.instance_name,
+  sync_category: r.sync_category,
+  status: r.status,
+  attempts: r.attempts,
+  phase: r.phase,
+  started_at: iso(r.started_at),
+  completed_at: iso(r.completed_at),
+  lease_expires_at: iso(r.lease_expires_at),
+  items_synced: r.items_synced,
+  items_created: r.items_created,
+  items_updated: r.items_updated,
+  items_deleted: r.items_deleted,
+  error_code: r.error_code,
+  error_message: r.error_message,
+  sync_details: r.sync_details,
+});
+
+export interface SessionFilters {
+  category?: string | undefined;
+  syncType?: string | undefined;
+  status?: string | undefined;
+  /** started_at >= from */
+  from?: Date | undefined;
+  /** started_at < to */
+  to?: Date | undefined;
+}
+
+/** Sessions newest first, with the total that matches the filters. */
+export async function listSessions(knex: Knex, filters: SessionFilters, paging: Paging) {
+  const q = knex<SessionDbRow>('sync_sessions');
+  if (filters.category) q.where('sync_category', filters.category);
+  if (filters.syncType) q.where('sync_type', filters.syncType);
+  if (filters.status) q.where('status', filters.status);
+  if (filters.from) q.where('started_at', '>=', filters.from);
+  if (filters.to) q.where('started_at', '<', filters.to);
+  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
+  const rows: SessionDbRow[] = await q
+    .orderBy([
+      { column: 'started_at', order: 'desc' },
+      { column: 'session_id', order: 'desc' },
+    ])
+    .limit(paging.limit)
+    .offset((paging.page - 1) * paging.limit)
+    .select('*');
+  return { total: Number(total), items: rows.map(sessionToApi) };
+}
+
+/** One session with all its records (by instance name), or undefined. */
+export async function getSession(knex: Knex, id: string) {
+  const row = await knex<SessionDbRow>('sync_sessions').where({ session_id: id }).first();
+  if (!row) return undefined;
+  const records: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
+    .where({ session_id: id })
+    .orderBy(['instance_name', 'instance_id'])
+    .select('*');
+  return { ...sessionToApi(row), records: records.map(recordToApi) };
+}
+
+/** The records of a session that failed or were abandoned, with what went wrong, in the order they ended. */
+export async function sessionErrorLogs(knex: Knex, id: string) {
+  const rows: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
+    .where({ session_id: id })
+    .whereIn('status', ['failed', 'abandoned'])
+    .orderBy([
+      { column: 'completed_at', order: 'asc' },
+      { column: 'instance_name', order: 'asc' },
+      { column: 'instance_id', order: 'asc' },
+    ])
+    .select('*');
+  return rows.map((r) => ({
+    session_id: r.session_id,
+    instance_id: r.instance_id,
+    instance_name: r.instance_name,
+    status: r.status,
+    phase: r.phase,
+    error_code: r.error_code,
+    error_message: r.error_message,
+    attempts: r.attempts,
+    completed_at: iso(r.completed_at),
+  }));
+}
+
+/** For recovery: running records whose lease expired before `now`, oldest lease first. */
+export async function expiredRunningRecords(knex: Knex, now: Date) {
+  const rows: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
+    .where('status', 'running')
+    .where('lease_expires_at', '<', now)
+    .orderBy([
+      { column: 'lease_expires_at', order: 'asc' },
+      { column: 'session_id', order: 'asc' },
+      { column: 'instance_id', order: 'asc' },
+    ])
+    .select('*');
+  return rows.map((r) => ({
+    session_id: r.session_id,
+    instance_id: r.instance_id,
+    instance_name: r.instance_name,
+    sync_category: r.sync_category,
+    attempts: r.attempts,
+    phase: r.phase,
+    started_at: iso(r.started_at),
+    lease_expires_at: r.lease_expires_at!.toISOString(),
+  }));
+}
