@@ -73,6 +73,15 @@ const envSchema = z.object({
   ).default(15 * 60 * 1000),
   LOGIN_RATE_LIMIT_PER_USER: wholeNumber(1, 10_000, 'a whole number from 1 to 10000').default(5),
   LOGIN_RATE_LIMIT_PER_ADDRESS: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(50),
+  SYNC_CONCURRENCY: wholeNumber(1, 64, 'a whole number from 1 to 64').default(8),
+  SYNC_INSTANCE_DEADLINE_MS: wholeNumber(
+    1000,
+    24 * 3600 * 1000,
+    'milliseconds from 1000 to 86400000',
+  ).default(5 * 60 * 1000),
+  SYNC_RECOVERY_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
+    60 * 1000,
+  ),
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
 });
@@ -101,6 +110,7 @@ export interface Config {
   trustProxy: boolean;
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
+  sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
     trustProxy: e.TRUST_PROXY === 'true',
     httpBodyLimit: e.HTTP_BODY_LIMIT,
+    sync: {
+      concurrency: e.SYNC_CONCURRENCY,
+      instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
+      recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
+    },
     loginRateLimit: {
       windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,
       perUser: e.LOGIN_RATE_LIMIT_PER_USER,

@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
       trustProxy: false,
       httpBodyLimit: '100kb',
       loginRateLimit: { windowMs: 900000, perUser: 5, perAddress: 50 },
+      sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000 },
     });
   });
 

@@ -11,6 +11,7 @@ import type { EventStore } from './adapters/eventStore/port.js';
 import { PostgresEventStore } from './adapters/eventStore/postgresEventStore.js';
 import { decodeKnown, validatingEventStore } from './adapters/eventStore/validatingEventStore.js';
 import { loadKeyring, type Keyring } from './adapters/secrets/keyring.js';
+import { BackgroundTasks } from './commands/sync/backgroundTasks.js';
 import type { Config } from './config.js';
 import { createEventRegistry } from './domain/eventTypes.js';
 import type { EventRegistry } from './domain/events/registry.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   registry: EventRegistry;
   projections: ProjectionDaemon;
   secrets: Secrets;
+  /** Sessions still running after the request that started them; close() waits for them a while. */
+  tasks: BackgroundTasks;
   close(): Promise<void>;
 }
 
@@ -124,7 +127,15 @@ export async function openRuntime(
     });
     cleanups.push(() => projections.stop());
 
-    return { config, logger, knex, pool, store, registry, projections, secrets, close };
+    const tasks = new BackgroundTasks();
+    cleanups.push(async () => {
+      if (tasks.size > 0 && !(await tasks.drain(10_000)))
+        logger.warn(
+          { running: tasks.size },
+          'stopping with syncs still running: they will be abandoned at the next start',
+        );
+    });
+    return { config, logger, knex, pool, store, registry, projections, secrets, tasks, close };
   } catch (err) {
     await close();
     throw err;

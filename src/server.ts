@@ -5,7 +5,8 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { makeBootstrapAdmin } from './commands/auth.js';
-import { openRuntime } from './runtime.js';
+import { abandonExpiredRecords } from './commands/sync/recovery.js';
+import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
   server: Server;
@@ -30,6 +31,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   runtime.projections.start();
   const { app } = await createApp(runtime);
+  const stopRecovery = await startRecovery(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {
@@ -51,10 +53,33 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           resolve();
         }, 5_000).unref();
       });
+      stopRecovery();
       await runtime.close();
       logger.info('stopped');
     })();
     return shuttingDown;
   };
   return { server, url, shutdown };
+}
+
+/**
+ * Ends the sync records of processes that died: once at start (after the projections caught up, since the
+ * pass reads them) and then on a timer. Returns a function that stops the timer.
+ */
+async function startRecovery(runtime: Runtime): Promise<() => void> {
+  const { config, logger } = runtime;
+  const pass = async () => {
+    await abandonExpiredRecords(runtime, new Date(), config.sync.instanceDeadlineMs + 60_000);
+  };
+  try {
+    await runtime.projections.waitForPosition(await runtime.store.headPosition(), 120_000);
+    await pass();
+  } catch (err) {
+    logger.error({ err }, 'the start-up recovery pass failed; the timer will try again');
+  }
+  const timer = setInterval(() => {
+    pass().catch((err: unknown) => logger.error({ err }, 'recovery pass failed'));
+  }, config.sync.recoveryIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -18,12 +18,14 @@ import { requestId } from './middleware/requestId.js';
 import { mountRoutes } from './mount.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
+import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, isSecureRequest } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { instanceRoutes } from './routes/instances.js';
 import { healthRoutes } from './routes/health.js';
+import { syncSessionRoutes } from './routes/syncSessions.js';
 import { userRoutes } from './routes/users.js';
 
 export const API_PREFIX = '/api/v1';
@@ -36,7 +38,10 @@ export interface ApiApp {
 }
 
 export async function createApp(
-  runtime: Pick<Runtime, 'config' | 'logger' | 'knex' | 'store' | 'projections' | 'secrets'>,
+  runtime: Pick<
+    Runtime,
+    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks'
+  >,
 ): Promise<ApiApp> {
   const { config, logger, knex } = runtime;
   const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
@@ -53,6 +58,8 @@ export async function createApp(
     ...credentialRoutes(deps),
     ...connectionRoutes(deps),
     ...instanceRoutes(deps),
+    ...syncSessionRoutes(deps),
+    ...accountRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

@@ -1,5 +1,7 @@
 // What route handlers may use.
 import type { Knex } from 'knex';
+import type pg from 'pg';
+import type { BackgroundTasks } from '../commands/sync/backgroundTasks.js';
 import type { TokenService } from '../adapters/auth/tokens.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Config } from '../config.js';
@@ -12,6 +14,8 @@ export interface ApiDeps {
   config: Config;
   logger: Logger;
   knex: Knex;
+  pool: pg.Pool;
+  tasks: BackgroundTasks;
   store: EventStore;
   tokens: TokenService;
   projections: ProjectionDaemon;

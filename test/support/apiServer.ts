@@ -3,6 +3,7 @@
 import type { Router } from 'express';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { createApp, type ApiApp } from '../../src/api/app.js';
+import { BackgroundTasks } from '../../src/commands/sync/backgroundTasks.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { ProjectionDaemon } from '../../src/projections/daemon.js';
@@ -122,6 +123,15 @@ export async function inspectApp(
     keyring: () => ({ current: Buffer.alloc(32, 7), previous: [] }),
     reload: () => Promise.resolve(),
   };
-  const app = await createApp({ config, logger, knex: db.knex, store, projections, secrets });
+  const app = await createApp({
+    config,
+    logger,
+    knex: db.knex,
+    pool: db.pool,
+    store,
+    projections,
+    secrets,
+    tasks: new BackgroundTasks(),
+  });
   return { ...app, close: () => store.close() };
 }
