@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { makeBootstrapAdmin } from './commands/auth.js';
 import { abandonExpiredRecords } from './commands/sync/recovery.js';
+import { leaseFor } from './commands/sync/runAccountSync.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -69,7 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 async function startRecovery(runtime: Runtime): Promise<() => void> {
   const { config, logger } = runtime;
   const pass = async () => {
-    await abandonExpiredRecords(runtime, new Date(), config.sync.instanceDeadlineMs + 60_000);
+    await abandonExpiredRecords(runtime, new Date(), leaseFor(config.sync.instanceDeadlineMs));
   };
   try {
     await runtime.projections.waitForPosition(await runtime.store.headPosition(), 120_000);

@@ -20,6 +20,9 @@ import { instanceConnectionParams } from '../testConnections.js';
 import { executeSession } from './sessionExecutor.js';
 import { PhaseError, syncInstanceAccounts } from './syncInstanceAccounts.js';
 
+/** How long a record may stay running before the recovery pass may abandon it: its deadline plus a margin. */
+export const leaseFor = (deadlineMs: number): number => deadlineMs + Math.min(60_000, deadlineMs);
+
 export interface AccountSyncDeps {
   knex: Knex;
   pool: pg.Pool;
@@ -144,7 +147,7 @@ export function makeRunAccountSync(deps: AccountSyncDeps) {
           sessionId,
           instanceId: row.id,
           now: new Date(),
-          leaseMs: deadlineMs + 60_000,
+          leaseMs: leaseFor(deadlineMs),
         });
         const result = await withDeadline(
           (async () => {
