@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatEvent } from './cli/eventFormat.js';
 import { rotateKey } from './cli/rotateKey.js';
+import { replaySession, syncAccounts } from './cli/syncCommands.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
@@ -117,6 +118,31 @@ program
   .option('--prune-previous', 'embedded mode: drop previous keys once no secret uses them')
   .action((opts: { newKey?: string; prunePrevious?: boolean }) =>
     withRuntime((runtime) => rotateKey(runtime, opts, (line) => console.log(line))),
+  );
+
+program
+  .command('sync')
+  .description('run syncs from the command line')
+  .command('accounts')
+  .description(
+    'sync accounts and permissions of the given instances (all active ones by default), showing progress',
+  )
+  .option('--instance <id...>', 'instance ids (repeatable)')
+  .action((opts: { instance?: string[] }) =>
+    withRuntime(async (runtime) => {
+      process.exitCode = await syncAccounts(runtime, opts.instance ?? [], process.stdout);
+    }),
+  );
+
+program
+  .command('replay')
+  .description("print a sync session's whole timeline from the event log, in order")
+  .requiredOption('--session <id>', 'the session id')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { session: string; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      process.exitCode = await replaySession(runtime, opts.session, opts.json ?? false, process.stdout);
+    }),
   );
 
 const events = program.command('events').description('read the event log');
