@@ -11,7 +11,7 @@ import { getInstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../streamWrites.js';
 import { instanceConnectionParams } from '../testConnections.js';
 import type { AccountSyncDeps } from './runAccountSync.js';
-import { executeSession } from './sessionExecutor.js';
+import { executeSession, loadSession } from './sessionExecutor.js';
 import { PhaseError, syncInstanceAccounts, toLedgerEvents } from './syncInstanceAccounts.js';
 
 type Deps = AccountSyncDeps;
@@ -48,18 +48,23 @@ async function compensationApplied(
   ).position;
 }
 
-/** Retries the permissions phase of a record that failed (or was abandoned); the record ends again. */
+/**
+ * Retries a record that failed (or was abandoned): only the permissions phase when that is where it failed
+ * (its inventory is in the log), else the whole sync. The record ends again.
+ */
 export const makeRetryRecord =
   (deps: Deps) => async (sessionId: string, instanceId: string, ctx: CommandContext) => {
     const row = await getInstanceRow(deps.knex, instanceId);
     if (!row) throw notFound('instance', instanceId);
+    const { state } = await loadSession(deps.store, sessionId);
+    const permissionsOnly = state.records.get(instanceId)?.phase === 'permissions';
     await executeSession(
       deps.store,
       {
         type: 'RetryRecord',
         sessionId,
         instanceId,
-        phase: 'permissions',
+        phase: permissionsOnly ? 'permissions' : 'inventory',
         now: new Date(),
         leaseMs: 10 * 60_000,
       },
@@ -71,7 +76,7 @@ export const makeRetryRecord =
       sessionId,
       instanceId,
       'retry_permissions',
-      'permissions phase run again',
+      permissionsOnly ? 'permissions phase run again' : 'the whole sync run again',
     );
     let adapter: EngineAdapter | undefined;
     try {
@@ -86,7 +91,7 @@ export const makeRetryRecord =
         instanceId,
         sessionId,
         ctx,
-        permissionsOnly: true,
+        permissionsOnly,
       });
       return (
         await executeSession(deps.store, { type: 'CompleteRecord', sessionId, instanceId, ...result }, ctx)

@@ -1,0 +1,161 @@
+// Account sync over HTTP against the local MariaDB: start a sync (202 + session_id), read the session and
+// its timeline, see a revoke in the change history, read the facts as of before it, and the operator's
+// compensating commands on a record that failed.
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { mysqlService, titled } from '../support/services.js';
+
+const service = mysqlService();
+const p = `wfe_${randomBytes(3).toString('hex')}`;
+const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
+const hosts = ['%', 'localhost', '127.0.0.1'];
+
+describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
+  let api: ApiServer;
+  let token: string;
+  let root: mysql.Connection;
+  let instanceId: string;
+  type Body = { data: Record<string, unknown> & { session_id?: string } };
+  const call = (method: string, path: string, body?: unknown) =>
+    api.call<Body>(method, path, { token, body });
+  const syncAndWait = async () => {
+    const started = await call('POST', `/instances/${instanceId}/actions/sync-accounts`);
+    expect(started.status).toBe(202);
+    const id = started.body.data.session_id!;
+    await expect
+      .poll(async () => (await call('GET', `/sync-sessions/${id}`)).body.data.status, { timeout: 30_000 })
+      .not.toBe('running');
+    return id;
+  };
+
+  beforeAll(async () => {
+    root = await mysql.createConnection({ uri: service.url! });
+    for (const host of hosts) {
+      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
+      await root.query('GRANT SELECT ON mysql.* TO ?@?', [collector.user, host]);
+      await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [collector.user, host]);
+    }
+    await root.query(`CREATE DATABASE \`${p}_db\``);
+    await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_app`, '%', 'x-App-1']);
+    await root.query(`GRANT SELECT, DELETE ON \`${p}_db\`.* TO ?@'%'`, [`${p}_app`]);
+    api = await startApiServer();
+    token = await api.adminToken();
+    const url = new URL(service.url!);
+    const cred = await call('POST', '/credentials', {
+      name: 'm',
+      db_type: 'mysql',
+      username: collector.user,
+      password: collector.password,
+    });
+    const inst = await call('POST', '/instances', {
+      name: 'm',
+      db_type: 'mysql',
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      credential_id: cred.body.data.id,
+    });
+    instanceId = inst.body.data.id as string;
+  });
+  afterAll(async () => {
+    await api?.stop();
+    for (const host of hosts) await root.query('DROP USER IF EXISTS ?@?', [collector.user, host]);
+    await root.query('DROP USER IF EXISTS ?@?', [`${p}_app`, '%']);
+    await root.query(`DROP DATABASE IF EXISTS \`${p}_db\``);
+    await root.end();
+  });
+
+  it('syncs, shows the timeline, and an account revoked afterwards has its diff and its old facts as of before', async () => {
+    const first = await syncAndWait();
+    const session = await call('GET', `/sync-sessions/${first}`);
+    expect(session.body.data).toMatchObject({
+      status: 'completed',
+      sync_category: 'account',
+      total_instances: 1,
+      successful_instances: 1,
+    });
+    const timeline = await api.call<{ data: { type: string; actor: { kind: string } }[] }>(
+      'GET',
+      `/sync-sessions/${first}/events`,
+      { token },
+    );
+    expect(timeline.body.data.map((e) => e.type)).toEqual([
+      'SessionStarted',
+      'InstanceSyncStarted',
+      'InstanceSyncCompleted',
+      'SessionCompleted',
+    ]);
+    expect(timeline.body.data[0]!.actor.kind).toBe('user');
+
+    const ledgers = await api.call<{ data: { id: string; username: string }[] }>(
+      'GET',
+      `/accounts/ledgers?instance_id=${instanceId}&search=${p}_app`,
+      { token },
+    );
+    const account = ledgers.body.data[0]!;
+    expect(account.username).toBe(`${p}_app@%`);
+    const beforeRevoke = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+
+    await root.query(`REVOKE DELETE ON \`${p}_db\`.* FROM ?@'%'`, [`${p}_app`]);
+    await syncAndWait();
+    const history = await api.call<{ data: { change_type: string; privilege_diff: unknown }[] }>(
+      'GET',
+      `/accounts/ledgers/${account.id}/change-history`,
+      { token },
+    );
+    expect(history.body.data[0]).toMatchObject({
+      change_type: 'modify_privilege',
+      privilege_diff: { privileges: { [`database:${p}_db`]: { added: [], removed: ['DELETE'] } } },
+    });
+    const then = await api.call<{
+      data: { existed: boolean; facts: { privileges: { database: Record<string, string[]> } } };
+    }>('GET', `/accounts/ledgers/${account.id}/permissions?as_of=${encodeURIComponent(beforeRevoke)}`, {
+      token,
+    });
+    expect(then.body.data.facts.privileges.database[`${p}_db`]).toEqual(['DELETE', 'SELECT']);
+    const now = await api.call<{ data: { facts: { privileges: { database: Record<string, string[]> } } } }>(
+      'GET',
+      `/accounts/ledgers/${account.id}/permissions`,
+      { token },
+    );
+    expect(now.body.data.facts.privileges.database[`${p}_db`]).toEqual(['SELECT']);
+  });
+
+  it('a failed record can be retried by an operator; compensations are events in the timeline', async () => {
+    // Break the collector's password: the connect phase fails.
+    for (const host of hosts)
+      await root.query('ALTER USER ?@? IDENTIFIED BY ?', [collector.user, host, 'changed-elsewhere']);
+    const failed = await syncAndWait();
+    const errors = await api.call<{ data: { error_code: string }[] }>(
+      'GET',
+      `/sync-sessions/${failed}/error-logs`,
+      { token },
+    );
+    expect(errors.body.data[0]).toMatchObject({ error_code: 'DATABASE_CONNECTION_ERROR' });
+    expect(
+      (await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/revert-inventory`)).body,
+    ).toMatchObject({ message_code: 'CONSTRAINT_VIOLATION' });
+
+    for (const host of hosts)
+      await root.query('ALTER USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
+    const retried = await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data).toMatchObject({ status: 'completed' });
+    const types = (
+      await api.call<{ data: { type: string }[] }>('GET', `/sync-sessions/${failed}/events`, { token })
+    ).body.data.map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'InstanceSyncFailed',
+        'InstanceSyncRetried',
+        'CompensationApplied',
+        'InstanceSyncCompleted',
+      ]),
+    );
+    expect((await call('POST', `/sync-sessions/${failed}/actions/cancel`, {})).body).toMatchObject({
+      message_code: 'CONSTRAINT_VIOLATION',
+    });
+  });
+});
