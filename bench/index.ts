@@ -10,6 +10,7 @@ interface Benchmark {
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: () => import('./append.js'),
   rebuild: () => import('./rebuild.js'),
+  'account-sync': () => import('./accountSync.js'),
 };
 
 async function usage(problem: string): Promise<void> {

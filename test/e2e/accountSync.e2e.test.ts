@@ -142,7 +142,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
       await root.query('ALTER USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
     const retried = await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/retry`);
     expect(retried.status).toBe(200);
-    expect(retried.body.data).toMatchObject({ status: 'completed' });
+    expect(retried.body.data, JSON.stringify(retried.body.data)).toMatchObject({ status: 'completed' });
     const types = (
       await api.call<{ data: { type: string }[] }>('GET', `/sync-sessions/${failed}/events`, { token })
     ).body.data.map((e) => e.type);

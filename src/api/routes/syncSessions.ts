@@ -9,7 +9,7 @@ import {
 } from '../../commands/sync/compensations.js';
 import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
 import { notFound } from '../../domain/errors.js';
-import { formatPosition } from '../../domain/events/envelope.js';
+import { formatPosition, type Position } from '../../domain/events/envelope.js';
 import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
@@ -54,7 +54,11 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const compensation = (
     path: string,
     summary: string,
-    run: (sessionId: string, instanceId: string, ctx: ReturnType<typeof commandContext>) => Promise<unknown>,
+    run: (
+      sessionId: string,
+      instanceId: string,
+      ctx: ReturnType<typeof commandContext>,
+    ) => Promise<Position | undefined>,
   ) =>
     defineRoute({
       method: 'post',
@@ -66,8 +70,9 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       response: loose,
       handler: async ({ params, req, user }) => {
         await ensureSession(params.id);
-        await run(params.id, params.instanceId, commandContext(req, user));
-        await projections.waitForPosition(await store.headPosition());
+        // Wait for this command's own last event, not the log's head (which can lag behind it).
+        const position = await run(params.id, params.instanceId, commandContext(req, user));
+        if (position) await projections.waitForPosition(position);
         const session = await getSession(knex, params.id);
         return { data: session ?? {}, message: `${path} applied` };
       },

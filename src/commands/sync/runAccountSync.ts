@@ -12,12 +12,13 @@ import type { Keyring } from '../../adapters/secrets/keyring.js';
 import type { DbType } from '../../domain/engines/model.js';
 import { AppError } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
+import type { SessionCommand } from '../../domain/sessions/decider.js';
 import type { syncTypes } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import { allInstances, getInstanceRow, type InstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../streamWrites.js';
 import { instanceConnectionParams } from '../testConnections.js';
-import { executeSession } from './sessionExecutor.js';
+import { SessionWriter } from './sessionExecutor.js';
 import { PhaseError, syncInstanceAccounts } from './syncInstanceAccounts.js';
 
 /** How long a record may stay running before the recovery pass may abandon it: its deadline plus a margin. */
@@ -115,21 +116,18 @@ export function makeRunAccountSync(deps: AccountSyncDeps) {
             }),
           );
     const sessionId = randomUUID();
-    const { position } = await executeSession(
-      deps.store,
-      {
-        type: 'StartSession',
-        sessionId,
-        category: 'account',
-        syncType,
-        instances: rows.map((r) => ({ instanceId: r.id, instanceName: r.name })),
-      },
-      ctx,
-    );
+    const writer = new SessionWriter(deps.store, sessionId, ctx);
+    const { position } = await writer.execute({
+      type: 'StartSession',
+      sessionId,
+      category: 'account',
+      syncType,
+      instances: rows.map((r) => ({ instanceId: r.id, instanceName: r.name })),
+    });
 
     const limit = pLimit(concurrency);
     const runOne = async (row: InstanceRow) => {
-      const end = (command: Parameters<typeof executeSession>[1]) => executeSession(deps.store, command, ctx);
+      const end = (command: SessionCommand) => writer.execute(command);
       const unlock = await tryLockInstance(deps.pool, row.id);
       if (!unlock) {
         await end({

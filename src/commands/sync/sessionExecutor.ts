@@ -25,6 +25,30 @@ export async function loadSession(store: Pick<EventStore, 'readStream'>, session
   return { state, revision: last ? last.revision : ('no_stream' as const), history };
 }
 
+const toEventData = (
+  e: SessionEvent,
+  command: SessionCommand,
+  ctx: CommandContext,
+  extra: { instanceId?: string; causationId?: string } = {},
+) => ({
+  eventId: randomUUID(),
+  type: e.type,
+  schemaVersion: 1,
+  data: e.data,
+  metadata: {
+    correlationId: ctx.correlationId,
+    causationId: extra.causationId ?? null,
+    actor: ctx.actor,
+    occurredAt: new Date().toISOString(),
+    sessionId: command.sessionId,
+    ...('instanceId' in command
+      ? { instanceId: command.instanceId }
+      : extra.instanceId
+        ? { instanceId: extra.instanceId }
+        : {}),
+  },
+});
+
 export async function executeSession(
   store: Pick<EventStore, 'readStream' | 'append'>,
   command: SessionCommand,
@@ -38,29 +62,60 @@ export async function executeSession(
     try {
       const { position } = await store.append(
         sessionStream(command.sessionId),
-        events.map((e) => ({
-          eventId: randomUUID(),
-          type: e.type,
-          schemaVersion: 1,
-          data: e.data,
-          metadata: {
-            correlationId: ctx.correlationId,
-            causationId: extra.causationId ?? null,
-            actor: ctx.actor,
-            occurredAt: new Date().toISOString(),
-            sessionId: command.sessionId,
-            ...('instanceId' in command
-              ? { instanceId: command.instanceId }
-              : extra.instanceId
-                ? { instanceId: extra.instanceId }
-                : {}),
-          },
-        })),
+        events.map((e) => toEventData(e, command, ctx, extra)),
         { expectedRevision: revision },
       );
       return { events, position };
     } catch (err) {
       if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) throw err;
+    }
+  }
+}
+
+/**
+ * The writer of one running session in this process: commands go through one queue, and the state and
+ * revision stay in memory, so records ending concurrently neither re-read the stream nor conflict with
+ * each other. Appends still carry the expected revision: a write by another process (an operator's
+ * cancel) is a conflict, and the writer reloads and decides again.
+ */
+export class SessionWriter {
+  private tail: Promise<unknown> = Promise.resolve();
+  private loaded: { state: SessionState; revision: bigint | 'no_stream' } | undefined;
+
+  constructor(
+    private readonly store: Pick<EventStore, 'readStream' | 'append'>,
+    private readonly sessionId: string,
+    private readonly ctx: CommandContext,
+  ) {}
+
+  execute(command: SessionCommand): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
+    const run = this.tail.then(() => this.apply(command));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(
+    command: SessionCommand,
+  ): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
+    for (let attempt = 0; ; attempt++) {
+      this.loaded ??= await loadSession(this.store, this.sessionId);
+      const { state, revision } = this.loaded;
+      const events = decide(command, state);
+      if (events.length === 0) return { events, position: undefined };
+      try {
+        const result = await this.store.append(
+          sessionStream(this.sessionId),
+          events.map((e) => toEventData(e, command, this.ctx)),
+          {
+            expectedRevision: revision,
+          },
+        );
+        this.loaded = { state: events.reduce(evolve, state), revision: result.nextExpectedRevision };
+        return { events, position: result.position };
+      } catch (err) {
+        this.loaded = undefined; // another writer moved the stream (or the append failed): reload
+        if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) throw err;
+      }
     }
   }
 }
