@@ -6,6 +6,7 @@ import * as streamCatalog from './20261122_0002_stream_catalog.js';
 import * as usersAuthAudit from './20261122_0003_users_auth_audit.js';
 import * as credentialsInstances from './20261122_0004_credentials_instances.js';
 import * as syncSessionsAccounts from './20261122_0005_sync_sessions_accounts.js';
+import * as sizeStats from './20261122_0006_size_stats.js';
 
 export interface Migration {
   name: string;
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0003_users_auth_audit', ...usersAuthAudit },
   { name: '20261122_0004_credentials_instances', ...credentialsInstances },
   { name: '20261122_0005_sync_sessions_accounts', ...syncSessionsAccounts },
+  { name: '20261122_0006_size_stats', ...sizeStats },
 ];
