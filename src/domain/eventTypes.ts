@@ -3,6 +3,7 @@ import type { EventDefinition } from './events/registry.js';
 import { EventRegistry } from './events/registry.js';
 import { accountEventDefinitions } from './accounts/events.js';
 import { auditEventDefinitions } from './audit/events.js';
+import { capacityEventDefinitions } from './capacity/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
 import { sessionEventDefinitions } from './sessions/events.js';
@@ -13,6 +14,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...instanceEventDefinitions,
   ...sessionEventDefinitions,
   ...accountEventDefinitions,
+  ...capacityEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);
