@@ -13,7 +13,7 @@ import type { CommandContext } from '../streamWrites.js';
 
 export class PhaseError extends Error {
   constructor(
-    readonly phase: 'connect' | 'inventory' | 'permissions',
+    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes',
     readonly messageCode: string,
     message: string,
     options?: { cause?: unknown },

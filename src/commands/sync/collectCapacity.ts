@@ -1,0 +1,171 @@
+// Capacity collection of one instance: the database inventory (DatabaseInventorySynced), then every
+// database's size and the instance total in ONE StatsSaved (they can never disagree: defect 4). An
+// instance with no active database is skipped with that reason, counted apart from successes (defect 5).
+import { randomUUID } from 'node:crypto';
+import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js';
+import type { EventStore } from '../../adapters/eventStore/port.js';
+import { capacityStream } from '../../domain/capacity/events.js';
+import { localDate } from '../../domain/periods/periods.js';
+import type { syncTypes } from '../../domain/sessions/events.js';
+import type { CommandContext } from '../streamWrites.js';
+import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
+import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
+
+export async function collectInstanceCapacity(input: {
+  store: Pick<EventStore, 'readStream' | 'append'>;
+  adapter: EngineAdapter;
+  instanceId: string;
+  sessionId: string;
+  ctx: CommandContext;
+  timeZone: string;
+  now?: Date;
+}): Promise<SyncResult | { skipped: string }> {
+  const { store, adapter, instanceId, sessionId, ctx } = input;
+  const now = input.now ?? new Date();
+  const collectedDate = localDate(now, input.timeZone);
+  const stream = capacityStream(instanceId);
+  const history = await store.readStream(stream);
+  const lastInventory = history.filter((e) => e.type === 'DatabaseInventorySynced').at(-1);
+  const before = new Set((lastInventory?.data as { databases?: string[] } | undefined)?.databases ?? []);
+  let revision = history.at(-1)?.revision ?? ('no_stream' as const);
+  const meta = () => ({
+    correlationId: ctx.correlationId,
+    causationId: null,
+    actor: ctx.actor,
+    occurredAt: new Date().toISOString(),
+    sessionId,
+    instanceId,
+  });
+
+  let listed;
+  try {
+    listed = await adapter.listDatabases();
+  } catch (err) {
+    throw new PhaseError('inventory', codeOf(err), err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
+  }
+  if (listed.items.length === 0 && listed.errors.length > 0) {
+    throw new PhaseError(
+      'inventory',
+      listed.errors[0]!.code,
+      listed.errors.map((e) => `${e.item}: ${e.message}`).join('; '),
+    );
+  }
+  const databases = listed.items
+    .filter((d) => !d.isSystem)
+    .map((d) => d.name)
+    .sort();
+  const inventory = {
+    instanceId,
+    sessionId,
+    collectedDate,
+    databases,
+    added: databases.filter((d) => !before.has(d)),
+    vanished: [...before].filter((d) => !databases.includes(d)).sort(),
+  };
+  revision = (
+    await store.append(
+      stream,
+      [
+        {
+          eventId: randomUUID(),
+          type: 'DatabaseInventorySynced',
+          schemaVersion: 1,
+          data: inventory,
+          metadata: meta(),
+        },
+      ],
+      {
+        expectedRevision: revision,
+      },
+    )
+  ).nextExpectedRevision;
+  if (databases.length === 0) return { skipped: 'no active databases' };
+
+  let sizes;
+  try {
+    sizes = await adapter.databaseSizes();
+  } catch (err) {
+    throw new PhaseError('sizes', codeOf(err), err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
+  }
+  const wanted = new Set(databases);
+  const rows = sizes.items
+    .filter((s) => wanted.has(s.databaseName))
+    .map((s) => ({
+      databaseName: s.databaseName,
+      sizeMb: round3(s.sizeMb),
+      dataSizeMb: s.dataSizeMb === null ? null : round3(s.dataSizeMb),
+      logSizeMb: s.logSizeMb === null ? null : round3(s.logSizeMb),
+    }))
+    .sort((a, b) => (a.databaseName < b.databaseName ? -1 : 1));
+  if (rows.length === 0) {
+    throw new PhaseError(
+      'sizes',
+      sizes.errors[0]?.code ?? 'DATABASE_QUERY_ERROR',
+      `no database size could be read${sizes.errors.length ? `: ${sizes.errors.map((e) => e.message).join('; ')}` : ''}`,
+    );
+  }
+  const totalSizeMb = round3(rows.reduce((sum, r) => sum + r.sizeMb, 0));
+  await store.append(
+    stream,
+    [
+      {
+        eventId: randomUUID(),
+        type: 'StatsSaved',
+        schemaVersion: 1,
+        data: {
+          instanceId,
+          sessionId,
+          collectedDate,
+          collectedAt: now.toISOString(),
+          databases: rows,
+          totalSizeMb,
+          databaseCount: rows.length,
+        },
+        metadata: meta(),
+      },
+    ],
+    { expectedRevision: revision },
+  );
+  return {
+    itemsSynced: rows.length,
+    itemsCreated: inventory.added.length,
+    itemsUpdated: rows.length,
+    itemsDeleted: inventory.vanished.length,
+    details: { collectedDate, totalSizeMb, sizeErrors: sizes.errors },
+  };
+}
+
+export function makeRunCapacityCollection(deps: SessionRunDeps, timeZone: string) {
+  const run = makeRunSession(deps);
+  return (
+    target: Target,
+    syncType: (typeof syncTypes)[number],
+    ctx: CommandContext,
+    options: RunOptions = {},
+  ) =>
+    run(
+      target,
+      {
+        category: 'capacity',
+        syncType,
+        work: ({ row, adapter, sessionId, ctx: c }) =>
+          collectInstanceCapacity({
+            store: deps.store,
+            adapter,
+            instanceId: row.id,
+            sessionId,
+            ctx: c,
+            timeZone,
+          }),
+      },
+      ctx,
+      { attempts: 3, backoffMs: 2000, ...options },
+    );
+}
