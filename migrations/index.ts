@@ -7,6 +7,8 @@ import * as usersAuthAudit from './20261122_0003_users_auth_audit.js';
 import * as credentialsInstances from './20261122_0004_credentials_instances.js';
 import * as syncSessionsAccounts from './20261122_0005_sync_sessions_accounts.js';
 import * as sizeStats from './20261122_0006_size_stats.js';
+import * as capacityReadModels from './20261122_0007_capacity_read_models.js';
+import * as sizeAggregations from './20261122_0008_size_aggregations.js';
 
 export interface Migration {
   name: string;
@@ -21,4 +23,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0004_credentials_instances', ...credentialsInstances },
   { name: '20261122_0005_sync_sessions_accounts', ...syncSessionsAccounts },
   { name: '20261122_0006_size_stats', ...sizeStats },
+  { name: '20261122_0007_capacity_read_models', ...capacityReadModels },
+  { name: '20261122_0008_size_aggregations', ...sizeAggregations },
 ];

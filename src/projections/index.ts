@@ -2,6 +2,7 @@
 import type { Projection } from './projection.js';
 import { accountsProjection } from './accounts/projection.js';
 import { auditLogProjection } from './auditLog/projection.js';
+import { capacityProjection } from './capacity/projection.js';
 import { credentialsProjection } from './credentials/projection.js';
 import { instancesProjection } from './instances/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
@@ -14,6 +15,7 @@ export const allProjections: readonly Projection[] = [
   instancesProjection,
   syncSessionsProjection,
   accountsProjection,
+  capacityProjection,
 ];
 
 export function findProjection(name: string): Projection {

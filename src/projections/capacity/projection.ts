@@ -1,0 +1,145 @@
+// capacity: the database inventory of each instance (instance_databases), the daily size of each
+// database and instance (database_size_stats, instance_size_stats: partitioned by month, with a DEFAULT
+// partition, so any collected_date inserts), and the latest table-size snapshot of each database
+// (database_table_size_stats). A re-collection on the same day replaces that day's figures.
+import type { Knex } from 'knex';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { eachEvent, type Projection } from '../projection.js';
+import { upsertRows } from '../syncSessions/projection.js';
+
+interface InventoryData {
+  instanceId: string;
+  collectedDate: string;
+  databases: string[];
+  vanished: string[];
+}
+
+interface StatsData {
+  instanceId: string;
+  collectedDate: string;
+  collectedAt: string;
+  databases: { databaseName: string; sizeMb: number; dataSizeMb: number | null; logSizeMb: number | null }[];
+  totalSizeMb: number;
+  databaseCount: number;
+}
+
+interface TableSizesData {
+  instanceId: string;
+  databaseName: string;
+  collectedAt: string;
+  tables: {
+    schemaName: string;
+    tableName: string;
+    sizeMb: number;
+    dataSizeMb: number | null;
+    indexSizeMb: number | null;
+    rowCount: number | null;
+  }[];
+}
+
+/** The last row per key: one INSERT ... ON CONFLICT may not touch the same row twice. */
+const lastByKey = <T>(rows: readonly T[], key: (row: T) => string): T[] => [
+  ...new Map(rows.map((r) => [key(r), r])).values(),
+];
+
+async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]) {
+  if (rows.length === 0) return;
+  const size = Math.max(1, Math.floor(30_000 / Object.keys(rows[0]!).length));
+  for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
+}
+
+export const capacityProjection: Projection = {
+  name: 'capacity',
+  tables: ['instance_databases', 'database_size_stats', 'instance_size_stats', 'database_table_size_stats'],
+  eventTypes: ['DatabaseInventorySynced', 'StatsSaved', 'TableSizesSaved'],
+  apply: eachEvent(async ({ trx, table }, e: RecordedEvent) => {
+    switch (e.type) {
+      case 'DatabaseInventorySynced': {
+        const d = e.data as InventoryData;
+        const t = table('instance_databases');
+        const present = [...new Set(d.databases)];
+        // first_seen_date is written on insert only; a reappearing database is active again.
+        if (present.length > 0) {
+          for (let i = 0; i < present.length; i += 5000) {
+            await trx(t)
+              .insert(
+                present.slice(i, i + 5000).map((name) => ({
+                  instance_id: d.instanceId,
+                  database_name: name,
+                  is_active: true,
+                  first_seen_date: d.collectedDate,
+                  last_seen_date: d.collectedDate,
+                  deleted_at: null,
+                })),
+              )
+              .onConflict(['instance_id', 'database_name'])
+              .merge(['is_active', 'last_seen_date', 'deleted_at']);
+          }
+        }
+        const listed = new Set(present);
+        const vanished = [...new Set(d.vanished)].filter((name) => !listed.has(name));
+        if (vanished.length > 0) {
+          await trx(t)
+            .where({ instance_id: d.instanceId, is_active: true })
+            .whereIn('database_name', vanished)
+            .update({ is_active: false, deleted_at: e.metadata.occurredAt });
+        }
+        return;
+      }
+      case 'StatsSaved': {
+        const d = e.data as StatsData;
+        await upsertRows(
+          trx,
+          table('database_size_stats'),
+          lastByKey(d.databases, (db) => db.databaseName).map((db) => ({
+            instance_id: d.instanceId,
+            database_name: db.databaseName,
+            size_mb: db.sizeMb,
+            data_size_mb: db.dataSizeMb,
+            log_size_mb: db.logSizeMb,
+            collected_date: d.collectedDate,
+            collected_at: d.collectedAt,
+          })),
+          ['instance_id', 'database_name', 'collected_date'],
+        );
+        await upsertRows(
+          trx,
+          table('instance_size_stats'),
+          [
+            {
+              instance_id: d.instanceId,
+              total_size_mb: d.totalSizeMb,
+              database_count: d.databaseCount,
+              collected_date: d.collectedDate,
+              collected_at: d.collectedAt,
+            },
+          ],
+          ['instance_id', 'collected_date'],
+        );
+        return;
+      }
+      case 'TableSizesSaved': {
+        const d = e.data as TableSizesData;
+        const t = table('database_table_size_stats');
+        await trx(t).where({ instance_id: d.instanceId, database_name: d.databaseName }).delete();
+        await insertChunked(
+          trx,
+          t,
+          lastByKey(d.tables, (r) => JSON.stringify([r.schemaName, r.tableName])).map((r) => ({
+            instance_id: d.instanceId,
+            database_name: d.databaseName,
+            schema_name: r.schemaName,
+            table_name: r.tableName,
+            size_mb: r.sizeMb,
+            data_size_mb: r.dataSizeMb,
+            index_size_mb: r.indexSizeMb,
+            // Row counts may be estimates (PostgreSQL reltuples is a float).
+            row_count: r.rowCount === null ? null : Math.round(r.rowCount),
+            collected_at: d.collectedAt,
+          })),
+        );
+        return;
+      }
+    }
+  }),
+};
