@@ -2,6 +2,7 @@
 import type { EventDefinition } from './events/registry.js';
 import { EventRegistry } from './events/registry.js';
 import { accountEventDefinitions } from './accounts/events.js';
+import { aggregationEventDefinitions } from './aggregation/events.js';
 import { auditEventDefinitions } from './audit/events.js';
 import { capacityEventDefinitions } from './capacity/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
@@ -15,6 +16,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...sessionEventDefinitions,
   ...accountEventDefinitions,
   ...capacityEventDefinitions,
+  ...aggregationEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

@@ -1,4 +1,5 @@
 // Every projection the service runs. Later read models register here.
+import { aggregationsProjection } from './aggregations/projection.js';
 import type { Projection } from './projection.js';
 import { accountsProjection } from './accounts/projection.js';
 import { auditLogProjection } from './auditLog/projection.js';
@@ -16,6 +17,7 @@ export const allProjections: readonly Projection[] = [
   syncSessionsProjection,
   accountsProjection,
   capacityProjection,
+  aggregationsProjection,
 ];
 
 export function findProjection(name: string): Projection {

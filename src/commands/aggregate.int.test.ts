@@ -1,0 +1,159 @@
+// Aggregation over collected stats: defects 6 (default = last completed period), 7 (the current period only
+// on request, marked partial) and 8 (instances without stats make the coverage incomplete, never silent);
+// a re-run replaces its figures; live tables equal a rebuild.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
+import { validatingEventStore } from '../adapters/eventStore/validatingEventStore.js';
+import { capacityStream } from '../domain/capacity/events.js';
+import { aggregationStream } from '../domain/aggregation/events.js';
+import { createEventRegistry } from '../domain/eventTypes.js';
+import { createLogger } from '../logger.js';
+import { aggregationsProjection } from '../projections/aggregations/projection.js';
+import { capacityProjection } from '../projections/capacity/projection.js';
+import { instancesProjection } from '../projections/instances/projection.js';
+import { ProjectionRunner } from '../projections/runner.js';
+import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
+import { makeAggregate } from './aggregate.js';
+import { makeRegisterInstance } from './instances.js';
+
+const logger = createLogger({ level: 'silent' });
+const tz = 'Asia/Shanghai';
+// 00:30 on 2026-11-23 in Shanghai: UTC is still 2026-11-22. "Today" there is the 23rd.
+const now = new Date('2026-11-23T00:30:00+08:00');
+const ctx = { actor: { kind: 'scheduler' as const, id: 'test' }, correlationId: 'c', now };
+
+describe('aggregation', () => {
+  let db: TestDatabase;
+  let raw: PostgresEventStore;
+  const ids: string[] = [];
+  const catchUp = async (...projections: (typeof aggregationsProjection)[]) => {
+    for (const projection of projections)
+      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    raw = new PostgresEventStore(db.pool);
+    const store = validatingEventStore(raw, createEventRegistry());
+    for (const name of ['a', 'b', 'c-no-stats']) {
+      ids.push(
+        (
+          await makeRegisterInstance({ knex: db.knex, store })(
+            {
+              name,
+              dbType: 'mysql',
+              host: 'h',
+              port: 1,
+              databaseName: null,
+              credentialId: null,
+              description: '',
+            },
+            ctx,
+          )
+        ).id,
+      );
+    }
+    // Stats for a and b on the 16th..23rd (the 23rd is today: half a day); none for c.
+    for (const [i, instanceId] of ids.slice(0, 2).entries()) {
+      for (let day = 16; day <= 23; day++) {
+        const sizeMb = 100 * (i + 1) + day;
+        await store.append(
+          capacityStream(instanceId),
+          [
+            {
+              eventId: randomUUID(),
+              type: 'StatsSaved',
+              schemaVersion: 1,
+              data: {
+                instanceId,
+                sessionId: randomUUID(),
+                collectedDate: `2026-11-${day}`,
+                collectedAt: `2026-11-${day}T12:00:00Z`,
+                databases: [{ databaseName: 'app', sizeMb, dataSizeMb: sizeMb, logSizeMb: null }],
+                totalSizeMb: sizeMb,
+                databaseCount: 1,
+              },
+              metadata: {
+                correlationId: 'c',
+                causationId: null,
+                actor: ctx.actor,
+                occurredAt: `2026-11-${day}T12:00:00Z`,
+              },
+            },
+          ],
+          { expectedRevision: 'any' },
+        );
+      }
+    }
+    await catchUp(instancesProjection, capacityProjection);
+  });
+  afterAll(async () => {
+    await raw.close();
+    await db.drop();
+  });
+
+  const aggregate = (cmd: Parameters<ReturnType<typeof makeAggregate>>[0], c: typeof ctx) =>
+    makeAggregate({ knex: db.knex, store: validatingEventStore(raw, createEventRegistry()) })(cmd, c);
+
+  it('defect 6: the default daily run takes yesterday in the configured zone, not today', async () => {
+    const out = await aggregate({ periodType: 'daily', timeZone: tz }, ctx);
+    expect(out.period).toMatchObject({ type: 'daily', start: '2026-11-22', end: '2026-11-22' });
+    // The default weekly run takes the last completed Monday..Sunday.
+    expect((await aggregate({ periodType: 'weekly', timeZone: tz }, ctx)).period).toMatchObject({
+      start: '2026-11-16',
+      end: '2026-11-22',
+    });
+  });
+
+  it('defect 7: the current period only on request, and marked partial', async () => {
+    const out = await aggregate({ periodType: 'daily', timeZone: tz, current: true }, ctx);
+    expect(out.period.start).toBe('2026-11-23');
+    expect(out.partial).toBe(true);
+    await catchUp(aggregationsProjection);
+    const row = await db
+      .knex('instance_size_aggregations')
+      .where({ period_type: 'daily', period_start: '2026-11-23', instance_id: ids[0] })
+      .first();
+    expect(row.is_partial).toBe(true);
+  });
+
+  it('defect 8: an instance without stats is listed as missing and the aggregation is partial, not silently complete', async () => {
+    const out = await aggregate({ periodType: 'weekly', timeZone: tz }, ctx);
+    expect(out.included.sort()).toEqual(ids.slice(0, 2).sort());
+    expect(out.missing).toEqual([ids[2]]);
+    expect(out.partial).toBe(true);
+    const completed = (await raw.readStream(aggregationStream('weekly', '2026-11-16')))
+      .filter((e) => e.type === 'AggregationCompleted')
+      .at(-1);
+    expect(completed?.data).toMatchObject({
+      coverageComplete: false,
+      missing: [{ instanceId: ids[2], reason: 'no size stats in the period' }],
+    });
+  });
+
+  it('a re-run replaces the figures of the period instead of duplicating them; live tables equal a rebuild', async () => {
+    await aggregate({ periodType: 'weekly', timeZone: tz }, ctx);
+    await catchUp(aggregationsProjection);
+    const rows = await db
+      .knex('instance_size_aggregations')
+      .where({ period_type: 'weekly', period_start: '2026-11-16' });
+    expect(rows).toHaveLength(2);
+    const a = rows.find((r: { instance_id: string }) => r.instance_id === ids[0]);
+    // a: 100 + day on the 16th..22nd: the average is 119, min 116, max 122, seven days of data.
+    expect([
+      Number(a.avg_total_size_mb),
+      Number(a.min_total_size_mb),
+      Number(a.max_total_size_mb),
+      Number(a.data_count),
+    ]).toEqual([119, 116, 122, 7]);
+    expect(
+      await db
+        .knex('database_size_aggregations')
+        .where({ period_type: 'weekly', period_start: '2026-11-16' })
+        .count({ n: '*' }),
+    ).toEqual([{ n: '2' }]);
+    await expectRebuildMatchesLive({ knex: db.knex, store: raw, projections: [aggregationsProjection] });
+  });
+});
