@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatEvent } from './cli/eventFormat.js';
 import { rotateKey } from './cli/rotateKey.js';
-import { replaySession, syncAccounts } from './cli/syncCommands.js';
+import { aggregate, replaySession, syncAccounts, syncCapacity } from './cli/syncCommands.js';
+import { isPeriodType, type PeriodType } from './domain/periods/periods.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
@@ -120,9 +121,19 @@ program
     withRuntime((runtime) => rotateKey(runtime, opts, (line) => console.log(line))),
   );
 
-program
-  .command('sync')
-  .description('run syncs from the command line')
+const sync = program.command('sync').description('run syncs from the command line');
+
+sync
+  .command('capacity')
+  .description('collect database sizes of the given instances (all active ones by default), showing progress')
+  .option('--instance <id...>', 'instance ids (repeatable)')
+  .action((opts: { instance?: string[] }) =>
+    withRuntime(async (runtime) => {
+      process.exitCode = await syncCapacity(runtime, opts.instance ?? [], process.stdout);
+    }),
+  );
+
+sync
   .command('accounts')
   .description(
     'sync accounts and permissions of the given instances (all active ones by default), showing progress',
@@ -131,6 +142,21 @@ program
   .action((opts: { instance?: string[] }) =>
     withRuntime(async (runtime) => {
       process.exitCode = await syncAccounts(runtime, opts.instance ?? [], process.stdout);
+    }),
+  );
+
+program
+  .command('aggregate')
+  .description('aggregate size stats for a period: the last completed one by default')
+  .requiredOption('--period <type>', 'daily | weekly | monthly | quarterly', (v) => {
+    if (!isPeriodType(v)) throw new InvalidArgumentError('expected daily, weekly, monthly or quarterly');
+    return v;
+  })
+  .option('--start <date>', 'the start of an explicit period (YYYY-MM-DD)')
+  .option('--current', 'the period still running (its figures are marked partial)')
+  .action((opts: { period: PeriodType; start?: string; current?: boolean }) =>
+    withRuntime(async (runtime) => {
+      process.exitCode = await aggregate(runtime, opts, process.stdout);
     }),
   );
 

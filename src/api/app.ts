@@ -20,10 +20,12 @@ import { buildOpenApiDocument } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
+import { capacityRoutes } from './routes/capacity.js';
 import { authRoutes, isSecureRequest } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { instanceRoutes } from './routes/instances.js';
+import { partitionRoutes } from './routes/partitions.js';
 import { healthRoutes } from './routes/health.js';
 import { syncSessionRoutes } from './routes/syncSessions.js';
 import { userRoutes } from './routes/users.js';
@@ -60,6 +62,8 @@ export async function createApp(
     ...instanceRoutes(deps),
     ...syncSessionRoutes(deps),
     ...accountRoutes(deps),
+    ...capacityRoutes(deps),
+    ...partitionRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

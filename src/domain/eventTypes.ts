@@ -7,6 +7,7 @@ import { auditEventDefinitions } from './audit/events.js';
 import { capacityEventDefinitions } from './capacity/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
+import { partitionEventDefinitions } from './partitions/events.js';
 import { sessionEventDefinitions } from './sessions/events.js';
 
 export const eventDefinitions: readonly EventDefinition[] = [
@@ -17,6 +18,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...accountEventDefinitions,
   ...capacityEventDefinitions,
   ...aggregationEventDefinitions,
+  ...partitionEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

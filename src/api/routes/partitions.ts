@@ -1,0 +1,237 @@
+// Monthly partitions of the size-stats tables: list them, their health and statistics; create the months
+// ahead and drop the months past retention (admin). Every partition created or dropped is an event
+// (PartitionCreated / PartitionDropped on stream `partitions`) naming who did it.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  addMonths,
+  dropPartitionsBefore,
+  ensurePartitions,
+  listPartitions,
+  monthOf,
+  partitionStatus,
+  type PartitionInfo,
+} from '../../adapters/db/partitions.js';
+import type { CommandContext } from '../../commands/streamWrites.js';
+import { PARTITIONS_STREAM } from '../../domain/partitions/events.js';
+import { localDate } from '../../domain/periods/periods.js';
+import type { ApiDeps } from '../deps.js';
+import { pageMeta, pagingQuery } from '../envelope.js';
+import { defineRoute, type RouteDefinition } from '../route.js';
+import { commandContext } from './commandContext.js';
+
+/** The tables partitioned by month. */
+export const partitionedTables = ['database_size_stats', 'instance_size_stats'] as const;
+const STATUS_MONTHS_AHEAD = 3;
+
+const partitionSchema = z.object({
+  table: z.string(),
+  name: z.string(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  is_default: z.boolean(),
+  rows: z.number(),
+  rows_exact: z.boolean(),
+  size_bytes: z.number(),
+});
+const changeSchema = z.object({ table: z.string(), partition: z.string(), month: z.string().nullable() });
+
+const partitionToApi = (table: string, p: PartitionInfo) => ({
+  table,
+  name: p.name,
+  from: p.from,
+  to: p.to,
+  is_default: p.isDefault,
+  rows: p.rows,
+  rows_exact: p.rowsExact,
+  size_bytes: p.sizeBytes,
+});
+
+/** 'YYYY-MM-01' from a `<table>_YYYY_MM` name; null when the name has another shape. */
+const monthOfName = (table: string, name: string): string | null => {
+  const m = new RegExp(`^${table}_(\\d{4})_(\\d{2})$`).exec(name);
+  return m ? `${m[1]}-${m[2]}-01` : null;
+};
+
+export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
+  const { knex, store, projections, config } = deps;
+  const today = () => localDate(new Date(), config.timezone);
+
+  const allPartitions = async () => {
+    const out: ReturnType<typeof partitionToApi>[] = [];
+    for (const table of partitionedTables)
+      for (const p of await listPartitions(knex, table)) out.push(partitionToApi(table, p));
+    return out;
+  };
+
+  const record = async (
+    type: 'PartitionCreated' | 'PartitionDropped',
+    changes: { table: string; partition: string; month: string | null }[],
+    ctx: CommandContext,
+  ) => {
+    if (changes.length === 0) return;
+    const { position } = await store.append(
+      PARTITIONS_STREAM,
+      changes.map((c) => ({
+        eventId: randomUUID(),
+        type,
+        schemaVersion: 1,
+        data: c,
+        metadata: {
+          correlationId: ctx.correlationId,
+          causationId: null,
+          actor: ctx.actor,
+          occurredAt: ctx.now.toISOString(),
+        },
+      })),
+      { expectedRevision: 'any' },
+    );
+    await projections.waitForPosition(position);
+  };
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/partitions/info',
+      tag: 'partitions',
+      summary: 'The partitioned tables and their partitions',
+      access: { permission: 'view' },
+      response: z.object({
+        tables: z.array(z.object({ table: z.string(), partitions: z.array(partitionSchema) })),
+      }),
+      handler: async () => {
+        const tables = [];
+        for (const table of partitionedTables)
+          tables.push({
+            table,
+            partitions: (await listPartitions(knex, table)).map((p) => partitionToApi(table, p)),
+          });
+        return { data: { tables } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/partitions/status',
+      tag: 'partitions',
+      summary: "Partition health: today's month and the next three covered, no rows in default partitions",
+      access: { permission: 'view' },
+      response: z.object({
+        healthy: z.boolean(),
+        today: z.string(),
+        months_ahead: z.number(),
+        missing: z.array(z.object({ table: z.string(), month: z.string() })),
+        current: z.array(
+          z.object({ table: z.string(), month: z.string(), partition: z.string().nullable() }),
+        ),
+        default_rows: z.number(),
+        default_rows_by_table: z.record(z.string(), z.number()),
+      }),
+      handler: async () => {
+        const day = today();
+        const s = await partitionStatus(knex, partitionedTables, day, STATUS_MONTHS_AHEAD);
+        return {
+          data: {
+            healthy: s.healthy,
+            today: day,
+            months_ahead: STATUS_MONTHS_AHEAD,
+            missing: s.missing,
+            current: s.current,
+            default_rows: s.defaultRows,
+            default_rows_by_table: s.defaultRowsByTable,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/partitions',
+      tag: 'partitions',
+      summary: 'Every partition of the partitioned tables, by table then month (filter: table)',
+      access: { permission: 'view' },
+      query: pagingQuery.extend({ table: z.enum(partitionedTables).optional() }).strict(),
+      response: partitionSchema,
+      paged: true,
+      handler: async ({ query }) => {
+        const all = (await allPartitions()).filter((p) => !query.table || p.table === query.table);
+        const start = (query.page - 1) * query.limit;
+        return { data: all.slice(start, start + query.limit), meta: pageMeta(query, all.length) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/partitions/statistics',
+      tag: 'partitions',
+      summary: 'Partition counts, rows and bytes, per table and in total',
+      access: { permission: 'view' },
+      response: z.object({
+        partitions: z.number(),
+        rows: z.number(),
+        size_bytes: z.number(),
+        by_table: z.array(
+          z.object({ table: z.string(), partitions: z.number(), rows: z.number(), size_bytes: z.number() }),
+        ),
+      }),
+      handler: async () => {
+        const all = await allPartitions();
+        const sum = (list: typeof all) => ({
+          partitions: list.length,
+          rows: list.reduce((n, p) => n + p.rows, 0),
+          size_bytes: list.reduce((n, p) => n + p.size_bytes, 0),
+        });
+        return {
+          data: {
+            ...sum(all),
+            by_table: partitionedTables.map((table) => ({
+              table,
+              ...sum(all.filter((p) => p.table === table)),
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/partitions',
+      tag: 'partitions',
+      summary: 'Create the missing monthly partitions from this month to months_ahead (default 3) ahead',
+      access: { permission: 'admin' },
+      body: z.strictObject({ months_ahead: z.number().int().min(1).max(24).default(STATUS_MONTHS_AHEAD) }),
+      response: z.object({ created: z.array(changeSchema) }),
+      handler: async ({ body, req, user }) => {
+        const ctx = commandContext(req, user);
+        const from = monthOf(today());
+        const created = [];
+        for (const table of partitionedTables)
+          for (const partition of await ensurePartitions(knex, table, from, body.months_ahead))
+            created.push({ table, partition, month: monthOfName(table, partition) });
+        await record('PartitionCreated', created, ctx);
+        return {
+          data: { created },
+          message: created.length ? `${created.length} partition(s) created` : 'no partition was missing',
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/partitions/actions/cleanup',
+      tag: 'partitions',
+      summary: 'Drop the monthly partitions (and their rows) older than retention_months (default 12)',
+      access: { permission: 'admin' },
+      body: z.strictObject({ retention_months: z.number().int().min(1).max(120).default(12) }),
+      response: z.object({ before_month: z.string(), dropped: z.array(changeSchema) }),
+      handler: async ({ body, req, user }) => {
+        const ctx = commandContext(req, user);
+        const before = addMonths(monthOf(today()), -body.retention_months);
+        const dropped = [];
+        for (const table of partitionedTables)
+          for (const partition of await dropPartitionsBefore(knex, table, before))
+            dropped.push({ table, partition, month: monthOfName(table, partition) });
+        await record('PartitionDropped', dropped, ctx);
+        return {
+          data: { before_month: before, dropped },
+          message: dropped.length ? `${dropped.length} partition(s) dropped` : 'nothing to drop',
+        };
+      },
+    }),
+  ];
+}
