@@ -4,7 +4,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { formatEvent } from './cli/eventFormat.js';
 import { rotateKey } from './cli/rotateKey.js';
 import { aggregate, replaySession, syncAccounts, syncCapacity } from './cli/syncCommands.js';
-import { isPeriodType, type PeriodType } from './domain/periods/periods.js';
+import { isPeriodType, localDate, type PeriodType } from './domain/periods/periods.js';
+import { partitionStatus } from './adapters/db/partitions.js';
+import { makeCleanupPartitions, makeCreatePartitions, partitionedTables } from './commands/partitions.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
@@ -157,6 +159,68 @@ program
   .action((opts: { period: PeriodType; start?: string; current?: boolean }) =>
     withRuntime(async (runtime) => {
       process.exitCode = await aggregate(runtime, opts, process.stdout);
+    }),
+  );
+
+const partitions = program.command('partitions').description('monthly partitions of the size-stat tables');
+const cliContext = () => ({
+  actor: { kind: 'user' as const, id: 'cli' },
+  correlationId: `cli-${Date.now()}`,
+  now: new Date(),
+});
+
+partitions
+  .command('status')
+  .description('missing months and rows that landed in the default partitions')
+  .option('--months-ahead <n>', 'months ahead that must exist', positiveInt, 3)
+  .action((opts: { monthsAhead: number }) =>
+    withRuntime(async (runtime) => {
+      const status = await partitionStatus(
+        runtime.knex,
+        [...partitionedTables],
+        localDate(new Date(), runtime.config.timezone),
+        opts.monthsAhead,
+      );
+      console.log(JSON.stringify(status, null, 2));
+      process.exitCode = status.healthy ? 0 : 1;
+    }),
+  );
+
+partitions
+  .command('create')
+  .description('create the missing monthly partitions from this month on (each one a PartitionCreated event)')
+  .option('--months-ahead <n>', 'months ahead', positiveInt, 3)
+  .action((opts: { monthsAhead: number }) =>
+    withRuntime(async (runtime) => {
+      const { created } = await makeCreatePartitions(runtime)(
+        localDate(new Date(), runtime.config.timezone),
+        opts.monthsAhead,
+        cliContext(),
+      );
+      console.log(
+        created.length ? created.map((c) => `created ${c.partition}`).join('\n') : 'no partition was missing',
+      );
+    }),
+  );
+
+partitions
+  .command('cleanup')
+  .description(
+    'drop monthly partitions (and their rows) older than the retention (each one a PartitionDropped event)',
+  )
+  .option('--retention-months <n>', 'months to keep', positiveInt, 12)
+  .action((opts: { retentionMonths: number }) =>
+    withRuntime(async (runtime) => {
+      const { before, dropped } = await makeCleanupPartitions(runtime)(
+        localDate(new Date(), runtime.config.timezone),
+        opts.retentionMonths,
+        cliContext(),
+      );
+      console.log(
+        dropped.length
+          ? dropped.map((d) => `dropped ${d.partition}`).join('\n')
+          : `nothing before ${before} to drop`,
+      );
     }),
   );
 

@@ -1,19 +1,9 @@
 // Monthly partitions of the size-stats tables: list them, their health and statistics; create the months
 // ahead and drop the months past retention (admin). Every partition created or dropped is an event
 // (PartitionCreated / PartitionDropped on stream `partitions`) naming who did it.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  addMonths,
-  dropPartitionsBefore,
-  ensurePartitions,
-  listPartitions,
-  monthOf,
-  partitionStatus,
-  type PartitionInfo,
-} from '../../adapters/db/partitions.js';
-import type { CommandContext } from '../../commands/streamWrites.js';
-import { PARTITIONS_STREAM } from '../../domain/partitions/events.js';
+import { listPartitions, partitionStatus, type PartitionInfo } from '../../adapters/db/partitions.js';
+import { makeCleanupPartitions, makeCreatePartitions, partitionedTables } from '../../commands/partitions.js';
 import { localDate } from '../../domain/periods/periods.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
@@ -21,7 +11,6 @@ import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
 
 /** The tables partitioned by month. */
-export const partitionedTables = ['database_size_stats', 'instance_size_stats'] as const;
 const STATUS_MONTHS_AHEAD = 3;
 
 const partitionSchema = z.object({
@@ -48,10 +37,6 @@ const partitionToApi = (table: string, p: PartitionInfo) => ({
 });
 
 /** 'YYYY-MM-01' from a `<table>_YYYY_MM` name; null when the name has another shape. */
-const monthOfName = (table: string, name: string): string | null => {
-  const m = new RegExp(`^${table}_(\\d{4})_(\\d{2})$`).exec(name);
-  return m ? `${m[1]}-${m[2]}-01` : null;
-};
 
 export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, store, projections, config } = deps;
@@ -64,30 +49,8 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
     return out;
   };
 
-  const record = async (
-    type: 'PartitionCreated' | 'PartitionDropped',
-    changes: { table: string; partition: string; month: string | null }[],
-    ctx: CommandContext,
-  ) => {
-    if (changes.length === 0) return;
-    const { position } = await store.append(
-      PARTITIONS_STREAM,
-      changes.map((c) => ({
-        eventId: randomUUID(),
-        type,
-        schemaVersion: 1,
-        data: c,
-        metadata: {
-          correlationId: ctx.correlationId,
-          causationId: null,
-          actor: ctx.actor,
-          occurredAt: ctx.now.toISOString(),
-        },
-      })),
-      { expectedRevision: 'any' },
-    );
-    await projections.waitForPosition(position);
-  };
+  const createPartitions = makeCreatePartitions({ knex, store });
+  const cleanupPartitions = makeCleanupPartitions({ knex, store });
 
   return [
     defineRoute({
@@ -198,13 +161,12 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({ months_ahead: z.number().int().min(1).max(24).default(STATUS_MONTHS_AHEAD) }),
       response: z.object({ created: z.array(changeSchema) }),
       handler: async ({ body, req, user }) => {
-        const ctx = commandContext(req, user);
-        const from = monthOf(today());
-        const created = [];
-        for (const table of partitionedTables)
-          for (const partition of await ensurePartitions(knex, table, from, body.months_ahead))
-            created.push({ table, partition, month: monthOfName(table, partition) });
-        await record('PartitionCreated', created, ctx);
+        const { created, position } = await createPartitions(
+          today(),
+          body.months_ahead,
+          commandContext(req, user),
+        );
+        if (position) await projections.waitForPosition(position);
         return {
           data: { created },
           message: created.length ? `${created.length} partition(s) created` : 'no partition was missing',
@@ -220,13 +182,12 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({ retention_months: z.number().int().min(1).max(120).default(12) }),
       response: z.object({ before_month: z.string(), dropped: z.array(changeSchema) }),
       handler: async ({ body, req, user }) => {
-        const ctx = commandContext(req, user);
-        const before = addMonths(monthOf(today()), -body.retention_months);
-        const dropped = [];
-        for (const table of partitionedTables)
-          for (const partition of await dropPartitionsBefore(knex, table, before))
-            dropped.push({ table, partition, month: monthOfName(table, partition) });
-        await record('PartitionDropped', dropped, ctx);
+        const { before, dropped, position } = await cleanupPartitions(
+          today(),
+          body.retention_months,
+          commandContext(req, user),
+        );
+        if (position) await projections.waitForPosition(position);
         return {
           data: { before_month: before, dropped },
           message: dropped.length ? `${dropped.length} partition(s) dropped` : 'nothing to drop',
