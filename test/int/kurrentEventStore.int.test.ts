@@ -11,7 +11,10 @@ if (url) {
     return Promise.resolve({ store, teardown: () => store.close() });
   });
 } else {
-  describe('event store contract: KurrentDB', () => {
-    it.skip('skipped: EVENTSTORE_URL is not set (no KurrentDB/EventStoreDB server on this machine)', () => {});
-  });
+  describe.skipIf(!url)(
+    'event store contract: KurrentDB [skipped: EVENTSTORE_URL is not set; no KurrentDB server here]',
+    () => {
+      it('runs the contract', () => {});
+    },
+  );
 }

@@ -4,7 +4,6 @@
 // Table sizes are addressed as /instances/:id/databases/:name/... because the inventory is keyed by
 // (instance_id, database_name): there is no database id.
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { createEngineAdapter } from '../../adapters/engines/index.js';
 import { EngineError, scrubSecrets } from '../../adapters/engines/port.js';
@@ -14,16 +13,20 @@ import { instanceConnectionParams } from '../../commands/testConnections.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { periodTypes, type PeriodType } from '../../domain/periods/periods.js';
+import { periodTypes } from '../../domain/periods/periods.js';
 import { databaseSizes, latestTableSizes, listDatabaseLedgers } from '../../projections/capacity/queries.js';
 import { getInstanceRow } from '../../projections/instances/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import {
+  aggregationSummary,
+  allDatabaseSizes,
+  listAggregations,
+} from '../../projections/aggregations/queries.js';
+import { sessionStartRoutes } from './sessionStartRoutes.js';
 
-const sessionStarted = z.object({ session_id: z.uuid() });
 const loose = z.record(z.string(), z.unknown());
 const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -59,9 +62,6 @@ const toApi = (o: AggregationOutcome) => ({
   missing: o.missing,
 });
 
-const num = (v: string | number | null | undefined): number | null =>
-  v === null || v === undefined ? null : Number(v);
-
 const aggregationFilters = pagingQuery.extend({
   instance_id: z.uuid().optional(),
   db_type: z.enum(dbTypes).optional(),
@@ -69,75 +69,6 @@ const aggregationFilters = pagingQuery.extend({
   start_date: day.optional(),
   end_date: day.optional(),
 });
-type AggregationFilters = z.output<typeof aggregationFilters> & { database?: string | undefined };
-
-/** The aggregation rows (instance or database) matching the filters, with the instance's name and type. */
-function filteredAggregations(knex: Knex, table: string, f: AggregationFilters) {
-  const q = knex({ a: table }).join({ i: 'instances' }, 'i.id', 'a.instance_id');
-  if (f.instance_id) q.where('a.instance_id', f.instance_id);
-  if (f.db_type) q.where('i.db_type', f.db_type);
-  if (f.period_type) q.where('a.period_type', f.period_type);
-  if (f.start_date) q.where('a.period_start', '>=', f.start_date);
-  if (f.end_date) q.where('a.period_start', '<=', f.end_date);
-  if (f.database) q.where('a.database_name', f.database);
-  return q;
-}
-
-const numericColumns = new Set([
-  'avg_size_mb',
-  'max_size_mb',
-  'min_size_mb',
-  'avg_data_size_mb',
-  'max_data_size_mb',
-  'min_data_size_mb',
-  'avg_log_size_mb',
-  'max_log_size_mb',
-  'min_log_size_mb',
-  'size_change_mb',
-  'size_change_percent',
-  'growth_rate',
-  'avg_total_size_mb',
-  'max_total_size_mb',
-  'min_total_size_mb',
-  'avg_database_count',
-  'total_size_change_mb',
-  'total_size_change_percent',
-  'database_count_change',
-]);
-
-/** pg numeric comes back as text: numbers; dates as text; timestamps as ISO strings. */
-const rowToApi = (row: Record<string, unknown>) => {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (numericColumns.has(k)) out[k] = num(v as string | null);
-    else if (v instanceof Date) out[k] = v.toISOString();
-    else out[k] = v;
-  }
-  return out;
-};
-
-async function listAggregations(knex: Knex, table: string, f: AggregationFilters) {
-  const base = filteredAggregations(knex, table, f);
-  const [{ total }] = (await base.clone().count({ total: '*' })) as [{ total: string }];
-  const order = [
-    { column: 'a.period_start', order: 'desc' },
-    { column: 'a.period_type', order: 'asc' },
-    { column: 'a.instance_id', order: 'asc' },
-    ...(table === 'database_size_aggregations' ? [{ column: 'a.database_name', order: 'asc' }] : []),
-  ];
-  const rows: Record<string, unknown>[] = await base
-    .orderBy(order)
-    .limit(f.limit)
-    .offset((f.page - 1) * f.limit)
-    .select(
-      'a.*',
-      knex.raw('a.period_start::text AS period_start'),
-      knex.raw('a.period_end::text AS period_end'),
-      'i.name AS instance_name',
-      'i.db_type',
-    );
-  return { total: Number(total), items: rows.map(rowToApi) };
-}
 
 const summarySchema = z.object({
   period_type: z.enum(periodTypes),
@@ -151,104 +82,8 @@ const summarySchema = z.object({
   partial: z.boolean(),
 });
 
-/** Totals over the latest period of the type that has rows (after the filters). */
-async function aggregationSummary(
-  knex: Knex,
-  table: string,
-  sizeColumn: string,
-  changeColumn: string,
-  f: AggregationFilters & { period_type: PeriodType },
-): Promise<z.input<typeof summarySchema>> {
-  const latest = (await filteredAggregations(knex, table, f)
-    .max({ start: knex.raw('a.period_start::text') })
-    .first()) as { start: string | null } | undefined;
-  const empty = {
-    period_type: f.period_type,
-    period_start: null,
-    period_end: null,
-    count: 0,
-    total_avg_size_mb: 0,
-    average_avg_size_mb: null,
-    total_size_change_mb: null,
-    growth_percent: null,
-    partial: false,
-  };
-  if (!latest?.start) return empty;
-  const row: {
-    count: number;
-    period_end: string | null;
-    total: string;
-    average: string | null;
-    change: string | null;
-    partial: boolean | null;
-  } = await filteredAggregations(knex, table, f)
-    .where('a.period_start', latest.start)
-    .first(
-      knex.raw('count(*)::int AS count'),
-      knex.raw('max(a.period_end)::text AS period_end'),
-      knex.raw(`coalesce(sum(a.${sizeColumn}), 0)::text AS total`),
-      knex.raw(`avg(a.${sizeColumn})::text AS average`),
-      knex.raw(`sum(a.${changeColumn})::text AS change`),
-      knex.raw('bool_or(a.is_partial) AS partial'),
-    );
-  const total = Number(row.total);
-  const change = num(row.change);
-  const previous = change === null ? null : total - change;
-  return {
-    ...empty,
-    period_start: latest.start,
-    period_end: row.period_end,
-    count: row.count,
-    total_avg_size_mb: Math.round(total * 1000) / 1000,
-    average_avg_size_mb: row.average === null ? null : Math.round(Number(row.average) * 1000) / 1000,
-    total_size_change_mb: change,
-    growth_percent: change === null || !previous ? null : Math.round((change / previous) * 100_000) / 1000,
-    partial: row.partial ?? false,
-  };
-}
-
-/** databaseSizes without an instance filter: every instance's daily sizes, newest day first. */
-async function allDatabaseSizes(
-  knex: Knex,
-  f: { databaseName?: string | undefined; from?: string | undefined; to?: string | undefined },
-  paging: { page: number; limit: number },
-) {
-  const q = knex('database_size_stats');
-  if (f.databaseName) q.where('database_name', f.databaseName);
-  if (f.from) q.where('collected_date', '>=', f.from);
-  if (f.to) q.where('collected_date', '<=', f.to);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: Record<string, unknown>[] = await q
-    .orderBy([
-      { column: 'collected_date', order: 'desc' },
-      { column: 'instance_id', order: 'asc' },
-      { column: 'database_name', order: 'asc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select(
-      'instance_id',
-      'database_name',
-      'size_mb',
-      'data_size_mb',
-      'log_size_mb',
-      knex.raw('collected_date::text AS collected_date'),
-      'collected_at',
-    );
-  return {
-    total: Number(total),
-    items: rows.map((r) => ({
-      ...r,
-      size_mb: Number(r.size_mb),
-      data_size_mb: num(r.data_size_mb as string | null),
-      log_size_mb: num(r.log_size_mb as string | null),
-      collected_at: (r.collected_at as Date).toISOString(),
-    })),
-  };
-}
-
 export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, tasks, logger, config } = deps;
+  const { knex, store, projections, logger, config } = deps;
   const runCollection = makeRunCapacityCollection(
     {
       knex,
@@ -262,22 +97,6 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
   );
   const aggregate = makeAggregate({ knex, store });
 
-  const startCollection = async (
-    target: Parameters<typeof runCollection>[0],
-    syncType: 'manual_single' | 'manual_batch',
-    ctx: ReturnType<typeof commandContext>,
-  ) => {
-    const started = await runCollection(target, syncType, ctx, {
-      concurrency: config.sync.concurrency,
-      deadlineMs: config.sync.instanceDeadlineMs,
-    });
-    tasks.track(started.done, (err) =>
-      logger.error({ err, sessionId: started.sessionId }, 'capacity session failed'),
-    );
-    if (started.position) await projections.waitForPosition(started.position);
-    return { status: 202, data: { session_id: started.sessionId }, message: 'capacity collection started' };
-  };
-
   const instanceQuery = aggregationFilters.strict();
   const databaseQuery = aggregationFilters
     .extend({ database: z.string().min(1).max(256).optional() })
@@ -289,34 +108,15 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       .strict();
 
   return [
-    defineRoute({
-      method: 'post',
-      path: '/instances/:id/actions/sync-capacity',
+    ...sessionStartRoutes(deps, {
       tag: 'capacity',
-      summary: "Collect one instance's database inventory and sizes (answers with the session_id)",
-      access: { permission: 'update' },
-      params: idParams,
-      status: 202,
-      response: sessionStarted,
-      handler: ({ params, req, user }) =>
-        startCollection({ instanceIds: [params.id] }, 'manual_single', commandContext(req, user)),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/capacity/actions/collect',
-      tag: 'capacity',
-      summary:
+      what: 'capacity collection',
+      singlePath: '/instances/:id/actions/sync-capacity',
+      batchPath: '/capacity/actions/collect',
+      singleSummary: "Collect one instance's database inventory and sizes (answers with the session_id)",
+      batchSummary:
         'Collect capacity of the listed instances, or of every active instance when instance_ids is omitted',
-      access: { permission: 'update' },
-      body: z.strictObject({ instance_ids: z.array(z.uuid()).min(1).max(1000).optional() }),
-      status: 202,
-      response: sessionStarted,
-      handler: ({ body, req, user }) =>
-        startCollection(
-          body.instance_ids ? { instanceIds: [...new Set(body.instance_ids)] } : 'all-active',
-          'manual_batch',
-          commandContext(req, user),
-        ),
+      run: runCollection,
     }),
     defineRoute({
       method: 'post',

@@ -16,14 +16,14 @@ import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
+import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from './schemas.js';
 
-const sessionStarted = z.object({ session_id: z.uuid() });
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
 const loose = z.record(z.string(), z.unknown());
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, tasks, logger } = deps;
+  const { knex, store, projections, logger } = deps;
   const syncDeps = {
     knex,
     pool: deps.pool,
@@ -33,21 +33,6 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
     logger,
   };
   const runSync = makeRunAccountSync(syncDeps);
-  const startSync = async (
-    target: Parameters<typeof runSync>[0],
-    syncType: 'manual_single' | 'manual_batch',
-    ctx: ReturnType<typeof commandContext>,
-  ) => {
-    const started = await runSync(target, syncType, ctx, {
-      concurrency: deps.config.sync.concurrency,
-      deadlineMs: deps.config.sync.instanceDeadlineMs,
-    });
-    tasks.track(started.done, (err) =>
-      logger.error({ err, sessionId: started.sessionId }, 'account sync session failed'),
-    );
-    if (started.position) await projections.waitForPosition(started.position);
-    return { status: 202, data: { session_id: started.sessionId }, message: 'account sync started' };
-  };
   const ensureSession = async (id: string) => {
     if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
   };
@@ -79,34 +64,16 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
     });
 
   return [
-    defineRoute({
-      method: 'post',
-      path: '/instances/:id/actions/sync-accounts',
+    ...sessionStartRoutes(deps, {
       tag: 'sync-sessions',
-      summary: "Sync one instance's accounts and permissions (answers with the session_id; the sync runs on)",
-      access: { permission: 'update' },
-      params: idParams,
-      status: 202,
-      response: sessionStarted,
-      handler: ({ params, req, user }) =>
-        startSync({ instanceIds: [params.id] }, 'manual_single', commandContext(req, user)),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/instances/actions/sync-accounts',
-      tag: 'sync-sessions',
-      summary:
+      what: 'account sync',
+      singlePath: '/instances/:id/actions/sync-accounts',
+      batchPath: '/instances/actions/sync-accounts',
+      singleSummary:
+        "Sync one instance's accounts and permissions (answers with the session_id; the sync runs on)",
+      batchSummary:
         'Sync accounts of the listed instances, or of every active instance when instance_ids is omitted',
-      access: { permission: 'update' },
-      body: z.strictObject({ instance_ids: z.array(z.uuid()).min(1).max(1000).optional() }),
-      status: 202,
-      response: sessionStarted,
-      handler: ({ body, req, user }) =>
-        startSync(
-          body.instance_ids ? { instanceIds: [...new Set(body.instance_ids)] } : 'all-active',
-          'manual_batch',
-          commandContext(req, user),
-        ),
+      run: runSync,
     }),
     defineRoute({
       method: 'get',

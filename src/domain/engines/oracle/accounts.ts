@@ -57,7 +57,7 @@ export function isSystemUser(row: Pick<UserRow, 'USERNAME' | 'ORACLE_MAINTAINED'
 }
 
 /**
- * Why the account cannot log in, from ACCOUNT_STATUS: any LOCKED part (LOCKED, LOCKED(TIMED)) or an
+ * Why the account cannot log in, from ACCOUNT_STATUS: a LOCKED part (LOCKED, LOCKED(TIMED)) or an
  * EXPIRED password. EXPIRED(GRACE) alone still logs in (the password is about to expire), so it is
  * not a lock. Unknown status (read from all_users) -> no reason.
  */
