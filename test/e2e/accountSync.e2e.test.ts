@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { createCollector, dropCollector, setCollectorPassword } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
 const service = mysqlService();
 const p = `wfe_${randomBytes(3).toString('hex')}`;
 const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
-const hosts = ['%', 'localhost', '127.0.0.1'];
 
 describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
   let api: ApiServer;
@@ -32,11 +32,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url! });
-    for (const host of hosts) {
-      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
-      await root.query('GRANT SELECT ON mysql.* TO ?@?', [collector.user, host]);
-      await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [collector.user, host]);
-    }
+    await createCollector(root, collector.user, collector.password);
     await root.query(`CREATE DATABASE \`${p}_db\``);
     await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_app`, '%', 'x-App-1']);
     await root.query(`GRANT SELECT, DELETE ON \`${p}_db\`.* TO ?@'%'`, [`${p}_app`]);
@@ -60,7 +56,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
   });
   afterAll(async () => {
     await api?.stop();
-    for (const host of hosts) await root.query('DROP USER IF EXISTS ?@?', [collector.user, host]);
+    await dropCollector(root, collector.user);
     await root.query('DROP USER IF EXISTS ?@?', [`${p}_app`, '%']);
     await root.query(`DROP DATABASE IF EXISTS \`${p}_db\``);
     await root.end();
@@ -125,8 +121,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
 
   it('a failed record can be retried by an operator; compensations are events in the timeline', async () => {
     // Break the collector's password: the connect phase fails.
-    for (const host of hosts)
-      await root.query('ALTER USER ?@? IDENTIFIED BY ?', [collector.user, host, 'changed-elsewhere']);
+    await setCollectorPassword(root, collector.user, 'changed-elsewhere');
     const failed = await syncAndWait();
     const errors = await api.call<{ data: { error_code: string }[] }>(
       'GET',
@@ -138,8 +133,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
       (await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/revert-inventory`)).body,
     ).toMatchObject({ message_code: 'CONSTRAINT_VIOLATION' });
 
-    for (const host of hosts)
-      await root.query('ALTER USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
+    await setCollectorPassword(root, collector.user, collector.password);
     const retried = await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/retry`);
     expect(retried.status).toBe(200);
     expect(retried.body.data, JSON.stringify(retried.body.data)).toMatchObject({ status: 'completed' });

@@ -6,12 +6,12 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
 const service = mysqlService();
 const p = `wfc_${randomBytes(3).toString('hex')}`;
 const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
-const hosts = ['%', 'localhost', '127.0.0.1'];
 const dbName = `${p}_db`;
 
 describe.skipIf(!service.url)(titled('capacity over HTTP', service), () => {
@@ -26,11 +26,7 @@ describe.skipIf(!service.url)(titled('capacity over HTTP', service), () => {
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url! });
-    for (const host of hosts) {
-      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
-      await root.query('GRANT SELECT ON mysql.* TO ?@?', [collector.user, host]);
-      await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [collector.user, host]);
-    }
+    await createCollector(root, collector.user, collector.password);
     await root.query(`CREATE DATABASE \`${dbName}\``);
     await root.query(`CREATE TABLE \`${dbName}\`.items (id INT PRIMARY KEY, label VARCHAR(200))`);
     const values = Array.from({ length: 500 }, (_, i) => [i, `item-${i}-${'x'.repeat(100)}`]);
@@ -57,7 +53,7 @@ describe.skipIf(!service.url)(titled('capacity over HTTP', service), () => {
   afterAll(async () => {
     await api?.stop();
     if (!root) return;
-    for (const host of hosts) await root.query('DROP USER IF EXISTS ?@?', [collector.user, host]);
+    await dropCollector(root, collector.user);
     await root.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await root.end();
   });

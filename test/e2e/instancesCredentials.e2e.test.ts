@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, postgresService } from '../support/services.js';
 import { startApiServer, type ApiServer, type CallResult } from '../support/apiServer.js';
 
@@ -29,15 +30,13 @@ const pgUrl = new URL(postgresService().url!);
 // Collector accounts made for this test, with passwords (root has none, and a credential needs one).
 const suffix = randomBytes(4).toString('hex');
 const collector = { user: `wf_e2e_${suffix}`, password: `Collector-${suffix}-pw` };
-const hosts = ['%', '127.0.0.1', 'localhost'];
 
 beforeAll(async () => {
   api = await startApiServer({ LOG_LEVEL: 'debug' });
   token = await api.adminToken();
   if (mysqlUrl) {
     const root = await mysql.createConnection({ uri: mysqlUrl.toString() });
-    for (const host of hosts)
-      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
+    await createCollector(root, collector.user, collector.password);
     await root.end();
   }
   const admin = new pg.Client({ connectionString: pgUrl.toString() });
@@ -49,7 +48,7 @@ afterAll(async () => {
   await api?.stop();
   if (mysqlUrl) {
     const root = await mysql.createConnection({ uri: mysqlUrl.toString() });
-    for (const host of hosts) await root.query('DROP USER IF EXISTS ?@?', [collector.user, host]);
+    await dropCollector(root, collector.user);
     await root.end();
   }
   const admin = new pg.Client({ connectionString: pgUrl.toString() });

@@ -22,6 +22,7 @@ import { createLogger } from '../../src/logger.js';
 import { credentialsProjection } from '../../src/projections/credentials/projection.js';
 import { instancesProjection } from '../../src/projections/instances/projection.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
@@ -64,11 +65,7 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url! });
-    for (const host of ['%', 'localhost', '127.0.0.1']) {
-      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
-      await root.query('GRANT SELECT ON mysql.* TO ?@?', [collector.user, host]);
-      await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [collector.user, host]);
-    }
+    await createCollector(root, collector.user, collector.password);
     await root.query(`CREATE DATABASE \`${p}_app\``);
     await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_alice`, '%', 'x-Alice-1']);
     await root.query(`GRANT SELECT, INSERT ON \`${p}_app\`.* TO ?@'%'`, [`${p}_alice`]);
@@ -119,13 +116,8 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
   afterAll(async () => {
     await raw?.close();
     await db?.drop();
-    for (const [user, host] of [
-      [`${p}_alice`, '%'],
-      [`${p}_bob`, '%'],
-      ...['%', 'localhost', '127.0.0.1'].map((h) => [collector.user, h]),
-    ]) {
-      await root.query('DROP USER IF EXISTS ?@?', [user, host]);
-    }
+    for (const user of [`${p}_alice`, `${p}_bob`]) await root.query('DROP USER IF EXISTS ?@?', [user, '%']);
+    await dropCollector(root, collector.user);
     await root.query(`DROP DATABASE IF EXISTS \`${p}_app\``);
     await root.end();
   });

@@ -19,13 +19,13 @@ import { createLogger } from '../../src/logger.js';
 import { credentialsProjection } from '../../src/projections/credentials/projection.js';
 import { instancesProjection } from '../../src/projections/instances/projection.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 const service = mysqlService();
 const p = `wfc_${randomBytes(3).toString('hex')}`;
 const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
-const hosts = ['%', 'localhost', '127.0.0.1'];
 const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
 const logger = createLogger({ level: 'silent' });
 
@@ -56,11 +56,7 @@ describe.skipIf(!service.url)(titled('capacity collection against MariaDB', serv
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
-    for (const host of hosts) {
-      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [collector.user, host, collector.password]);
-      await root.query('GRANT SELECT ON mysql.* TO ?@?', [collector.user, host]);
-      await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [collector.user, host]);
-    }
+    await createCollector(root, collector.user, collector.password);
     for (const name of ['a', 'b']) {
       await root.query(
         `CREATE DATABASE \`${p}_${name}\`; CREATE TABLE \`${p}_${name}\`.t (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(200))`,
@@ -96,7 +92,7 @@ describe.skipIf(!service.url)(titled('capacity collection against MariaDB', serv
   afterAll(async () => {
     await raw?.close();
     await db?.drop();
-    for (const host of hosts) await root.query('DROP USER IF EXISTS ?@?', [collector.user, host]);
+    await dropCollector(root, collector.user);
     for (const name of ['a', 'b']) await root.query(`DROP DATABASE IF EXISTS \`${p}_${name}\``);
     await root.end();
   });
