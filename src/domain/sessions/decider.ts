@@ -200,6 +200,19 @@ function closeIfDone(state: SessionState, events: SessionEvent[], sessionId: str
   return [...events, { type: 'SessionCompleted', data: { sessionId, status: endStatus(c), counts: c } }];
 }
 
+/** Ends a record whose status allows it, with `event`; closes the session if it was the last open record. */
+function endRecord(
+  state: SessionState,
+  command: { sessionId: string; instanceId: string },
+  allowed: (status: RecordStatus) => boolean,
+  event: SessionEvent,
+): SessionEvent[] {
+  const r = recordIn(state, command);
+  if (!allowed(r.status))
+    throw conflict(`record ${command.instanceId} is ${r.status}: it cannot take ${event.type}`);
+  return closeIfDone(state, [event], command.sessionId);
+}
+
 export function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
   const { sessionId } = command;
   switch (command.type) {
@@ -232,46 +245,23 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
       ];
     }
     case 'CompleteRecord': {
-      const r = recordIn(state, command);
-      if (r.status !== 'running') throw conflict(`record ${command.instanceId} is ${r.status}, not running`);
       const { type: _t, ...data } = command;
-      return closeIfDone(state, [{ type: 'InstanceSyncCompleted', data }], sessionId);
+      return endRecord(state, command, (s) => s === 'running', { type: 'InstanceSyncCompleted', data });
     }
     case 'FailRecord': {
-      const r = recordIn(state, command);
-      if (r.status !== 'running') throw conflict(`record ${command.instanceId} is ${r.status}, not running`);
       const { type: _t, ...data } = command;
-      return closeIfDone(state, [{ type: 'InstanceSyncFailed', data }], sessionId);
+      return endRecord(state, command, (s) => s === 'running', { type: 'InstanceSyncFailed', data });
     }
-    case 'SkipRecord': {
-      const r = recordIn(state, command);
-      if (r.status !== 'pending' && r.status !== 'running')
-        throw conflict(`record ${command.instanceId} is ${r.status}`);
-      return closeIfDone(
-        state,
-        [
-          {
-            type: 'InstanceSyncSkipped',
-            data: { sessionId, instanceId: command.instanceId, reason: command.reason },
-          },
-        ],
-        sessionId,
-      );
-    }
-    case 'AbandonRecord': {
-      const r = recordIn(state, command);
-      if (ended(r.status)) throw conflict(`record ${command.instanceId} has ended (${r.status})`);
-      return closeIfDone(
-        state,
-        [
-          {
-            type: 'InstanceSyncAbandoned',
-            data: { sessionId, instanceId: command.instanceId, reason: command.reason },
-          },
-        ],
-        sessionId,
-      );
-    }
+    case 'SkipRecord':
+      return endRecord(state, command, (s) => s === 'pending' || s === 'running', {
+        type: 'InstanceSyncSkipped',
+        data: { sessionId, instanceId: command.instanceId, reason: command.reason },
+      });
+    case 'AbandonRecord':
+      return endRecord(state, command, (s) => !ended(s), {
+        type: 'InstanceSyncAbandoned',
+        data: { sessionId, instanceId: command.instanceId, reason: command.reason },
+      });
     case 'RetryRecord': {
       const r = recordIn(state, command);
       if (state.status === 'cancelled') throw conflict(`session ${sessionId} was cancelled`);
