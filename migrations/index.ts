@@ -9,6 +9,7 @@ import * as syncSessionsAccounts from './20261122_0005_sync_sessions_accounts.js
 import * as sizeStats from './20261122_0006_size_stats.js';
 import * as capacityReadModels from './20261122_0007_capacity_read_models.js';
 import * as sizeAggregations from './20261122_0008_size_aggregations.js';
+import * as databaseIds from './20261122_0009_database_ids.js';
 
 export interface Migration {
   name: string;
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0006_size_stats', ...sizeStats },
   { name: '20261122_0007_capacity_read_models', ...capacityReadModels },
   { name: '20261122_0008_size_aggregations', ...sizeAggregations },
+  { name: '20261122_0009_database_ids', ...databaseIds },
 ];

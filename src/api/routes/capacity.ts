@@ -1,25 +1,25 @@
 // Capacity: start capacity collections (202 + session_id, the session runs on), compute aggregations for
 // a period, read the aggregations and their summaries, the database ledgers and daily sizes, and table
-// sizes of one database (read live from the instance, recorded as TableSizesSaved).
-// Table sizes are addressed as /instances/:id/databases/:name/... because the inventory is keyed by
-// (instance_id, database_name): there is no database id.
-import { randomUUID } from 'node:crypto';
+// sizes of one database, addressed by the database id the ledgers show (refreshed by the
+// refreshTableSizes command, which reads them live from the instance).
 import { z } from 'zod';
-import { createEngineAdapter } from '../../adapters/engines/index.js';
-import { EngineError, scrubSecrets } from '../../adapters/engines/port.js';
 import { makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
+import { makeRefreshTableSizes } from '../../commands/refreshTableSizes.js';
 import { makeRunCapacityCollection } from '../../commands/sync/collectCapacity.js';
-import { instanceConnectionParams } from '../../commands/testConnections.js';
-import { capacityStream } from '../../domain/capacity/events.js';
 import { dbTypes } from '../../domain/engines/model.js';
-import { AppError, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import { periodTypes } from '../../domain/periods/periods.js';
-import { databaseSizes, latestTableSizes, listDatabaseLedgers } from '../../projections/capacity/queries.js';
-import { getInstanceRow } from '../../projections/instances/queries.js';
+import {
+  databaseSizes,
+  databaseTableSizes,
+  listDatabaseLedgers,
+  withDatabaseId,
+} from '../../projections/capacity/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
+import { idParams } from './schemas.js';
 import {
   aggregationSummary,
   allDatabaseSizes,
@@ -30,10 +30,30 @@ import { sessionStartRoutes } from './sessionStartRoutes.js';
 const loose = z.record(z.string(), z.unknown());
 const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
-const dbParams = z.strictObject({
-  id: z.uuid({ error: 'expected a UUID' }),
-  name: z.string().min(1).max(256),
+
+const tableSizesSchema = z.object({
+  database: z.object({
+    id: z.uuid(),
+    instance_id: z.uuid(),
+    instance_name: z.string().nullable(),
+    database_name: z.string(),
+    is_active: z.boolean(),
+    /** Of the latest snapshot; null before the first refresh. */
+    collected_at: z.string().nullable(),
+  }),
+  tables: z.array(
+    z.object({
+      schema_name: z.string(),
+      table_name: z.string(),
+      size_mb: z.number(),
+      data_size_mb: z.number().nullable(),
+      index_size_mb: z.number().nullable(),
+      row_count: z.number().nullable(),
+      collected_at: z.string(),
+    }),
+  ),
 });
+const itemErrorSchema = z.object({ item: z.string(), code: z.string(), message: z.string() });
 
 const periodSchema = z.object({
   type: z.enum(periodTypes),
@@ -96,6 +116,12 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
     config.timezone,
   );
   const aggregate = makeAggregate({ knex, store });
+  const refreshTableSizes = makeRefreshTableSizes({
+    knex,
+    store,
+    keyring: deps.secrets.keyring,
+    reloadKeyring: deps.secrets.reload,
+  });
 
   const instanceQuery = aggregationFilters.strict();
   const databaseQuery = aggregationFilters
@@ -225,7 +251,8 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/databases/ledgers',
       tag: 'capacity',
-      summary: 'The database inventory with each database latest size (filters: instance_id, search, active)',
+      summary:
+        "The database inventory: each database's id and latest size (filters: instance_id, search, active)",
       access: { permission: 'view' },
       query: pagingQuery
         .extend({
@@ -249,7 +276,8 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/databases/sizes',
       tag: 'capacity',
-      summary: 'Daily database sizes, newest first (filters: instance_id, database, start_date, end_date)',
+      summary:
+        'Daily database sizes with their database_id, newest first (filters: instance_id, database, start_date, end_date)',
       access: { permission: 'view' },
       query: pagingQuery
         .extend({
@@ -270,85 +298,40 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
         const { items, total } = query.instance_id
           ? await databaseSizes(knex, { instanceId: query.instance_id, ...filters }, query)
           : await allDatabaseSizes(knex, filters, query);
-        return { data: items, meta: pageMeta(query, total) };
+        return { data: items.map(withDatabaseId), meta: pageMeta(query, total) };
       },
     }),
     defineRoute({
       method: 'post',
-      path: '/instances/:id/databases/:name/tables/sizes/actions/refresh',
+      path: '/databases/:id/tables/sizes/actions/refresh',
       tag: 'capacity',
-      summary: "Read one database's table sizes from the instance now and record them (TableSizesSaved)",
+      summary:
+        "Read one database's table sizes from its instance now and record them (TableSizesSaved); " +
+        'the id is that of GET /databases/ledgers',
       access: { permission: 'update' },
-      params: dbParams,
-      response: z.object({ errors: z.array(loose), tables: z.array(loose) }),
+      params: idParams,
+      response: tableSizesSchema.extend({ errors: z.array(itemErrorSchema) }),
       handler: async ({ params, req, user }) => {
-        const row = await getInstanceRow(knex, params.id);
-        if (!row || row.deleted_at) throw notFound('instance', params.id);
-        const connection = await instanceConnectionParams(
-          { knex, keyring: deps.secrets.keyring, reloadKeyring: deps.secrets.reload },
-          row,
-        );
-        const adapter = createEngineAdapter(connection);
-        let collected;
-        try {
-          collected = await adapter.tableSizes(params.name);
-        } catch (err) {
-          const text = scrubSecrets(err instanceof Error ? err.message : String(err), [connection.password]);
-          throw new AppError(err instanceof EngineError ? err.code : 'DATABASE_QUERY_ERROR', text);
-        } finally {
-          await adapter.close().catch(() => undefined);
-        }
-        const ctx = commandContext(req, user);
-        const { position } = await store.append(
-          capacityStream(params.id),
-          [
-            {
-              eventId: randomUUID(),
-              type: 'TableSizesSaved',
-              schemaVersion: 1,
-              data: {
-                instanceId: params.id,
-                databaseName: params.name,
-                collectedAt: ctx.now.toISOString(),
-                tables: collected.items.map((t) => ({
-                  schemaName: t.schemaName,
-                  tableName: t.tableName,
-                  sizeMb: t.sizeMb,
-                  dataSizeMb: t.dataSizeMb,
-                  indexSizeMb: t.indexSizeMb,
-                  rowCount: t.rowCount,
-                })),
-              },
-              metadata: {
-                correlationId: ctx.correlationId,
-                causationId: null,
-                actor: ctx.actor,
-                occurredAt: ctx.now.toISOString(),
-                instanceId: params.id,
-              },
-            },
-          ],
-          { expectedRevision: 'any' },
-        );
-        await projections.waitForPosition(position);
-        return {
-          data: {
-            errors: collected.errors.map((e) => ({ ...e })),
-            tables: await latestTableSizes(knex, params.id, params.name),
-          },
-          message: 'table sizes refreshed',
-        };
+        const refreshed = await refreshTableSizes(params.id, commandContext(req, user));
+        await projections.waitForPosition(refreshed.position);
+        const snapshot = await databaseTableSizes(knex, params.id);
+        if (!snapshot) throw notFound('database', params.id);
+        return { data: { ...snapshot, errors: refreshed.errors }, message: 'table sizes refreshed' };
       },
     }),
     defineRoute({
       method: 'get',
-      path: '/instances/:id/databases/:name/tables/sizes',
+      path: '/databases/:id/tables/sizes',
       tag: 'capacity',
       summary: 'The latest table-size snapshot of one database, largest tables first',
       access: { permission: 'view' },
-      params: dbParams,
-      response: z.array(loose),
-      handler: async ({ params }) => ({ data: await latestTableSizes(knex, params.id, params.name) }),
+      params: idParams,
+      response: tableSizesSchema,
+      handler: async ({ params }) => {
+        const snapshot = await databaseTableSizes(knex, params.id);
+        if (!snapshot) throw notFound('database', params.id);
+        return { data: snapshot };
+      },
     }),
   ];
 }

@@ -3,21 +3,15 @@
 // the accounts of the instances it touches, folds its events in log order in memory, then writes each
 // changed row once and appends the change-log rows with ids it numbers itself (log order, then
 // username), so a rebuild numbers them exactly as the live table did.
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { FactsDiff, InventoryAccount } from '../../domain/accounts/events.js';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
+import { stableId } from '../../domain/ids.js';
 import type { Projection } from '../projection.js';
 import { upsertRows } from '../syncSessions/projection.js';
 
-/** The stable id of an account: a UUID (version 5 layout) from sha1(instance_id + '/' + username). */
-export function accountId(instanceId: string, username: string): string {
-  const h = createHash('sha1').update(`${instanceId}/${username}`, 'utf8').digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
+/** The stable id of an account: from `${instanceId}/${username}`, the input of every id issued so far. */
+export const accountId = (instanceId: string, username: string): string => stableId(instanceId, username);
 
 export type ChangeType = 'add' | 'modify_privilege' | 'modify_other' | 'delete';
 

@@ -5,13 +5,14 @@ import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore
 import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { createEventRegistry } from '../../domain/eventTypes.js';
+import { databaseId } from '../../domain/ids.js';
 import { createLogger } from '../../logger.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
 import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
 import { ProjectionRunner } from '../runner.js';
 import { capacityProjection } from './projection.js';
-import { databaseSizes, latestTableSizes, listDatabaseLedgers } from './queries.js';
+import { databaseSizes, databaseTableSizes, latestTableSizes, listDatabaseLedgers } from './queries.js';
 
 const actor = { kind: 'scheduler' as const, id: 'scheduler' };
 
@@ -148,6 +149,7 @@ describe('capacity projection', () => {
     expect(ledgers.total).toBe(4);
     expect(ledgers.items).toEqual([
       {
+        id: databaseId(i1, 'app'),
         instance_id: i1,
         database_name: 'app',
         is_active: true,
@@ -275,6 +277,31 @@ describe('capacity projection', () => {
       { table_name: 'facts', row_count: null },
     ]);
     expect(await latestTableSizes(db.knex, i1, 'legacy')).toEqual([]);
+
+    // By database id: each id is its own database's (never another instance's of the same name).
+    expect(ledgers.items.map((i) => i.id)).toEqual(
+      ['app', 'legacy', 'reports', 'shop'].map((name) => databaseId(i1, name)),
+    );
+    expect(await databaseTableSizes(db.knex, databaseId(i1, 'app'))).toEqual({
+      database: {
+        id: databaseId(i1, 'app'),
+        instance_id: i1,
+        instance_name: null, // no instances row: these events were never registered through the API
+        database_name: 'app',
+        is_active: true,
+        collected_at: `${far}T03:00:00.000Z`,
+      },
+      tables: await latestTableSizes(db.knex, i1, 'app'),
+    });
+    expect(await databaseTableSizes(db.knex, databaseId(i2, 'main'))).toMatchObject({
+      database: { instance_id: i2, database_name: 'main' },
+      tables: [{ table_name: 'facts' }],
+    });
+    expect(await databaseTableSizes(db.knex, databaseId(i1, 'legacy'))).toMatchObject({
+      database: { database_name: 'legacy', is_active: false, collected_at: null },
+      tables: [],
+    });
+    expect(await databaseTableSizes(db.knex, databaseId(i2, 'app'))).toBeUndefined();
 
     await expectRebuildMatchesLive({
       knex: db.knex,

@@ -1,9 +1,11 @@
-// capacity: the database inventory of each instance (instance_databases), the daily size of each
-// database and instance (database_size_stats, instance_size_stats: partitioned by month, with a DEFAULT
-// partition, so any collected_date inserts), and the latest table-size snapshot of each database
-// (database_table_size_stats). A re-collection on the same day replaces that day's figures.
+// capacity: the database inventory of each instance (instance_databases, each database with the stable
+// id of databaseId()), the daily size of each database and instance (database_size_stats,
+// instance_size_stats: partitioned by month, with a DEFAULT partition, so any collected_date inserts),
+// and the latest table-size snapshot of each database (database_table_size_stats). A re-collection on
+// the same day replaces that day's figures.
 import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { databaseId } from '../../domain/ids.js';
 import { eachEvent, type Projection } from '../projection.js';
 import { upsertRows } from '../syncSessions/projection.js';
 
@@ -64,6 +66,7 @@ export const capacityProjection: Projection = {
             await trx(t)
               .insert(
                 present.slice(i, i + 5000).map((name) => ({
+                  id: databaseId(d.instanceId, name),
                   instance_id: d.instanceId,
                   database_name: name,
                   is_active: true,

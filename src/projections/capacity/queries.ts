@@ -1,6 +1,7 @@
 // Reads of the capacity tables for the API. Dates (collected_date, first/last_seen_date) are read as
 // 'YYYY-MM-DD' text, so no time zone shifts them; numeric sizes come back from pg as text, made numbers.
 import type { Knex } from 'knex';
+import { databaseId } from '../../domain/ids.js';
 import type { Paging } from '../../domain/paging.js';
 import { escapeLike } from '../credentials/queries.js';
 
@@ -8,6 +9,7 @@ const num = (v: string | number | null): number | null => (v === null ? null : N
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 interface LedgerDbRow {
+  id: string;
   instance_id: string;
   database_name: string;
   is_active: boolean;
@@ -56,6 +58,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     .limit(paging.limit)
     .offset((paging.page - 1) * paging.limit)
     .select<LedgerDbRow[]>(
+      'd.id',
       'd.instance_id',
       'd.database_name',
       'd.is_active',
@@ -71,6 +74,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
   return {
     total: Number(total),
     items: rows.map((r) => ({
+      id: r.id,
       instance_id: r.instance_id,
       database_name: r.database_name,
       is_active: r.is_active,
@@ -129,6 +133,43 @@ export async function latestTableSizes(knex: Knex, instanceId: string, databaseN
     collected_at: r.collected_at.toISOString(),
   }));
 }
+
+export interface DatabaseRow {
+  id: string;
+  instance_id: string;
+  /** null when the instances table has no row for it (never registered here, e.g. events imported). */
+  instance_name: string | null;
+  database_name: string;
+  is_active: boolean;
+}
+
+/** One database of the inventory by its id (see databaseId()), with its instance's name. */
+export async function getDatabaseRow(knex: Knex, id: string): Promise<DatabaseRow | undefined> {
+  return knex({ d: 'instance_databases' })
+    .leftJoin({ i: 'instances' }, 'i.id', 'd.instance_id')
+    .where('d.id', id)
+    .first<DatabaseRow | undefined>(
+      'd.id',
+      'd.instance_id',
+      'i.name AS instance_name',
+      'd.database_name',
+      'd.is_active',
+    );
+}
+
+/** A database and its latest table-size snapshot (collected_at null before the first one). */
+export async function databaseTableSizes(knex: Knex, id: string) {
+  const db = await getDatabaseRow(knex, id);
+  if (!db) return undefined;
+  const tables = await latestTableSizes(knex, db.instance_id, db.database_name);
+  return { database: { ...db, collected_at: tables[0]?.collected_at ?? null }, tables };
+}
+
+/** A stats row with the id of its database first (rows of allDatabaseSizes are loosely typed). */
+export const withDatabaseId = <T extends Record<string, unknown>>(row: T) => ({
+  database_id: databaseId(String(row.instance_id), String(row.database_name)),
+  ...row,
+});
 
 export interface DatabaseSizeFilters {
   instanceId: string;

@@ -1,0 +1,96 @@
+// Refreshing one database's table sizes: read them live from its instance through the engine adapter,
+// then record them as one TableSizesSaved on capacity-{instanceId} (the capacity projection keeps the
+// latest snapshot). A database the last inventory found gone is refused rather than read: the instance
+// no longer has it, and an empty snapshot would look like a database without tables.
+import { createEngineAdapter } from '../adapters/engines/index.js';
+import {
+  EngineError,
+  scrubSecrets,
+  type ConnectionParams,
+  type EngineOptions,
+} from '../adapters/engines/port.js';
+import { capacityStream } from '../domain/capacity/events.js';
+import type { Collected, ItemError, TableSize } from '../domain/engines/model.js';
+import type { Position } from '../domain/events/envelope.js';
+import { AppError, notFound } from '../domain/errors.js';
+import { getDatabaseRow } from '../projections/capacity/queries.js';
+import { getInstanceRow } from '../projections/instances/queries.js';
+import { appendOne, type CommandContext } from './streamWrites.js';
+import { instanceConnectionParams, type ConnectionDeps } from './testConnections.js';
+
+export interface TableSizesRefresh {
+  databaseId: string;
+  instanceId: string;
+  databaseName: string;
+  /** Of the TableSizesSaved event: wait for it before reading the snapshot. */
+  position: Position;
+  /** What the collector could not read (the snapshot holds the rest). */
+  errors: ItemError[];
+}
+
+/** The engine's table sizes; a whole-read failure keeps its engine code, its text scrubbed of the password. */
+async function readTableSizes(
+  connection: ConnectionParams,
+  databaseName: string,
+  options: EngineOptions | undefined,
+): Promise<Collected<TableSize>> {
+  const scrub = (text: string) => scrubSecrets(text, [connection.password]);
+  const adapter = createEngineAdapter(connection, options);
+  try {
+    const collected = await adapter.tableSizes(databaseName);
+    return {
+      items: collected.items,
+      errors: collected.errors.map((e) => ({ ...e, message: scrub(e.message) })),
+    };
+  } catch (err) {
+    const text = scrub(err instanceof Error ? err.message : String(err));
+    throw new AppError(err instanceof EngineError ? err.code : 'DATABASE_QUERY_ERROR', text);
+  } finally {
+    await adapter.close().catch(() => undefined);
+  }
+}
+
+export const makeRefreshTableSizes =
+  (deps: Pick<ConnectionDeps, 'knex' | 'store' | 'keyring' | 'reloadKeyring' | 'engineOptions'>) =>
+  async (databaseId: string, ctx: CommandContext): Promise<TableSizesRefresh> => {
+    const database = await getDatabaseRow(deps.knex, databaseId);
+    const instance = database && (await getInstanceRow(deps.knex, database.instance_id));
+    if (!database || !instance || instance.deleted_at) throw notFound('database', databaseId);
+    if (!database.is_active)
+      throw new AppError(
+        'CONSTRAINT_VIOLATION',
+        `database ${database.database_name} of instance ${instance.name} was gone at the last inventory: ` +
+          'its table sizes cannot be read (collect capacity again if it is back)',
+        { database_id: databaseId, is_active: false },
+      );
+    const connection = await instanceConnectionParams(deps, instance);
+    const collected = await readTableSizes(connection, database.database_name, deps.engineOptions);
+    const position = await appendOne(
+      deps.store,
+      capacityStream(instance.id),
+      'any',
+      'TableSizesSaved',
+      {
+        instanceId: instance.id,
+        databaseName: database.database_name,
+        collectedAt: ctx.now.toISOString(),
+        tables: collected.items.map((t) => ({
+          schemaName: t.schemaName,
+          tableName: t.tableName,
+          sizeMb: t.sizeMb,
+          dataSizeMb: t.dataSizeMb,
+          indexSizeMb: t.indexSizeMb,
+          rowCount: t.rowCount,
+        })),
+      },
+      ctx,
+      { instanceId: instance.id },
+    );
+    return {
+      databaseId,
+      instanceId: instance.id,
+      databaseName: database.database_name,
+      position,
+      errors: collected.errors,
+    };
+  };
