@@ -1,6 +1,7 @@
 // Finds or starts the servers for int and e2e tests, once per run.
 // PostgreSQL: TEST_DATABASE_URL, or an embedded PostgreSQL in a temp directory (always available).
-// MariaDB/MySQL: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306). With CI=true a missing
+// MariaDB/MySQL: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306); PostgreSQL as a monitored instance:
+// TEST_PG_MONITORED_URL (default postgres://postgres@127.0.0.1:5432/postgres). With CI=true a missing
 // server fails the run; otherwise the suites that need it are skipped with the reason.
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -15,14 +16,14 @@ import type { ServiceStatus } from './services.js';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
-async function probePostgres(url: string): Promise<string | undefined> {
+async function probePostgres(url: string, what = 'TEST_DATABASE_URL'): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
     return undefined;
   } catch (err) {
-    return `PostgreSQL at TEST_DATABASE_URL is unreachable: ${(err as Error).message}`;
+    return `PostgreSQL at ${what} is unreachable: ${(err as Error).message}`;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -71,8 +72,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ? { url: undefined, reason: mysqlReason }
     : { url: mysqlUrl, reason: undefined };
 
+  const monitoredUrl = process.env.TEST_PG_MONITORED_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const monitoredReason = await probePostgres(monitoredUrl, monitoredUrl.replace(/\/\/[^@]*@/, '//***@'));
+  if (monitoredReason && inCi) throw new Error(`CI=true and ${monitoredReason}`);
+
   project.provide('postgres', postgres);
   project.provide('mysql', mysqlStatus);
+  project.provide('postgresMonitored', {
+    url: monitoredReason ? undefined : monitoredUrl,
+    reason: monitoredReason,
+  });
 
   return async () => {
     if (--users > 0) return;

@@ -11,11 +11,14 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgres: ServiceStatus;
     mysql: ServiceStatus;
+    /** A PostgreSQL to monitor (TEST_PG_MONITORED_URL), apart from the one holding the event log. */
+    postgresMonitored: ServiceStatus;
   }
 }
 
 export const postgresService = (): ServiceStatus => inject('postgres');
 export const mysqlService = (): ServiceStatus => inject('mysql');
+export const monitoredPostgresService = (): ServiceStatus => inject('postgresMonitored');
 
 /** A suite title that says why it was skipped, since vitest does not print skip reasons. */
 export const titled = (title: string, service: ServiceStatus): string =>

@@ -10,7 +10,7 @@ import {
   type AccountPermissions,
   type PermissionFacts,
 } from '../../../src/domain/engines/model.js';
-import { withDatabase } from '../../support/net.js';
+import { onDatabase } from '../../support/postgresCollector.js';
 import { postgresService, titled } from '../../support/services.js';
 
 const service = postgresService();
@@ -57,15 +57,8 @@ describe.skipIf(!service.url)(titled('PostgreSQL engine adapter', service), () =
     return a;
   };
 
-  async function asSuperuser<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const c = new pg.Client({ connectionString: withDatabase(adminUrl, database) });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  }
+  const asSuperuser = <T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> =>
+    onDatabase(adminUrl, database, fn);
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: adminUrl });
