@@ -82,6 +82,12 @@ const envSchema = z.object({
   SYNC_RECOVERY_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
     60 * 1000,
   ),
+  PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
+  PARTITION_MAINTENANCE_INTERVAL_MS: wholeNumber(
+    60_000,
+    7 * 24 * 3600 * 1000,
+    'milliseconds from 60000 to 604800000',
+  ).default(6 * 3600 * 1000),
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
 });
@@ -111,6 +117,8 @@ export interface Config {
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
   sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
+  /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
+  partitions: { monthsAhead: number; maintenanceIntervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -162,6 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.SYNC_CONCURRENCY,
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
       recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
+    },
+    partitions: {
+      monthsAhead: e.PARTITION_MONTHS_AHEAD,
+      maintenanceIntervalMs: e.PARTITION_MAINTENANCE_INTERVAL_MS,
     },
     loginRateLimit: {
       windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,

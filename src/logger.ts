@@ -8,9 +8,12 @@ export type { Logger };
 export const REDACTED = '[REDACTED]';
 
 // Matched against the key with '-' and '_' removed and lower-cased: accessToken, access_token,
-// x-csrf-token, Set-Cookie, PRIVATE_KEY, client_secret, proxy-authorization...
+// x-csrf-token, Set-Cookie, PRIVATE_KEY, client_secret, proxy-authorization, sessionToken...
+// Identifiers are not secrets: sessionId, session_id, sessionIds and correlationId pass (every sync log
+// line names its session). What holds a session itself does not: `session`, `sid` (the usual cookie
+// name), sessionKey; sessionToken, sessionSecret and sessionCookie match token, secret and cookie.
 const secretKey =
-  /(password|passwd|passphrase|^pwd$|token|secret|cookie|authorization|apikey|privatekey|csrf|sessionid|^sid$)/;
+  /(password|passwd|passphrase|^pwd$|token|secret|cookie|authorization|apikey|privatekey|csrf|^session$|sessionkey|^sid$)/;
 
 export const isSecretKey = (key: string): boolean => secretKey.test(key.replace(/[-_]/g, '').toLowerCase());
 

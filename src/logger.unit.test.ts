@@ -231,3 +231,45 @@ describe('errors and framework objects', () => {
     expect(last().res).toEqual({ statusCode: 401 });
   });
 });
+
+// Identifiers are not secrets; session tokens and cookies are. Every sync log line carries a sessionId.
+describe('session identifiers pass through, session secrets do not', () => {
+  const identifiers = ['sessionId', 'session_id', 'sessionIds', 'SESSION_ID', 'correlationId', 'instanceId'];
+  for (const key of identifiers) {
+    it(`keeps ${key}`, () => {
+      const { logger, last } = capture();
+      logger.info({ [key]: '6f1c2a9e-0b7d-4d2e-9a51-3c8e5f7b1d04' });
+      expect(last()[key]).toBe('6f1c2a9e-0b7d-4d2e-9a51-3c8e5f7b1d04');
+    });
+  }
+  it('keeps a sessionId bound on a child logger', () => {
+    const { logger, last } = capture();
+    logger.child({ sessionId: 'abc-123' }).info('sync started');
+    expect(last().sessionId).toBe('abc-123');
+  });
+
+  const secrets = [
+    'session',
+    'Session',
+    'sessionToken',
+    'session_token',
+    'sessionSecret',
+    'sessionCookie',
+    'sessionKey',
+    'sid',
+    'cookie',
+    'authorization',
+    'token',
+    'refresh_token',
+    'password',
+    'passwd',
+  ];
+  for (const key of secrets) {
+    it(`redacts ${key}`, () => {
+      const { logger, output, last } = capture();
+      logger.info({ ctx: { [key]: `LEAK-${key}` } });
+      expect(output()).not.toContain(`LEAK-${key}`);
+      expect(at(last(), ['ctx', key])).toBe(REDACTED);
+    });
+  }
+});

@@ -5,8 +5,10 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { makeBootstrapAdmin } from './commands/auth.js';
+import { runPartitionMaintenance } from './commands/partitionMaintenance.js';
 import { abandonExpiredRecords } from './commands/sync/recovery.js';
 import { leaseFor } from './commands/sync/runAccountSync.js';
+import { localDate } from './domain/periods/periods.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -33,6 +35,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   runtime.projections.start();
   const { app } = await createApp(runtime);
   const stopRecovery = await startRecovery(runtime);
+  const stopPartitionMaintenance = await startPartitionMaintenance(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {
@@ -55,12 +58,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         }, 5_000).unref();
       });
       stopRecovery();
+      stopPartitionMaintenance();
       await runtime.close();
       logger.info('stopped');
     })();
     return shuttingDown;
   };
   return { server, url, shutdown };
+}
+
+/** Runs `pass` every `intervalMs` (a failure is logged; the next tick tries again); returns the stop. */
+function every(
+  intervalMs: number,
+  pass: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): () => void {
+  const timer = setInterval(() => {
+    pass().catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
@@ -78,9 +95,24 @@ async function startRecovery(runtime: Runtime): Promise<() => void> {
   } catch (err) {
     logger.error({ err }, 'the start-up recovery pass failed; the timer will try again');
   }
-  const timer = setInterval(() => {
-    pass().catch((err: unknown) => logger.error({ err }, 'recovery pass failed'));
-  }, config.sync.recoveryIntervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(config.sync.recoveryIntervalMs, pass, (err) => logger.error({ err }, 'recovery pass failed'));
+}
+
+/**
+ * Creates the monthly partitions missing from this month to PARTITION_MONTHS_AHEAD ahead: once at start
+ * and then every PARTITION_MAINTENANCE_INTERVAL_MS. Returns a function that stops the timer.
+ */
+async function startPartitionMaintenance(runtime: Runtime): Promise<() => void> {
+  const { config, logger } = runtime;
+  const pass = () => {
+    const now = new Date();
+    const today = localDate(now, config.timezone);
+    return runPartitionMaintenance(runtime, { today, monthsAhead: config.partitions.monthsAhead, now });
+  };
+  await pass().catch((err: unknown) =>
+    logger.error({ err }, 'the start-up partition maintenance pass failed; the timer will try again'),
+  );
+  return every(config.partitions.maintenanceIntervalMs, pass, (err) =>
+    logger.error({ err }, 'partition maintenance pass failed'),
+  );
 }

@@ -158,7 +158,7 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
     await makeRevertInventory(deps)(sessionId, instanceId, ctx);
     expect((await ledger()).accounts.has(`${p}_carol@%`)).toBe(false);
 
-    await makeRetryRecord(deps)(sessionId, instanceId, ctx);
+    await makeRetryRecord({ ...deps, timeZone: 'UTC' })(sessionId, instanceId, ctx);
     const after = await loadSession(raw, sessionId);
     expect(after.state.status).toBe('completed');
     expect(after.history.map((e) => e.type)).toEqual(

@@ -10,6 +10,7 @@ import { generateKey } from '../../src/adapters/secrets/keyring.js';
 import { makeCreateCredential } from '../../src/commands/credentials.js';
 import { makeRegisterInstance } from '../../src/commands/instances.js';
 import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapacity.js';
+import type { SessionRunDeps } from '../../src/commands/sync/runSession.js';
 import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
 import type { DbType } from '../../src/domain/engines/model.js';
@@ -42,6 +43,8 @@ export type AdapterWrap = (real: EngineAdapter, row: InstanceRow) => EngineAdapt
 export interface CapacityHarness {
   db: TestDatabase;
   raw: PostgresEventStore;
+  /** What the harness runs collections with (the wrapped real adapter): for other commands on its sessions. */
+  deps: SessionRunDeps;
   /** A credential for the server and one instance per name; returns the instance ids by name. */
   register<N extends string>(server: MonitoredServer, names: readonly N[]): Promise<Record<N, string>>;
   collect(instanceIds: string[]): Promise<Awaited<ReturnType<typeof loadSession>>>;
@@ -82,23 +85,28 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
       const fields = { name, dbType, host, port, databaseName: null, credentialId: cred.id, description: '' };
       ids[name] = (await registerInstance(fields, ctx())).id;
     }
-    for (const projection of [credentialsProjection, instancesProjection])
-      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
-    return ids;
+    // A reader sees an event once every older transaction of the cluster ended (other suites' too), so
+    // one catch-up may stop short of these events: catch up until the instances are there.
+    for (let tries = 0; ; tries++) {
+      for (const projection of [credentialsProjection, instancesProjection])
+        await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+      const rows = await db.knex('instances').whereIn('id', Object.values<string>(ids)).count({ n: '*' });
+      if (Number(rows[0]?.n) === names.length) return ids;
+      if (tries >= 200) throw new Error('the instances projection did not catch up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
 
+  const deps: SessionRunDeps = {
+    knex: db.knex,
+    pool: db.pool,
+    store: store(),
+    keyring: () => ring,
+    logger,
+    adapterFor: (row, params) => wrap(createEngineAdapter(params), row),
+  };
   const collect = async (instanceIds: string[]) => {
-    const run = makeRunCapacityCollection(
-      {
-        knex: db.knex,
-        pool: db.pool,
-        store: store(),
-        keyring: () => ring,
-        logger,
-        adapterFor: (row, params) => wrap(createEngineAdapter(params), row),
-      },
-      'UTC',
-    );
+    const run = makeRunCapacityCollection(deps, 'UTC');
     const started = await run({ instanceIds }, 'manual_batch', ctx(), { backoffMs: 10 });
     await started.done;
     return loadSession(raw, started.sessionId);
@@ -112,6 +120,7 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
   return {
     db,
     raw,
+    deps,
     register,
     collect,
     statsOf,

@@ -185,7 +185,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
     compensation(
       'retry',
       'Retry the permissions phase of a failed (or abandoned) record',
-      makeRetryRecord(syncDeps),
+      makeRetryRecord({ ...syncDeps, timeZone: deps.config.timezone }),
     ),
     compensation(
       'revert-inventory',

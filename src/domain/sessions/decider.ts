@@ -2,7 +2,7 @@
 // session end states completed / partial / failed / cancelled. When the last open record ends, the same
 // decision closes the session, so a session can never stay "running" with every record ended.
 import { AppError } from '../errors.js';
-import type { recordPhases, sessionCategories, syncTypes } from './events.js';
+import type { compensationActions, recordPhases, sessionCategories, syncTypes } from './events.js';
 
 export type RecordStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'abandoned';
 export type SessionStatus = 'none' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled';
@@ -59,7 +59,7 @@ export type SessionEvent =
       data: {
         sessionId: string;
         instanceId: string;
-        action: 'revert_inventory' | 'retry_permissions' | 'abandon';
+        action: (typeof compensationActions)[number];
         detail: string;
       };
     }

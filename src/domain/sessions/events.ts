@@ -6,6 +6,18 @@ import { defineEvent, type EventDefinition } from '../events/registry.js';
 export const sessionCategories = ['account', 'capacity', 'aggregation', 'classification', 'tags'] as const;
 export const syncTypes = ['manual_single', 'manual_batch', 'scheduled_task'] as const;
 export const recordPhases = ['connect', 'inventory', 'permissions', 'sizes', 'aggregate', 'other'] as const;
+/**
+ * What an operator's compensation did. A retry says what it ran again: an account record's permissions
+ * phase (`retry_permissions`), its whole sync (`retry_sync`), a capacity collection (`retry_capacity`).
+ * Events before `retry_sync` existed say `retry_permissions` for both account cases (their detail tells).
+ */
+export const compensationActions = [
+  'revert_inventory',
+  'retry_permissions',
+  'retry_sync',
+  'retry_capacity',
+  'abandon',
+] as const;
 
 const ref = { sessionId: z.uuid(), instanceId: z.uuid() };
 const messageCode = z.string().min(1).max(64);
@@ -72,7 +84,7 @@ export const sessionEventDefinitions: readonly EventDefinition[] = [
     schemaVersion: 1,
     schema: z.strictObject({
       ...ref,
-      action: z.enum(['revert_inventory', 'retry_permissions', 'abandon']),
+      action: z.enum(compensationActions),
       detail: z.string().max(1000),
     }),
   }),

@@ -317,4 +317,64 @@ describe('capacity projection', () => {
       .select(db.knex.raw('tableoid::regclass::text AS partition'))) as [{ partition: string }];
     expect(partition).toBe('database_size_stats_default');
   });
+
+  it('a same-day re-collection replaces the day: a database gone from it loses its row; live == rebuild', async () => {
+    const registry = createEventRegistry();
+    const runner = new ProjectionRunner({
+      projection: capacityProjection,
+      store: raw,
+      knex: db.knex,
+      logger: createLogger({ level: 'silent' }),
+      decode: decodeKnown(registry),
+    });
+    const ev = capacityEvents(validatingEventStore(raw, registry));
+    const instance = randomUUID();
+    const month = new Date().toISOString().slice(0, 7);
+    const [dayA, dayB] = [`${month}-03`, `${month}-04`];
+    const day = async (date: string) => {
+      const rows = await db
+        .knex('database_size_stats')
+        .where({ instance_id: instance, collected_date: date })
+        .orderBy('database_name')
+        .select('database_name', 'size_mb');
+      const [total] = await db
+        .knex('instance_size_stats')
+        .where({ instance_id: instance, collected_date: date })
+        .select('total_size_mb', 'database_count');
+      return { rows: rows.map((r) => [r.database_name, Number(r.size_mb)]), total };
+    };
+    const sum = (rows: (string | number)[][]) => rows.reduce((s, r) => s + Number(r[1]), 0).toFixed(3);
+
+    // Day A: the second collection, projected in a later batch, no longer has crm (dropped meanwhile).
+    await ev.stats(instance, dayA, '02:00:00.000', { app: 0.109, crm: 0.016, shop: 0.016 });
+    await runner.catchUp();
+    await ev.stats(instance, dayA, '09:00:00.000', { app: 0.109, shop: 0.016 });
+    // Day B: both collections in the same batch; the second lost shop and gained reports.
+    await ev.stats(instance, dayB, '02:00:00.000', { app: 1, shop: 2 });
+    await ev.stats(instance, dayB, '09:00:00.000', { app: 1.5, reports: 3 });
+    await runner.catchUp();
+
+    const a = await day(dayA);
+    expect(a.rows).toEqual([
+      ['app', 0.109],
+      ['shop', 0.016],
+    ]);
+    expect(a.total).toEqual({ total_size_mb: '0.125', database_count: 2 });
+    expect(sum(a.rows)).toBe(a.total.total_size_mb);
+    const b = await day(dayB);
+    expect(b.rows).toEqual([
+      ['app', 1.5],
+      ['reports', 3],
+    ]);
+    expect(b.total).toEqual({ total_size_mb: '4.500', database_count: 2 });
+    expect(sum(b.rows)).toBe(b.total.total_size_mb);
+
+    await expectRebuildMatchesLive({
+      knex: db.knex,
+      store: raw,
+      projections: [capacityProjection],
+      decode: decodeKnown(registry),
+    });
+    expect(await day(dayA)).toEqual(a);
+  });
 });

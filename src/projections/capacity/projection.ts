@@ -2,7 +2,7 @@
 // id of databaseId()), the daily size of each database and instance (database_size_stats,
 // instance_size_stats: partitioned by month, with a DEFAULT partition, so any collected_date inserts),
 // and the latest table-size snapshot of each database (database_table_size_stats). A re-collection on
-// the same day replaces that day's figures.
+// the same day replaces that day's figures: the instance total and exactly the databases it holds.
 import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
@@ -91,9 +91,19 @@ export const capacityProjection: Projection = {
       }
       case 'StatsSaved': {
         const d = e.data as StatsData;
+        const stats = table('database_size_stats');
+        // The event holds every database of one collection: the day's rows of the instance become
+        // exactly its rows (a database gone since an earlier collection that day loses its row), so the
+        // database rows always add up to the instance total. One statement, one bound array.
+        await trx(stats)
+          .where({ instance_id: d.instanceId, collected_date: d.collectedDate })
+          .whereRaw('database_name NOT IN (SELECT jsonb_array_elements_text(?::jsonb))', [
+            JSON.stringify(d.databases.map((db) => db.databaseName)),
+          ])
+          .delete();
         await upsertRows(
           trx,
-          table('database_size_stats'),
+          stats,
           lastByKey(d.databases, (db) => db.databaseName).map((db) => ({
             instance_id: d.instanceId,
             database_name: db.databaseName,

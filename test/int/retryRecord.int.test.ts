@@ -1,0 +1,166 @@
+// The operator's retry of a record (makeRetryRecord) against the local MariaDB: it re-runs the work of the
+// session's category (a capacity record collects sizes again, an account record syncs accounts again), says
+// in CompensationApplied which it did, and refuses a category it has no retry for.
+import { randomBytes, randomUUID } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRetryRecord } from '../../src/commands/sync/compensations.js';
+import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
+import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { accountsStream } from '../../src/domain/accounts/events.js';
+import { capacityStream } from '../../src/domain/capacity/events.js';
+import { AppError } from '../../src/domain/errors.js';
+import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { mysqlService, titled } from '../support/services.js';
+
+const service = mysqlService();
+const p = `wfr_${randomBytes(3).toString('hex')}`;
+const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
+const ctx = { actor: { kind: 'user' as const, id: 'operator' }, correlationId: 'retry', now: new Date() };
+
+describe.skipIf(!service.url)(titled('operator retry of a record, by category', service), () => {
+  let h: CapacityHarness;
+  let root: mysql.Connection;
+  let instanceId: string;
+  const fail = { sizes: false, inventory: false, permissions: false };
+  const retry = () => makeRetryRecord({ ...h.deps, timeZone: 'UTC' });
+  const streamTypes = async (stream: string) => (await h.raw.readStream(stream)).map((e) => e.type);
+  const compensations = async (sessionId: string) =>
+    (await loadSession(h.raw, sessionId)).history
+      .filter((e) => e.type === 'CompensationApplied')
+      .map((e) => (e.data as { action: string }).action);
+
+  beforeAll(async () => {
+    root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
+    await createCollector(root, collector.user, collector.password);
+    await root.query(`CREATE DATABASE \`${p}_a\`; CREATE TABLE \`${p}_a\`.t (id INT PRIMARY KEY)`);
+    // The real adapter, seeing only this suite's databases and accounts, with failures on demand.
+    h = await openCapacityHarness((real) => {
+      const seen = onlyDatabases(real, p);
+      return {
+        ...seen,
+        databaseSizes: async () => {
+          if (fail.sizes) throw new Error('sizes could not be read');
+          return real.databaseSizes();
+        },
+        listAccounts: async () => {
+          if (fail.inventory) throw new Error('accounts could not be listed');
+          const all = await real.listAccounts();
+          return { ...all, items: all.items.filter((a) => a.username.startsWith(p)) };
+        },
+        permissionSnapshot: async () => {
+          if (fail.permissions) throw new Error('grants could not be read');
+          const all = await real.permissionSnapshot();
+          return { ...all, items: all.items.filter((a) => a.username.startsWith(p)) };
+        },
+      };
+    });
+    const url = new URL(service.url!);
+    ({ maria: instanceId } = await h.register(
+      {
+        dbType: 'mysql',
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        username: collector.user,
+        password: collector.password,
+      },
+      ['maria'],
+    ));
+  });
+  afterAll(async () => {
+    await h?.close();
+    if (!root) return;
+    await dropCollector(root, collector.user);
+    await root.query(`DROP DATABASE IF EXISTS \`${p}_a\``);
+    await root.end();
+  });
+
+  it('a failed capacity record retried by the operator collects sizes again: StatsSaved, no account event', async () => {
+    fail.sizes = true;
+    const failed = await h.collect([instanceId]);
+    fail.sizes = false;
+    expect(failed.state.records.get(instanceId)).toMatchObject({ status: 'failed', phase: 'sizes' });
+    const { sessionId } = failed.history[0]!.data as { sessionId: string };
+    const accountsBefore = await streamTypes(accountsStream(instanceId));
+
+    await retry()(sessionId, instanceId, ctx);
+
+    const after = await loadSession(h.raw, sessionId);
+    expect(after.state.status).toBe('completed');
+    expect(after.state.records.get(instanceId)?.status).toBe('completed');
+    const last = (await h.raw.readStream(capacityStream(instanceId))).at(-1)!;
+    expect(last.type).toBe('StatsSaved');
+    expect(last.data).toMatchObject({ sessionId, databases: [{ databaseName: `${p}_a` }], databaseCount: 1 });
+    expect(last.metadata).toMatchObject({ sessionId, actor: ctx.actor });
+    expect(await streamTypes(accountsStream(instanceId))).toEqual(accountsBefore);
+    expect(await compensations(sessionId)).toEqual(['retry_capacity']);
+    const completed = after.history.findLast((e) => e.type === 'InstanceSyncCompleted');
+    expect(completed?.data).toMatchObject({
+      itemsSynced: 1,
+      details: { totalSizeMb: (last.data as { totalSizeMb: number }).totalSizeMb },
+    });
+  });
+
+  it('an account record says what its retry ran: retry_sync after an inventory failure, retry_permissions after a permissions one', async () => {
+    const syncFailing = async (phase: 'inventory' | 'permissions') => {
+      fail[phase] = true;
+      const started = await makeRunAccountSync(h.deps)({ instanceIds: [instanceId] }, 'manual_single', ctx);
+      await started.done;
+      fail[phase] = false;
+      const { state } = await loadSession(h.raw, started.sessionId);
+      expect(state.records.get(instanceId)).toMatchObject({ status: 'failed', phase });
+      return started.sessionId;
+    };
+    const capacityBefore = await streamTypes(capacityStream(instanceId));
+
+    const inventoryFailed = await syncFailing('inventory');
+    await retry()(inventoryFailed, instanceId, ctx);
+    expect((await loadSession(h.raw, inventoryFailed)).state.status).toBe('completed');
+    expect(await compensations(inventoryFailed)).toEqual(['retry_sync']);
+    expect((await streamTypes(accountsStream(instanceId))).slice(-2)).toEqual([
+      'InstanceInventorySynced',
+      'PermissionsSynced',
+    ]);
+
+    const permissionsFailed = await syncFailing('permissions');
+    await retry()(permissionsFailed, instanceId, ctx);
+    expect((await loadSession(h.raw, permissionsFailed)).state.status).toBe('completed');
+    expect(await compensations(permissionsFailed)).toEqual(['retry_permissions']);
+    expect(await streamTypes(capacityStream(instanceId))).toEqual(capacityBefore);
+  });
+
+  it('a record of a category without a retry is refused, and nothing is appended', async () => {
+    const sessionId = randomUUID();
+    for (const command of [
+      {
+        type: 'StartSession' as const,
+        sessionId,
+        category: 'aggregation' as const,
+        syncType: 'manual_single' as const,
+        instances: [{ instanceId, instanceName: 'maria' }],
+      },
+      { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
+      {
+        type: 'FailRecord' as const,
+        sessionId,
+        instanceId,
+        phase: 'aggregate' as const,
+        messageCode: 'DATABASE_QUERY_ERROR',
+        message: 'aggregation failed',
+      },
+    ])
+      await executeSession(h.deps.store, command, ctx);
+    const before = (await loadSession(h.raw, sessionId)).history.length;
+    const accountsBefore = await streamTypes(accountsStream(instanceId));
+
+    const refused = await retry()(sessionId, instanceId, ctx).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({
+      code: 'CONSTRAINT_VIOLATION',
+      message: expect.stringContaining('aggregation'),
+    });
+    expect((await loadSession(h.raw, sessionId)).history).toHaveLength(before);
+    expect(await streamTypes(accountsStream(instanceId))).toEqual(accountsBefore);
+  });
+});
