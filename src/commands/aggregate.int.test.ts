@@ -7,6 +7,7 @@ import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js
 import { validatingEventStore } from '../adapters/eventStore/validatingEventStore.js';
 import { capacityStream } from '../domain/capacity/events.js';
 import { aggregationStream } from '../domain/aggregation/events.js';
+import { sessionStream } from '../domain/sessions/events.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
 import { createLogger } from '../logger.js';
 import { aggregationsProjection } from '../projections/aggregations/projection.js';
@@ -16,6 +17,7 @@ import { ProjectionRunner } from '../projections/runner.js';
 import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { makeAggregate } from './aggregate.js';
+import { loadSession } from './sync/sessionExecutor.js';
 import { makeRegisterInstance } from './instances.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -131,6 +133,20 @@ describe('aggregation', () => {
       coverageComplete: false,
       missing: [{ instanceId: ids[2], reason: 'no size stats in the period' }],
     });
+    // The run is a session of category aggregation: the instance without stats is a failed record, so
+    // the session ends partial, not completed.
+    const session = await loadSession(raw, out.sessionId);
+    expect(session.state).toMatchObject({ status: 'partial' });
+    const record = (id: string | undefined) =>
+      session.state.status === 'none' ? undefined : session.state.records.get(id ?? '');
+    expect(record(ids[0])).toMatchObject({ status: 'completed' });
+    expect(record(ids[2])).toMatchObject({ status: 'failed', phase: 'aggregate' });
+    const failed = (await raw.readStream(sessionStream(out.sessionId))).find(
+      (e) => e.type === 'InstanceSyncFailed',
+    );
+    expect(failed?.data).toMatchObject({ instanceId: ids[2], messageCode: 'SYNC_DATA_ERROR' });
+    const started = (await raw.readStream(sessionStream(out.sessionId)))[0];
+    expect(started?.data).toMatchObject({ category: 'aggregation', syncType: 'manual_batch' });
   });
 
   it('a re-run replaces the figures of the period instead of duplicating them; live tables equal a rebuild', async () => {

@@ -1,5 +1,8 @@
-// Aggregation of size stats for one period: set-based SQL over the stats tables for every instance at once,
-// then one InstanceAggregated per instance and an AggregationCompleted with the coverage.
+// Aggregation of size stats for one period, as a sync session of category `aggregation` (one record per
+// active instance): set-based SQL over the stats tables for every instance at once, then one
+// InstanceAggregated per instance and an AggregationCompleted with the coverage on the period's stream,
+// then each record ends: completed with its figures, or failed (SYNC_DATA_ERROR) when the instance had
+// no stats in the period, so the session ends `partial` instead of `completed`.
 // - By default the period is the last COMPLETED one of its type (defect 6: never today's half day).
 // - The current period is computed only when asked for, and is marked partial (defect 7).
 // - Instances without stats in the period are listed as missing; the coverage is then incomplete and the
@@ -10,6 +13,7 @@ import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
   instancesWithoutStats,
+  type DatabaseAggregation,
 } from '../adapters/db/aggregationSql.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { aggregationStream } from '../domain/aggregation/events.js';
@@ -24,6 +28,10 @@ import {
 } from '../domain/periods/periods.js';
 import { allInstances } from '../projections/instances/queries.js';
 import type { CommandContext } from './streamWrites.js';
+import { SessionWriter } from './sync/sessionExecutor.js';
+
+/** How long an aggregation's records may run before the recovery pass abandons them (a crash). */
+export const AGGREGATION_LEASE_MS = 15 * 60_000;
 
 export interface AggregateCommand {
   periodType: PeriodType;
@@ -32,6 +40,7 @@ export interface AggregateCommand {
   /** Compute the period that is still running (marked partial). */
   current?: boolean;
   timeZone: string;
+  syncType?: 'manual_batch' | 'scheduled_task';
 }
 
 export interface AggregationOutcome {
@@ -53,68 +62,141 @@ export function choosePeriod(cmd: AggregateCommand, now: Date): { period: Period
 }
 
 export const makeAggregate =
-  (deps: { knex: Knex; store: Pick<EventStore, 'append'> }) =>
+  (deps: { knex: Knex; store: Pick<EventStore, 'append' | 'readStream'> }) =>
   async (cmd: AggregateCommand, ctx: CommandContext): Promise<AggregationOutcome> => {
     const { period, partial } = choosePeriod(cmd, ctx.now);
     const sessionId = randomUUID();
-    const active = (await allInstances(deps.knex, { active: true })).map((r) => r.id);
-    const [instances, databases, missing] = await Promise.all([
-      computeInstanceAggregations(deps.knex, period, { instanceIds: active }),
-      computeDatabaseAggregations(deps.knex, period, { instanceIds: active }),
-      instancesWithoutStats(deps.knex, period, active),
-    ]);
-    const base = {
-      periodType: period.type,
-      periodStart: period.start,
-      periodEnd: period.end,
-      partial,
-      sessionId,
-    };
-    const metadata = {
-      correlationId: ctx.correlationId,
-      causationId: null,
-      actor: ctx.actor,
-      occurredAt: ctx.now.toISOString(),
-      sessionId,
-    };
-    const events = [
-      ...instances.map((row) => ({
-        eventId: randomUUID(),
-        type: 'InstanceAggregated',
-        schemaVersion: 1,
-        data: {
-          ...base,
-          instanceId: row.instance_id,
-          instance: row as unknown as Record<string, unknown>,
-          databases: databases.filter((d) => d.instance_id === row.instance_id) as unknown as Record<
-            string,
-            unknown
-          >[],
-        },
-        metadata: { ...metadata, instanceId: row.instance_id },
-      })),
+    const active = await allInstances(deps.knex, { active: true });
+    const activeIds = active.map((r) => r.id);
+    const session = new SessionWriter(deps.store, sessionId, ctx);
+    await session.executeAll([
       {
-        eventId: randomUUID(),
-        type: 'AggregationCompleted',
-        schemaVersion: 1,
-        data: {
-          ...base,
-          included: instances.map((r) => r.instance_id),
-          missing: missing.map((instanceId) => ({ instanceId, reason: 'no size stats in the period' })),
-          coverageComplete: missing.length === 0,
-        },
-        metadata,
+        type: 'StartSession',
+        sessionId,
+        category: 'aggregation',
+        syncType: cmd.syncType ?? 'manual_batch',
+        instances: active.map((r) => ({ instanceId: r.id, instanceName: r.name })),
       },
-    ];
-    const { position } = await deps.store.append(aggregationStream(period.type, period.start), events, {
-      expectedRevision: 'any',
-    });
-    return {
+      ...activeIds.map((instanceId) => ({
+        type: 'StartRecord' as const,
+        sessionId,
+        instanceId,
+        now: ctx.now,
+        leaseMs: AGGREGATION_LEASE_MS,
+      })),
+    ]);
+    const failAll = (messageCode: string, message: string, instanceIds: readonly string[]) =>
+      instanceIds.map((instanceId) => ({
+        type: 'FailRecord' as const,
+        sessionId,
+        instanceId,
+        phase: 'aggregate' as const,
+        messageCode,
+        message,
+      }));
+
+    let outcome: Omit<AggregationOutcome, 'position'> & { databases: Map<string, number> };
+    let position: Position;
+    try {
+      ({ outcome, position } = await aggregatePeriod(deps, { period, partial, sessionId, activeIds }, ctx));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
+      throw err;
+    }
+    const ended = await session.executeAll([
+      ...outcome.included.map((instanceId) => ({
+        type: 'CompleteRecord' as const,
+        sessionId,
+        instanceId,
+        itemsSynced: outcome.databases.get(instanceId) ?? 0,
+        itemsCreated: 0,
+        itemsUpdated: 0,
+        itemsDeleted: 0,
+        details: { periodType: period.type, periodStart: period.start, periodEnd: period.end, partial },
+      })),
+      ...failAll(
+        'SYNC_DATA_ERROR',
+        `no size stats in the ${period.type} period ${period.start}..${period.end}`,
+        outcome.missing,
+      ),
+    ]);
+    const { databases: _d, ...rest } = outcome;
+    return { ...rest, position: ended.position ?? position };
+  };
+
+/** Computes the figures and appends them with the coverage to the period's stream. */
+async function aggregatePeriod(
+  deps: { knex: Knex; store: Pick<EventStore, 'append'> },
+  run: { period: Period; partial: boolean; sessionId: string; activeIds: string[] },
+  ctx: CommandContext,
+) {
+  const { period, partial, sessionId, activeIds } = run;
+  const [instances, databases, missing] = await Promise.all([
+    computeInstanceAggregations(deps.knex, period, { instanceIds: activeIds }),
+    computeDatabaseAggregations(deps.knex, period, { instanceIds: activeIds }),
+    instancesWithoutStats(deps.knex, period, activeIds),
+  ]);
+  const byInstance = new Map<string, DatabaseAggregation[]>();
+  for (const row of databases) {
+    const list = byInstance.get(row.instance_id) ?? [];
+    list.push(row);
+    byInstance.set(row.instance_id, list);
+  }
+  const base = {
+    periodType: period.type,
+    periodStart: period.start,
+    periodEnd: period.end,
+    partial,
+    sessionId,
+  };
+  const metadata = {
+    correlationId: ctx.correlationId,
+    causationId: null,
+    actor: ctx.actor,
+    occurredAt: ctx.now.toISOString(),
+    sessionId,
+  };
+  const included = instances.map((r) => r.instance_id);
+  const events = [
+    ...instances.map((row) => ({
+      eventId: randomUUID(),
+      type: 'InstanceAggregated',
+      schemaVersion: 1,
+      data: {
+        ...base,
+        instanceId: row.instance_id,
+        instance: row as unknown as Record<string, unknown>,
+        databases: (byInstance.get(row.instance_id) ?? []) as unknown as Record<string, unknown>[],
+      },
+      metadata: { ...metadata, instanceId: row.instance_id },
+    })),
+    {
+      eventId: randomUUID(),
+      type: 'AggregationCompleted',
+      schemaVersion: 1,
+      data: {
+        ...base,
+        included,
+        missing: missing.map((instanceId) => ({ instanceId, reason: 'no size stats in the period' })),
+        coverageComplete: missing.length === 0,
+      },
+      metadata,
+    },
+  ];
+  const { position } = await deps.store.append(aggregationStream(period.type, period.start), events, {
+    expectedRevision: 'any',
+  });
+  const counts = new Map([...byInstance].map(([id, rows]) => [id, rows.length]));
+  return {
+    position,
+    outcome: {
       sessionId,
       period,
       partial: partial || missing.length > 0,
-      included: instances.map((r) => r.instance_id),
+      included,
       missing,
-      position,
-    };
+      databases: counts,
+    },
   };
+}

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { periodContaining, periodStarting } from '../../domain/periods/periods.js';
+import {
+  nextPeriod,
+  periodContaining,
+  periodStarting,
+  periodTypes,
+  type Period,
+} from '../../domain/periods/periods.js';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
   instancesWithoutStats,
+  spanOf,
   upsertDatabaseAggregations,
   upsertInstanceAggregations,
   type DatabaseAggregation,
@@ -364,6 +371,69 @@ describe('edge cases', () => {
       growth_rate: null,
       trend_direction: 'stable',
     });
+  });
+});
+
+describe('spans: every period of a range in one statement', () => {
+  const periodsOf = (first: Period, last: Period): Period[] => {
+    const out = [first];
+    while (out.at(-1)!.start < last.start) out.push(nextPeriod(out.at(-1)!));
+    return out;
+  };
+
+  it.each(periodTypes)('%s: the same rows as the periods computed one by one', async (type) => {
+    const first = periodContaining(type, '2026-10-01');
+    const last = periodContaining(type, '2026-11-30');
+    const span = spanOf(first, last);
+    const one = periodsOf(first, last);
+    const byOne = async <R extends { instance_id: string; period_start: string }>(
+      f: (p: Period) => Promise<R[]>,
+      key: (r: R) => string,
+    ) => (await Promise.all(one.map(f))).flat().sort((a, b) => key(a).localeCompare(key(b)));
+    const dbKey = (r: DatabaseAggregation) => `${r.instance_id}/${r.database_name}/${r.period_start}`;
+    const instKey = (r: InstanceAggregation) => `${r.instance_id}/${r.period_start}`;
+
+    const dbSpan = await computeDatabaseAggregations(db.knex, span);
+    expect(dbSpan.length).toBeGreaterThan(one.length);
+    expect(dbSpan).toEqual(await byOne((p) => computeDatabaseAggregations(db.knex, p), dbKey));
+    const instSpan = await computeInstanceAggregations(db.knex, span);
+    expect(instSpan).toEqual(await byOne((p) => computeInstanceAggregations(db.knex, p), instKey));
+    // Rows come ordered by key, then period.
+    expect(dbSpan.map(dbKey)).toEqual(dbSpan.map(dbKey).sort());
+  });
+
+  it('a period after one without stats has no change figures; growth is the fitted slope', async () => {
+    const G = '00000000-0000-4000-8000-000000000010';
+    const stat = (d: string, size: number) => ({
+      instance_id: G,
+      database_name: 'g',
+      size_mb: size,
+      data_size_mb: null,
+      log_size_mb: null,
+      collected_date: d,
+      collected_at: `${d}T03:00:00Z`,
+    });
+    // Week of 2027-01-04: 100, 100, 130 on Mon..Wed. No stats in the week of 01-11. Week of 01-18: 200.
+    await db
+      .knex('database_size_stats')
+      .insert([
+        stat('2027-01-04', 100),
+        stat('2027-01-05', 100),
+        stat('2027-01-06', 130),
+        stat('2027-01-18', 200),
+      ]);
+    const rows = await computeDatabaseAggregations(
+      db.knex,
+      spanOf(periodStarting('weekly', '2027-01-04'), periodStarting('weekly', '2027-01-18')),
+      { instanceIds: [G] },
+    );
+    expect(rows.map((r) => [r.period_start, r.period_end, r.avg_size_mb, r.size_change_mb])).toEqual([
+      ['2027-01-04', '2027-01-10', 110, null],
+      ['2027-01-18', '2027-01-24', 200, null],
+    ]);
+    // Least squares through (0, 100), (1, 100), (2, 130): slope 15/day, fitted first day 95.
+    expect(rows[0]!.growth_rate).toBe(15.789);
+    expect(rows[1]!.growth_rate).toBeNull();
   });
 });
 

@@ -2,27 +2,34 @@
 // (database_size_stats, instance_size_stats) and written into database_size_aggregations /
 // instance_size_aggregations (or a twin of them, by physical table name).
 //
-// Each compute function is ONE statement: a single range scan over [previous period start, period end)
-// (both periods are contiguous) grouped per instance (and database), with FILTER splitting the current
-// period's figures from the previous period's average, which the size change is measured against.
-// Nothing is looped over in JS; the rows come back ready to upsert.
+// One statement per level computes every period of a span (one period, or a whole history): a single
+// range scan over [the period before the span, end of the span), GROUP BY key and period start, then
+// lag() over the periods of each key for the previous period's figures. It is the plan of a plain
+// `GROUP BY key, date_trunc(unit, collected_date)` plus one window over its groups; nothing is looped
+// over in JS, and the rows come back ready to upsert.
 //
 // Definitions (all figures rounded to 3 decimals, like the numeric(…,3) columns they are stored in):
-// - avg/max/min: over the daily rows in the period; data_count is the number of daily rows.
-// - instance figures first take daily totals (instance_size_stats per instance per day), then
-//   avg/max/min of those totals; database_count likewise per day.
-// - size_change_mb = avg - previous period's avg; size_change_percent = that / previous avg * 100.
-//   NULL when the previous period has no rows (or, for the percent, a previous average of 0).
+// - avg/max/min: over the daily rows in the period; data_count is the number of daily rows. The stats
+//   hold one row per database (instance) per day (their primary key), so a daily period's figures are
+//   that row's, and an instance's daily total is its instance_size_stats row.
+// - size_change_mb = avg - previous period's avg, both as stored (rounded), so the stored figures add up;
+//   size_change_percent = that / previous avg * 100. NULL when the previous period has no rows (or, for
+//   the percent, a previous average of 0).
 // - database_count_change = avg database count - previous period's avg database count.
-// - growth_rate, percent per day: (last observed day's size - first observed day's size)
-//   / first day's size / (days between the first and last observed day) * 100. Measured over the
-//   observed days, so a period with gaps at its edges (partial or still running) still gives the
-//   daily rate. NULL with fewer than two observed days or a first-day size of 0.
+// - growth_rate, percent per day: the least-squares slope of the daily sizes over the observed days,
+//   as a percent of the fitted line's value on the first observed day. On a straight line that is
+//   (last - first) / first / days * 100; gaps, partial periods and noise do not skew it the way two
+//   endpoints would. NULL with fewer than two observed days or a fitted first value <= 0.
 // - trend_direction on total_size_change_percent: > 5 'growing', < -5 'shrinking', else 'stable'
 //   (also 'stable' when there is no previous period to compare with).
 // - percents are clamped to +-999999.999 so that a tiny previous figure cannot overflow numeric(9,3).
 import type { Knex } from 'knex';
-import { previousPeriod, type Period, type PeriodType } from '../../domain/periods/periods.js';
+import {
+  periodStarting,
+  previousPeriod,
+  type Period,
+  type PeriodType,
+} from '../../domain/periods/periods.js';
 
 export type TrendDirection = 'growing' | 'shrinking' | 'stable';
 
@@ -66,9 +73,46 @@ export interface InstanceAggregation {
   trend_direction: TrendDirection;
 }
 
+/**
+ * Whole periods of one type: `start` begins a period and `endExclusive` ends one. A Period is a span
+ * of one period; spanOf(first, last) covers first..last.
+ */
+export type PeriodSpan = Pick<Period, 'type' | 'start' | 'endExclusive'>;
+
+export const spanOf = (first: Period, last: Period): PeriodSpan => {
+  if (first.type !== last.type || last.start < first.start)
+    throw new RangeError(`not a span: ${first.type} ${first.start} .. ${last.type} ${last.start}`);
+  return { type: first.type, start: first.start, endExclusive: last.endExclusive };
+};
+
 export interface AggregationOptions {
   /** Only these instances; all instances with stats when omitted. An empty list computes nothing. */
   instanceIds?: readonly string[];
+}
+
+/**
+ * Planner settings for the aggregation statements, SET LOCAL in their own transaction (docs/decisions.md):
+ * - work_mem: per-partition hash aggregation in memory instead of an external sort of every row;
+ * - enable_partitionwise_aggregate: each monthly partition is grouped on its own (a partition holds
+ *   one month of every database: tens of thousands of groups, not millions);
+ * - jit off: compiling these wide expressions took longer than running them (18 s of a 53 s run).
+ */
+export const aggregationSettings = {
+  work_mem: '64MB',
+  enable_partitionwise_aggregate: 'on',
+  jit: 'off',
+} as const;
+
+/** Runs `fn` in a transaction (a savepoint inside the caller's) with aggregationSettings applied. */
+export async function withAggregationSettings<T>(
+  knex: Db,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  return knex.transaction(async (trx) => {
+    for (const [name, value] of Object.entries(aggregationSettings))
+      await trx.raw('SELECT set_config(?, ?, true)', [name, value]);
+    return fn(trx);
+  });
 }
 
 export interface UpsertOptions {
@@ -85,182 +129,244 @@ const UPSERT_CHUNK = 500;
 
 type Db = Knex | Knex.Transaction;
 
-/** Rounds a numeric expression to 3 decimals and returns it as float8 (a JS number through pg). */
-const num = (expr: string): string => `round((${expr})::numeric, 3)::float8`;
-/** Like num, clamped to the numeric(9,3) range. greatest/least skip NULLs, hence the CASE. */
-const percent = (expr: string): string =>
-  `(CASE WHEN (${expr}) IS NOT NULL
-     THEN least(greatest(round((${expr})::numeric, 3), -${PERCENT_LIMIT}), ${PERCENT_LIMIT})
-   END)::float8`;
+/**
+ * A percent rounded to 3 decimals and clamped to the numeric(9,3) range of the percent columns; NULL
+ * stays NULL (greatest/least would skip it, hence the CASE). `expr` is evaluated up to three times: pass
+ * a column. A float8 percent stays float8 (float8 -> numeric conversions are slow; pg reads it as a
+ * number).
+ */
+const percent = (expr: string, type: 'numeric' | 'float8' = 'numeric'): string => {
+  const [max, min] = [`${PERCENT_LIMIT}::${type}`, `-${PERCENT_LIMIT}::${type}`];
+  const clamped = `(CASE WHEN ${expr} > ${max} THEN ${max} WHEN ${expr} < ${min} THEN ${min} ELSE ${expr} END)`;
+  return type === 'numeric' ? `round(${clamped}, 3)` : `round(${clamped} * 1000) / 1000`;
+};
 
-const instanceFilter = (
+// ---- the statement ----------------------------------------------------------------------------------
+
+/** A measured column of a stats table: avg/max/min per period, and optionally its change. */
+interface Measure {
+  column: string;
+  /** max/min returned as integers (counts). */
+  integer?: boolean;
+  /** Name of the avg-vs-previous-avg column, if the level reports one. */
+  change?: string;
+}
+
+/** One level of aggregation: which stats table, grouped by which key, reporting what. */
+interface Level {
+  table: 'database_size_stats' | 'instance_size_stats';
+  keys: readonly string[];
+  /** The size the change (MB and percent), growth rate and trend are measured on. */
+  size: { column: string; changeMb: string; changePercent: string };
+  others: readonly Measure[];
+  trend: boolean;
+}
+
+const databaseLevel: Level = {
+  table: 'database_size_stats',
+  keys: ['instance_id', 'database_name'],
+  size: { column: 'size_mb', changeMb: 'size_change_mb', changePercent: 'size_change_percent' },
+  others: [{ column: 'data_size_mb' }, { column: 'log_size_mb' }],
+  trend: false,
+};
+
+const instanceLevel: Level = {
+  table: 'instance_size_stats',
+  keys: ['instance_id'],
+  size: {
+    column: 'total_size_mb',
+    changeMb: 'total_size_change_mb',
+    changePercent: 'total_size_change_percent',
+  },
+  others: [{ column: 'database_count', integer: true, change: 'database_count_change' }],
+  trend: true,
+};
+
+const periodStartOf: Record<PeriodType, (column: string) => string> = {
+  daily: (c) => c,
+  weekly: (c) => `date_trunc('week', ${c}::timestamp)::date`, // ISO weeks: Monday
+  monthly: (c) => `date_trunc('month', ${c}::timestamp)::date`,
+  quarterly: (c) => `date_trunc('quarter', ${c}::timestamp)::date`, // Jan, Apr, Jul, Oct
+};
+
+/** `start` moved by whole periods of `type` (date arithmetic, no time zone involved). */
+const shift = (type: PeriodType, start: string, periods: 1 | -1): string => {
+  const sign = periods > 0 ? '+' : '-';
+  switch (type) {
+    case 'daily':
+      return `(${start} ${sign} 1)`;
+    case 'weekly':
+      return `(${start} ${sign} 7)`;
+    case 'monthly':
+      return `(${start} ${sign} interval '1 month')::date`;
+    case 'quarterly':
+      return `(${start} ${sign} interval '3 months')::date`;
+  }
+};
+
+const measures = (level: Level): Measure[] => [{ column: level.size.column }, ...level.others];
+
+/** Per key and period: avg/max/min of each measure, the row count and the regression of the size. */
+function perPeriodSql(level: Level, type: PeriodType, where: string): string {
+  const keys = level.keys.join(', ');
+  const size = level.size.column;
+  if (type === 'daily') {
+    // One row per key and day (primary key): the day's figures are the row's.
+    const figures = measures(level).map(
+      ({ column: c }) => `${c} AS avg_${c}, ${c} AS max_${c}, ${c} AS min_${c}`,
+    );
+    return `SELECT ${keys}, collected_date AS period_start, ${figures.join(', ')},
+                   1 AS data_count, NULL::float8 AS growth
+            FROM ${level.table} WHERE ${where}`;
+  }
+  const x = `(collected_date - DATE '2000-01-01')::float8`;
+  // Percent per day: the slope over the fitted line's value on the first observed day.
+  const [slope, avgx, avgy] = ['regr_slope', 'regr_avgx', 'regr_avgy'].map(
+    (f) => `${f}(${size}::float8, ${x})`,
+  );
+  const fittedFirst = `(${avgy} + ${slope} * (min(${x}) - ${avgx}))`;
+  const growth = `CASE WHEN ${fittedFirst} > 0 THEN ${slope} / ${fittedFirst} * 100 END`;
+  const periodStart = periodStartOf[type]('collected_date');
+  const figures = measures(level).map(
+    ({ column: c }) => `round(avg(${c}), 3) AS avg_${c}, max(${c}) AS max_${c}, min(${c}) AS min_${c}`,
+  );
+  return `SELECT ${keys}, ${periodStart} AS period_start, ${figures.join(', ')},
+                 count(*) AS data_count,
+                 ${growth} AS growth
+          FROM ${level.table} WHERE ${where}
+          GROUP BY ${keys}, ${periodStart}`;
+}
+
+/**
+ * The output columns of `level` from `f`, a row of per-period figures with `has_previous` (the period
+ * before it has stats) and `prev_avg_*`. Figures stay numeric (rounded as stored); compute() turns
+ * them into numbers. Every expression reads columns computed once below it.
+ */
+function figureColumns(level: Level): string[] {
+  const { column: size, changeMb, changePercent } = level.size;
+  const change = (c: string) => `CASE WHEN f.has_previous THEN f.avg_${c} - f.prev_avg_${c} END`;
+  const rounded = percent('f.change_percent');
+  const out: string[] = [];
+  for (const m of measures(level)) {
+    out.push(
+      `f.avg_${m.column} AS avg_${m.column}`,
+      `f.max_${m.column} AS max_${m.column}`,
+      `f.min_${m.column} AS min_${m.column}`,
+    );
+    if (m.column === size) out.push('f.data_count::int AS data_count');
+  }
+  out.push(`${change(size)} AS ${changeMb}`, `${rounded} AS ${changePercent}`);
+  for (const m of level.others) if (m.change) out.push(`${change(m.column)} AS ${m.change}`);
+  out.push(`${percent('f.growth', 'float8')} AS growth_rate`);
+  if (level.trend)
+    out.push(`CASE WHEN ${rounded} > ${TREND_THRESHOLD_PERCENT} THEN 'growing'
+                   WHEN ${rounded} < -${TREND_THRESHOLD_PERCENT} THEN 'shrinking'
+                   ELSE 'stable' END AS trend_direction`);
+  return out;
+}
+
+/**
+ * The statement for every period of `span` at `level`, and its bindings: one scan of the span and the
+ * period before it, the per-period figures, lag() for the previous period (used only when it is the
+ * adjacent one), rows ordered by key and period.
+ */
+function aggregationStatement(
+  level: Level,
+  span: PeriodSpan,
   options: AggregationOptions,
-  column: string,
-): { sql: string; bindings: Knex.Value[] } =>
-  options.instanceIds
-    ? { sql: `AND ${column} = ANY(CAST(? AS uuid[]))`, bindings: [[...options.instanceIds]] }
-    : { sql: '', bindings: [] };
-
-/**
- * Per-database figures for `period`, for every (instance, database) with at least one
- * database_size_stats row in it, with the size change against the previous period's average.
- */
-export async function computeDatabaseAggregations(
-  knex: Db,
-  period: Period,
-  options: AggregationOptions = {},
-): Promise<DatabaseAggregation[]> {
-  if (options.instanceIds && options.instanceIds.length === 0) return [];
-  const previous = previousPeriod(period);
-  const filter = instanceFilter(options, 'st.instance_id');
-  const cur = 's.in_period';
+): { sql: string; bindings: Knex.Value[] } {
+  const scanStart = previousPeriod(periodStarting(span.type, span.start)).start;
+  const bindings: Knex.Value[] = [scanStart, span.endExclusive];
+  let where = 'collected_date >= CAST(? AS date) AND collected_date < CAST(? AS date)';
+  if (options.instanceIds) {
+    where += ' AND instance_id = ANY(CAST(? AS uuid[]))';
+    bindings.push([...options.instanceIds]);
+  }
+  bindings.push(span.type, span.start);
+  const size = level.size.column;
+  const lags = [size, ...level.others.filter((m) => m.change).map((m) => m.column)].map(
+    (c) => `lag(p.avg_${c}) OVER w AS prev_avg_${c}`,
+  );
+  const previousStart = shift(span.type, 'p.period_start', -1);
   const sql = `
-    WITH grouped AS (
-      SELECT s.instance_id,
-             s.database_name,
-             avg(s.size_mb)      FILTER (WHERE ${cur}) AS avg_size,
-             max(s.size_mb)      FILTER (WHERE ${cur}) AS max_size,
-             min(s.size_mb)      FILTER (WHERE ${cur}) AS min_size,
-             avg(s.data_size_mb) FILTER (WHERE ${cur}) AS avg_data,
-             max(s.data_size_mb) FILTER (WHERE ${cur}) AS max_data,
-             min(s.data_size_mb) FILTER (WHERE ${cur}) AS min_data,
-             avg(s.log_size_mb)  FILTER (WHERE ${cur}) AS avg_log,
-             max(s.log_size_mb)  FILTER (WHERE ${cur}) AS max_log,
-             min(s.log_size_mb)  FILTER (WHERE ${cur}) AS min_log,
-             count(*)            FILTER (WHERE ${cur}) AS data_count,
-             min(s.collected_date) FILTER (WHERE ${cur}) AS first_day,
-             max(s.collected_date) FILTER (WHERE ${cur}) AS last_day,
-             (array_agg(s.size_mb ORDER BY s.collected_date ASC)  FILTER (WHERE ${cur}))[1] AS first_size,
-             (array_agg(s.size_mb ORDER BY s.collected_date DESC) FILTER (WHERE ${cur}))[1] AS last_size,
-             avg(s.size_mb) FILTER (WHERE NOT ${cur}) AS prev_avg_size
-      FROM (
-        SELECT st.*, st.collected_date >= CAST(? AS date) AS in_period
-        FROM database_size_stats st
-        WHERE st.collected_date >= CAST(? AS date)
-          AND st.collected_date < CAST(? AS date)
-          ${filter.sql}
-      ) s
-      GROUP BY s.instance_id, s.database_name
-    )
-    SELECT g.instance_id::text AS instance_id,
-           g.database_name,
-           CAST(? AS text) AS period_type,
-           CAST(? AS text) AS period_start,
-           CAST(? AS text) AS period_end,
-           ${num('g.avg_size')} AS avg_size_mb,
-           ${num('g.max_size')} AS max_size_mb,
-           ${num('g.min_size')} AS min_size_mb,
-           ${num('g.avg_data')} AS avg_data_size_mb,
-           ${num('g.max_data')} AS max_data_size_mb,
-           ${num('g.min_data')} AS min_data_size_mb,
-           ${num('g.avg_log')} AS avg_log_size_mb,
-           ${num('g.max_log')} AS max_log_size_mb,
-           ${num('g.min_log')} AS min_log_size_mb,
-           g.data_count::int AS data_count,
-           ${num('g.avg_size - g.prev_avg_size')} AS size_change_mb,
-           ${percent('(g.avg_size - g.prev_avg_size) / nullif(g.prev_avg_size, 0) * 100')} AS size_change_percent,
-           CASE WHEN g.last_day > g.first_day AND g.first_size > 0
-                THEN ${percent('(g.last_size - g.first_size) / g.first_size / (g.last_day - g.first_day) * 100')}
-           END AS growth_rate
-    FROM grouped g
-    WHERE g.data_count > 0
-    ORDER BY g.instance_id, g.database_name`;
-  const { rows } = await knex.raw<{ rows: DatabaseAggregation[] }>(sql, [
-    period.start,
-    previous.start,
-    period.endExclusive,
-    ...filter.bindings,
-    period.type,
-    period.start,
-    period.end,
-  ]);
-  return rows;
-}
-
-/**
- * Per-instance figures for `period` from daily totals of instance_size_stats, for every instance
- * with at least one row in it, with the change against the previous period's averages and a trend.
- */
-export async function computeInstanceAggregations(
-  knex: Db,
-  period: Period,
-  options: AggregationOptions = {},
-): Promise<InstanceAggregation[]> {
-  if (options.instanceIds && options.instanceIds.length === 0) return [];
-  const previous = previousPeriod(period);
-  const filter = instanceFilter(options, 's.instance_id');
-  const cur = 'd.in_period';
-  const sql = `
-    WITH daily AS (
-      SELECT s.instance_id,
-             s.collected_date,
-             s.collected_date >= CAST(? AS date) AS in_period,
-             sum(s.total_size_mb)  AS total_size_mb,
-             sum(s.database_count) AS database_count
-      FROM instance_size_stats s
-      WHERE s.collected_date >= CAST(? AS date)
-        AND s.collected_date < CAST(? AS date)
-        ${filter.sql}
-      GROUP BY s.instance_id, s.collected_date
-    ),
-    grouped AS (
-      SELECT d.instance_id,
-             avg(d.total_size_mb)  FILTER (WHERE ${cur}) AS avg_total,
-             max(d.total_size_mb)  FILTER (WHERE ${cur}) AS max_total,
-             min(d.total_size_mb)  FILTER (WHERE ${cur}) AS min_total,
-             count(*)              FILTER (WHERE ${cur}) AS data_count,
-             avg(d.database_count) FILTER (WHERE ${cur}) AS avg_count,
-             max(d.database_count) FILTER (WHERE ${cur}) AS max_count,
-             min(d.database_count) FILTER (WHERE ${cur}) AS min_count,
-             min(d.collected_date) FILTER (WHERE ${cur}) AS first_day,
-             max(d.collected_date) FILTER (WHERE ${cur}) AS last_day,
-             (array_agg(d.total_size_mb ORDER BY d.collected_date ASC)  FILTER (WHERE ${cur}))[1] AS first_total,
-             (array_agg(d.total_size_mb ORDER BY d.collected_date DESC) FILTER (WHERE ${cur}))[1] AS last_total,
-             avg(d.total_size_mb)  FILTER (WHERE NOT ${cur}) AS prev_avg_total,
-             avg(d.database_count) FILTER (WHERE NOT ${cur}) AS prev_avg_count
-      FROM daily d
-      GROUP BY d.instance_id
-    ),
+    WITH per_period AS (${perPeriodSql(level, span.type, where)}),
     figures AS (
-      SELECT g.*,
-             ${percent('(g.avg_total - g.prev_avg_total) / nullif(g.prev_avg_total, 0) * 100')} AS change_percent
-      FROM grouped g
-      WHERE g.data_count > 0
+      SELECT p.*, ${lags.join(', ')},
+             lag(p.period_start) OVER w = ${previousStart} AS has_previous,
+             CASE WHEN lag(p.period_start) OVER w = ${previousStart}
+                  THEN (p.avg_${size} - lag(p.avg_${size}) OVER w) / nullif(lag(p.avg_${size}) OVER w, 0) * 100
+             END AS change_percent
+      FROM per_period p
+      WINDOW w AS (PARTITION BY ${level.keys.map((k) => `p.${k}`).join(', ')} ORDER BY p.period_start)
     )
-    SELECT f.instance_id::text AS instance_id,
+    SELECT ${level.keys.map((k) => (k === 'instance_id' ? 'f.instance_id::text AS instance_id' : `f.${k}`)).join(', ')},
            CAST(? AS text) AS period_type,
-           CAST(? AS text) AS period_start,
-           CAST(? AS text) AS period_end,
-           ${num('f.avg_total')} AS avg_total_size_mb,
-           ${num('f.max_total')} AS max_total_size_mb,
-           ${num('f.min_total')} AS min_total_size_mb,
-           f.data_count::int AS data_count,
-           ${num('f.avg_count')} AS avg_database_count,
-           f.max_count::int AS max_database_count,
-           f.min_count::int AS min_database_count,
-           ${num('f.avg_total - f.prev_avg_total')} AS total_size_change_mb,
-           f.change_percent AS total_size_change_percent,
-           ${num('f.avg_count - f.prev_avg_count')} AS database_count_change,
-           CASE WHEN f.last_day > f.first_day AND f.first_total > 0
-                THEN ${percent('(f.last_total - f.first_total) / f.first_total / (f.last_day - f.first_day) * 100')}
-           END AS growth_rate,
-           CASE WHEN f.change_percent > ${TREND_THRESHOLD_PERCENT} THEN 'growing'
-                WHEN f.change_percent < -${TREND_THRESHOLD_PERCENT} THEN 'shrinking'
-                ELSE 'stable'
-           END AS trend_direction
+           f.period_start::text AS period_start,
+           (${shift(span.type, 'f.period_start', 1)} - 1)::text AS period_end,
+           ${figureColumns(level).join(',\n           ')}
     FROM figures f
-    ORDER BY f.instance_id`;
-  const { rows } = await knex.raw<{ rows: InstanceAggregation[] }>(sql, [
-    period.start,
-    previous.start,
-    period.endExclusive,
-    ...filter.bindings,
-    period.type,
-    period.start,
-    period.end,
-  ]);
-  return rows;
+    WHERE f.period_start >= CAST(? AS date)
+    ORDER BY ${level.keys.map((k) => `f.${k}`).join(', ')}, f.period_start`;
+  return { sql, bindings };
 }
+
+/** The output columns that are numeric in SQL (strings through pg): every figure but the counts. */
+const numericColumns = (level: Level): string[] => [
+  ...measures(level).flatMap((m) =>
+    m.integer ? [`avg_${m.column}`] : ['avg', 'max', 'min'].map((e) => `${e}_${m.column}`),
+  ),
+  level.size.changeMb,
+  level.size.changePercent,
+  ...level.others.flatMap((m) => (m.change ? [m.change] : [])),
+];
+
+async function compute<Row>(
+  knex: Db,
+  level: Level,
+  span: PeriodSpan,
+  options: AggregationOptions,
+): Promise<Row[]> {
+  if (options.instanceIds && options.instanceIds.length === 0) return [];
+  const { sql, bindings } = aggregationStatement(level, span, options);
+  const { rows } = await withAggregationSettings(knex, (trx) =>
+    trx.raw<{ rows: Record<string, unknown>[] }>(sql, bindings),
+  );
+  const numeric = numericColumns(level);
+  for (const row of rows)
+    for (const column of numeric) if (row[column] !== null) row[column] = Number(row[column]);
+  return rows as Row[];
+}
+
+/**
+ * Per-database figures for every period of `span` (a Period is a span of one), for every (instance,
+ * database) with at least one database_size_stats row in the period, with the size change against
+ * the previous period's average. Ordered by instance, database, period.
+ */
+export const computeDatabaseAggregations = (
+  knex: Db,
+  span: PeriodSpan,
+  options: AggregationOptions = {},
+): Promise<DatabaseAggregation[]> => compute(knex, databaseLevel, span, options);
+
+/**
+ * Per-instance figures for every period of `span` from the daily totals (instance_size_stats), for
+ * every instance with at least one row in the period, with the change against the previous period's
+ * averages and a trend. Ordered by instance, period.
+ */
+export const computeInstanceAggregations = (
+  knex: Db,
+  span: PeriodSpan,
+  options: AggregationOptions = {},
+): Promise<InstanceAggregation[]> => compute(knex, instanceLevel, span, options);
+
+/**
+ * The statements behind computeDatabaseAggregations / computeInstanceAggregations, for callers that
+ * run them inside other SQL (the aggregate benchmark keeps the figures on the server).
+ */
+export const aggregationStatements = (span: PeriodSpan, options: AggregationOptions = {}) => ({
+  database: aggregationStatement(databaseLevel, span, options),
+  instance: aggregationStatement(instanceLevel, span, options),
+});
 
 /**
  * Coverage: the ids from `allInstanceIds` (in their order, without duplicates) that have no
@@ -268,7 +374,7 @@ export async function computeInstanceAggregations(
  */
 export async function instancesWithoutStats(
   knex: Db,
-  period: Period,
+  period: PeriodSpan,
   allInstanceIds: readonly string[],
 ): Promise<string[]> {
   const ids = [...new Set(allInstanceIds)];

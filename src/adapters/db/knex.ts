@@ -9,7 +9,8 @@ import { migrations } from '../../../migrations/index.js';
 export function createKnex(connectionString: string, pool: { min?: number; max?: number } = {}): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: 'whalefall' },
+    // ISO dates whatever the server's default: queries turn dates into 'YYYY-MM-DD' with ::text.
+    connection: { connectionString, application_name: 'whalefall', options: '-c DateStyle=ISO,YMD' },
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
   });
 }

@@ -89,28 +89,39 @@ export class SessionWriter {
   ) {}
 
   execute(command: SessionCommand): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
-    const run = this.tail.then(() => this.apply(command));
+    return this.executeAll([command]);
+  }
+
+  /** Decides the commands in order on one state and appends all their events in ONE append. */
+  executeAll(
+    commands: readonly SessionCommand[],
+  ): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
+    const run = this.tail.then(() => this.apply(commands));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   private async apply(
-    command: SessionCommand,
+    commands: readonly SessionCommand[],
   ): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
     for (let attempt = 0; ; attempt++) {
       this.loaded ??= await loadSession(this.store, this.sessionId);
-      const { state, revision } = this.loaded;
-      const events = decide(command, state);
+      const { revision } = this.loaded;
+      let state = this.loaded.state;
+      const events: SessionEvent[] = [];
+      const data: ReturnType<typeof toEventData>[] = [];
+      for (const command of commands) {
+        const decided = decide(command, state);
+        state = decided.reduce(evolve, state);
+        events.push(...decided);
+        data.push(...decided.map((e) => toEventData(e, command, this.ctx)));
+      }
       if (events.length === 0) return { events, position: undefined };
       try {
-        const result = await this.store.append(
-          sessionStream(this.sessionId),
-          events.map((e) => toEventData(e, command, this.ctx)),
-          {
-            expectedRevision: revision,
-          },
-        );
-        this.loaded = { state: events.reduce(evolve, state), revision: result.nextExpectedRevision };
+        const result = await this.store.append(sessionStream(this.sessionId), data, {
+          expectedRevision: revision,
+        });
+        this.loaded = { state, revision: result.nextExpectedRevision };
         return { events, position: result.position };
       } catch (err) {
         this.loaded = undefined; // another writer moved the stream (or the append failed): reload
