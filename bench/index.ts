@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: () => import('./append.js'),
   rebuild: () => import('./rebuild.js'),
   'account-sync': () => import('./accountSync.js'),
+  capacity: () => import('./capacity.js'),
   aggregate: () => import('./aggregate.js'),
 };
 

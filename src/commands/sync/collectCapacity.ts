@@ -14,6 +14,31 @@ import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
 
+/** Events read per page when looking back for the last inventory. */
+const PAGE = 16;
+
+/**
+ * The databases of the stream's last inventory, and the stream's revision. Read backwards page by page:
+ * the inventory is normally among the last few events, while the stream grows with every collection.
+ */
+async function lastInventory(
+  store: Pick<EventStore, 'readStream'>,
+  stream: string,
+): Promise<{ databases: string[]; revision: bigint | 'no_stream' }> {
+  let revision: bigint | 'no_stream' = 'no_stream';
+  let from: bigint | 'end' = 'end';
+  for (;;) {
+    const page = await store.readStream(stream, { direction: 'backwards', from, maxCount: PAGE });
+    if (revision === 'no_stream' && page[0]) revision = page[0].revision;
+    const inventory = page.find((e) => e.type === 'DatabaseInventorySynced');
+    if (inventory)
+      return { databases: (inventory.data as { databases?: string[] }).databases ?? [], revision };
+    const oldest = page.at(-1);
+    if (!oldest || oldest.revision === 0n) return { databases: [], revision };
+    from = oldest.revision - 1n;
+  }
+}
+
 export async function collectInstanceCapacity(input: {
   store: Pick<EventStore, 'readStream' | 'append'>;
   adapter: EngineAdapter;
@@ -27,10 +52,9 @@ export async function collectInstanceCapacity(input: {
   const now = input.now ?? new Date();
   const collectedDate = localDate(now, input.timeZone);
   const stream = capacityStream(instanceId);
-  const history = await store.readStream(stream);
-  const lastInventory = history.filter((e) => e.type === 'DatabaseInventorySynced').at(-1);
-  const before = new Set((lastInventory?.data as { databases?: string[] } | undefined)?.databases ?? []);
-  let revision = history.at(-1)?.revision ?? ('no_stream' as const);
+  const last = await lastInventory(store, stream);
+  const before = new Set(last.databases);
+  let revision = last.revision;
   const meta = () => ({
     correlationId: ctx.correlationId,
     causationId: null,

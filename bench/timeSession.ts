@@ -1,0 +1,174 @@
+// A session of the fleet (fleet.ts) timed from its start until every record has ended, and the report
+// that puts the runs of one benchmark at different concurrencies next to each other.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { SessionRunDeps, StartedSession } from '../src/commands/sync/runSession.js';
+import { loadSession } from '../src/commands/sync/sessionExecutor.js';
+import type { RecordedEvent } from '../src/domain/events/envelope.js';
+import { cpuBetween, describeCpu, ownCpuSec, sampleCpu, type CpuSample } from './cpuUsage.js';
+import { say, type Fleet, type FleetInstance } from './fleet.js';
+import { phaseTimer } from './phaseTimer.js';
+import { report, type BenchDatabase } from './support.js';
+
+export interface TimedSession {
+  concurrency: number;
+  instances: number;
+  wallSec: number;
+  /** Events appended during the session, all streams. */
+  events: number;
+  /** The session stream: SessionStarted ... SessionCompleted. */
+  history: RecordedEvent[];
+  /** CPU seconds used meanwhile, by process group (cpuUsage.ts). */
+  cpu: CpuSample;
+}
+
+const countEvents = async (db: BenchDatabase): Promise<number> =>
+  Number((await db.knex('events').count({ c: '*' }))[0]!.c);
+
+/** Times a session from its start until every record has ended; throws unless every record completed. */
+async function timeSession(
+  fleet: Fleet,
+  what: string,
+  instances: number,
+  concurrency: number,
+  start: () => Promise<StartedSession>,
+): Promise<TimedSession> {
+  say(`${what}: ${instances} instances at concurrency ${concurrency}...`);
+  const eventsBefore = await countEvents(fleet.db);
+  const cpuBefore = sampleCpu(fleet.cpuTrees);
+  const started = performance.now();
+  const session = await start();
+  await session.done;
+  const wallSec = (performance.now() - started) / 1000;
+  const cpu = cpuBetween(cpuBefore, sampleCpu(fleet.cpuTrees));
+  const events = (await countEvents(fleet.db)) - eventsBefore;
+
+  const { state, history } = await loadSession(fleet.deps.store, session.sessionId);
+  const notCompleted = [...state.records].filter(([, r]) => r.status !== 'completed');
+  if (state.status !== 'completed' || notCompleted.length > 0) {
+    say(`session ${session.sessionId} is ${state.status}; ${notCompleted.length} record(s) not completed:`);
+    const ends = ['InstanceSyncFailed', 'InstanceSyncSkipped', 'InstanceSyncAbandoned'];
+    for (const e of history.filter((h) => ends.includes(h.type)))
+      say(`  ${e.type} ${JSON.stringify(e.data)}`);
+    throw new Error(`${what} at concurrency ${concurrency} did not complete every record`);
+  }
+  return { concurrency, instances, wallSec, events, history, cpu };
+}
+
+/** Starts a session over these instances at this concurrency, with the dependencies it is given. */
+export type SessionStarter = (
+  deps: SessionRunDeps,
+  instanceIds: string[],
+  concurrency: number,
+) => Promise<StartedSession>;
+
+/**
+ * One timed session per concurrency, the i-th over the i-th set, with every store, engine and lock call
+ * timed (phaseTimer.ts): the runs, and the lines that say where their time went.
+ */
+export async function timeSessions(
+  fleet: Fleet,
+  what: string,
+  sets: readonly (readonly FleetInstance[])[],
+  concurrencies: readonly number[],
+  start: SessionStarter,
+): Promise<{ runs: TimedSession[]; phases: string[] }> {
+  const timer = phaseTimer(fleet.deps);
+  const runs: TimedSession[] = [];
+  const phases: string[] = [];
+  for (const [i, concurrency] of concurrencies.entries()) {
+    const instanceIds = sets[i]!.map((s) => s.id);
+    const run = await timeSession(fleet, what, instanceIds.length, concurrency, () =>
+      start(timer.deps, instanceIds, concurrency),
+    );
+    runs.push(run);
+    phases.push(...timer.take(run));
+  }
+  return { runs, phases };
+}
+
+/** "mysql 52, postgresql 53-54": a figure of each completed record (min-max), per engine. */
+export function perEngine(
+  instances: readonly FleetInstance[],
+  run: TimedSession,
+  figure: (completed: { itemsSynced: number; details: Record<string, unknown> }) => number,
+): string {
+  const typeOf = new Map(instances.map((i) => [i.id, i.dbType]));
+  const seen: Record<string, { min: number; max: number }> = {};
+  for (const e of run.history) {
+    if (e.type !== 'InstanceSyncCompleted') continue;
+    const d = e.data as { instanceId: string; itemsSynced: number; details: Record<string, unknown> };
+    const n = figure(d);
+    const range = (seen[typeOf.get(d.instanceId) ?? '?'] ??= { min: n, max: n });
+    range.min = Math.min(range.min, n);
+    range.max = Math.max(range.max, n);
+  }
+  return Object.entries(seen)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, { min, max }]) => `${type} ${min === max ? min : `${min}-${max}`}`)
+    .join(', ');
+}
+
+/**
+ * The speed-up the CPU allows: if the benchmark's processes had every core to themselves, the CPU they
+ * used per instance in the last run would allow at most this many instances/s.
+ */
+function cpuCeiling(first: TimedSession, last: TimedSession): string {
+  if (!('whalefall store' in last.cpu))
+    return 'CPU ceiling: needs the CPU time of each process (Linux /proc)';
+  const cores = os.availableParallelism();
+  const perSec = cores / (ownCpuSec(last.cpu) / last.instances);
+  const ratio = perSec / (first.instances / first.wallSec);
+  return (
+    `CPU ceiling: ${cores} cores / ${((1000 * ownCpuSec(last.cpu)) / last.instances).toFixed(1)} CPU ms/instance of ` +
+    `this benchmark's processes on this machine (${Object.keys(last.cpu)
+      .filter((k) => !['machine', 'rest'].includes(k))
+      .join(', ')}) = at most ${perSec.toFixed(1)} instances/s, ` +
+    `${ratio.toFixed(2)}x concurrency ${first.concurrency}`
+  );
+}
+
+/** The runs' instances/s next to each other: the first run is the baseline, the last has the target. */
+export function reportSpeedUp(
+  title: string,
+  runs: readonly TimedSession[],
+  info: {
+    server: string;
+    targetPercent: number;
+    notes: string[];
+    detail: (run: TimedSession) => string;
+    /** timeSessions()'s lines, printed after the table. */
+    phases: string[];
+  },
+): boolean {
+  const perSec = (r: TimedSession) => r.instances / r.wallSec;
+  const first = runs[0]!;
+  const last = runs.at(-1)!;
+  const met = report(
+    title,
+    runs.map((r) => ({
+      case: `concurrency ${r.concurrency}, instances/s`,
+      rowsPerSec: perSec(r),
+      baselineRowsPerSec: perSec(first),
+      ...(r === last ? { targetPercent: info.targetPercent } : {}),
+    })),
+    {
+      server: info.server,
+      notes: [
+        ...info.notes,
+        ...runs.map(
+          (r) =>
+            `concurrency ${r.concurrency}: ${r.wallSec.toFixed(2)} s wall, ${r.events.toLocaleString('en-US')} events, ` +
+            `${Math.round(r.events / r.wallSec).toLocaleString('en-US')} events/s, ` +
+            `${perSec(r).toFixed(1)} instances/s, ${info.detail(r)}`,
+        ),
+        `speed-up: ${(perSec(last) / perSec(first)).toFixed(2)}x (target >= ${info.targetPercent / 100}x); ` +
+          `rows/s are instances/s, the baseline is concurrency ${first.concurrency}`,
+        ...runs.map((r) => `concurrency ${r.concurrency}: ${describeCpu(r.cpu, r.instances, r.wallSec)}`),
+        cpuCeiling(first, last),
+      ],
+    },
+  );
+  process.stdout.write(`${info.phases.join('\n')}\n`);
+  return met;
+}
