@@ -117,7 +117,7 @@ export async function aggregate(
   );
   for (const runner of runtime.projections.runners) await runner.catchUp();
   out.write(
-    `${result.period.type} ${result.period.start}..${result.period.end}: ${result.included.length} instance(s) aggregated${result.partial ? ' (partial)' : ''}\n`,
+    `${result.period.type} ${result.period.start}..${result.period.end}: ${result.included.length} instance(s) aggregated${result.partial ? ' (partial)' : ''}, session ${result.sessionId}\n`,
   );
   if (result.missing.length > 0)
     out.write(`missing (no stats in the period): ${result.missing.join(', ')}\n`);

@@ -18,7 +18,7 @@ import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { makeAggregate } from './aggregate.js';
 import { loadSession } from './sync/sessionExecutor.js';
-import { makeRegisterInstance } from './instances.js';
+import { makeRegisterInstance, makeUpdateInstance } from './instances.js';
 
 const logger = createLogger({ level: 'silent' });
 const tz = 'Asia/Shanghai';
@@ -170,6 +170,66 @@ describe('aggregation', () => {
         .where({ period_type: 'weekly', period_start: '2026-11-16' })
         .count({ n: '*' }),
     ).toEqual([{ n: '2' }]);
+    await expectRebuildMatchesLive({ knex: db.knex, store: raw, projections: [aggregationsProjection] });
+  });
+
+  it('a re-run drops the rows of a database and of an instance the period no longer has', async () => {
+    const store = validatingEventStore(raw, createEventRegistry());
+    const statsOfA = (databases: string[]) =>
+      store.append(
+        capacityStream(ids[0]!),
+        [
+          {
+            eventId: randomUUID(),
+            type: 'StatsSaved',
+            schemaVersion: 1,
+            data: {
+              instanceId: ids[0],
+              sessionId: randomUUID(),
+              collectedDate: '2026-11-20',
+              collectedAt: '2026-11-20T13:00:00Z',
+              databases: databases.map((databaseName) => ({
+                databaseName,
+                sizeMb: 120,
+                dataSizeMb: 120,
+                logSizeMb: null,
+              })),
+              totalSizeMb: 120 * databases.length,
+              databaseCount: databases.length,
+            },
+            metadata: {
+              correlationId: 'c',
+              causationId: null,
+              actor: ctx.actor,
+              occurredAt: '2026-11-20T13:00:00Z',
+            },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
+    const weekRows = async (t: string) =>
+      (
+        await db
+          .knex(t)
+          .where({ period_type: 'weekly', period_start: '2026-11-16' })
+          .orderBy(['instance_id', ...(t.startsWith('database') ? ['database_name'] : [])])
+          .select('instance_id', ...(t.startsWith('database') ? ['database_name'] : []))
+      ).map((r: Record<string, string>) => Object.values(r).join('/'));
+
+    await statsOfA(['app', 'tmp']);
+    await catchUp(capacityProjection);
+    await aggregate({ periodType: 'weekly', timeZone: tz }, ctx);
+    await catchUp(aggregationsProjection);
+    expect(await weekRows('database_size_aggregations')).toContain(`${ids[0]}/tmp`);
+
+    // The same day collected again without tmp; b deactivated: the re-run's figures are the period's.
+    await statsOfA(['app']);
+    await makeUpdateInstance({ knex: db.knex, store })(ids[1]!, { isActive: false }, ctx);
+    await catchUp(instancesProjection, capacityProjection);
+    await aggregate({ periodType: 'weekly', timeZone: tz }, ctx);
+    await catchUp(aggregationsProjection);
+    expect(await weekRows('database_size_aggregations')).toEqual([`${ids[0]}/app`]);
+    expect(await weekRows('instance_size_aggregations')).toEqual([ids[0]]);
     await expectRebuildMatchesLive({ knex: db.knex, store: raw, projections: [aggregationsProjection] });
   });
 });

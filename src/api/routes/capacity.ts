@@ -115,7 +115,13 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
     },
     config.timezone,
   );
-  const aggregate = makeAggregate({ knex, store });
+  const makeRun = makeAggregate({ knex, store });
+  // The figures come from the stats tables and the instance list: let the projections reach what the
+  // log holds now (a collection that just ended), so a run never misses stats that are already recorded.
+  const aggregate: typeof makeRun = async (cmd, ctx) => {
+    await projections.waitForPosition(await store.headPosition());
+    return makeRun(cmd, ctx);
+  };
   const refreshTableSizes = makeRefreshTableSizes({
     knex,
     store,

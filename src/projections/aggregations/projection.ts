@@ -1,5 +1,7 @@
-// database_size_aggregations and instance_size_aggregations from InstanceAggregated. A re-run of a period
-// replaces its rows (upsert on the period key); the figures are the event's, calculated_at its time.
+// database_size_aggregations and instance_size_aggregations from the aggregation streams. A re-run of a
+// period replaces its rows: InstanceAggregated makes the instance's rows of the period exactly the event's
+// (a database the run no longer has loses its row), and AggregationCompleted drops the rows of instances
+// the run did not include (no stats any more, deactivated). Figures are the event's, calculated_at its time.
 import {
   upsertDatabaseAggregations,
   upsertInstanceAggregations,
@@ -8,14 +10,41 @@ import {
 } from '../../adapters/db/aggregationSql.js';
 import { eachEvent, type Projection } from '../projection.js';
 
+interface PeriodData {
+  periodType: string;
+  periodStart: string;
+  partial: boolean;
+}
+
 export const aggregationsProjection: Projection = {
   name: 'aggregations',
   tables: ['database_size_aggregations', 'instance_size_aggregations'],
-  eventTypes: ['InstanceAggregated'],
+  eventTypes: ['InstanceAggregated', 'AggregationCompleted'],
   apply: eachEvent(async ({ trx, table }, e) => {
-    const d = e.data as { partial: boolean; instance: InstanceAggregation; databases: DatabaseAggregation[] };
+    const period = (d: PeriodData) => ({ period_type: d.periodType, period_start: d.periodStart });
+    if (e.type === 'AggregationCompleted') {
+      const d = e.data as PeriodData & { included: string[] };
+      for (const t of ['database_size_aggregations', 'instance_size_aggregations'])
+        await trx(table(t))
+          .where(period(d))
+          .whereNotIn('instance_id', d.included) // knex: an empty list matches every row
+          .delete();
+      return;
+    }
+    const d = e.data as PeriodData & {
+      instanceId: string;
+      instance: InstanceAggregation;
+      databases: DatabaseAggregation[];
+    };
     const options = { partial: d.partial, calculatedAt: new Date(e.metadata.occurredAt) };
     await upsertInstanceAggregations(trx, table('instance_size_aggregations'), [d.instance], options);
+    await trx(table('database_size_aggregations'))
+      .where({ ...period(d), instance_id: d.instanceId })
+      .whereNotIn(
+        'database_name',
+        d.databases.map((r) => r.database_name),
+      )
+      .delete();
     if (d.databases.length > 0)
       await upsertDatabaseAggregations(trx, table('database_size_aggregations'), d.databases, options);
   }),
