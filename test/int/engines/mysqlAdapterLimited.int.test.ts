@@ -101,6 +101,16 @@ describe.skipIf(!service.url)(titled('MySQL/MariaDB adapter, limited collectors'
       expect(errors).toEqual([denied('tables without a privilege of the collector')]);
     });
 
+    it('one adapter for a whole collection reports the same per-item errors', async () => {
+      const lim = connect('lim');
+      const listed = await lim.listDatabases();
+      const sizes = await lim.databaseSizes();
+      expect(listed.items.map((d) => d.name)).toEqual(['information_schema', `${p}_a`]);
+      expect(listed.errors).toEqual([denied('databases without a privilege of the collector')]);
+      expect(sizes.items.map((d) => [d.databaseName, d.sizeMb])).toEqual([[`${p}_a`, rootSizeMb]]);
+      expect(sizes.errors).toEqual([denied('tables without a privilege of the collector')]);
+    });
+
     it('sizes the tables of its database; another database is an error', async () => {
       const lim = connect('lim');
       const own = await lim.tableSizes(`${p}_a`);

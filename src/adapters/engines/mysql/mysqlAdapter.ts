@@ -1,5 +1,7 @@
 // The MySQL/MariaDB engine adapter (mysql2/promise): one small pool, timeouts on every statement,
 // errors as EngineError (scrubbed), unreadable catalogs as ItemError next to the data that was read.
+// An adapter lives for one attempt on one instance: what does not change within it (the server version,
+// the collector's scope, SHOW DATABASES) is read once and kept: a capacity collection runs each once.
 import type { AccountInfo, AccountPermissions, Collected, ItemError } from '../../../domain/engines/model.js';
 import {
   buildMysqlPermissions,
@@ -10,7 +12,14 @@ import {
 import { parseGrants, type FoldedGrants } from '../../../domain/engines/mysql/grants.js';
 import type { ConnectionParams, EngineAdapter, EngineOptions } from '../port.js';
 import { readAccountCatalog, serverInfo, type ServerInfo } from './mysqlAccounts.js';
-import { collectorScope, databaseSizes, listDatabases, tableSizes } from './mysqlCatalog.js';
+import {
+  collectorScope,
+  databaseNames,
+  databaseSizes,
+  listDatabases,
+  tableSizes,
+  type CollectorScope,
+} from './mysqlCatalog.js';
 import { itemErrorOf } from './mysqlErrors.js';
 import { cellText, createMysqlSession, type MysqlSession } from './mysqlSession.js';
 
@@ -27,6 +36,34 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
 }
+
+/**
+ * `load` run at most once while its result is kept: concurrent callers share the call in flight. A
+ * rejection, or a value `keep` refuses (a transient failure folded into the value), is forgotten, so
+ * the next call asks the server again.
+ */
+function remembered<T>(load: () => Promise<T>, keep: (value: T) => boolean = () => true) {
+  let kept: Promise<T> | undefined;
+  const forget = () => {
+    kept = undefined;
+  };
+  const get = (): Promise<T> => {
+    if (kept) return kept;
+    const current = load();
+    kept = current;
+    const drop = () => {
+      if (kept === current) forget();
+    };
+    void current.then((value) => {
+      if (!keep(value)) drop();
+    }, drop);
+    return current;
+  };
+  return { get, forget };
+}
+
+/** A scope read fully, or denied (which asking again would not change), is kept; a timeout is not. */
+const settledScope = (scope: CollectorScope) => scope.errors.every((e) => e.code === 'PERMISSION_DENIED');
 
 function toAccountInfo(row: MysqlAccountRow): AccountInfo {
   return {
@@ -60,8 +97,14 @@ async function readGrants(
 }
 
 export function createMysqlAdapter(params: ConnectionParams, options?: EngineOptions): EngineAdapter {
-  const session = createMysqlSession(params, options);
+  return mysqlAdapterOn(createMysqlSession(params, options));
+}
+
+/** The adapter over a given session (tests pass a session that counts the statements it runs). */
+export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
   let server: ServerInfo | undefined;
+  const scope = remembered(() => collectorScope(session), settledScope);
+  const names = remembered(() => databaseNames(session));
 
   async function getServer(): Promise<ServerInfo> {
     if (!server) {
@@ -87,15 +130,17 @@ export function createMysqlAdapter(params: ConnectionParams, options?: EngineOpt
     },
 
     async listDatabases() {
-      return listDatabases(session, await collectorScope(session));
+      const s = await scope.get();
+      return listDatabases(await names.get(), s);
     },
 
     async databaseSizes() {
-      return databaseSizes(session, await collectorScope(session));
+      const s = await scope.get();
+      return databaseSizes(session, s, await names.get());
     },
 
     async tableSizes(database: string) {
-      return tableSizes(session, await collectorScope(session), database);
+      return tableSizes(session, await scope.get(), database);
     },
 
     async listAccounts(): Promise<Collected<AccountInfo>> {
@@ -134,6 +179,9 @@ export function createMysqlAdapter(params: ConnectionParams, options?: EngineOpt
     },
 
     close() {
+      // Nothing kept outlives the pool: after close() every call fails, as it did before it kept any.
+      scope.forget();
+      names.forget();
       return session.close();
     },
   };
