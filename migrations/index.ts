@@ -10,6 +10,7 @@ import * as sizeStats from './20261122_0006_size_stats.js';
 import * as capacityReadModels from './20261122_0007_capacity_read_models.js';
 import * as sizeAggregations from './20261122_0008_size_aggregations.js';
 import * as databaseIds from './20261122_0009_database_ids.js';
+import * as recordRetrying from './20261122_0010_record_retrying.js';
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0007_capacity_read_models', ...capacityReadModels },
   { name: '20261122_0008_size_aggregations', ...sizeAggregations },
   { name: '20261122_0009_database_ids', ...databaseIds },
+  { name: '20261122_0010_record_retrying', ...recordRetrying },
 ];

@@ -1,9 +1,15 @@
 // Capacity collection against the local MariaDB: one StatsSaved with every database and the instance total
 // (defect 4), sizes that grow when data is added, an instance without databases skipped apart (defect 5),
-// and a failed attempt retried with backoff within the run, each attempt an event (defect 3).
+// and a failed attempt retried with backoff within the run, each attempt an event (defect 3), the record
+// waiting in `retrying` while the session stays running.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapacity.js';
+import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+import { syncSessionsProjection } from '../../src/projections/syncSessions/projection.js';
+import { getSession } from '../../src/projections/syncSessions/queries.js';
 import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
@@ -11,6 +17,7 @@ import { mysqlService, titled } from '../support/services.js';
 const service = mysqlService();
 const p = `wfc_${randomBytes(3).toString('hex')}`;
 const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
+const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
 
 describe.skipIf(!service.url)(titled('capacity collection against MariaDB', service), () => {
   let h: CapacityHarness;
@@ -93,19 +100,58 @@ describe.skipIf(!service.url)(titled('capacity collection against MariaDB', serv
     failSizesOnce = true;
     const session = await h.collect([ids.ours]);
     const types = session.history.map((e) => e.type);
+    // The record waits in `retrying` during the backoff: the session closes once, at the end.
     expect(types).toEqual([
       'SessionStarted',
       'InstanceSyncStarted',
-      'InstanceSyncFailed',
-      'SessionCompleted',
+      'InstanceAttemptFailed',
       'InstanceSyncRetried',
       'InstanceSyncStarted',
       'InstanceSyncCompleted',
       'SessionCompleted',
     ]);
     expect(session.state.status).toBe('completed');
-    expect(session.history.find((e) => e.type === 'InstanceSyncFailed')?.data).toMatchObject({
+    expect(session.history.find((e) => e.type === 'InstanceAttemptFailed')?.data).toMatchObject({
+      attempt: 1,
       phase: 'sizes',
+      messageCode: 'TASK_EXECUTION_FAILED',
+      message: 'a transient failure',
     });
+  });
+
+  it('during the backoff the session is running and the record retrying, in the decider and the read tables', async () => {
+    failSizesOnce = true;
+    const run = makeRunCapacityCollection(h.deps, 'UTC');
+    const started = await run({ instanceIds: [ids.ours] }, 'manual_batch', ctx, { backoffMs: 3000 });
+    const runner = new ProjectionRunner({
+      projection: syncSessionsProjection,
+      store: h.raw,
+      knex: h.db.knex,
+      logger: h.deps.logger,
+    });
+    const projected = async () => {
+      await runner.catchUp();
+      const s = await getSession(h.db.knex, started.sessionId);
+      return { session: s?.status, record: s?.records[0]?.status, error: s?.records[0]?.error_message };
+    };
+    // What a client polling GET /sync-sessions/{id} sees while the run waits to retry.
+    await expect
+      .poll(projected, { timeout: 2500, interval: 50 })
+      .toEqual({ session: 'running', record: 'retrying', error: 'a transient failure' });
+    const during = await loadSession(h.raw, started.sessionId);
+    expect(during.state.status).toBe('running');
+    expect(during.state.records.get(ids.ours)?.status).toBe('retrying');
+    const failed = during.history.find((e) => e.type === 'InstanceAttemptFailed')!.data as {
+      retryAt: string;
+      leaseExpiresAt: string;
+    };
+    // The lease covers the backoff and the next attempt: recovery leaves the record alone meanwhile.
+    expect(Date.parse(failed.leaseExpiresAt)).toBeGreaterThan(Date.parse(failed.retryAt));
+
+    await started.done;
+    const after = await loadSession(h.raw, started.sessionId);
+    expect(after.state.status).toBe('completed');
+    expect(after.history.filter((e) => e.type === 'SessionCompleted')).toHaveLength(1);
+    expect(await projected()).toMatchObject({ session: 'completed', record: 'completed' });
   });
 });

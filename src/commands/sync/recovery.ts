@@ -1,6 +1,7 @@
 // The recovery pass (at start-up and on a timer): records whose lease expired (the process running them
-// died) get InstanceSyncAbandoned, and so do pending records of sessions nobody is running any more;
-// each session then closes by itself (the decider closes it with its last record).
+// died) get InstanceSyncAbandoned, running ones and those waiting for an in-run retry (retrying) alike,
+// and so do pending records of sessions nobody is running any more; each session then closes by itself
+// (the decider closes it with its last record).
 import type { Knex } from 'knex';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { AppError } from '../../domain/errors.js';
@@ -24,16 +25,17 @@ export async function abandonExpiredRecords(
     `SELECT r.session_id, r.instance_id, r.status
        FROM sync_instance_records r JOIN sync_sessions s ON s.session_id = r.session_id
       WHERE s.status = 'running'
-        AND ((r.status = 'running' AND r.lease_expires_at < ?)
+        AND ((r.status IN ('running', 'retrying') AND r.lease_expires_at < ?)
           OR (r.status = 'pending' AND s.started_at < ?
               AND NOT EXISTS (SELECT 1 FROM sync_instance_records o
-                               WHERE o.session_id = r.session_id AND o.status = 'running' AND o.lease_expires_at >= ?)))`,
+                               WHERE o.session_id = r.session_id AND o.status IN ('running', 'retrying')
+                                 AND o.lease_expires_at >= ?)))`,
     [now, new Date(now.getTime() - staleAfterMs), now],
   );
   let abandoned = 0;
   for (const r of rows) {
     const reason =
-      r.status === 'running'
+      r.status !== 'pending'
         ? 'lease expired: the process running it stopped'
         : 'never started: the process running the session stopped';
     try {

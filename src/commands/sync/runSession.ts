@@ -1,6 +1,7 @@
-// A sync session over many instances: bounded concurrency, a deadline per instance, one advisory lock per
-// instance and category (two syncs of one instance never interleave: the second is skipped with its
-// reason), retries with backoff within the run (each attempt an event), and every record ends:
+// A sync session over many instances: bounded concurrency, a deadline per instance (held even when closing
+// the adapter hangs), one advisory lock per instance and category (two syncs of one instance never
+// interleave: the second is skipped with its reason), retries with backoff within the run (each attempt an
+// event; the record waits in `retrying` and the session stays running), and every record ends:
 // completed, failed (with its phase and code) or skipped. The work per instance is the caller's.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -12,12 +13,13 @@ import type { EventStore } from '../../adapters/eventStore/port.js';
 import type { Keyring } from '../../adapters/secrets/keyring.js';
 import { AppError } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
-import type { SessionCommand } from '../../domain/sessions/decider.js';
+import { isEndStatus, type RecordStatus, type SessionCommand } from '../../domain/sessions/decider.js';
 import type { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import { allInstances, getInstanceRow, type InstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../streamWrites.js';
 import { instanceConnectionParams } from '../testConnections.js';
+import { InstanceLocks } from './instanceLocks.js';
 import { SessionWriter } from './sessionExecutor.js';
 import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
 
@@ -62,72 +64,20 @@ export type InstanceWork = (input: {
 
 export type Target = { instanceIds: readonly string[] } | 'all-active';
 
-/**
- * The advisory locks of one session's instances, all held on ONE pooled connection (session-level locks
- * belong to a connection). A connection per running instance would take `concurrency` connections from
- * the pool the event store appends through: at a concurrency of the pool's size every instance would
- * hold a lock and wait forever for a connection to append its first event. Another session uses another
- * connection, so two sessions still exclude each other; the connection goes back to the pool whenever no
- * lock is held or being taken.
- */
-class InstanceLocks {
-  private client: Promise<pg.PoolClient> | undefined;
-  private broken = false;
-  private users = 0;
-  private readonly onError = () => {
-    this.broken = true;
-  };
+/** How long the end of an attempt waits for its adapter to close (a peer that never answers can hold close). */
+const CLOSE_GRACE_MS = 1000;
 
-  constructor(private readonly pool: pg.Pool) {}
-
-  async tryLock(key: string): Promise<(() => Promise<void>) | undefined> {
-    this.users++;
-    try {
-      const client = await (this.client ??= this.connect());
-      const { rows } = await client.query<{ ok: boolean }>(
-        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`,
-        [key],
-      );
-      if (!rows[0]?.ok) {
-        this.done();
-        return undefined;
-      }
-      return async () => {
-        await client
-          .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key])
-          .catch(() => (this.broken = true));
-        this.done();
-      };
-    } catch (err) {
-      this.broken = true;
-      this.done();
-      throw err;
-    }
-  }
-
-  private async connect(): Promise<pg.PoolClient> {
-    const client = await this.pool.connect();
-    // A connection lost while checked out emits 'error' on the client: its locks are gone with it.
-    client.on('error', this.onError);
-    return client;
-  }
-
-  /** The last user gives the connection back; a broken one (or one a lock may be left on) is discarded. */
-  private done(): void {
-    if (--this.users > 0) return;
-    const client = this.client;
-    const broken = this.broken;
-    this.client = undefined;
-    this.broken = false;
-    void client?.then(
-      (c) => {
-        c.removeListener('error', this.onError);
-        c.release(broken);
-      },
-      () => undefined,
-    );
-  }
-}
+/** Waits for `work` at most `ms`, then calls `onLate` and resolves; `work` goes on (it must not reject). */
+const within = async (work: Promise<void>, ms: number, onLate: () => void): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve();
+    }, ms);
+  });
+  await Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
 
 const withDeadline = <T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
@@ -161,6 +111,21 @@ async function resolveTarget(knex: Knex, target: Target): Promise<InstanceRow[]>
   );
 }
 
+/**
+ * The outcome of an instance could not be appended. Refused because the record moved on meanwhile (a
+ * cancel or an abandon ended it, an operator's retry took it over): nothing is wrong, and the outcome is
+ * dropped. Anything else (the store unreachable) leaves the record open for the recovery pass.
+ */
+function logOutcomeNotRecorded(logger: Logger, err: unknown, ids: { sessionId: string; instanceId: string }) {
+  const status =
+    err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION' ? err.context?.record_status : undefined;
+  if (typeof status !== 'string')
+    logger.error({ err, ...ids }, 'could not record the outcome; the recovery pass will abandon the record');
+  else if (isEndStatus(status as RecordStatus))
+    logger.info({ ...ids, status }, `record already ended (${status}): outcome of this attempt dropped`);
+  else logger.info({ ...ids, status }, `record is ${status} elsewhere: outcome of this attempt dropped`);
+}
+
 export function makeRunSession(deps: SessionRunDeps) {
   return async (
     target: Target,
@@ -191,6 +156,17 @@ export function makeRunSession(deps: SessionRunDeps) {
     /** One attempt; throws on failure (the caller records it). */
     const attempt = async (row: InstanceRow) => {
       let adapter: EngineAdapter | undefined;
+      let expired = false;
+      let closing: Promise<void> | undefined;
+      const close = () => {
+        if (!adapter) return Promise.resolve();
+        const a = adapter;
+        return (closing ??= Promise.resolve()
+          .then(() => a.close())
+          .catch((err: unknown) =>
+            deps.logger.debug({ err, sessionId, instanceId: row.id }, 'closing the engine adapter failed'),
+          ));
+      };
       try {
         return await withDeadline(
           (async () => {
@@ -204,13 +180,67 @@ export function makeRunSession(deps: SessionRunDeps) {
             adapter = deps.adapterFor
               ? deps.adapterFor(row, params)
               : createEngineAdapter(params, deps.engineOptions);
+            if (expired) void close(); // the deadline came first: the work fails on the closed adapter
             return session.work({ row, adapter, sessionId, ctx });
           })(),
           deadlineMs,
-          () => void adapter?.close().catch(() => undefined),
+          () => {
+            expired = true;
+            void close();
+          },
         );
       } finally {
-        await adapter?.close().catch(() => undefined);
+        await within(close(), CLOSE_GRACE_MS, () =>
+          deps.logger.debug(
+            { sessionId, instanceId: row.id },
+            `the engine adapter did not close within ${CLOSE_GRACE_MS} ms: it goes on closing in the background`,
+          ),
+        );
+      }
+    };
+
+    /** Attempts until one succeeds or none is left; a failure the run retries leaves the record retrying. */
+    const attemptAll = async (row: InstanceRow) => {
+      for (let n = 1; ; n++) {
+        let result: Awaited<ReturnType<typeof attempt>>;
+        try {
+          result = await attempt(row);
+        } catch (err) {
+          // Defect 2 of the reference: an exception must never leave the record running.
+          const failure = {
+            sessionId,
+            instanceId: row.id,
+            phase: err instanceof PhaseError ? err.phase : ('other' as const),
+            messageCode: err instanceof PhaseError ? err.messageCode : 'TASK_EXECUTION_FAILED',
+            message: (err instanceof Error ? err.message : String(err)).slice(0, 4000),
+          };
+          deps.logger.warn(
+            { err, sessionId, instanceId: row.id, phase: failure.phase, attempt: n },
+            `instance ${session.category} sync failed`,
+          );
+          if (n >= attempts) return void (await end({ type: 'FailRecord', ...failure }));
+          // Defect 3: a failed instance is retried within the run, each attempt an event; the record
+          // waits in `retrying` (the session stays running), its lease covering the backoff.
+          const backoff = (options.backoffMs ?? 1000) * 2 ** (n - 1);
+          const leaseMs = leaseFor(deadlineMs);
+          await end({ type: 'FailAttempt', ...failure, retryInMs: backoff, now: new Date(), leaseMs });
+          await new Promise((r) => setTimeout(r, backoff));
+          const { phase } = failure;
+          await end({
+            type: 'RetryRecord',
+            sessionId,
+            instanceId: row.id,
+            phase,
+            now: new Date(),
+            leaseMs,
+            inRun: true,
+          });
+          continue;
+        }
+        if ('skipped' in result)
+          await end({ type: 'SkipRecord', sessionId, instanceId: row.id, reason: result.skipped });
+        else await end({ type: 'CompleteRecord', sessionId, instanceId: row.id, ...result });
+        return;
       }
     };
 
@@ -233,47 +263,9 @@ export function makeRunSession(deps: SessionRunDeps) {
           now: new Date(),
           leaseMs: leaseFor(deadlineMs),
         });
-        for (let n = 1; ; n++) {
-          try {
-            const result = await attempt(row);
-            if ('skipped' in result)
-              await end({ type: 'SkipRecord', sessionId, instanceId: row.id, reason: result.skipped });
-            else await end({ type: 'CompleteRecord', sessionId, instanceId: row.id, ...result });
-            return;
-          } catch (err) {
-            // Defect 2 of the reference: an exception must never leave the record running.
-            const phase = err instanceof PhaseError ? err.phase : 'other';
-            const code = err instanceof PhaseError ? err.messageCode : 'TASK_EXECUTION_FAILED';
-            deps.logger.warn(
-              { err, sessionId, instanceId: row.id, phase, attempt: n },
-              `instance ${session.category} sync failed`,
-            );
-            await end({
-              type: 'FailRecord',
-              sessionId,
-              instanceId: row.id,
-              phase,
-              messageCode: code,
-              message: (err instanceof Error ? err.message : String(err)).slice(0, 4000),
-            });
-            if (n >= attempts) return;
-            // Defect 3: a failed instance is retried within the run, each attempt an event.
-            await new Promise((r) => setTimeout(r, (options.backoffMs ?? 1000) * 2 ** (n - 1)));
-            await end({
-              type: 'RetryRecord',
-              sessionId,
-              instanceId: row.id,
-              phase,
-              now: new Date(),
-              leaseMs: leaseFor(deadlineMs),
-            });
-          }
-        }
+        await attemptAll(row);
       } catch (err) {
-        deps.logger.error(
-          { err, sessionId, instanceId: row.id },
-          'could not record the outcome; the recovery pass will abandon the record',
-        );
+        logOutcomeNotRecorded(deps.logger, err, { sessionId, instanceId: row.id });
       } finally {
         await unlock();
       }

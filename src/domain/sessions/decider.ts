@@ -1,10 +1,16 @@
 // The sync-session decider (pure): records pending -> running -> completed | failed | skipped | abandoned,
-// session end states completed / partial / failed / cancelled. When the last open record ends, the same
-// decision closes the session, so a session can never stay "running" with every record ended.
+// with running -> retrying -> running for an in-run retry's backoff; session end states completed /
+// partial / failed / cancelled. When the last open record ends, the same decision closes the session, so
+// a session can never stay "running" with every record ended, nor close while a record waits to retry.
 import { AppError } from '../errors.js';
-import type { compensationActions, recordPhases, sessionCategories, syncTypes } from './events.js';
+import type { SessionCommand } from './commands.js';
+import type { Counts, recordPhases, SessionEvent } from './events.js';
 
-export type RecordStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'abandoned';
+export type { SessionCommand } from './commands.js';
+export type { Counts, SessionEvent } from './events.js';
+
+export type RecordStatus =
+  'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'abandoned';
 export type SessionStatus = 'none' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled';
 type Phase = (typeof recordPhases)[number];
 
@@ -21,95 +27,8 @@ export interface SessionState {
 
 export const initialState = (): SessionState => ({ status: 'none', records: new Map() });
 
-export type SessionEvent =
-  | {
-      type: 'SessionStarted';
-      data: {
-        sessionId: string;
-        category: (typeof sessionCategories)[number];
-        syncType: (typeof syncTypes)[number];
-        instances: { instanceId: string; instanceName: string }[];
-      };
-    }
-  | {
-      type: 'InstanceSyncStarted';
-      data: { sessionId: string; instanceId: string; attempt: number; leaseExpiresAt: string };
-    }
-  | {
-      type: 'InstanceSyncCompleted';
-      data: {
-        sessionId: string;
-        instanceId: string;
-        itemsSynced: number;
-        itemsCreated: number;
-        itemsUpdated: number;
-        itemsDeleted: number;
-        details: Record<string, unknown>;
-      };
-    }
-  | {
-      type: 'InstanceSyncFailed';
-      data: { sessionId: string; instanceId: string; phase: Phase; messageCode: string; message: string };
-    }
-  | { type: 'InstanceSyncSkipped'; data: { sessionId: string; instanceId: string; reason: string } }
-  | { type: 'InstanceSyncAbandoned'; data: { sessionId: string; instanceId: string; reason: string } }
-  | { type: 'InstanceSyncRetried'; data: { sessionId: string; instanceId: string; phase: Phase } }
-  | {
-      type: 'CompensationApplied';
-      data: {
-        sessionId: string;
-        instanceId: string;
-        action: (typeof compensationActions)[number];
-        detail: string;
-      };
-    }
-  | {
-      type: 'SessionCompleted';
-      data: { sessionId: string; status: 'completed' | 'partial' | 'failed'; counts: Counts };
-    }
-  | { type: 'SessionCancelled'; data: { sessionId: string; reason: string } };
-
-export interface Counts {
-  total: number;
-  completed: number;
-  failed: number;
-  skipped: number;
-  abandoned: number;
-}
-
-export type SessionCommand =
-  | {
-      type: 'StartSession';
-      sessionId: string;
-      category: (typeof sessionCategories)[number];
-      syncType: (typeof syncTypes)[number];
-      instances: { instanceId: string; instanceName: string }[];
-    }
-  | { type: 'StartRecord'; sessionId: string; instanceId: string; now: Date; leaseMs: number }
-  | {
-      type: 'CompleteRecord';
-      sessionId: string;
-      instanceId: string;
-      itemsSynced: number;
-      itemsCreated: number;
-      itemsUpdated: number;
-      itemsDeleted: number;
-      details: Record<string, unknown>;
-    }
-  | {
-      type: 'FailRecord';
-      sessionId: string;
-      instanceId: string;
-      phase: Phase;
-      messageCode: string;
-      message: string;
-    }
-  | { type: 'SkipRecord'; sessionId: string; instanceId: string; reason: string }
-  | { type: 'AbandonRecord'; sessionId: string; instanceId: string; reason: string }
-  | { type: 'RetryRecord'; sessionId: string; instanceId: string; phase: Phase; now: Date; leaseMs: number }
-  | { type: 'CancelSession'; sessionId: string; reason: string };
-
-const ended = (s: RecordStatus) =>
+/** completed, failed, skipped or abandoned: the record is closed (until an operator retries it). */
+export const isEndStatus = (s: RecordStatus): boolean =>
   s === 'completed' || s === 'failed' || s === 'skipped' || s === 'abandoned';
 
 export function counts(state: SessionState): Counts {
@@ -149,6 +68,9 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'InstanceSyncFailed':
       set(event.data.instanceId, { status: 'failed', phase: event.data.phase });
       return { ...state, records };
+    case 'InstanceAttemptFailed':
+      set(event.data.instanceId, { status: 'retrying', phase: event.data.phase });
+      return { ...state, records };
     case 'InstanceSyncSkipped':
       set(event.data.instanceId, { status: 'skipped' });
       return { ...state, records };
@@ -179,6 +101,9 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
 }
 
 const conflict = (message: string) => new AppError('CONSTRAINT_VIOLATION', message);
+/** A refusal because of the record's status: `context.record_status` tells a caller whether it ended. */
+const recordConflict = (r: RecordState, message: string) =>
+  new AppError('CONSTRAINT_VIOLATION', message, { record_status: r.status });
 
 function recordIn(state: SessionState, cmd: { sessionId: string; instanceId: string }): RecordState {
   if (state.status === 'none')
@@ -195,7 +120,8 @@ function recordIn(state: SessionState, cmd: { sessionId: string; instanceId: str
 /** Appends SessionCompleted when `next` has no open record left and the session is still running. */
 function closeIfDone(state: SessionState, events: SessionEvent[], sessionId: string): SessionEvent[] {
   const next = events.reduce(evolve, state);
-  if (next.status !== 'running' || [...next.records.values()].some((r) => !ended(r.status))) return events;
+  if (next.status !== 'running' || [...next.records.values()].some((r) => !isEndStatus(r.status)))
+    return events;
   const c = counts(next);
   return [...events, { type: 'SessionCompleted', data: { sessionId, status: endStatus(c), counts: c } }];
 }
@@ -209,8 +135,60 @@ function endRecord(
 ): SessionEvent[] {
   const r = recordIn(state, command);
   if (!allowed(r.status))
-    throw conflict(`record ${command.instanceId} is ${r.status}: it cannot take ${event.type}`);
+    throw recordConflict(r, `record ${command.instanceId} is ${r.status}: it cannot take ${event.type}`);
   return closeIfDone(state, [event], command.sessionId);
+}
+
+type CommandOf<T extends SessionCommand['type']> = Extract<SessionCommand, { type: T }>;
+const later = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
+
+/** A running record's attempt failed and the run will retry it: the record waits, the session stays open. */
+function failAttempt(state: SessionState, command: CommandOf<'FailAttempt'>): SessionEvent[] {
+  const r = recordIn(state, command);
+  if (r.status !== 'running')
+    throw recordConflict(r, `record ${command.instanceId} is ${r.status}: only a running attempt can fail`);
+  const { sessionId, instanceId, phase, messageCode, message, now, retryInMs, leaseMs } = command;
+  return [
+    {
+      type: 'InstanceAttemptFailed',
+      data: {
+        sessionId,
+        instanceId,
+        attempt: r.attempts,
+        phase,
+        messageCode,
+        message,
+        retryAt: later(now, retryInMs),
+        leaseExpiresAt: later(now, retryInMs + leaseMs),
+      },
+    },
+  ];
+}
+
+/** The next attempt: from retrying (the run's, `inRun`), or failed / abandoned (an operator's). */
+function retryRecord(state: SessionState, command: CommandOf<'RetryRecord'>): SessionEvent[] {
+  const { sessionId, instanceId } = command;
+  const r = recordIn(state, command);
+  if (state.status === 'cancelled') throw recordConflict(r, `session ${sessionId} was cancelled`);
+  if (command.inRun && r.status !== 'retrying')
+    throw recordConflict(r, `record ${instanceId} is ${r.status}: the run no longer retries it`);
+  if (r.status !== 'retrying' && r.status !== 'failed' && r.status !== 'abandoned')
+    throw recordConflict(
+      r,
+      `only a failed, abandoned or retrying record can be retried; this one is ${r.status}`,
+    );
+  return [
+    { type: 'InstanceSyncRetried', data: { sessionId, instanceId, phase: command.phase } },
+    {
+      type: 'InstanceSyncStarted',
+      data: {
+        sessionId,
+        instanceId,
+        attempt: r.attempts + 1,
+        leaseExpiresAt: later(command.now, command.leaseMs),
+      },
+    },
+  ];
 }
 
 export function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
@@ -234,9 +212,10 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
     }
     case 'StartRecord': {
       const r = recordIn(state, command);
-      if (state.status === 'cancelled') throw conflict(`session ${sessionId} was cancelled`);
-      if (r.status !== 'pending') throw conflict(`record ${command.instanceId} is ${r.status}, not pending`);
-      const leaseExpiresAt = new Date(command.now.getTime() + command.leaseMs).toISOString();
+      if (state.status === 'cancelled') throw recordConflict(r, `session ${sessionId} was cancelled`);
+      if (r.status !== 'pending')
+        throw recordConflict(r, `record ${command.instanceId} is ${r.status}, not pending`);
+      const leaseExpiresAt = later(command.now, command.leaseMs);
       return [
         {
           type: 'InstanceSyncStarted',
@@ -258,36 +237,19 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
         data: { sessionId, instanceId: command.instanceId, reason: command.reason },
       });
     case 'AbandonRecord':
-      return endRecord(state, command, (s) => !ended(s), {
+      return endRecord(state, command, (s) => !isEndStatus(s), {
         type: 'InstanceSyncAbandoned',
         data: { sessionId, instanceId: command.instanceId, reason: command.reason },
       });
-    case 'RetryRecord': {
-      const r = recordIn(state, command);
-      if (state.status === 'cancelled') throw conflict(`session ${sessionId} was cancelled`);
-      if (r.status !== 'failed' && r.status !== 'abandoned')
-        throw conflict(`only a failed or abandoned record can be retried; this one is ${r.status}`);
-      return [
-        {
-          type: 'InstanceSyncRetried',
-          data: { sessionId, instanceId: command.instanceId, phase: command.phase },
-        },
-        {
-          type: 'InstanceSyncStarted',
-          data: {
-            sessionId,
-            instanceId: command.instanceId,
-            attempt: r.attempts + 1,
-            leaseExpiresAt: new Date(command.now.getTime() + command.leaseMs).toISOString(),
-          },
-        },
-      ];
-    }
+    case 'FailAttempt':
+      return failAttempt(state, command);
+    case 'RetryRecord':
+      return retryRecord(state, command);
     case 'CancelSession': {
       if (state.status === 'none')
         throw new AppError('RESOURCE_NOT_FOUND', `sync session ${sessionId} does not exist`);
       if (state.status !== 'running') throw conflict(`session ${sessionId} is ${state.status}, not running`);
-      const open = [...state.records].filter(([, r]) => !ended(r.status));
+      const open = [...state.records].filter(([, r]) => !isEndStatus(r.status));
       return [
         ...open.map(([instanceId]): SessionEvent => ({
           type: 'InstanceSyncAbandoned',

@@ -312,3 +312,120 @@ describe('CancelSession', () => {
       .thenRefuses('CONSTRAINT_VIOLATION'));
   it('refuses an unknown session', () => given().when(cancel).thenRefuses('RESOURCE_NOT_FOUND'));
 });
+
+describe('FailAttempt / in-run RetryRecord', () => {
+  const failAttempt = (id: string): SessionCommand => ({
+    type: 'FailAttempt',
+    sessionId: S,
+    instanceId: id,
+    phase: 'sizes',
+    messageCode: 'DATABASE_TIMEOUT',
+    message: 'slow',
+    retryInMs: 2000,
+    now,
+    leaseMs: 300_000,
+  });
+  const attemptFailed = (id: string, attempt = 1): SessionEvent => ({
+    type: 'InstanceAttemptFailed',
+    data: {
+      sessionId: S,
+      instanceId: id,
+      attempt,
+      phase: 'sizes',
+      messageCode: 'DATABASE_TIMEOUT',
+      message: 'slow',
+      retryAt: '2026-11-22T10:00:02.000Z',
+      leaseExpiresAt: '2026-11-22T10:05:02.000Z',
+    },
+  });
+  const retryInRun = (id: string): Extract<SessionCommand, { type: 'RetryRecord' }> => ({
+    type: 'RetryRecord',
+    sessionId: S,
+    instanceId: id,
+    phase: 'sizes',
+    now: new Date('2026-11-22T10:00:02Z'),
+    leaseMs: 300_000,
+    inRun: true,
+  });
+  const retried = (id: string): SessionEvent[] => [
+    { type: 'InstanceSyncRetried', data: { sessionId: S, instanceId: id, phase: 'sizes' } },
+    {
+      type: 'InstanceSyncStarted',
+      data: { sessionId: S, instanceId: id, attempt: 2, leaseExpiresAt: '2026-11-22T10:05:02.000Z' },
+    },
+  ];
+  it('moves a running record to retrying; the session is not closed though it is the only record', () => {
+    given(started(A), running(A))
+      .when(failAttempt(A))
+      .then([attemptFailed(A)]);
+    const state = [started(A), running(A), attemptFailed(A)].reduce(evolve, initialState());
+    expect(state.status).toBe('running');
+    expect(state.records.get(A)).toEqual({ status: 'retrying', attempts: 1, phase: 'sizes' });
+  });
+  it('the run retries a retrying record: InstanceSyncRetried + InstanceSyncStarted, attempt 2', () =>
+    given(started(A), running(A), attemptFailed(A)).when(retryInRun(A)).then(retried(A)));
+  it('an operator may retry a retrying record too', () =>
+    given(started(A), running(A), attemptFailed(A))
+      .when({ ...retryInRun(A), inRun: undefined })
+      .then(retried(A)));
+  it('the last attempt fails with FailRecord after a retry: the record fails and the session closes', () =>
+    given(started(A), running(A), attemptFailed(A), ...retried(A))
+      .when(fail(A))
+      .then([
+        failed(A),
+        {
+          type: 'SessionCompleted',
+          data: { sessionId: S, status: 'failed', counts: counts({ total: 1, failed: 1 }) },
+        },
+      ]));
+  it('refuses FailAttempt on a pending record, an ended one, and one already retrying', () => {
+    given(started(A, B)).when(failAttempt(A)).thenRefuses('CONSTRAINT_VIOLATION');
+    given(started(A, B), running(A), completed(A)).when(failAttempt(A)).thenRefuses('CONSTRAINT_VIOLATION');
+    given(started(A, B), running(A), failed(A)).when(failAttempt(A)).thenRefuses('CONSTRAINT_VIOLATION');
+    given(started(A, B), running(A), attemptFailed(A))
+      .when(failAttempt(A))
+      .thenRefuses('CONSTRAINT_VIOLATION');
+  });
+  it('the in-run retry refuses a record the operator abandoned (or failed) meanwhile', () => {
+    const abandoned: SessionEvent = {
+      type: 'InstanceSyncAbandoned',
+      data: { sessionId: S, instanceId: A, reason: 'abandoned by an operator' },
+    };
+    given(started(A, B), running(A), attemptFailed(A), abandoned)
+      .when(retryInRun(A))
+      .thenRefuses('CONSTRAINT_VIOLATION');
+    given(started(A, B), running(A), failed(A)).when(retryInRun(A)).thenRefuses('CONSTRAINT_VIOLATION');
+  });
+  it('a refusal names the record status (context.record_status)', () => {
+    const state = [started(A), running(A), completed(A)].reduce(evolve, initialState());
+    expect(() => decide(failAttempt(A), state)).toThrow(
+      expect.objectContaining({ code: 'CONSTRAINT_VIOLATION', context: { record_status: 'completed' } }),
+    );
+  });
+  it('CancelSession abandons a retrying record', () =>
+    given(started(A), running(A), attemptFailed(A))
+      .when({ type: 'CancelSession', sessionId: S, reason: 'operator' })
+      .then([
+        {
+          type: 'InstanceSyncAbandoned',
+          data: { sessionId: S, instanceId: A, reason: 'session cancelled: operator' },
+        },
+        { type: 'SessionCancelled', data: { sessionId: S, reason: 'operator' } },
+      ]));
+  it('AbandonRecord ends a retrying record (lease expired) and closes the session', () =>
+    given(started(A), running(A), attemptFailed(A))
+      .when({ type: 'AbandonRecord', sessionId: S, instanceId: A, reason: 'lease expired' })
+      .then([
+        { type: 'InstanceSyncAbandoned', data: { sessionId: S, instanceId: A, reason: 'lease expired' } },
+        {
+          type: 'SessionCompleted',
+          data: { sessionId: S, status: 'failed', counts: counts({ total: 1, abandoned: 1 }) },
+        },
+      ]));
+  it('neither completes nor skips a retrying record (the next attempt starts first)', () => {
+    given(started(A), running(A), attemptFailed(A)).when(complete(A)).thenRefuses('CONSTRAINT_VIOLATION');
+    given(started(A), running(A), attemptFailed(A))
+      .when({ type: 'SkipRecord', sessionId: S, instanceId: A, reason: 'x' })
+      .thenRefuses('CONSTRAINT_VIOLATION');
+  });
+});

@@ -64,6 +64,22 @@ export const sessionEventDefinitions: readonly EventDefinition[] = [
       message: z.string().max(4000),
     }),
   }),
+  // An attempt that the run will retry failed: the record waits (status retrying) until retryAt, its lease
+  // covering the wait and the next attempt; the session stays running. The last attempt's failure is
+  // InstanceSyncFailed.
+  defineEvent({
+    type: 'InstanceAttemptFailed',
+    schemaVersion: 1,
+    schema: z.strictObject({
+      ...ref,
+      attempt: z.number().int().min(1),
+      phase: z.enum(recordPhases),
+      messageCode,
+      message: z.string().max(4000),
+      retryAt: z.iso.datetime({ offset: true }),
+      leaseExpiresAt: z.iso.datetime({ offset: true }),
+    }),
+  }),
   defineEvent({
     type: 'InstanceSyncSkipped',
     schemaVersion: 1,
@@ -111,3 +127,75 @@ export const sessionEventDefinitions: readonly EventDefinition[] = [
 ];
 
 export const sessionStream = (id: string): string => `session-${id}`;
+
+type Phase = (typeof recordPhases)[number];
+
+/** The session events as the decider and the projection see them (their data as the schemas above give it). */
+export type SessionEvent =
+  | {
+      type: 'SessionStarted';
+      data: {
+        sessionId: string;
+        category: (typeof sessionCategories)[number];
+        syncType: (typeof syncTypes)[number];
+        instances: { instanceId: string; instanceName: string }[];
+      };
+    }
+  | {
+      type: 'InstanceSyncStarted';
+      data: { sessionId: string; instanceId: string; attempt: number; leaseExpiresAt: string };
+    }
+  | {
+      type: 'InstanceSyncCompleted';
+      data: {
+        sessionId: string;
+        instanceId: string;
+        itemsSynced: number;
+        itemsCreated: number;
+        itemsUpdated: number;
+        itemsDeleted: number;
+        details: Record<string, unknown>;
+      };
+    }
+  | {
+      type: 'InstanceSyncFailed';
+      data: { sessionId: string; instanceId: string; phase: Phase; messageCode: string; message: string };
+    }
+  | {
+      type: 'InstanceAttemptFailed';
+      data: {
+        sessionId: string;
+        instanceId: string;
+        attempt: number;
+        phase: Phase;
+        messageCode: string;
+        message: string;
+        retryAt: string;
+        leaseExpiresAt: string;
+      };
+    }
+  | { type: 'InstanceSyncSkipped'; data: { sessionId: string; instanceId: string; reason: string } }
+  | { type: 'InstanceSyncAbandoned'; data: { sessionId: string; instanceId: string; reason: string } }
+  | { type: 'InstanceSyncRetried'; data: { sessionId: string; instanceId: string; phase: Phase } }
+  | {
+      type: 'CompensationApplied';
+      data: {
+        sessionId: string;
+        instanceId: string;
+        action: (typeof compensationActions)[number];
+        detail: string;
+      };
+    }
+  | {
+      type: 'SessionCompleted';
+      data: { sessionId: string; status: 'completed' | 'partial' | 'failed'; counts: Counts };
+    }
+  | { type: 'SessionCancelled'; data: { sessionId: string; reason: string } };
+
+export interface Counts {
+  total: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  abandoned: number;
+}

@@ -1,4 +1,5 @@
-// sync_sessions and sync_instance_records: one row per session and one per (session, instance) record.
+// sync_sessions and sync_instance_records: one row per session and one per (session, instance) record
+// (a record waiting for an in-run retry shows `retrying` with the error of the attempt that failed).
 // Batch-friendly: a batch loads the sessions and records it touches, folds its events over them in
 // memory (in log order) and writes back each changed row once.
 import type { Knex } from 'knex';
@@ -118,6 +119,7 @@ const eventTypes = [
   'InstanceSyncStarted',
   'InstanceSyncCompleted',
   'InstanceSyncFailed',
+  'InstanceAttemptFailed',
   'InstanceSyncSkipped',
   'InstanceSyncAbandoned',
   'InstanceSyncRetried',
@@ -259,6 +261,17 @@ export const syncSessionsProjection: Projection = {
           setStatus(r, 'failed');
           r.completed_at = at;
           r.lease_expires_at = null;
+          r.phase = s.data.phase;
+          r.error_code = s.data.messageCode;
+          r.error_message = s.data.message;
+          break;
+        }
+        case 'InstanceAttemptFailed': {
+          // Waiting to retry: not ended (no counter, no completed_at); the lease covers the wait.
+          const r = record(s.data.sessionId, s.data.instanceId);
+          if (!r) break;
+          setStatus(r, 'retrying');
+          r.lease_expires_at = s.data.leaseExpiresAt;
           r.phase = s.data.phase;
           r.error_code = s.data.messageCode;
           r.error_message = s.data.message;

@@ -139,10 +139,10 @@ export async function sessionErrorLogs(knex: Knex, id: string) {
   }));
 }
 
-/** For recovery: running records whose lease expired before `now`, oldest lease first. */
+/** For recovery: running (or retrying) records whose lease expired before `now`, oldest lease first. */
 export async function expiredRunningRecords(knex: Knex, now: Date) {
   const rows: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
-    .where('status', 'running')
+    .whereIn('status', ['running', 'retrying'])
     .where('lease_expires_at', '<', now)
     .orderBy([
       { column: 'lease_expires_at', order: 'asc' },

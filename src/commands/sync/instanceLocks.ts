@@ -1,0 +1,70 @@
+// Per-instance advisory locks of one running session (two syncs of one instance and category never
+// interleave), all held on one pooled connection.
+import type pg from 'pg';
+
+/**
+ * The advisory locks of one session's instances, all held on ONE pooled connection (session-level locks
+ * belong to a connection). A connection per running instance would take `concurrency` connections from
+ * the pool the event store appends through: at a concurrency of the pool's size every instance would
+ * hold a lock and wait forever for a connection to append its first event. Another session uses another
+ * connection, so two sessions still exclude each other; the connection goes back to the pool whenever no
+ * lock is held or being taken.
+ */
+export class InstanceLocks {
+  private client: Promise<pg.PoolClient> | undefined;
+  private broken = false;
+  private users = 0;
+  private readonly onError = () => {
+    this.broken = true;
+  };
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async tryLock(key: string): Promise<(() => Promise<void>) | undefined> {
+    this.users++;
+    try {
+      const client = await (this.client ??= this.connect());
+      const { rows } = await client.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`,
+        [key],
+      );
+      if (!rows[0]?.ok) {
+        this.done();
+        return undefined;
+      }
+      return async () => {
+        await client
+          .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key])
+          .catch(() => (this.broken = true));
+        this.done();
+      };
+    } catch (err) {
+      this.broken = true;
+      this.done();
+      throw err;
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    // A connection lost while checked out emits 'error' on the client: its locks are gone with it.
+    client.on('error', this.onError);
+    return client;
+  }
+
+  /** The last user gives the connection back; a broken one (or one a lock may be left on) is discarded. */
+  private done(): void {
+    if (--this.users > 0) return;
+    const client = this.client;
+    const broken = this.broken;
+    this.client = undefined;
+    this.broken = false;
+    void client?.then(
+      (c) => {
+        c.removeListener('error', this.onError);
+        c.release(broken);
+      },
+      () => undefined,
+    );
+  }
+}

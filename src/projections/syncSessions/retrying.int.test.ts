@@ -1,0 +1,106 @@
+// A record waiting for an in-run retry (InstanceAttemptFailed): the read tables show it `retrying` with the
+// error of the failed attempt while its session stays running; the recovery pass leaves it alone during
+// its lease and abandons it once the lease expired (the process died in the backoff); a rebuild equals
+// the live tables.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
+import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
+import { abandonExpiredRecords } from '../../commands/sync/recovery.js';
+import { executeSession } from '../../commands/sync/sessionExecutor.js';
+import type { SessionCommand } from '../../domain/sessions/decider.js';
+import { createEventRegistry } from '../../domain/eventTypes.js';
+import { createLogger } from '../../logger.js';
+import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
+import { ProjectionRunner } from '../runner.js';
+import { syncSessionsProjection } from './projection.js';
+import { getSession } from './queries.js';
+
+const logger = createLogger({ level: 'silent' });
+const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
+const t0 = new Date('2026-11-22T10:00:00.000Z');
+const plus = (ms: number) => new Date(t0.getTime() + ms);
+
+describe('sync_instance_records: a record waiting to retry', () => {
+  let db: TestDatabase;
+  let raw: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    raw = new PostgresEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await raw.close();
+    await db.drop();
+  });
+
+  it('shows retrying with its last error, survives recovery during its lease, is abandoned after it', async () => {
+    const registry = createEventRegistry();
+    const store = validatingEventStore(raw, registry);
+    const runner = new ProjectionRunner({
+      projection: syncSessionsProjection,
+      store: raw,
+      knex: db.knex,
+      logger,
+    });
+    const sessionId = randomUUID();
+    const instanceId = randomUUID();
+    const exec = (command: SessionCommand) => executeSession(store, command, ctx);
+    await exec({
+      type: 'StartSession',
+      sessionId,
+      category: 'capacity',
+      syncType: 'manual_single',
+      instances: [{ instanceId, instanceName: 'db-a' }],
+    });
+    await exec({ type: 'StartRecord', sessionId, instanceId, now: t0, leaseMs: 60_000 });
+    const { events } = await exec({
+      type: 'FailAttempt',
+      sessionId,
+      instanceId,
+      phase: 'sizes',
+      messageCode: 'DATABASE_TIMEOUT',
+      message: 'the sizes query timed out',
+      retryInMs: 2000,
+      now: plus(5000),
+      leaseMs: 60_000,
+    });
+    expect(events.map((e) => e.type)).toEqual(['InstanceAttemptFailed']);
+
+    await runner.catchUp();
+    const session = async () => (await getSession(db.knex, sessionId))!;
+    expect(await session()).toMatchObject({
+      status: 'running',
+      completed_at: null,
+      failed_instances: 0,
+      abandoned_instances: 0,
+    });
+    expect((await session()).records[0]).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      phase: 'sizes',
+      error_code: 'DATABASE_TIMEOUT',
+      error_message: 'the sizes query timed out',
+      completed_at: null,
+      // failed at +5 s, retry at +7 s, then a whole lease for the next attempt
+      lease_expires_at: plus(67_000).toISOString(),
+    });
+
+    // Within the lease (past the first attempt's): recovery leaves it. After it: abandoned, session closes.
+    expect(await abandonExpiredRecords({ knex: db.knex, store, logger }, plus(66_000), 1)).toBe(0);
+    expect(await abandonExpiredRecords({ knex: db.knex, store, logger }, plus(68_000), 1)).toBe(1);
+    await runner.catchUp();
+    expect(await session()).toMatchObject({ status: 'failed', abandoned_instances: 1 });
+    expect((await session()).records[0]).toMatchObject({
+      status: 'abandoned',
+      error_message: 'lease expired: the process running it stopped',
+    });
+
+    await expectRebuildMatchesLive({
+      knex: db.knex,
+      store: raw,
+      projections: [syncSessionsProjection],
+      decode: decodeKnown(registry),
+    });
+  });
+});
