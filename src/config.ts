@@ -82,6 +82,8 @@ const envSchema = z.object({
   SYNC_RECOVERY_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
     60 * 1000,
   ),
+  CAPACITY_ATTEMPTS: wholeNumber(1, 10, 'a whole number from 1 to 10').default(3),
+  CAPACITY_RETRY_BACKOFF_MS: wholeNumber(0, 600_000, 'milliseconds from 0 to 600000').default(2000),
   PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
   PARTITION_MAINTENANCE_INTERVAL_MS: wholeNumber(
     60_000,
@@ -117,6 +119,8 @@ export interface Config {
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
   sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
+  /** In-run retries of a failed capacity collection: attempts in all, backoff before the 2nd (doubling). */
+  capacity: { attempts: number; retryBackoffMs: number };
   /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
   partitions: { monthsAhead: number; maintenanceIntervalMs: number };
 }
@@ -166,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
     trustProxy: e.TRUST_PROXY === 'true',
     httpBodyLimit: e.HTTP_BODY_LIMIT,
+    capacity: { attempts: e.CAPACITY_ATTEMPTS, retryBackoffMs: e.CAPACITY_RETRY_BACKOFF_MS },
     sync: {
       concurrency: e.SYNC_CONCURRENCY,
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,

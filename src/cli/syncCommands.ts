@@ -40,8 +40,8 @@ async function runWithProgress(
   const progress = async () => {
     const { state } = await loadSession(runtime.store, started.sessionId);
     const c = counts(state);
-    const running = [...state.records.values()].filter((r) => r.status === 'running').length;
-    const line = `${c.completed + c.failed + c.skipped + c.abandoned}/${c.total} ended: ${c.completed} completed, ${c.failed} failed, ${c.skipped} skipped, ${c.abandoned} abandoned, ${running} running`;
+    const inState = (status: string) => [...state.records.values()].filter((r) => r.status === status).length;
+    const line = `${c.completed + c.failed + c.skipped + c.abandoned}/${c.total} ended: ${c.completed} completed, ${c.failed} failed, ${c.skipped} skipped, ${c.abandoned} abandoned, ${inState('running')} running, ${inState('retrying')} waiting to retry`;
     out.write(out.isTTY ? `\r${line}` : `${line}\n`);
     return state;
   };
@@ -83,15 +83,13 @@ export const syncCapacity = (
   runWithProgress(
     runtime,
     (deps, ctx) =>
-      makeRunCapacityCollection(deps, runtime.config.timezone)(
-        targetOf(instanceIds),
-        syncTypeOf(instanceIds),
-        ctx,
-        {
-          concurrency: runtime.config.sync.concurrency,
-          deadlineMs: runtime.config.sync.instanceDeadlineMs,
-        },
-      ),
+      makeRunCapacityCollection(deps, runtime.config.timezone, {
+        attempts: runtime.config.capacity.attempts,
+        backoffMs: runtime.config.capacity.retryBackoffMs,
+      })(targetOf(instanceIds), syncTypeOf(instanceIds), ctx, {
+        concurrency: runtime.config.sync.concurrency,
+        deadlineMs: runtime.config.sync.instanceDeadlineMs,
+      }),
     out,
   );
 

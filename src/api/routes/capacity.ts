@@ -114,6 +114,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       logger,
     },
     config.timezone,
+    { attempts: config.capacity.attempts, backoffMs: config.capacity.retryBackoffMs },
   );
   const makeRun = makeAggregate({ knex, store });
   // The figures come from the stats tables and the instance list: let the projections reach what the

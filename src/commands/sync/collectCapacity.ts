@@ -166,7 +166,14 @@ export async function collectInstanceCapacity(input: {
   };
 }
 
-export function makeRunCapacityCollection(deps: SessionRunDeps, timeZone: string) {
+/** In-run retries (defect 3): attempts in all, and the backoff before the second (doubled after each). */
+export const DEFAULT_CAPACITY_RETRY = { attempts: 3, backoffMs: 2000 };
+
+export function makeRunCapacityCollection(
+  deps: SessionRunDeps,
+  timeZone: string,
+  retry: { attempts: number; backoffMs: number } = DEFAULT_CAPACITY_RETRY,
+) {
   const run = makeRunSession(deps);
   return (
     target: Target,
@@ -190,6 +197,6 @@ export function makeRunCapacityCollection(deps: SessionRunDeps, timeZone: string
           }),
       },
       ctx,
-      { attempts: 3, backoffMs: 2000, ...options },
+      { ...retry, ...options },
     );
 }
