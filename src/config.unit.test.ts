@@ -40,6 +40,7 @@ describe('loadConfig defaults', () => {
       httpBodyLimit: '100kb',
       loginRateLimit: { windowMs: 900000, perUser: 5, perAddress: 50 },
       sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000 },
+      capacity: { attempts: 3, retryBackoffMs: 2000 },
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000 },
     });
   });
@@ -187,6 +188,8 @@ describe('loadConfig rejects bad values', () => {
     ['WHALEFALL_SECRET_KEY', hexKey.slice(2), 'expected 32 bytes, as base64 or 64 hex digits'],
     ['WHALEFALL_TIMEZONE', 'Mars/Base', 'expected an IANA time zone such as UTC or Asia/Shanghai'],
     ['PARTITION_MONTHS_AHEAD', '0', 'expected a whole number from 1 to 24'],
+    ['CAPACITY_ATTEMPTS', '11', 'expected a whole number from 1 to 10'],
+    ['CAPACITY_RETRY_BACKOFF_MS', '-1', 'expected milliseconds from 0 to 600000'],
     ['PARTITION_MAINTENANCE_INTERVAL_MS', '1000', 'expected milliseconds from 60000 to 604800000'],
   ])('%s=%s', (name, value, expected) => {
     const error = configError({ [name]: value });
