@@ -1,87 +1,25 @@
+// computeDatabaseAggregations / computeInstanceAggregations for one period against hand-computed figures
+// (the fixture of test/support/sizeStatsFixture.ts), edge cases, and the coverage query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { A, B, C, byInstance, byKey, loadSizeStats } from '../../../test/support/sizeStatsFixture.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import {
-  nextPeriod,
-  periodContaining,
-  periodStarting,
-  periodTypes,
-  type Period,
-} from '../../domain/periods/periods.js';
+import { periodContaining, periodStarting } from '../../domain/periods/periods.js';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
   instancesWithoutStats,
-  spanOf,
-  upsertDatabaseAggregations,
-  upsertInstanceAggregations,
-  type DatabaseAggregation,
-  type InstanceAggregation,
 } from './aggregationSql.js';
-
-// Fixture, day index i = days since 2026-10-01 (i = 0 .. 60, i.e. 2026-10-01 .. 2026-11-30;
-// 2026-11-01 is i = 31, a Sunday):
-//   A/app   size 100 + i, data 80 + i, log 20
-//   A/logs  size 50,      data 40,     log 10
-//   B/app   size 300 - i, data and log NULL
-//   B/logs  November only: size 5, data 4, log 1
-//   instance A: total 150 + i,      2 databases
-//   instance B: total 1000 - 10 i,  2 databases in October, 3 in November
-//   instance C: no stats at all
-const A = '00000000-0000-4000-8000-00000000000a';
-const B = '00000000-0000-4000-8000-00000000000b';
-const C = '00000000-0000-4000-8000-00000000000c';
-const DAYS = 61;
-const NOVEMBER = 31;
-
-const day = (i: number): string => new Date(Date.UTC(2026, 9, 1 + i)).toISOString().slice(0, 10);
 
 let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const dbRows = [];
-  const instanceRows = [];
-  for (let i = 0; i < DAYS; i++) {
-    const d = day(i);
-    const at = `${d}T03:00:00Z`;
-    const stat = (instance: string, name: string, size: number, data: number | null, log: number | null) => ({
-      instance_id: instance,
-      database_name: name,
-      size_mb: size,
-      data_size_mb: data,
-      log_size_mb: log,
-      collected_date: d,
-      collected_at: at,
-    });
-    dbRows.push(
-      stat(A, 'app', 100 + i, 80 + i, 20),
-      stat(A, 'logs', 50, 40, 10),
-      stat(B, 'app', 300 - i, null, null),
-    );
-    if (i >= NOVEMBER) dbRows.push(stat(B, 'logs', 5, 4, 1));
-    instanceRows.push(
-      { instance_id: A, total_size_mb: 150 + i, database_count: 2, collected_date: d, collected_at: at },
-      {
-        instance_id: B,
-        total_size_mb: 1000 - 10 * i,
-        database_count: i >= NOVEMBER ? 3 : 2,
-        collected_date: d,
-        collected_at: at,
-      },
-    );
-  }
-  await db.knex('database_size_stats').insert(dbRows);
-  await db.knex('instance_size_stats').insert(instanceRows);
+  await loadSizeStats(db.knex);
 });
 
 afterAll(async () => {
   await db?.drop();
 });
-
-const byKey = (rows: DatabaseAggregation[]) =>
-  Object.fromEntries(rows.map((r) => [`${r.instance_id === A ? 'A' : 'B'}/${r.database_name}`, r]));
-const byInstance = (rows: InstanceAggregation[]) =>
-  Object.fromEntries(rows.map((r) => [r.instance_id === A ? 'A' : 'B', r]));
 
 describe('computeDatabaseAggregations', () => {
   it('monthly: November against October', async () => {
@@ -374,69 +312,6 @@ describe('edge cases', () => {
   });
 });
 
-describe('spans: every period of a range in one statement', () => {
-  const periodsOf = (first: Period, last: Period): Period[] => {
-    const out = [first];
-    while (out.at(-1)!.start < last.start) out.push(nextPeriod(out.at(-1)!));
-    return out;
-  };
-
-  it.each(periodTypes)('%s: the same rows as the periods computed one by one', async (type) => {
-    const first = periodContaining(type, '2026-10-01');
-    const last = periodContaining(type, '2026-11-30');
-    const span = spanOf(first, last);
-    const one = periodsOf(first, last);
-    const byOne = async <R extends { instance_id: string; period_start: string }>(
-      f: (p: Period) => Promise<R[]>,
-      key: (r: R) => string,
-    ) => (await Promise.all(one.map(f))).flat().sort((a, b) => key(a).localeCompare(key(b)));
-    const dbKey = (r: DatabaseAggregation) => `${r.instance_id}/${r.database_name}/${r.period_start}`;
-    const instKey = (r: InstanceAggregation) => `${r.instance_id}/${r.period_start}`;
-
-    const dbSpan = await computeDatabaseAggregations(db.knex, span);
-    expect(dbSpan.length).toBeGreaterThan(one.length);
-    expect(dbSpan).toEqual(await byOne((p) => computeDatabaseAggregations(db.knex, p), dbKey));
-    const instSpan = await computeInstanceAggregations(db.knex, span);
-    expect(instSpan).toEqual(await byOne((p) => computeInstanceAggregations(db.knex, p), instKey));
-    // Rows come ordered by key, then period.
-    expect(dbSpan.map(dbKey)).toEqual(dbSpan.map(dbKey).sort());
-  });
-
-  it('a period after one without stats has no change figures; growth is the fitted slope', async () => {
-    const G = '00000000-0000-4000-8000-000000000010';
-    const stat = (d: string, size: number) => ({
-      instance_id: G,
-      database_name: 'g',
-      size_mb: size,
-      data_size_mb: null,
-      log_size_mb: null,
-      collected_date: d,
-      collected_at: `${d}T03:00:00Z`,
-    });
-    // Week of 2027-01-04: 100, 100, 130 on Mon..Wed. No stats in the week of 01-11. Week of 01-18: 200.
-    await db
-      .knex('database_size_stats')
-      .insert([
-        stat('2027-01-04', 100),
-        stat('2027-01-05', 100),
-        stat('2027-01-06', 130),
-        stat('2027-01-18', 200),
-      ]);
-    const rows = await computeDatabaseAggregations(
-      db.knex,
-      spanOf(periodStarting('weekly', '2027-01-04'), periodStarting('weekly', '2027-01-18')),
-      { instanceIds: [G] },
-    );
-    expect(rows.map((r) => [r.period_start, r.period_end, r.avg_size_mb, r.size_change_mb])).toEqual([
-      ['2027-01-04', '2027-01-10', 110, null],
-      ['2027-01-18', '2027-01-24', 200, null],
-    ]);
-    // Least squares through (0, 100), (1, 100), (2, 130): slope 15/day, fitted first day 95.
-    expect(rows[0]!.growth_rate).toBe(15.789);
-    expect(rows[1]!.growth_rate).toBeNull();
-  });
-});
-
 describe('instancesWithoutStats', () => {
   it('lists the instances with no instance_size_stats row in the period, in the given order', async () => {
     expect(await instancesWithoutStats(db.knex, periodStarting('monthly', '2026-11-01'), [C, A, B])).toEqual([
@@ -447,92 +322,5 @@ describe('instancesWithoutStats', () => {
     ).toEqual([B, C, A]);
     expect(await instancesWithoutStats(db.knex, periodStarting('weekly', '2026-09-28'), [A, C])).toEqual([C]);
     expect(await instancesWithoutStats(db.knex, periodStarting('monthly', '2026-11-01'), [])).toEqual([]);
-  });
-});
-
-describe('upserts', () => {
-  const nov = periodStarting('monthly', '2026-11-01');
-  const first = new Date('2026-12-01T00:00:00Z');
-  const second = new Date('2026-12-02T00:00:00Z');
-
-  it('re-running a period replaces the rows, never duplicates them', async () => {
-    const dbRows = await computeDatabaseAggregations(db.knex, nov);
-    const instRows = await computeInstanceAggregations(db.knex, nov);
-    await db.knex.transaction(async (trx) => {
-      await upsertDatabaseAggregations(trx, 'database_size_aggregations', dbRows, {
-        partial: true,
-        calculatedAt: first,
-      });
-      await upsertInstanceAggregations(trx, 'instance_size_aggregations', instRows, {
-        partial: true,
-        calculatedAt: first,
-      });
-    });
-    const changedDb = dbRows.map((r) => ({
-      ...r,
-      avg_size_mb: r.avg_size_mb + 1,
-      size_change_percent: null,
-    }));
-    const changedInst = instRows.map((r) => ({
-      ...r,
-      trend_direction: 'stable' as const,
-      growth_rate: 12.345,
-    }));
-    await db.knex.transaction(async (trx) => {
-      expect(
-        await upsertDatabaseAggregations(trx, 'database_size_aggregations', changedDb, {
-          partial: false,
-          calculatedAt: second,
-        }),
-      ).toBe(4);
-      await upsertInstanceAggregations(trx, 'instance_size_aggregations', changedInst, {
-        partial: false,
-        calculatedAt: second,
-      });
-    });
-
-    const stored = await db
-      .knex('database_size_aggregations')
-      .select('*')
-      .where({ period_type: 'monthly' })
-      .orderBy(['instance_id', 'database_name']);
-    expect(stored).toHaveLength(4);
-    const aApp = stored[0] as Record<string, unknown>;
-    expect(Number(aApp.avg_size_mb)).toBe(146.5);
-    expect(Number(aApp.size_change_mb)).toBe(30.5);
-    expect(aApp.size_change_percent).toBeNull();
-    expect(Number(aApp.growth_rate)).toBe(0.763);
-    expect(aApp.is_partial).toBe(false);
-    expect((aApp.calculated_at as Date).toISOString()).toBe(second.toISOString());
-
-    const inst = (await db.knex('instance_size_aggregations').select('*').orderBy('instance_id')) as Record<
-      string,
-      unknown
-    >[];
-    expect(inst.map((r) => [r.instance_id, r.trend_direction, Number(r.growth_rate), r.is_partial])).toEqual([
-      [A, 'stable', 12.345, false],
-      [B, 'stable', 12.345, false],
-    ]);
-    expect(Number(inst[1]!.total_size_change_percent)).toBe(-35.882);
-  });
-
-  it('writes into the physical table it is given (a rebuild twin)', async () => {
-    await db.knex.raw(
-      'CREATE TABLE instance_size_aggregations__rebuild (LIKE instance_size_aggregations INCLUDING ALL)',
-    );
-    const rows = await computeInstanceAggregations(db.knex, periodStarting('weekly', '2026-11-02'));
-    for (let run = 0; run < 2; run++) {
-      await upsertInstanceAggregations(db.knex, 'instance_size_aggregations__rebuild', rows, {
-        partial: false,
-        calculatedAt: first,
-      });
-    }
-    const [twin] = await db.knex('instance_size_aggregations__rebuild').count({ c: '*' });
-    expect(Number(twin!.c)).toBe(2);
-    const [live] = await db
-      .knex('instance_size_aggregations')
-      .where({ period_type: 'weekly' })
-      .count({ c: '*' });
-    expect(Number(live!.c)).toBe(0);
   });
 });
