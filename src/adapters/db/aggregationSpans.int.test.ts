@@ -16,6 +16,7 @@ import {
   spanOf,
   upsertDatabaseAggregations,
   upsertInstanceAggregations,
+  withAggregationSettings,
   type DatabaseAggregation,
   type InstanceAggregation,
 } from './aggregationSql.js';
@@ -91,6 +92,20 @@ describe('spans: every period of a range in one statement', () => {
     // Least squares through (0, 100), (1, 100), (2, 130): slope 15/day, fitted first day 95.
     expect(rows[0]!.growth_rate).toBe(15.789);
     expect(rows[1]!.growth_rate).toBeNull();
+  });
+});
+
+describe('withAggregationSettings', () => {
+  it('applies the planner settings inside its transaction only', async () => {
+    const show = async (k: typeof db.knex | Parameters<Parameters<typeof withAggregationSettings>[1]>[0]) =>
+      (
+        await k.raw<{ rows: { work_mem: string; jit: string; pwa: string }[] }>(
+          `SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit,
+                  current_setting('enable_partitionwise_aggregate') AS pwa`,
+        )
+      ).rows[0];
+    expect(await withAggregationSettings(db.knex, show)).toEqual({ work_mem: '64MB', jit: 'off', pwa: 'on' });
+    expect((await show(db.knex))?.work_mem).not.toBe('64MB');
   });
 });
 

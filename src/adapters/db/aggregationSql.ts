@@ -109,8 +109,8 @@ export async function withAggregationSettings<T>(
   fn: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
   return knex.transaction(async (trx) => {
-    for (const [name, value] of Object.entries(aggregationSettings))
-      await trx.raw('SELECT set_config(?, ?, true)', [name, value]);
+    const settings = Object.entries(aggregationSettings);
+    await trx.raw(`SELECT ${settings.map(() => 'set_config(?, ?, true)').join(', ')}`, settings.flat());
     return fn(trx);
   });
 }
