@@ -95,21 +95,21 @@ export const makeAggregate =
         message,
       }));
 
-    let outcome: Omit<AggregationOutcome, 'position'> & { databases: Map<string, number> };
-    let position: Position;
+    let figures: Awaited<ReturnType<typeof aggregatePeriod>>;
     try {
-      ({ outcome, position } = await aggregatePeriod(deps, { period, partial, sessionId, activeIds }, ctx));
+      figures = await aggregatePeriod(deps, { period, partial, sessionId, activeIds }, ctx);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
       throw err;
     }
+    const { included, missing, databaseCounts } = figures;
     const ended = await session.executeAll([
-      ...outcome.included.map((instanceId) => ({
+      ...included.map((instanceId) => ({
         type: 'CompleteRecord' as const,
         sessionId,
         instanceId,
-        itemsSynced: outcome.databases.get(instanceId) ?? 0,
+        itemsSynced: databaseCounts.get(instanceId) ?? 0,
         itemsCreated: 0,
         itemsUpdated: 0,
         itemsDeleted: 0,
@@ -118,11 +118,17 @@ export const makeAggregate =
       ...failAll(
         'SYNC_DATA_ERROR',
         `no size stats in the ${period.type} period ${period.start}..${period.end}`,
-        outcome.missing,
+        missing,
       ),
     ]);
-    const { databases: _d, ...rest } = outcome;
-    return { ...rest, position: ended.position ?? position };
+    return {
+      sessionId,
+      period,
+      partial: partial || missing.length > 0,
+      included,
+      missing,
+      position: ended.position ?? figures.position,
+    };
   };
 
 /** Computes the figures and appends them with the coverage to the period's stream. */
@@ -187,16 +193,6 @@ async function aggregatePeriod(
   const { position } = await deps.store.append(aggregationStream(period.type, period.start), events, {
     expectedRevision: 'any',
   });
-  const counts = new Map([...byInstance].map(([id, rows]) => [id, rows.length]));
-  return {
-    position,
-    outcome: {
-      sessionId,
-      period,
-      partial: partial || missing.length > 0,
-      included,
-      missing,
-      databases: counts,
-    },
-  };
+  const databaseCounts = new Map([...byInstance].map(([id, rows]) => [id, rows.length]));
+  return { position, included, missing, databaseCounts };
 }
