@@ -7,21 +7,27 @@
 // - The current period is computed only when asked for, and is marked partial (defect 7).
 // - Instances without stats in the period are listed as missing; the coverage is then incomplete and the
 //   aggregation says so (defect 8), instead of silently summing fewer instances.
+// - An explicit period that has not begun, or that ends before the earliest collected stat, is refused
+//   before a session starts: it could only fail every record.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
+  earliestStatDate,
   instancesWithoutStats,
   type DatabaseAggregation,
 } from '../adapters/db/aggregationSql.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { aggregationStream } from '../domain/aggregation/events.js';
+import { AppError } from '../domain/errors.js';
 import type { Position } from '../domain/events/envelope.js';
 import {
   currentPeriod,
+  hasBegun,
   isComplete,
   lastCompletedPeriod,
+  localDate,
   periodStarting,
   type Period,
   type PeriodType,
@@ -52,19 +58,56 @@ export interface AggregationOutcome {
   position: Position;
 }
 
+const invalidStart = (message: string, context: Record<string, unknown>) =>
+  new AppError('VALIDATION_ERROR', `period_start ${message}`, { field: 'period_start', ...context });
+
+/** periodStarting, its refusals naming the field they came from. */
+function explicitPeriod(type: PeriodType, start: string): Period {
+  try {
+    return periodStarting(type, start);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new AppError(err.code, err.message, { field: 'period_start', ...err.context }, { cause: err });
+  }
+}
+
+/** The period to aggregate; an explicit period_start that has not begun yet is refused. */
 export function choosePeriod(cmd: AggregateCommand, now: Date): { period: Period; partial: boolean } {
   const period = cmd.periodStart
-    ? periodStarting(cmd.periodType, cmd.periodStart)
+    ? explicitPeriod(cmd.periodType, cmd.periodStart)
     : cmd.current
       ? currentPeriod(cmd.periodType, now, cmd.timeZone)
       : lastCompletedPeriod(cmd.periodType, now, cmd.timeZone);
+  if (!hasBegun(period, now, cmd.timeZone)) {
+    const today = localDate(now, cmd.timeZone);
+    throw invalidStart(
+      `${period.start} is in the future: the ${period.type} period has not begun (today is ${today} in ${cmd.timeZone})`,
+      { periodStart: period.start, today },
+    );
+  }
   return { period, partial: !isComplete(period, now, cmd.timeZone) };
+}
+
+/** An explicit period that ends before the first collected stat has nothing to aggregate: refused. */
+async function assertStatsCanExist(knex: Knex, period: Period): Promise<void> {
+  const earliest = await earliestStatDate(knex);
+  if (earliest === null)
+    throw invalidStart(`${period.start}: no size stats have been collected yet`, {
+      periodStart: period.start,
+      earliestStat: null,
+    });
+  if (period.endExclusive <= earliest)
+    throw invalidStart(
+      `${period.start}: the ${period.type} period ${period.start}..${period.end} ends before the earliest collected size stat (${earliest})`,
+      { periodStart: period.start, earliestStat: earliest },
+    );
 }
 
 export const makeAggregate =
   (deps: { knex: Knex; store: Pick<EventStore, 'append' | 'readStream'> }) =>
   async (cmd: AggregateCommand, ctx: CommandContext): Promise<AggregationOutcome> => {
     const { period, partial } = choosePeriod(cmd, ctx.now);
+    if (cmd.periodStart) await assertStatsCanExist(deps.knex, period);
     const sessionId = randomUUID();
     const active = await allInstances(deps.knex, { active: true });
     const activeIds = active.map((r) => r.id);

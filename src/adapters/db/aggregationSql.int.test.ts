@@ -7,6 +7,7 @@ import { periodContaining, periodStarting } from '../../domain/periods/periods.j
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
+  earliestStatDate,
   instancesWithoutStats,
 } from './aggregationSql.js';
 
@@ -322,5 +323,19 @@ describe('instancesWithoutStats', () => {
     ).toEqual([B, C, A]);
     expect(await instancesWithoutStats(db.knex, periodStarting('weekly', '2026-09-28'), [A, C])).toEqual([C]);
     expect(await instancesWithoutStats(db.knex, periodStarting('monthly', '2026-11-01'), [])).toEqual([]);
+  });
+});
+
+describe('earliestStatDate', () => {
+  it('is the first collected_date of instance_size_stats, and null when there is none', async () => {
+    expect(await earliestStatDate(db.knex)).toBe('2026-10-01');
+    const trx = await db.knex.transaction();
+    try {
+      await trx('instance_size_stats').delete();
+      expect(await earliestStatDate(trx)).toBeNull();
+    } finally {
+      await trx.rollback();
+    }
+    expect(await earliestStatDate(db.knex)).toBe('2026-10-01');
   });
 });

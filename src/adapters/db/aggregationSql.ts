@@ -395,6 +395,18 @@ export async function instancesWithoutStats(
   return rows.map((r) => r.instance_id);
 }
 
+/**
+ * The first day any instance_size_stats row was collected (the coverage's table: every StatsSaved writes
+ * its instance row), or null when none was. A read table, so it may lag the log: callers that need it
+ * current let the projections catch up first.
+ */
+export async function earliestStatDate(knex: Db): Promise<string | null> {
+  const { rows } = await knex.raw<{ rows: { earliest: string | null }[] }>(
+    'SELECT min(collected_date)::text AS earliest FROM instance_size_stats',
+  );
+  return rows[0]?.earliest ?? null;
+}
+
 async function upsert(
   trx: Db,
   table: string,
