@@ -1,5 +1,5 @@
 // `whalefall sync accounts` (with a progress line) and `whalefall replay --session` (the timeline).
-import { makeAggregate } from '../commands/aggregate.js';
+import { describeOutcome, makeAggregate } from '../commands/aggregate.js';
 import type { CommandContext } from '../commands/streamWrites.js';
 import { makeRunCapacityCollection } from '../commands/sync/collectCapacity.js';
 import { makeRunAccountSync } from '../commands/sync/runAccountSync.js';
@@ -114,9 +114,7 @@ export async function aggregate(
     ctx,
   );
   for (const runner of runtime.projections.runners) await runner.catchUp();
-  out.write(
-    `${result.period.type} ${result.period.start}..${result.period.end}: ${result.included.length} instance(s) aggregated${result.partial ? ' (partial)' : ''}, session ${result.sessionId}\n`,
-  );
+  out.write(`${describeOutcome(result)}, session ${result.sessionId}\n`);
   if (result.missing.length > 0)
     out.write(`missing (no stats in the period): ${result.missing.join(', ')}\n`);
   return 0;

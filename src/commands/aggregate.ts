@@ -52,10 +52,26 @@ export interface AggregateCommand {
 export interface AggregationOutcome {
   sessionId: string;
   period: Period;
+  /** The period had not ended, or instances were missing. */
   partial: boolean;
+  /**
+   * False when no figure was computed: no active instance, or none had stats in the period (every
+   * record failed, so the session ended `failed`).
+   */
+  computed: boolean;
   included: string[];
   missing: string[];
   position: Position;
+}
+
+/** One line saying what a run did, for the API's message and the CLI. */
+export function describeOutcome(o: AggregationOutcome): string {
+  const period = `${o.period.type} ${o.period.start}..${o.period.end}`;
+  if (o.computed)
+    return `${period}: ${o.included.length} instance(s) aggregated${o.partial ? ' (partial)' : ''}`;
+  return o.missing.length > 0
+    ? `${period}: nothing computed: no instance had size stats in the period`
+    : `${period}: nothing computed: no active instance`;
 }
 
 const invalidStart = (message: string, context: Record<string, unknown>) =>
@@ -168,6 +184,7 @@ export const makeAggregate =
       sessionId,
       period,
       partial: partial || missing.length > 0,
+      computed: included.length > 0,
       included,
       missing,
       position: ended.position ?? figures.position,

@@ -9,8 +9,9 @@ import { createLogger } from '../logger.js';
 import { instancesProjection } from '../projections/instances/projection.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
-import { makeAggregate, type AggregateCommand } from './aggregate.js';
+import { describeOutcome, makeAggregate, type AggregateCommand } from './aggregate.js';
 import { makeRegisterInstance } from './instances.js';
+import { loadSession } from './sync/sessionExecutor.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'Asia/Shanghai';
@@ -47,10 +48,27 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('before any stat was collected', () => {
+/** The session's end state and its records' outcomes, from its stream. */
+const sessionOf = async (sessionId: string) => {
+  const { state } = await loadSession(raw, sessionId);
+  if (state.status === 'none') throw new Error(`no session ${sessionId}`);
+  return {
+    status: state.status,
+    records: [...state.records.values()].map((r) => ({ status: r.status, phase: r.phase })),
+  };
+};
+
+describe('before any instance or stat', () => {
   it('an explicit period is refused: there is nothing it could aggregate', async () => {
     const err = await refused({ periodType: 'daily', periodStart: '2026-11-22' });
     expect(err.message).toMatch(/no size stats have been collected yet/);
+  });
+
+  it('a run with no active instance answers that nothing was computed; its session has no record', async () => {
+    const out = await aggregate({ periodType: 'weekly' });
+    expect(out).toMatchObject({ computed: false, partial: false, included: [], missing: [] });
+    expect(describeOutcome(out)).toBe('weekly 2026-11-16..2026-11-22: nothing computed: no active instance');
+    expect(await sessionOf(out.sessionId)).toEqual({ status: 'completed', records: [] });
   });
 });
 
@@ -125,6 +143,21 @@ describe('with stats collected from 2026-11-16', () => {
     // November starts before the first stat but holds it.
     const november = await aggregate({ periodType: 'monthly', periodStart: '2026-11-01' });
     expect(november.included.sort()).toEqual([ids.p, ids.q].sort());
-    expect(november.missing).toEqual([ids.r]);
+    expect(november).toMatchObject({ computed: true, partial: true, missing: [ids.r] });
+    expect(describeOutcome(november)).toBe(
+      'monthly 2026-11-01..2026-11-30: 2 instance(s) aggregated (partial)',
+    );
+  });
+
+  it('a run where no instance had stats answers that nothing was computed, as its failed session says', async () => {
+    // The 20th lies after the first stat (not refused), but nobody was collected that day.
+    const out = await aggregate({ periodType: 'daily', periodStart: '2026-11-20' });
+    expect(out).toMatchObject({ computed: false, partial: true, included: [] });
+    expect(out.missing.sort()).toEqual(Object.values(ids).sort());
+    expect(describeOutcome(out)).toBe(
+      'daily 2026-11-20..2026-11-20: nothing computed: no instance had size stats in the period',
+    );
+    const failed = { status: 'failed', phase: 'aggregate' };
+    expect(await sessionOf(out.sessionId)).toEqual({ status: 'failed', records: [failed, failed, failed] });
   });
 });

@@ -3,7 +3,7 @@
 // sizes of one database, addressed by the database id the ledgers show (refreshed by the
 // refreshTableSizes command, which reads them live from the instance).
 import { z } from 'zod';
-import { makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
+import { describeOutcome, makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
 import { makeRefreshTableSizes } from '../../commands/refreshTableSizes.js';
 import { makeRunCapacityCollection } from '../../commands/sync/collectCapacity.js';
 import { dbTypes } from '../../domain/engines/model.js';
@@ -65,6 +65,8 @@ const aggregationResult = z.object({
   session_id: z.uuid(),
   period: periodSchema,
   partial: z.boolean(),
+  /** False when nothing was computed: no active instance, or none had stats in the period. */
+  computed: z.boolean(),
   included: z.array(z.string()),
   missing: z.array(z.string()),
 });
@@ -78,6 +80,7 @@ const toApi = (o: AggregationOutcome) => ({
     end_exclusive: o.period.endExclusive,
   },
   partial: o.partial,
+  computed: o.computed,
   included: o.included,
   missing: o.missing,
 });
@@ -165,7 +168,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
           commandContext(req, user),
         );
         await projections.waitForPosition(outcome.position);
-        return { data: toApi(outcome), message: 'aggregation computed' };
+        return { data: toApi(outcome), message: describeOutcome(outcome) };
       },
     }),
     defineRoute({
@@ -185,7 +188,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
         if (last) await projections.waitForPosition(last.position);
         return {
           data: { session_ids: outcomes.map((o) => o.sessionId), aggregations: outcomes.map(toApi) },
-          message: 'current periods aggregated',
+          message: outcomes.map(describeOutcome).join('; '),
         };
       },
     }),
