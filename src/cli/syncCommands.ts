@@ -4,6 +4,8 @@ import type { CommandContext } from '../commands/streamWrites.js';
 import { makeRunCapacityCollection } from '../commands/sync/collectCapacity.js';
 import { makeRunAccountSync } from '../commands/sync/runAccountSync.js';
 import type { SessionRunDeps } from '../commands/sync/runSession.js';
+import { isAggregationScope } from '../domain/aggregation/events.js';
+import { AppError } from '../domain/errors.js';
 import type { PeriodType } from '../domain/periods/periods.js';
 import { loadSession } from '../commands/sync/sessionExecutor.js';
 import { counts } from '../domain/sessions/decider.js';
@@ -95,9 +97,19 @@ export const syncCapacity = (
 
 export async function aggregate(
   runtime: Runtime,
-  options: { period: PeriodType; start?: string | undefined; current?: boolean | undefined },
+  options: {
+    period: PeriodType;
+    start?: string | undefined;
+    current?: boolean | undefined;
+    scope?: string | undefined;
+  },
   out: NodeJS.WriteStream,
 ): Promise<number> {
+  const { scope } = options;
+  if (scope !== undefined && !isAggregationScope(scope))
+    throw new AppError('VALIDATION_ERROR', `--scope ${scope}: expected all, instance or database`, {
+      field: 'scope',
+    });
   for (const runner of runtime.projections.runners) await runner.catchUp();
   const ctx = {
     actor: { kind: 'user' as const, id: 'cli' },
@@ -109,6 +121,7 @@ export async function aggregate(
       periodType: options.period,
       periodStart: options.start,
       current: options.current,
+      scope,
       timeZone: runtime.config.timezone,
     },
     ctx,
