@@ -14,6 +14,7 @@ import { aggregationsProjection } from '../projections/aggregations/projection.j
 import { capacityProjection } from '../projections/capacity/projection.js';
 import { instancesProjection } from '../projections/instances/projection.js';
 import { ProjectionRunner } from '../projections/runner.js';
+import { catchUpToCommitted } from '../../test/support/catchUp.js';
 import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { makeAggregate } from './aggregate.js';
@@ -32,7 +33,10 @@ describe('aggregation', () => {
   const ids: string[] = [];
   const catchUp = async (...projections: (typeof aggregationsProjection)[]) => {
     for (const projection of projections)
-      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+      await catchUpToCommitted(
+        new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }),
+        db.knex,
+      );
   };
 
   beforeAll(async () => {
