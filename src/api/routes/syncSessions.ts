@@ -8,9 +8,10 @@ import {
   makeRevertInventory,
 } from '../../commands/sync/compensations.js';
 import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
+import { sessionTimeline } from '../../commands/sync/sessionTimeline.js';
 import { notFound } from '../../domain/errors.js';
-import { formatPosition, type Position } from '../../domain/events/envelope.js';
-import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
+import { actorSchema, formatPosition, type Position } from '../../domain/events/envelope.js';
+import { recordPhases, sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
@@ -20,6 +21,24 @@ import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from './schemas.js';
 
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
+
+const timelineEntrySchema = z.object({
+  position: z.string().describe('commit/prepare: where the event sits in the whole log'),
+  stream_id: z.string(),
+  revision: z.number().int().describe("the event's revision in its own stream"),
+  event_id: z.uuid(),
+  type: z.string(),
+  occurred_at: z.string(),
+  actor: actorSchema,
+  correlation_id: z.string(),
+  causation_id: z.string().nullable(),
+  instance_id: z.uuid().nullable(),
+  instance_name: z.string().nullable().describe('as the session started with it'),
+  phase: z.enum(recordPhases).nullable(),
+  data: z
+    .record(z.string(), z.unknown())
+    .describe("the event's data, as the schema of its type defines it (src/domain/*/events.ts)"),
+});
 const loose = z.record(z.string(), z.unknown());
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
@@ -138,26 +157,29 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/sync-sessions/:id/events',
       tag: 'sync-sessions',
-      summary: "The session's whole timeline from the event log, in order, with actor, causation and phase",
+      summary:
+        "The session's whole timeline in commit order: its own events and those it caused on other streams (inventories, permissions, stats, aggregations), with instance names",
       access: { permission: 'view' },
       params: idParams,
-      response: z.array(loose),
+      response: z.array(timelineEntrySchema),
       handler: async ({ params }) => {
-        const events = await store.readStream(sessionStream(params.id));
-        if (events.length === 0) throw notFound('sync session', params.id);
+        const timeline = await sessionTimeline(store, params.id);
+        if (!timeline) throw notFound('sync session', params.id);
         return {
-          data: events.map((e) => ({
-            revision: Number(e.revision),
+          data: timeline.map(({ event: e, instanceId, instanceName }) => ({
             position: formatPosition(e.position),
+            stream_id: e.streamId,
+            revision: Number(e.revision),
             event_id: e.eventId,
             type: e.type,
             occurred_at: e.metadata.occurredAt,
             actor: e.metadata.actor,
             correlation_id: e.metadata.correlationId,
             causation_id: e.metadata.causationId,
-            instance_id: (e.data as { instanceId?: string }).instanceId ?? null,
-            phase: (e.data as { phase?: string }).phase ?? null,
-            data: e.data,
+            instance_id: instanceId,
+            instance_name: instanceName,
+            phase: (e.data as { phase?: (typeof recordPhases)[number] }).phase ?? null,
+            data: e.data as Record<string, unknown>,
           })),
         };
       },
