@@ -10,8 +10,9 @@ import {
 import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
 import { sessionTimeline } from '../../commands/sync/sessionTimeline.js';
 import { notFound } from '../../domain/errors.js';
-import { actorSchema, formatPosition, type Position } from '../../domain/events/envelope.js';
-import { recordPhases, sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
+import { formatPosition, type Position } from '../../domain/events/envelope.js';
+import type { recordPhases } from '../../domain/sessions/events.js';
+import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
@@ -19,27 +20,15 @@ import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from './schemas.js';
+import {
+  errorLogSchema,
+  sessionSchema,
+  sessionStatuses,
+  sessionWithRecordsSchema,
+  timelineEntrySchema,
+} from './syncSessionSchemas.js';
 
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
-
-const timelineEntrySchema = z.object({
-  position: z.string().describe('commit/prepare: where the event sits in the whole log'),
-  stream_id: z.string(),
-  revision: z.number().int().describe("the event's revision in its own stream"),
-  event_id: z.uuid(),
-  type: z.string(),
-  occurred_at: z.string(),
-  actor: actorSchema,
-  correlation_id: z.string(),
-  causation_id: z.string().nullable(),
-  instance_id: z.uuid().nullable(),
-  instance_name: z.string().nullable().describe('as the session started with it'),
-  phase: z.enum(recordPhases).nullable(),
-  data: z
-    .record(z.string(), z.unknown())
-    .describe("the event's data, as the schema of its type defines it (src/domain/*/events.ts)"),
-});
-const loose = z.record(z.string(), z.unknown());
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, store, projections, logger } = deps;
@@ -54,6 +43,12 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const runSync = makeRunAccountSync(syncDeps);
   const ensureSession = async (id: string) => {
     if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
+  };
+  // After a command's events reached the projection: its session row is there (the stream exists).
+  const sessionAfter = async (id: string) => {
+    const session = await getSession(knex, id);
+    if (!session) throw notFound('sync session', id);
+    return session;
   };
   const compensation = (
     path: string,
@@ -71,14 +66,13 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary,
       access: { permission: 'update' },
       params: recordParams,
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params, req, user }) => {
         await ensureSession(params.id);
         // Wait for this command's own last event, not the log's head (which can lag behind it).
         const position = await run(params.id, params.instanceId, commandContext(req, user));
         if (position) await projections.waitForPosition(position);
-        const session = await getSession(knex, params.id);
-        return { data: session ?? {}, message: `${path} applied` };
+        return { data: await sessionAfter(params.id), message: `${path} applied` };
       },
     });
 
@@ -104,12 +98,12 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         .extend({
           category: z.enum(sessionCategories).optional(),
           type: z.enum(syncTypes).optional(),
-          status: z.enum(['running', 'completed', 'partial', 'failed', 'cancelled']).optional(),
+          status: z.enum(sessionStatuses).optional(),
           from: z.iso.datetime({ offset: true }).optional(),
           to: z.iso.datetime({ offset: true }).optional(),
         })
         .strict(),
-      response: loose,
+      response: sessionSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listSessions(
@@ -133,7 +127,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary: 'A session with its records',
       access: { permission: 'view' },
       params: idParams,
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params }) => {
         const session = await getSession(knex, params.id);
         if (!session) throw notFound('sync session', params.id);
@@ -147,7 +141,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary: 'The records that failed or were abandoned, with phase, code and message',
       access: { permission: 'view' },
       params: idParams,
-      response: z.array(loose),
+      response: z.array(errorLogSchema),
       handler: async ({ params }) => {
         await ensureSession(params.id);
         return { data: await sessionErrorLogs(knex, params.id) };
@@ -192,7 +186,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       access: { permission: 'update' },
       params: idParams,
       body: z.strictObject({ reason: z.string().max(1000).default('cancelled by an operator') }),
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params, body, req, user }) => {
         await ensureSession(params.id);
         const position = await makeCancelSession({ store })(
@@ -201,7 +195,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
           commandContext(req, user),
         );
         if (position) await projections.waitForPosition(position);
-        return { data: (await getSession(knex, params.id)) ?? {}, message: 'session cancelled' };
+        return { data: await sessionAfter(params.id), message: 'session cancelled' };
       },
     }),
     compensation(
