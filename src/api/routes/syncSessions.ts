@@ -152,7 +152,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/sync-sessions/:id/events',
       tag: 'sync-sessions',
       summary:
-        "The session's whole timeline in commit order: its own events and those it caused on other streams (inventories, permissions, stats, aggregations), with instance names",
+        "The session's timeline in commit order: its own events and those it caused on other streams, each with its instance's name",
       access: { permission: 'view' },
       params: idParams,
       response: z.array(timelineEntrySchema),
