@@ -11,7 +11,8 @@ import * as capacityReadModels from './20261122_0007_capacity_read_models.js';
 import * as sizeAggregations from './20261122_0008_size_aggregations.js';
 import * as databaseIds from './20261122_0009_database_ids.js';
 import * as recordRetrying from './20261122_0010_record_retrying.js';
-import * as eventsSessionIndex from './20261122_0011_events_session_index.js';
+import * as trendDirectionNullable from './20261122_0011_trend_direction_nullable.js';
+import * as eventsSessionIndex from './20261122_0012_events_session_index.js';
 
 export interface Migration {
   name: string;
@@ -30,5 +31,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0008_size_aggregations', ...sizeAggregations },
   { name: '20261122_0009_database_ids', ...databaseIds },
   { name: '20261122_0010_record_retrying', ...recordRetrying },
-  { name: '20261122_0011_events_session_index', ...eventsSessionIndex },
+  { name: '20261122_0011_trend_direction_nullable', ...trendDirectionNullable },
+  { name: '20261122_0012_events_session_index', ...eventsSessionIndex },
 ];

@@ -156,7 +156,8 @@ program
   })
   .option('--start <date>', 'the start of an explicit period (YYYY-MM-DD)')
   .option('--current', 'the period still running (its figures are marked partial)')
-  .action((opts: { period: PeriodType; start?: string; current?: boolean }) =>
+  .option('--scope <scope>', 'all (default) | instance | database: the levels computed')
+  .action((opts: { period: PeriodType; start?: string; current?: boolean; scope?: string }) =>
     withRuntime(async (runtime) => {
       process.exitCode = await aggregate(runtime, opts, process.stdout);
     }),

@@ -1,9 +1,11 @@
 // `whalefall sync accounts` (with a progress line) and `whalefall replay --session` (the timeline).
-import { makeAggregate } from '../commands/aggregate.js';
+import { describeOutcome, makeAggregate } from '../commands/aggregate.js';
 import type { CommandContext } from '../commands/streamWrites.js';
 import { makeRunCapacityCollection } from '../commands/sync/collectCapacity.js';
 import { makeRunAccountSync } from '../commands/sync/runAccountSync.js';
 import type { SessionRunDeps } from '../commands/sync/runSession.js';
+import { isAggregationScope } from '../domain/aggregation/events.js';
+import { AppError } from '../domain/errors.js';
 import type { PeriodType } from '../domain/periods/periods.js';
 import { loadSession } from '../commands/sync/sessionExecutor.js';
 import { sessionTimeline } from '../commands/sync/sessionTimeline.js';
@@ -95,9 +97,19 @@ export const syncCapacity = (
 
 export async function aggregate(
   runtime: Runtime,
-  options: { period: PeriodType; start?: string | undefined; current?: boolean | undefined },
+  options: {
+    period: PeriodType;
+    start?: string | undefined;
+    current?: boolean | undefined;
+    scope?: string | undefined;
+  },
   out: NodeJS.WriteStream,
 ): Promise<number> {
+  const { scope } = options;
+  if (scope !== undefined && !isAggregationScope(scope))
+    throw new AppError('VALIDATION_ERROR', `--scope ${scope}: expected all, instance or database`, {
+      field: 'scope',
+    });
   for (const runner of runtime.projections.runners) await runner.catchUp();
   const ctx = {
     actor: { kind: 'user' as const, id: 'cli' },
@@ -109,14 +121,13 @@ export async function aggregate(
       periodType: options.period,
       periodStart: options.start,
       current: options.current,
+      scope,
       timeZone: runtime.config.timezone,
     },
     ctx,
   );
   for (const runner of runtime.projections.runners) await runner.catchUp();
-  out.write(
-    `${result.period.type} ${result.period.start}..${result.period.end}: ${result.included.length} instance(s) aggregated${result.partial ? ' (partial)' : ''}, session ${result.sessionId}\n`,
-  );
+  out.write(`${describeOutcome(result)}, session ${result.sessionId}\n`);
   if (result.missing.length > 0)
     out.write(`missing (no stats in the period): ${result.missing.join(', ')}\n`);
   return 0;

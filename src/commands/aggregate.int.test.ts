@@ -164,6 +164,8 @@ describe('aggregation', () => {
       Number(a.max_total_size_mb),
       Number(a.data_count),
     ]).toEqual([119, 116, 122, 7]);
+    // The week before has no stats: no change figures, and no trend rather than a made-up `stable`.
+    expect([a.total_size_change_percent, a.trend_direction]).toEqual([null, null]);
     expect(
       await db
         .knex('database_size_aggregations')

@@ -7,21 +7,29 @@
 // - The current period is computed only when asked for, and is marked partial (defect 7).
 // - Instances without stats in the period are listed as missing; the coverage is then incomplete and the
 //   aggregation says so (defect 8), instead of silently summing fewer instances.
+// - An explicit period that has not begun, or that ends before the earliest collected stat, is refused
+//   before a session starts: it could only fail every record.
+// - A scope (instance or database) computes one level only; the coverage is the same for every scope, so
+//   an instance without stats is missing and fails its record whichever level runs.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
+  earliestStatDate,
   instancesWithoutStats,
   type DatabaseAggregation,
 } from '../adapters/db/aggregationSql.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
-import { aggregationStream } from '../domain/aggregation/events.js';
+import { aggregationStream, levelsOf, type AggregationScope } from '../domain/aggregation/events.js';
+import { AppError } from '../domain/errors.js';
 import type { Position } from '../domain/events/envelope.js';
 import {
   currentPeriod,
+  hasBegun,
   isComplete,
   lastCompletedPeriod,
+  localDate,
   periodStarting,
   type Period,
   type PeriodType,
@@ -39,6 +47,8 @@ export interface AggregateCommand {
   periodStart?: string | undefined;
   /** Compute the period that is still running (marked partial). */
   current?: boolean;
+  /** Which levels to compute; default both. */
+  scope?: AggregationScope | undefined;
   timeZone: string;
   syncType?: 'manual_batch' | 'scheduled_task';
 }
@@ -46,25 +56,81 @@ export interface AggregateCommand {
 export interface AggregationOutcome {
   sessionId: string;
   period: Period;
+  scope: AggregationScope;
+  /** The period had not ended, or instances were missing. */
   partial: boolean;
+  /**
+   * False when no figure was computed: no active instance, or none had stats in the period (every
+   * record failed, so the session ended `failed`).
+   */
+  computed: boolean;
   included: string[];
   missing: string[];
   position: Position;
 }
 
+/** One line saying what a run did, for the API's message and the CLI. */
+export function describeOutcome(o: AggregationOutcome): string {
+  const period = `${o.period.type} ${o.period.start}..${o.period.end}`;
+  const levels = o.scope === 'all' ? '' : ` (${o.scope} level)`;
+  if (o.computed)
+    return `${period}: ${o.included.length} instance(s) aggregated${levels}${o.partial ? ' (partial)' : ''}`;
+  return o.missing.length > 0
+    ? `${period}: nothing computed: no instance had size stats in the period`
+    : `${period}: nothing computed: no active instance`;
+}
+
+const invalidStart = (message: string, context: Record<string, unknown>) =>
+  new AppError('VALIDATION_ERROR', `period_start ${message}`, { field: 'period_start', ...context });
+
+/** periodStarting, its refusals naming the field they came from. */
+function explicitPeriod(type: PeriodType, start: string): Period {
+  try {
+    return periodStarting(type, start);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new AppError(err.code, err.message, { field: 'period_start', ...err.context }, { cause: err });
+  }
+}
+
+/** The period to aggregate; an explicit period_start that has not begun yet is refused. */
 export function choosePeriod(cmd: AggregateCommand, now: Date): { period: Period; partial: boolean } {
   const period = cmd.periodStart
-    ? periodStarting(cmd.periodType, cmd.periodStart)
+    ? explicitPeriod(cmd.periodType, cmd.periodStart)
     : cmd.current
       ? currentPeriod(cmd.periodType, now, cmd.timeZone)
       : lastCompletedPeriod(cmd.periodType, now, cmd.timeZone);
+  if (!hasBegun(period, now, cmd.timeZone)) {
+    const today = localDate(now, cmd.timeZone);
+    throw invalidStart(
+      `${period.start} is in the future: the ${period.type} period has not begun (today is ${today} in ${cmd.timeZone})`,
+      { periodStart: period.start, today },
+    );
+  }
   return { period, partial: !isComplete(period, now, cmd.timeZone) };
+}
+
+/** An explicit period that ends before the first collected stat has nothing to aggregate: refused. */
+async function assertStatsCanExist(knex: Knex, period: Period): Promise<void> {
+  const earliest = await earliestStatDate(knex);
+  if (earliest === null)
+    throw invalidStart(`${period.start}: no size stats have been collected yet`, {
+      periodStart: period.start,
+      earliestStat: null,
+    });
+  if (period.endExclusive <= earliest)
+    throw invalidStart(
+      `${period.start}: the ${period.type} period ${period.start}..${period.end} ends before the earliest collected size stat (${earliest})`,
+      { periodStart: period.start, earliestStat: earliest },
+    );
 }
 
 export const makeAggregate =
   (deps: { knex: Knex; store: Pick<EventStore, 'append' | 'readStream'> }) =>
   async (cmd: AggregateCommand, ctx: CommandContext): Promise<AggregationOutcome> => {
     const { period, partial } = choosePeriod(cmd, ctx.now);
+    const scope = cmd.scope ?? 'all';
+    if (cmd.periodStart) await assertStatsCanExist(deps.knex, period);
     const sessionId = randomUUID();
     const active = await allInstances(deps.knex, { active: true });
     const activeIds = active.map((r) => r.id);
@@ -97,7 +163,7 @@ export const makeAggregate =
 
     let figures: Awaited<ReturnType<typeof aggregatePeriod>>;
     try {
-      figures = await aggregatePeriod(deps, { period, partial, sessionId, activeIds }, ctx);
+      figures = await aggregatePeriod(deps, { period, partial, scope, sessionId, activeIds }, ctx);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
@@ -113,7 +179,13 @@ export const makeAggregate =
         itemsCreated: 0,
         itemsUpdated: 0,
         itemsDeleted: 0,
-        details: { periodType: period.type, periodStart: period.start, periodEnd: period.end, partial },
+        details: {
+          periodType: period.type,
+          periodStart: period.start,
+          periodEnd: period.end,
+          partial,
+          scope,
+        },
       })),
       ...failAll(
         'SYNC_DATA_ERROR',
@@ -124,23 +196,31 @@ export const makeAggregate =
     return {
       sessionId,
       period,
+      scope,
       partial: partial || missing.length > 0,
+      computed: included.length > 0,
       included,
       missing,
       position: ended.position ?? figures.position,
     };
   };
 
-/** Computes the figures and appends them with the coverage to the period's stream. */
+/**
+ * Computes the figures of the scope's levels and appends them with the coverage to the period's stream.
+ * The coverage (instancesWithoutStats) decides who is included for every scope: a database-level run
+ * includes exactly the instances an instance-level run would, and carries no instance totals.
+ */
 async function aggregatePeriod(
   deps: { knex: Knex; store: Pick<EventStore, 'append'> },
-  run: { period: Period; partial: boolean; sessionId: string; activeIds: string[] },
+  run: { period: Period; partial: boolean; scope: AggregationScope; sessionId: string; activeIds: string[] },
   ctx: CommandContext,
 ) {
-  const { period, partial, sessionId, activeIds } = run;
+  const { period, partial, scope, sessionId, activeIds } = run;
+  const levels = levelsOf(scope);
+  const options = { instanceIds: activeIds };
   const [instances, databases, missing] = await Promise.all([
-    computeInstanceAggregations(deps.knex, period, { instanceIds: activeIds }),
-    computeDatabaseAggregations(deps.knex, period, { instanceIds: activeIds }),
+    levels.instance ? computeInstanceAggregations(deps.knex, period, options) : [],
+    levels.database ? computeDatabaseAggregations(deps.knex, period, options) : [],
     instancesWithoutStats(deps.knex, period, activeIds),
   ]);
   const byInstance = new Map<string, DatabaseAggregation[]>();
@@ -154,6 +234,7 @@ async function aggregatePeriod(
     periodStart: period.start,
     periodEnd: period.end,
     partial,
+    scope,
     sessionId,
   };
   const metadata = {
@@ -163,19 +244,25 @@ async function aggregatePeriod(
     occurredAt: ctx.now.toISOString(),
     sessionId,
   };
-  const included = instances.map((r) => r.instance_id);
+  const rowOf = new Map(instances.map((row) => [row.instance_id, row]));
+  const without = new Set(missing);
+  const included = levels.instance
+    ? instances.map((r) => r.instance_id)
+    : activeIds.filter((id) => !without.has(id));
   const events = [
-    ...instances.map((row) => ({
+    ...included.map((instanceId) => ({
       eventId: randomUUID(),
       type: 'InstanceAggregated',
       schemaVersion: 1,
       data: {
         ...base,
-        instanceId: row.instance_id,
-        instance: row as unknown as Record<string, unknown>,
-        databases: (byInstance.get(row.instance_id) ?? []) as unknown as Record<string, unknown>[],
+        instanceId,
+        ...(levels.instance && { instance: rowOf.get(instanceId) as unknown as Record<string, unknown> }),
+        ...(levels.database && {
+          databases: (byInstance.get(instanceId) ?? []) as unknown as Record<string, unknown>[],
+        }),
       },
-      metadata: { ...metadata, instanceId: row.instance_id },
+      metadata: { ...metadata, instanceId },
     })),
     {
       eventId: randomUUID(),

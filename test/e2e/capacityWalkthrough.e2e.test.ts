@@ -2,12 +2,14 @@
 // least-privilege collector and databases of a known size made here), collect both with one call, read
 // each database's size, aggregate yesterday, this week so far and last month, read the aggregations; then
 // stop the server and check that `whalefall rebuild` gives back exactly the read tables the live run built.
-// The stats are collected today, so the completed periods have none: they must say so (defect 8).
+// The stats are collected today, so the completed periods have none: they must say so (defect 8), and
+// say that nothing was computed; a period_start in the future or before the first stat makes no session;
+// `scope` (the reference's field) runs one level under the same coverage.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodContaining, previousPeriod } from '../../src/domain/periods/periods.js';
+import { nextPeriod, periodContaining, previousPeriod } from '../../src/domain/periods/periods.js';
 import { startApiServer, TEST_SECRET_KEY, type ApiServer } from '../support/apiServer.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import {
@@ -42,7 +44,9 @@ const READ_TABLES = [
 type Row = Record<string, unknown>;
 type Aggregation = {
   period: { type: string; start: string };
+  scope: string;
   partial: boolean;
+  computed: boolean;
   included: string[];
   missing: string[];
 };
@@ -154,12 +158,38 @@ describe.skipIf(!both.url)(titled('capacity walkthrough of a new user, then rebu
       expect(await sizeOf(ids.postgres, db)).toBeGreaterThanOrEqual((rows * ROW_PAYLOAD_BYTES) / MB);
   });
 
-  it('yesterday and last month have no stats: partial, both instances listed as missing (defect 8)', async () => {
+  it('a period_start in the future or before the first stat is refused, and no session is created', async () => {
+    const sessions = async () =>
+      (await call<{ meta: { total: number } }>('GET', '/sync-sessions?category=aggregation')).body.meta.total;
+    const before = await sessions();
+    const tomorrow = nextPeriod(periodContaining('daily', today)).start;
+    const lastWeek = previousPeriod(periodContaining('weekly', today)).start;
+    for (const [body, context] of [
+      [{ period_type: 'daily', period_start: tomorrow }, { today }],
+      [{ period_type: 'daily', period_start: '9999-12-27' }, { today }],
+      [{ period_type: 'weekly', period_start: lastWeek }, { earliestStat: today }],
+    ] as const) {
+      const res = await call<Row>('POST', '/capacity/aggregations', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body).toMatchObject({
+        message_code: 'VALIDATION_ERROR',
+        context: { field: 'period_start', ...context },
+      });
+    }
+    const badScope = await call<Row>('POST', '/capacity/aggregations/current', { scope: 'tables' });
+    expect(badScope.status).toBe(400);
+    expect(JSON.stringify(badScope.body)).toContain('body.scope');
+    expect(await sessions()).toBe(before);
+  });
+
+  it('yesterday and last month have no stats: partial, both instances missing (defect 8), nothing computed', async () => {
     const instances = [ids.maria, ids.postgres].sort();
     for (const periodType of ['daily', 'monthly'] as const) {
-      const res = await call<{ data: Aggregation }>('POST', '/capacity/aggregations', {
-        period_type: periodType,
-      });
+      const res = await call<{ data: Aggregation & { session_id: string }; message: string }>(
+        'POST',
+        '/capacity/aggregations',
+        { period_type: periodType },
+      );
       expect(res.status).toBe(200);
       const expected = previousPeriod(periodContaining(periodType, today));
       expect(res.body.data.period).toMatchObject({
@@ -167,8 +197,11 @@ describe.skipIf(!both.url)(titled('capacity walkthrough of a new user, then rebu
         start: expected.start,
         end: expected.end,
       });
-      expect(res.body.data).toMatchObject({ partial: true, included: [] });
+      expect(res.body.data).toMatchObject({ scope: 'all', partial: true, computed: false, included: [] });
+      expect(res.body.message).toMatch(/nothing computed: no instance had size stats in the period$/);
       expect([...res.body.data.missing].sort()).toEqual(instances);
+      const session = await call('GET', `/sync-sessions/${res.body.data.session_id}`);
+      expect(session.body.data).toMatchObject({ status: 'failed', failed_instances: 2 });
       const rows = await all(`/capacity/instances?period_type=${periodType}`);
       expect(rows).toEqual([]);
     }
@@ -204,7 +237,14 @@ describe.skipIf(!both.url)(titled('capacity walkthrough of a new user, then rebu
       const total = sizes.reduce((s, r) => s + (r.size_mb as number), 0);
       const [row, ...more] = await all(`/capacity/instances?${inWeek}&instance_id=${instanceId}`);
       expect(more).toEqual([]);
-      expect(row).toMatchObject({ period_start: week.start, is_partial: true, data_count: 1 });
+      // The first week collected has nothing to compare with: no change, and no trend (not `stable`).
+      expect(row).toMatchObject({
+        period_start: week.start,
+        is_partial: true,
+        data_count: 1,
+        total_size_change_percent: null,
+        trend_direction: null,
+      });
       expect(row!.avg_total_size_mb).toBeCloseTo(total, 3);
       for (const name of names) {
         const dbRows = await all(`/capacity/databases?${inWeek}&instance_id=${instanceId}&database=${name}`);
@@ -217,6 +257,53 @@ describe.skipIf(!both.url)(titled('capacity walkthrough of a new user, then rebu
     }
     const summary = await call('GET', '/capacity/instances/summary?period_type=weekly');
     expect(summary.body.data).toMatchObject({ period_start: week.start, count: 2, partial: true });
+  });
+
+  it("/current takes the reference's scope: one level, the instance without stats still missing", async () => {
+    // An instance nobody collected: every run lists it as missing, whichever level it computes.
+    const silent = await call('POST', '/instances', {
+      name: 'silent',
+      db_type: 'mysql',
+      host: '127.0.0.1',
+      port: 1,
+    });
+    expect(silent.status).toBe(201);
+    const silentId = silent.body.data.id as string;
+    const week = periodContaining('weekly', today);
+    const inWeek = `period_type=weekly&start_date=${week.start}&end_date=${week.start}`;
+    const calculated = async () => ({
+      instance: (await all(`/capacity/instances?${inWeek}`)).map((r) => r.calculated_at).sort(),
+      database: [...new Set((await all(`/capacity/databases?${inWeek}`)).map((r) => r.calculated_at))],
+    });
+    let last = await calculated();
+    for (const scope of ['database', 'instance'] as const) {
+      const res = await call<{
+        data: { aggregations: (Aggregation & { session_id: string })[] };
+        message: string;
+      }>('POST', '/capacity/aggregations/current', { period_types: ['weekly'], scope });
+      expect(res.status, scope).toBe(200);
+      const [weekly] = res.body.data.aggregations;
+      expect(weekly).toMatchObject({ scope, computed: true, partial: true, missing: [silentId] });
+      expect([...weekly!.included].sort()).toEqual([ids.maria, ids.postgres].sort());
+      expect(res.body.message).toContain(`(${scope} level)`);
+      const session = await call('GET', `/sync-sessions/${weekly!.session_id}`);
+      expect(session.body.data).toMatchObject({
+        status: 'partial',
+        successful_instances: 2,
+        failed_instances: 1,
+      });
+      // Only the scope's level was written again; the other keeps its last run's rows.
+      const now = await calculated();
+      expect(now.instance.length, 'no instance row for the missing one').toBe(2);
+      if (scope === 'database') {
+        expect(now.instance).toEqual(last.instance);
+        expect(now.database).not.toEqual(last.database);
+      } else {
+        expect(now.database).toEqual(last.database);
+        expect(now.instance).not.toEqual(last.instance);
+      }
+      last = now;
+    }
   });
 
   it('after the server stops, `whalefall rebuild` gives back exactly the live read tables', async () => {

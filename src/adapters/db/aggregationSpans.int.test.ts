@@ -134,7 +134,7 @@ describe('upserts', () => {
     }));
     const changedInst = instRows.map((r) => ({
       ...r,
-      trend_direction: 'stable' as const,
+      trend_direction: null, // the column takes "no trend" (no previous period)
       growth_rate: 12.345,
     }));
     await db.knex.transaction(async (trx) => {
@@ -169,8 +169,8 @@ describe('upserts', () => {
       unknown
     >[];
     expect(inst.map((r) => [r.instance_id, r.trend_direction, Number(r.growth_rate), r.is_partial])).toEqual([
-      [A, 'stable', 12.345, false],
-      [B, 'stable', 12.345, false],
+      [A, null, 12.345, false],
+      [B, null, 12.345, false],
     ]);
     expect(Number(inst[1]!.total_size_change_percent)).toBe(-35.882);
   });

@@ -7,6 +7,7 @@ import { periodContaining, periodStarting } from '../../domain/periods/periods.j
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
+  earliestStatDate,
   instancesWithoutStats,
 } from './aggregationSql.js';
 
@@ -220,7 +221,7 @@ describe('computeInstanceAggregations', () => {
     });
   });
 
-  it('quarterly without a previous quarter is stable; daily compares with the day before', async () => {
+  it('quarterly without a previous quarter has no trend; daily compares with the day before', async () => {
     const q = byInstance(
       await computeInstanceAggregations(db.knex, periodStarting('quarterly', '2026-10-01')),
     );
@@ -233,7 +234,7 @@ describe('computeInstanceAggregations', () => {
       total_size_change_percent: null,
       database_count_change: null,
       growth_rate: 0.667, // 60 / 150 / 60 days * 100
-      trend_direction: 'stable',
+      trend_direction: null,
     });
     // B: 31 days of 2 databases and 30 of 3 -> 152 / 61 = 2.492.
     expect(q.B).toMatchObject({
@@ -244,7 +245,7 @@ describe('computeInstanceAggregations', () => {
       max_database_count: 3,
       min_database_count: 2,
       growth_rate: -1, // -600 / 1000 / 60 days * 100
-      trend_direction: 'stable',
+      trend_direction: null,
     });
 
     const d = byInstance(await computeInstanceAggregations(db.knex, periodContaining('daily', '2026-11-01')));
@@ -307,7 +308,7 @@ describe('edge cases', () => {
       total_size_change_mb: 5,
       total_size_change_percent: null,
       growth_rate: null,
-      trend_direction: 'stable',
+      trend_direction: null,
     });
   });
 });
@@ -322,5 +323,19 @@ describe('instancesWithoutStats', () => {
     ).toEqual([B, C, A]);
     expect(await instancesWithoutStats(db.knex, periodStarting('weekly', '2026-09-28'), [A, C])).toEqual([C]);
     expect(await instancesWithoutStats(db.knex, periodStarting('monthly', '2026-11-01'), [])).toEqual([]);
+  });
+});
+
+describe('earliestStatDate', () => {
+  it('is the first collected_date of instance_size_stats, and null when there is none', async () => {
+    expect(await earliestStatDate(db.knex)).toBe('2026-10-01');
+    const trx = await db.knex.transaction();
+    try {
+      await trx('instance_size_stats').delete();
+      expect(await earliestStatDate(trx)).toBeNull();
+    } finally {
+      await trx.rollback();
+    }
+    expect(await earliestStatDate(db.knex)).toBe('2026-10-01');
   });
 });

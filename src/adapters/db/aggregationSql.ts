@@ -20,8 +20,8 @@
 //   as a percent of the fitted line's value on the first observed day. On a straight line that is
 //   (last - first) / first / days * 100; gaps, partial periods and noise do not skew it the way two
 //   endpoints would. NULL with fewer than two observed days or a fitted first value <= 0.
-// - trend_direction on total_size_change_percent: > 5 'growing', < -5 'shrinking', else 'stable'
-//   (also 'stable' when there is no previous period to compare with).
+// - trend_direction on total_size_change_percent: > 5 'growing', < -5 'shrinking', else 'stable';
+//   NULL when that percent is NULL (no previous period, or a previous average of 0): no trend is known.
 // - percents are clamped to +-999999.999 so that a tiny previous figure cannot overflow numeric(9,3).
 import type { Knex } from 'knex';
 import {
@@ -70,7 +70,8 @@ export interface InstanceAggregation {
   total_size_change_percent: number | null;
   database_count_change: number | null;
   growth_rate: number | null;
-  trend_direction: TrendDirection;
+  /** NULL without a change percent to judge it by (no previous period). */
+  trend_direction: TrendDirection | null;
 }
 
 /**
@@ -261,7 +262,7 @@ function figureColumns(level: Level): string[] {
   if (level.trend)
     out.push(`CASE WHEN ${rounded} > ${TREND_THRESHOLD_PERCENT} THEN 'growing'
                    WHEN ${rounded} < -${TREND_THRESHOLD_PERCENT} THEN 'shrinking'
-                   ELSE 'stable' END AS trend_direction`);
+                   WHEN ${rounded} IS NOT NULL THEN 'stable' END AS trend_direction`);
   return out;
 }
 
@@ -392,6 +393,18 @@ export async function instancesWithoutStats(
     [ids, period.start, period.endExclusive],
   );
   return rows.map((r) => r.instance_id);
+}
+
+/**
+ * The first day any instance_size_stats row was collected (the coverage's table: every StatsSaved writes
+ * its instance row), or null when none was. A read table, so it may lag the log: callers that need it
+ * current let the projections catch up first.
+ */
+export async function earliestStatDate(knex: Db): Promise<string | null> {
+  const { rows } = await knex.raw<{ rows: { earliest: string | null }[] }>(
+    'SELECT min(collected_date)::text AS earliest FROM instance_size_stats',
+  );
+  return rows[0]?.earliest ?? null;
 }
 
 async function upsert(

@@ -225,7 +225,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   // Committed events, with no snapshot-xmin bound (as readStream): an auditor's timeline shows what is
-  // committed now. Served by events_session_id_idx (migration 0011), which holds these rows in this order.
+  // committed now. Served by events_session_id_idx (migration 0012), which holds these rows in this order.
   async readBySession(sessionId: string, options: ReadBySessionOptions = {}): Promise<RecordedEvent[]> {
     const [commit, prepare] = positionParams(options.fromPosition);
     const { rows } = await this.query<EventRow>(

@@ -3,9 +3,10 @@
 // sizes of one database, addressed by the database id the ledgers show (refreshed by the
 // refreshTableSizes command, which reads them live from the instance).
 import { z } from 'zod';
-import { makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
+import { describeOutcome, makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
 import { makeRefreshTableSizes } from '../../commands/refreshTableSizes.js';
 import { makeRunCapacityCollection } from '../../commands/sync/collectCapacity.js';
+import { aggregationScopes } from '../../domain/aggregation/events.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { notFound } from '../../domain/errors.js';
 import { periodTypes } from '../../domain/periods/periods.js';
@@ -66,10 +67,15 @@ const periodSchema = z.object({
   end: z.string(),
   end_exclusive: z.string(),
 });
+/** The reference's scope: both levels (the default), or one, under the same coverage. */
+const scope = z.enum(aggregationScopes).default('all');
 const aggregationResult = z.object({
   session_id: z.uuid(),
   period: periodSchema,
+  scope: z.enum(aggregationScopes),
   partial: z.boolean(),
+  /** False when nothing was computed: no active instance, or none had stats in the period. */
+  computed: z.boolean(),
   included: z.array(z.string()),
   missing: z.array(z.string()),
 });
@@ -82,7 +88,9 @@ const toApi = (o: AggregationOutcome) => ({
     end: o.period.end,
     end_exclusive: o.period.endExclusive,
   },
+  scope: o.scope,
   partial: o.partial,
+  computed: o.computed,
   included: o.included,
   missing: o.missing,
 });
@@ -160,37 +168,46 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'post',
       path: '/capacity/aggregations',
       tag: 'capacity',
-      summary: 'Aggregate one period (default: the last completed period of the type)',
+      summary:
+        'Aggregate one period (default: the last completed one of the type); scope all (default), instance or database',
       access: { permission: 'update' },
-      body: z.strictObject({ period_type: z.enum(periodTypes), period_start: day.optional() }),
+      body: z.strictObject({ period_type: z.enum(periodTypes), period_start: day.optional(), scope }),
       response: aggregationResult,
       handler: async ({ body, req, user }) => {
         const outcome = await aggregate(
-          { periodType: body.period_type, periodStart: body.period_start, timeZone: config.timezone },
+          {
+            periodType: body.period_type,
+            periodStart: body.period_start,
+            scope: body.scope,
+            timeZone: config.timezone,
+          },
           commandContext(req, user),
         );
         await projections.waitForPosition(outcome.position);
-        return { data: toApi(outcome), message: 'aggregation computed' };
+        return { data: toApi(outcome), message: describeOutcome(outcome) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/capacity/aggregations/current',
       tag: 'capacity',
-      summary: 'Aggregate the periods still running (partial), for the given types or all four',
+      summary:
+        'Aggregate the periods still running (partial), for the given types or all four; scope all, instance or database',
       access: { permission: 'update' },
-      body: z.strictObject({ period_types: z.array(z.enum(periodTypes)).min(1).max(4).optional() }),
+      body: z.strictObject({ period_types: z.array(z.enum(periodTypes)).min(1).max(4).optional(), scope }),
       response: z.object({ session_ids: z.array(z.uuid()), aggregations: z.array(aggregationResult) }),
       handler: async ({ body, req, user }) => {
         const ctx = commandContext(req, user);
         const outcomes: AggregationOutcome[] = [];
         for (const periodType of [...new Set(body.period_types ?? periodTypes)])
-          outcomes.push(await aggregate({ periodType, current: true, timeZone: config.timezone }, ctx));
+          outcomes.push(
+            await aggregate({ periodType, current: true, scope: body.scope, timeZone: config.timezone }, ctx),
+          );
         const last = outcomes.at(-1);
         if (last) await projections.waitForPosition(last.position);
         return {
           data: { session_ids: outcomes.map((o) => o.sessionId), aggregations: outcomes.map(toApi) },
-          message: 'current periods aggregated',
+          message: outcomes.map(describeOutcome).join('; '),
         };
       },
     }),

@@ -33,7 +33,10 @@ export const instanceAggregationSchema = z.object({
   total_size_change_mb: mb.nullable().describe('against the previous period; null without one'),
   total_size_change_percent: z.number().nullable(),
   database_count_change: z.number().nullable(),
-  trend_direction: z.enum(['growing', 'shrinking', 'stable']),
+  trend_direction: z
+    .enum(['growing', 'shrinking', 'stable'])
+    .nullable()
+    .describe('null without a previous period to compare with'),
 });
 
 export const databaseAggregationSchema = z.object({

@@ -217,6 +217,10 @@ export const lastCompletedPeriod = (
 export const isComplete = (period: Period, now: Date, timeZone: string = DEFAULT_TIME_ZONE): boolean =>
   parseDate(period.endExclusive).days <= parseDate(localDate(now, timeZone)).days;
 
+/** True when the period's first day is today or before (the date of `now` in `timeZone`). */
+export const hasBegun = (period: Period, now: Date, timeZone: string = DEFAULT_TIME_ZONE): boolean =>
+  period.start <= localDate(now, timeZone);
+
 /** The number of calendar days in the period. */
 export const daysIn = (period: Period): number =>
   parseDate(period.endExclusive).days - parseDate(period.start).days;

@@ -3,6 +3,7 @@ import type { AppError } from '../errors.js';
 import {
   currentPeriod,
   daysIn,
+  hasBegun,
   isComplete,
   lastCompletedPeriod,
   localDate,
@@ -318,6 +319,22 @@ describe('periodStarting', () => {
       "invalid date '2026-02-30'",
     );
   });
+});
+
+describe('hasBegun', () => {
+  it.each<[string, string, string, boolean]>([
+    ['daily', '2026-03-01', '2026-03-01T00:30:00+08:00', true],
+    ['daily', '2026-03-02', '2026-03-01T23:59:59+08:00', false],
+    ['weekly', '2026-03-02', '2026-03-01T16:30:00Z', true], // Monday 00:30 in Shanghai
+    ['monthly', '2026-03-01', '2026-02-28T23:30:00Z', true], // already March 1st in Shanghai
+    ['quarterly', '2026-04-01', '2026-03-31T12:00:00+08:00', false],
+    ['daily', '9999-12-27', '2026-03-01T00:00:00Z', false],
+  ])(
+    'given the %s period starting %s and now %s in Shanghai, then begun is %s',
+    (type, start, instant, begun) => {
+      expect(hasBegun(periodStarting(type as PeriodType, start), at(instant), 'Asia/Shanghai')).toBe(begun);
+    },
+  );
 });
 
 describe('isComplete', () => {
