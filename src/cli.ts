@@ -227,7 +227,9 @@ partitions
 
 program
   .command('replay')
-  .description("print a sync session's whole timeline from the event log, in order")
+  .description(
+    "print a sync session's whole timeline in commit order: its own events and those it caused on other streams, with instance names",
+  )
   .requiredOption('--session <id>', 'the session id')
   .option('--json', 'one JSON object per line')
   .action((opts: { session: string; json?: boolean }) =>

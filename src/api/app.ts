@@ -5,7 +5,7 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { serverSecret } from '../adapters/auth/secrets.js';
 import { createTokenService } from '../adapters/auth/tokens.js';
 import type { Runtime } from '../runtime.js';
@@ -16,7 +16,7 @@ import { createCsrf } from './middleware/csrf.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestId } from './middleware/requestId.js';
 import { mountRoutes } from './mount.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { buildOpenApiDocument, openApiDocumentSchema } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -109,7 +109,7 @@ function openApiRoute(document: () => unknown): RouteDefinition {
     summary: 'This OpenAPI 3.1 document (browse it at /api/v1/docs)',
     access: 'public',
     raw: true,
-    response: z.record(z.string(), z.unknown()),
-    handler: () => Promise.resolve({ data: document() as Record<string, unknown> }),
+    response: openApiDocumentSchema,
+    handler: () => Promise.resolve({ data: document() as z.input<typeof openApiDocumentSchema> }),
   });
 }

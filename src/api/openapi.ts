@@ -1,12 +1,25 @@
 // The OpenAPI 3.1 document, generated from the same route definitions that are mounted.
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { envelopeSchemas } from './envelope.js';
 import { toOpenApiPath, type RouteDefinition } from './route.js';
 
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: envelopeSchemas.error } },
+});
+
+/** What GET /openapi.json sends (raw, without the envelope): the top of the document this module builds. */
+export const openApiDocumentSchema = z.object({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string(), description: z.string().optional() }),
+  servers: z.array(z.object({ url: z.string() })).optional(),
+  paths: z.record(
+    z.string(),
+    z.record(z.string(), z.record(z.string(), z.unknown()).describe('an OpenAPI operation object')),
+  ),
+  components: z.record(z.string(), z.unknown()).optional().describe('schemas and security schemes'),
+  webhooks: z.record(z.string(), z.unknown()).optional().describe('none: the API sends no webhooks'),
 });
 
 export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string) {
@@ -22,7 +35,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
     name: 'wf_session',
   });
   for (const route of routes) {
-    const data = route.paged ? envelopeSchemas.page(route.response) : envelopeSchemas.success(route.response);
+    // A raw route sends its data as the whole body; every other one inside the success envelope.
+    const body = route.raw
+      ? route.response
+      : route.paged
+        ? envelopeSchemas.page(route.response)
+        : envelopeSchemas.success(route.response);
     registry.registerPath({
       method: route.method,
       path: `/api/v1${toOpenApiPath(route.path)}`,
@@ -40,7 +58,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       responses: {
         [String(route.status ?? 200)]: {
           description: 'Success',
-          content: { 'application/json': { schema: data } },
+          content: { 'application/json': { schema: body } },
         },
         '400': errorResponse('VALIDATION_ERROR or INVALID_REQUEST'),
         ...(route.access === 'public'

@@ -8,8 +8,8 @@ import { isAggregationScope } from '../domain/aggregation/events.js';
 import { AppError } from '../domain/errors.js';
 import type { PeriodType } from '../domain/periods/periods.js';
 import { loadSession } from '../commands/sync/sessionExecutor.js';
+import { sessionTimeline } from '../commands/sync/sessionTimeline.js';
 import { counts } from '../domain/sessions/decider.js';
-import { sessionStream } from '../domain/sessions/events.js';
 import type { Runtime } from '../runtime.js';
 import { formatEvent } from './eventFormat.js';
 
@@ -133,17 +133,18 @@ export async function aggregate(
   return 0;
 }
 
+/** The session's timeline (its own stream and what it caused elsewhere) in commit order, with instance names. */
 export async function replaySession(
-  runtime: Runtime,
+  runtime: Pick<Runtime, 'store'>,
   sessionId: string,
   json: boolean,
-  out: NodeJS.WriteStream,
+  out: Pick<NodeJS.WritableStream, 'write'>,
 ): Promise<number> {
-  const events = await runtime.store.readStream(sessionStream(sessionId));
-  if (events.length === 0) {
+  const timeline = await sessionTimeline(runtime.store, sessionId);
+  if (!timeline) {
     process.stderr.write(`sync session ${sessionId} has no events\n`);
     return 1;
   }
-  for (const e of events) out.write(formatEvent(e, json) + '\n');
+  for (const { event, ...instance } of timeline) out.write(formatEvent(event, json, instance) + '\n');
   return 0;
 }

@@ -79,6 +79,8 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
     expect(timeline.body.data.map((e) => e.type)).toEqual([
       'SessionStarted',
       'InstanceSyncStarted',
+      'InstanceInventorySynced',
+      'PermissionsSynced',
       'InstanceSyncCompleted',
       'SessionCompleted',
     ]);

@@ -133,6 +133,82 @@ describe('the mounted routes and their definitions', () => {
   });
 });
 
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+};
+type OpenApiDocument = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>
+  >;
+  components?: { schemas?: Record<string, JsonSchema> };
+};
+
+/**
+ * Where a schema says nothing about its values: `{}` (unknown), an object with no properties whose values
+ * may be anything, an array of such. A free-form part is allowed below the top of `data` when it says in
+ * its description what it holds (e.g. an event's data, whose type's schema defines it).
+ */
+function untypedParts(
+  doc: OpenApiDocument,
+  schema: JsonSchema | undefined,
+  path: string,
+  top = true,
+): string[] {
+  const s = schema?.$ref ? doc.components?.schemas?.[schema.$ref.split('/').pop()!] : schema;
+  if (!s) return [path];
+  const alternatives = [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])];
+  // A nullable or union schema: each alternative, with the description they share.
+  if (alternatives.length)
+    return alternatives.flatMap((alt, i) =>
+      untypedParts(doc, { description: s.description, ...alt }, `${path}|${i}`, top),
+    );
+  const values = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+  const freeValues =
+    s.additionalProperties === true ||
+    (values !== undefined && untypedParts(doc, values, '', false).length > 0);
+  // OpenAPI 3.1 writes a nullable type as a list: ['object', 'null'].
+  const types = s.type === undefined ? [] : [s.type].flat();
+  const free =
+    types.length === 0 ||
+    (types.includes('object') && !s.properties && (s.additionalProperties === undefined || freeValues));
+  if (free) return top || !s.description ? [path] : [];
+  if (types.includes('array')) return untypedParts(doc, s.items, `${path}[]`, top);
+  return [
+    ...Object.entries(s.properties ?? {}).flatMap(([k, v]) => untypedParts(doc, v, `${path}.${k}`, false)),
+    ...(values ? untypedParts(doc, values, `${path}{}`, false) : []),
+  ];
+}
+
+describe('the OpenAPI document types every response', () => {
+  it("every 2xx response's data has a schema that says what it holds", async () => {
+    const doc = (await api.call<OpenApiDocument>('GET', '/openapi.json')).body;
+    const untyped: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (!status.startsWith('2')) continue;
+          const body = response.content?.['application/json']?.schema;
+          const raw = definitions.find((d) => d.raw && openApiPath(d.path) === path && d.method === method);
+          // A raw route sends its data as the whole body; every other one inside the envelope.
+          const data = raw ? body : body?.properties?.data;
+          for (const part of untypedParts(doc, data, raw ? 'body' : 'data'))
+            untyped.push(`${method.toUpperCase()} ${path} ${status}: ${part}`);
+        }
+      }
+    }
+    expect(untyped).toEqual([]);
+  });
+});
+
 describe('authentication on every route', () => {
   it('the public routes are the expected ones', () => {
     expect(mounted.filter(isPublic).map(key).sort()).toEqual(

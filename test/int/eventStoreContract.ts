@@ -1,6 +1,7 @@
 // One contract every EventStore implementation passes (DESIGN.md section 3).
 // Streams are unique per test, so the suite also runs against a shared, non-empty store.
 import { firstValueFrom, take, toArray, filter, timeout } from 'rxjs';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions, type RecordedEvent } from '../../src/domain/events/envelope.js';
 import {
@@ -8,7 +9,7 @@ import {
   type EventStore,
   type ExpectedRevision,
 } from '../../src/adapters/eventStore/port.js';
-import { anEvent, numbered, uniqueStream } from '../support/eventFactory.js';
+import { anEvent, numbered, testMetadata, uniqueStream } from '../support/eventFactory.js';
 
 export interface ContractTarget {
   store: EventStore;
@@ -236,6 +237,34 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       );
       await store.append(s, numbered(1, 'TestHappened', 2), { expectedRevision: 1n });
       expect((await received).data).toEqual({ n: 2 });
+    });
+
+    it('readBySession: the events of every stream that carry the session id, in global order', async () => {
+      const [session, other] = [randomUUID(), randomUUID()];
+      const of = (sessionId: string | undefined, label: string) => ({
+        ...anEvent('SessionWork', { label }),
+        metadata: testMetadata(sessionId ? { sessionId } : {}),
+      });
+      const [a, b] = [uniqueStream('session'), uniqueStream('accounts')];
+      const first = await store.append(a, [of(session, 'started')], { expectedRevision: 'no_stream' });
+      await store.append(b, [of(session, 'inventory'), of(other, 'elsewhere')], { expectedRevision: 'any' });
+      await store.append(b, [of(undefined, 'no session')], { expectedRevision: 'any' });
+      await store.append(a, [of(session, 'completed')], { expectedRevision: 'any' });
+      await store.append(b, [of(session, 'permissions')], { expectedRevision: 'any' });
+
+      const labels = (events: RecordedEvent[]) => events.map((e) => (e.data as { label: string }).label);
+      const all = await store.readBySession(session);
+      expect(labels(all)).toEqual(['started', 'inventory', 'completed', 'permissions']);
+      expect(all.map((e) => e.streamId)).toEqual([a, b, a, b]);
+      for (let i = 1; i < all.length; i++)
+        expect(comparePositions(all[i]!.position, all[i - 1]!.position)).toBe(1);
+      // fromPosition is exclusive: from the first event, the rest.
+      expect(labels(await store.readBySession(session, { fromPosition: first.position }))).toEqual([
+        'inventory',
+        'completed',
+        'permissions',
+      ]);
+      expect(await store.readBySession(randomUUID())).toEqual([]);
     });
   });
 }

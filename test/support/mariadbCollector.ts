@@ -24,3 +24,15 @@ export async function setCollectorPassword(
 ): Promise<void> {
   for (const host of hosts) await root.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
 }
+
+/** The local MariaDB as a monitored server, reached as the collector (for openCapacityHarness().register). */
+export function collectorServer(serviceUrl: string, collector: { user: string; password: string }) {
+  const url = new URL(serviceUrl);
+  return {
+    dbType: 'mysql' as const,
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    username: collector.user,
+    password: collector.password,
+  };
+}

@@ -269,6 +269,21 @@ export function createKurrentEventStore(connectionString: string): EventStore {
       return out;
     });
 
+  // KurrentDB has no index on metadata, and its $by_correlation_id projection keys on the correlation id
+  // (one per request, not per session): scan $all from the bound, a page at a time, keeping the session's
+  // events. The cost is the log written since the session started.
+  const readBySession: EventStore['readBySession'] = async (sessionId, options = {}) => {
+    const out: RecordedEvent[] = [];
+    let from = options.fromPosition ?? 'start';
+    for (;;) {
+      const page = await readAll({ fromPosition: from, maxCount: PAGE_SIZE });
+      out.push(...page.filter((e) => e.metadata.sessionId === sessionId));
+      const last = page.at(-1);
+      if (!last || page.length < PAGE_SIZE) return out;
+      from = last.position;
+    }
+  };
+
   const subscribeAll: EventStore['subscribeAll'] = (options = {}) =>
     new Observable<RecordedEvent>((subscriber) => {
       const after = options.fromPosition === 'start' ? undefined : options.fromPosition;
@@ -323,6 +338,7 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     readStream,
     streamRevision,
     readAll,
+    readBySession,
     subscribeAll,
     headPosition,
     close: () => client.dispose(),

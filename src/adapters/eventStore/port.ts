@@ -30,6 +30,12 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/**
+ * fromPosition bounds the read: events strictly after it. A store with no index on metadata scans its log
+ * from there, so pass the session's first event (nothing of a session comes before its SessionStarted).
+ */
+export type ReadBySessionOptions = Pick<ReadAllOptions, 'fromPosition'>;
+
 export interface SubscribeAllOptions {
   /** Deliver events strictly after this position: first the stored ones (catch-up), then live ones. */
   fromPosition?: Position | 'start';
@@ -44,6 +50,12 @@ export interface EventStore {
   streamRevision(streamId: string): Promise<bigint | undefined>;
   /** Events of all streams in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Events of every stream whose metadata.sessionId is this session (the session's own stream and what it
+   * caused elsewhere), in global order. Like readStream it returns what is committed now, so it is a
+   * session's timeline, not a cursor to resume from.
+   */
+  readBySession(sessionId: string, options?: ReadBySessionOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live subscription to all streams, in global order, with no gaps. */
   subscribeAll(options?: SubscribeAllOptions): Observable<RecordedEvent>;
   /** The position of the last event visible to readers now (START when the log is empty). */

@@ -13,6 +13,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type ReadAllOptions,
+  type ReadBySessionOptions,
   type ReadStreamOptions,
   type SubscribeAllOptions,
 } from './port.js';
@@ -219,6 +220,20 @@ export class PostgresEventStore implements EventStore {
        ORDER BY transaction_id, global_position
        LIMIT $3`,
       [commit, prepare, options.maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  // Committed events, with no snapshot-xmin bound (as readStream): an auditor's timeline shows what is
+  // committed now. Served by events_session_id_idx (migration 0012), which holds these rows in this order.
+  async readBySession(sessionId: string, options: ReadBySessionOptions = {}): Promise<RecordedEvent[]> {
+    const [commit, prepare] = positionParams(options.fromPosition);
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${columns} FROM events
+       WHERE metadata->>'sessionId' = $1
+         AND (transaction_id, global_position) > ($2::xid8, $3::bigint)
+       ORDER BY transaction_id, global_position`,
+      [sessionId, commit, prepare],
     );
     return rows.map(toRecorded);
   }

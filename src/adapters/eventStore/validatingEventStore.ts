@@ -24,6 +24,7 @@ export function validatingEventStore(store: EventStore, registry: EventRegistry)
     readStream: async (streamId, options) => (await store.readStream(streamId, options)).map(decode),
     streamRevision: (streamId) => store.streamRevision(streamId),
     readAll: async (options) => (await store.readAll(options)).map(decode),
+    readBySession: async (sessionId, options) => (await store.readBySession(sessionId, options)).map(decode),
     subscribeAll: (options) => store.subscribeAll(options).pipe(map(decode)),
     headPosition: () => store.headPosition(),
     close: () => store.close(),

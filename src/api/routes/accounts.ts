@@ -15,10 +15,15 @@ import {
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
+import {
+  accountChangeSchema,
+  accountLedgerSchema,
+  accountStatisticsSchema,
+  permissionsAsOfSchema,
+} from './accountSchemas.js';
 import { idParams } from './schemas.js';
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
-const loose = z.record(z.string(), z.unknown());
 
 export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
   return [
@@ -39,7 +44,7 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
           include_deleted: booleanQuery.optional(),
         })
         .strict(),
-      response: loose,
+      response: accountLedgerSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listAccountLedgers(
@@ -63,7 +68,7 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       tag: 'accounts',
       summary: 'Counts of accounts: active, locked, superusers, by db_type and instance',
       access: { permission: 'view' },
-      response: loose,
+      response: accountStatisticsSchema,
       handler: async () => ({ data: await accountStatistics(knex) }),
     }),
     defineRoute({
@@ -74,13 +79,7 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       access: { permission: 'view' },
       params: idParams,
       query: z.strictObject({ as_of: z.iso.datetime({ offset: true }).optional() }),
-      response: z.object({
-        account_id: z.string(),
-        username: z.string(),
-        as_of: z.string(),
-        existed: z.boolean(),
-        facts: loose.nullable(),
-      }),
+      response: permissionsAsOfSchema,
       handler: async ({ params, query }) => {
         const account = await getAccount(knex, params.id);
         if (!account) throw notFound('account', params.id);
@@ -96,7 +95,7 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
             username,
             as_of: asOf.toISOString(),
             existed: ledger.accounts.has(username),
-            facts: (ledger.facts.get(username) as unknown as Record<string, unknown> | undefined) ?? null,
+            facts: ledger.facts.get(username) ?? null,
           },
         };
       },
@@ -109,7 +108,7 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       access: { permission: 'view' },
       params: idParams,
       query: pagingQuery.strict(),
-      response: loose,
+      response: accountChangeSchema,
       paged: true,
       handler: async ({ params, query }) => {
         const history = await accountChangeHistory(knex, params.id, query);

@@ -31,7 +31,11 @@ export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
         user_id: z.string().nullable(),
         username: z.string().nullable(),
         ip: z.string().nullable(),
-        details: z.record(z.string(), z.unknown()),
+        details: z
+          .record(z.string(), z.unknown())
+          .describe(
+            "the rest of the event's data, by type (src/domain/audit/events.ts), e.g. a refused login's reason",
+          ),
       }),
       paged: true,
       handler: async ({ query }) => {

@@ -26,9 +26,14 @@ import {
   allDatabaseSizes,
   listAggregations,
 } from '../../projections/aggregations/queries.js';
+import {
+  databaseAggregationSchema,
+  databaseLedgerSchema,
+  databaseSizeSchema,
+  instanceAggregationSchema,
+} from './capacitySchemas.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 
-const loose = z.record(z.string(), z.unknown());
 const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -214,11 +219,13 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
         'Instance size aggregations (filters: instance_id, db_type, period_type, start_date, end_date)',
       access: { permission: 'view' },
       query: instanceQuery,
-      response: loose,
+      response: instanceAggregationSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listAggregations(knex, 'instance_size_aggregations', query);
-        return { data: items, meta: pageMeta(query, total) };
+        // Rows of a.* (their shape is the migration's); the e2e route test checks them against the schema.
+        type Row = z.input<typeof instanceAggregationSchema>;
+        return { data: items as Row[], meta: pageMeta(query, total) };
       },
     }),
     defineRoute({
@@ -248,11 +255,12 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
         'Database size aggregations (filters: instance_id, db_type, database, period_type, start_date, end_date)',
       access: { permission: 'view' },
       query: databaseQuery,
-      response: loose,
+      response: databaseAggregationSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listAggregations(knex, 'database_size_aggregations', query);
-        return { data: items, meta: pageMeta(query, total) };
+        type Row = z.input<typeof databaseAggregationSchema>;
+        return { data: items as Row[], meta: pageMeta(query, total) };
       },
     }),
     defineRoute({
@@ -285,7 +293,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
           active: booleanQuery.optional(),
         })
         .strict(),
-      response: loose,
+      response: databaseLedgerSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listDatabaseLedgers(
@@ -311,7 +319,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
           end_date: day.optional(),
         })
         .strict(),
-      response: loose,
+      response: databaseSizeSchema,
       paged: true,
       handler: async ({ query }) => {
         const filters = {
@@ -322,7 +330,9 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
         const { items, total } = query.instance_id
           ? await databaseSizes(knex, { instanceId: query.instance_id, ...filters }, query)
           : await allDatabaseSizes(knex, filters, query);
-        return { data: items.map(withDatabaseId), meta: pageMeta(query, total) };
+        // allDatabaseSizes' rows are loosely typed; the e2e route test checks them against the schema.
+        type Row = z.input<typeof databaseSizeSchema>;
+        return { data: items.map(withDatabaseId) as Row[], meta: pageMeta(query, total) };
       },
     }),
     defineRoute({

@@ -86,7 +86,10 @@ export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
       response: z.object({
         valid: z.boolean(),
         problems: z.array(z.object({ field: z.string(), message: z.string() })),
-        normalized: z.record(z.string(), z.unknown()).nullable(),
+        normalized: adHoc
+          .omit({ password: true })
+          .nullable()
+          .describe('the parameters with defaults filled in'),
       }),
       handler: ({ body }) => {
         const withDefaults = { ...body };

@@ -8,8 +8,10 @@ import {
   makeRevertInventory,
 } from '../../commands/sync/compensations.js';
 import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
+import { sessionTimeline } from '../../commands/sync/sessionTimeline.js';
 import { notFound } from '../../domain/errors.js';
 import { formatPosition, type Position } from '../../domain/events/envelope.js';
+import type { recordPhases } from '../../domain/sessions/events.js';
 import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
@@ -18,9 +20,15 @@ import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from './schemas.js';
+import {
+  errorLogSchema,
+  sessionSchema,
+  sessionStatuses,
+  sessionWithRecordsSchema,
+  timelineEntrySchema,
+} from './syncSessionSchemas.js';
 
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
-const loose = z.record(z.string(), z.unknown());
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, store, projections, logger } = deps;
@@ -35,6 +43,12 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const runSync = makeRunAccountSync(syncDeps);
   const ensureSession = async (id: string) => {
     if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
+  };
+  // After a command's events reached the projection: its session row is there (the stream exists).
+  const sessionAfter = async (id: string) => {
+    const session = await getSession(knex, id);
+    if (!session) throw notFound('sync session', id);
+    return session;
   };
   const compensation = (
     path: string,
@@ -52,14 +66,13 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary,
       access: { permission: 'update' },
       params: recordParams,
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params, req, user }) => {
         await ensureSession(params.id);
         // Wait for this command's own last event, not the log's head (which can lag behind it).
         const position = await run(params.id, params.instanceId, commandContext(req, user));
         if (position) await projections.waitForPosition(position);
-        const session = await getSession(knex, params.id);
-        return { data: session ?? {}, message: `${path} applied` };
+        return { data: await sessionAfter(params.id), message: `${path} applied` };
       },
     });
 
@@ -85,12 +98,12 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         .extend({
           category: z.enum(sessionCategories).optional(),
           type: z.enum(syncTypes).optional(),
-          status: z.enum(['running', 'completed', 'partial', 'failed', 'cancelled']).optional(),
+          status: z.enum(sessionStatuses).optional(),
           from: z.iso.datetime({ offset: true }).optional(),
           to: z.iso.datetime({ offset: true }).optional(),
         })
         .strict(),
-      response: loose,
+      response: sessionSchema,
       paged: true,
       handler: async ({ query }) => {
         const { items, total } = await listSessions(
@@ -114,7 +127,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary: 'A session with its records',
       access: { permission: 'view' },
       params: idParams,
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params }) => {
         const session = await getSession(knex, params.id);
         if (!session) throw notFound('sync session', params.id);
@@ -128,7 +141,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       summary: 'The records that failed or were abandoned, with phase, code and message',
       access: { permission: 'view' },
       params: idParams,
-      response: z.array(loose),
+      response: z.array(errorLogSchema),
       handler: async ({ params }) => {
         await ensureSession(params.id);
         return { data: await sessionErrorLogs(knex, params.id) };
@@ -138,26 +151,29 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/sync-sessions/:id/events',
       tag: 'sync-sessions',
-      summary: "The session's whole timeline from the event log, in order, with actor, causation and phase",
+      summary:
+        "The session's timeline in commit order: its own events and those it caused on other streams, each with its instance's name",
       access: { permission: 'view' },
       params: idParams,
-      response: z.array(loose),
+      response: z.array(timelineEntrySchema),
       handler: async ({ params }) => {
-        const events = await store.readStream(sessionStream(params.id));
-        if (events.length === 0) throw notFound('sync session', params.id);
+        const timeline = await sessionTimeline(store, params.id);
+        if (!timeline) throw notFound('sync session', params.id);
         return {
-          data: events.map((e) => ({
-            revision: Number(e.revision),
+          data: timeline.map(({ event: e, instanceId, instanceName }) => ({
             position: formatPosition(e.position),
+            stream_id: e.streamId,
+            revision: Number(e.revision),
             event_id: e.eventId,
             type: e.type,
             occurred_at: e.metadata.occurredAt,
             actor: e.metadata.actor,
             correlation_id: e.metadata.correlationId,
             causation_id: e.metadata.causationId,
-            instance_id: (e.data as { instanceId?: string }).instanceId ?? null,
-            phase: (e.data as { phase?: string }).phase ?? null,
-            data: e.data,
+            instance_id: instanceId,
+            instance_name: instanceName,
+            phase: (e.data as { phase?: (typeof recordPhases)[number] }).phase ?? null,
+            data: e.data as Record<string, unknown>,
           })),
         };
       },
@@ -170,7 +186,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       access: { permission: 'update' },
       params: idParams,
       body: z.strictObject({ reason: z.string().max(1000).default('cancelled by an operator') }),
-      response: loose,
+      response: sessionWithRecordsSchema,
       handler: async ({ params, body, req, user }) => {
         await ensureSession(params.id);
         const position = await makeCancelSession({ store })(
@@ -179,7 +195,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
           commandContext(req, user),
         );
         if (position) await projections.waitForPosition(position);
-        return { data: (await getSession(knex, params.id)) ?? {}, message: 'session cancelled' };
+        return { data: await sessionAfter(params.id), message: 'session cancelled' };
       },
     }),
     compensation(

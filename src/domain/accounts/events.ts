@@ -13,7 +13,7 @@ const accountSchema = z.strictObject({
 });
 export type InventoryAccount = z.infer<typeof accountSchema>;
 
-const factsSchema = z.strictObject({
+export const factsSchema = z.strictObject({
   db_type: z.enum(dbTypes),
   capabilities: z.array(z.string()),
   capability_reasons: z.record(z.string(), z.array(z.string())),
@@ -29,7 +29,7 @@ const factsSchema = z.strictObject({
 });
 
 /** What changed in one account's facts: per privilege scope, what was added and removed. */
-const diffSchema = z.strictObject({
+export const diffSchema = z.strictObject({
   capabilities: z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()) }),
   roles: z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()) }),
   privileges: z.record(

@@ -1,13 +1,16 @@
 // Reads of instance_accounts, account_permission and account_change_log for the API.
 import type { Knex } from 'knex';
+import type { FactsDiff } from '../../domain/accounts/events.js';
+import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
 import { escapeLike } from '../credentials/queries.js';
+import type { ChangeType } from './projection.js';
 
 interface LedgerDbRow {
   id: string;
   instance_id: string;
   username: string;
-  db_type: string;
+  db_type: DbType;
   is_active: boolean;
   is_system: boolean;
   account_locked: boolean;
@@ -17,9 +20,9 @@ interface LedgerDbRow {
   deleted_at: Date | null;
   permission_locked: boolean | null;
   is_superuser: boolean | null;
-  permission_facts: Record<string, unknown> | null;
+  permission_facts: PermissionFacts | null;
   last_sync_time: Date | null;
-  last_change_type: string | null;
+  last_change_type: 'add' | 'modify_privilege' | 'none' | null;
   last_change_time: Date | null;
 }
 
@@ -27,11 +30,23 @@ interface ChangeDbRow {
   id: string;
   instance_id: string;
   username: string;
-  change_type: string;
+  change_type: ChangeType;
   change_time: Date;
   session_id: string | null;
-  privilege_diff: Record<string, unknown> | null;
-  other_diff: Record<string, unknown> | null;
+  privilege_diff: FactsDiff | null;
+  other_diff: OtherDiff | null;
+}
+
+interface FromTo<T> {
+  from: T;
+  to: T;
+}
+
+/** What changed besides privileges, as the projection's otherDiff writes it. */
+interface OtherDiff {
+  is_locked?: FromTo<boolean>;
+  is_system?: FromTo<boolean>;
+  attributes?: Record<string, FromTo<unknown>>;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -195,14 +210,14 @@ export async function accountStatistics(knex: Knex) {
       knex.raw('count(*) FILTER (WHERE a.is_active AND a.is_system) AS system'),
     )
     .groupBy('a.instance_id', 'a.db_type')
-    .orderBy(['a.instance_id', 'a.db_type'])) as ({ instance_id: string; db_type: string } & Record<
+    .orderBy(['a.instance_id', 'a.db_type'])) as ({ instance_id: string; db_type: DbType } & Record<
     'total' | 'active' | 'locked' | 'superuser' | 'system',
     string
   >)[];
   const stats = {
     ...zero(),
     by_db_type: {} as Record<string, Counts>,
-    by_instance: [] as ({ instance_id: string; db_type: string } & Counts)[],
+    by_instance: [] as ({ instance_id: string; db_type: DbType } & Counts)[],
   };
   const add = (into: Counts, c: Counts) => {
     for (const k of Object.keys(c) as (keyof Counts)[]) into[k] += c[k];

@@ -1,12 +1,18 @@
 // Reads of sync_sessions and sync_instance_records for the API and for the recovery pass.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import type { RecordStatus, SessionStatus } from '../../domain/sessions/decider.js';
+import type { recordPhases, sessionCategories, syncTypes } from '../../domain/sessions/events.js';
+
+// The statuses are what the CHECK constraints of migrations 0005 and 0010 allow; category, type and phase
+// are written only from the session events, whose schemas hold them to these lists.
+type Category = (typeof sessionCategories)[number];
 
 interface SessionDbRow {
   session_id: string;
-  sync_type: string;
-  sync_category: string;
-  status: string;
+  sync_type: (typeof syncTypes)[number];
+  sync_category: Category;
+  status: Exclude<SessionStatus, 'none'>;
   started_at: Date;
   completed_at: Date | null;
   total_instances: number;
@@ -21,10 +27,10 @@ interface RecordDbRow {
   session_id: string;
   instance_id: string;
   instance_name: string;
-  sync_category: string;
-  status: string;
+  sync_category: Category;
+  status: RecordStatus;
   attempts: number;
-  phase: string | null;
+  phase: (typeof recordPhases)[number] | null;
   started_at: Date | null;
   completed_at: Date | null;
   lease_expires_at: Date | null;
