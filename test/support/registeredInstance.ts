@@ -42,8 +42,27 @@ export async function registerInstance(
     },
     ctx,
   );
-  const logger = createLogger({ level: 'silent' });
-  for (const projection of [credentialsProjection, instancesProjection])
-    await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+  await catchUpInstances(db, raw, [id]);
   return id;
+}
+
+/**
+ * Catches the credential and instance read tables up until the instances are there. A reader sees an
+ * event once every older transaction of the cluster ended (other suites' too), so one catch-up may stop
+ * short of these events.
+ */
+export async function catchUpInstances(
+  db: TestDatabase,
+  raw: PostgresEventStore,
+  ids: readonly string[],
+): Promise<void> {
+  const logger = createLogger({ level: 'silent' });
+  for (let tries = 0; ; tries++) {
+    for (const projection of [credentialsProjection, instancesProjection])
+      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+    const rows = await db.knex('instances').whereIn('id', ids).count({ n: '*' });
+    if (Number(rows[0]?.n) === ids.length) return;
+    if (tries >= 200) throw new Error('the instances projection did not catch up');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
