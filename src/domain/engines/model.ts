@@ -33,12 +33,21 @@ export interface DatabaseInfo {
   isSystem: boolean;
 }
 
+/**
+ * How a MySQL/MariaDB figure was measured: the InnoDB file-per-table tablespaces' allocated size, the
+ * information_schema.TABLES statistics (which lag behind InnoDB data until ANALYZE TABLE), or both.
+ */
+export const sizeMethods = ['tablespace', 'tables', 'mixed'] as const;
+export type SizeMethod = (typeof sizeMethods)[number];
+
 export interface DatabaseSize {
   databaseName: string;
   /** data + log where the engine has a log, else data + indexes. MB with 3 decimals. */
   sizeMb: number;
   dataSizeMb: number | null;
   logSizeMb: number | null;
+  /** MySQL/MariaDB: how the figure was measured (other engines read one catalog and leave it out). */
+  sizeMethod?: SizeMethod;
 }
 
 export interface TableSize {

@@ -154,11 +154,11 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
 
     async databaseSizes() {
       const s = await scope.get();
-      return databaseSizes(session, s, await names.get());
+      return databaseSizes(session, s, await names.get(), await getServer());
     },
 
     async tableSizes(database: string) {
-      return tableSizes(session, await scope.get(), database);
+      return tableSizes(session, await scope.get(), database, await getServer());
     },
 
     async listAccounts(): Promise<Collected<AccountInfo>> {
