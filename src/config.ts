@@ -82,6 +82,7 @@ const envSchema = z.object({
   SYNC_RECOVERY_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
     60 * 1000,
   ),
+  INVENTORY_MAX_DEACTIVATE_PERCENT: wholeNumber(0, 100, 'a whole number from 0 to 100').default(50),
   CAPACITY_ATTEMPTS: wholeNumber(1, 10, 'a whole number from 1 to 10').default(3),
   CAPACITY_RETRY_BACKOFF_MS: wholeNumber(0, 600_000, 'milliseconds from 0 to 600000').default(2000),
   PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
@@ -119,6 +120,8 @@ export interface Config {
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
   sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
+  /** An inventory deactivating more than this % of an instance's accounts (and at least 3) waits for an operator. */
+  inventory: { maxDeactivatePercent: number };
   /** In-run retries of a failed capacity collection: attempts in all, backoff before the 2nd (doubling). */
   capacity: { attempts: number; retryBackoffMs: number };
   /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
@@ -176,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
       recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
     },
+    inventory: { maxDeactivatePercent: e.INVENTORY_MAX_DEACTIVATE_PERCENT },
     partitions: {
       monthsAhead: e.PARTITION_MONTHS_AHEAD,
       maintenanceIntervalMs: e.PARTITION_MAINTENANCE_INTERVAL_MS,

@@ -41,6 +41,7 @@ describe('loadConfig defaults', () => {
       loginRateLimit: { windowMs: 900000, perUser: 5, perAddress: 50 },
       sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000 },
       capacity: { attempts: 3, retryBackoffMs: 2000 },
+      inventory: { maxDeactivatePercent: 50 },
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000 },
     });
   });
@@ -67,6 +68,11 @@ describe('loadConfig defaults', () => {
     const { dataDir } = loadConfig({});
     expect(path.isAbsolute(dataDir)).toBe(true);
     expect(path.basename(dataDir)).toBe('.whalefall');
+  });
+
+  it('INVENTORY_MAX_DEACTIVATE_PERCENT takes 0 to 100', () => {
+    expect(loadConfig({ INVENTORY_MAX_DEACTIVATE_PERCENT: '0' }).inventory.maxDeactivatePercent).toBe(0);
+    expect(loadConfig({ INVENTORY_MAX_DEACTIVATE_PERCENT: '100' }).inventory.maxDeactivatePercent).toBe(100);
   });
 
   it('does not read process.env when given an explicit env', () => {
@@ -189,6 +195,8 @@ describe('loadConfig rejects bad values', () => {
     ['WHALEFALL_TIMEZONE', 'Mars/Base', 'expected an IANA time zone such as UTC or Asia/Shanghai'],
     ['PARTITION_MONTHS_AHEAD', '0', 'expected a whole number from 1 to 24'],
     ['CAPACITY_ATTEMPTS', '11', 'expected a whole number from 1 to 10'],
+    ['INVENTORY_MAX_DEACTIVATE_PERCENT', '101', 'expected a whole number from 0 to 100'],
+    ['INVENTORY_MAX_DEACTIVATE_PERCENT', '-5', 'expected a whole number from 0 to 100'],
     ['CAPACITY_RETRY_BACKOFF_MS', '-1', 'expected milliseconds from 0 to 600000'],
     ['PARTITION_MAINTENANCE_INTERVAL_MS', '1000', 'expected milliseconds from 60000 to 604800000'],
   ])('%s=%s', (name, value, expected) => {

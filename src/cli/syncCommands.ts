@@ -70,10 +70,15 @@ export const syncAccounts = (
   runWithProgress(
     runtime,
     (deps, ctx) =>
-      makeRunAccountSync(deps)(targetOf(instanceIds), syncTypeOf(instanceIds), ctx, {
-        concurrency: runtime.config.sync.concurrency,
-        deadlineMs: runtime.config.sync.instanceDeadlineMs,
-      }),
+      makeRunAccountSync(deps, runtime.config.inventory)(
+        targetOf(instanceIds),
+        syncTypeOf(instanceIds),
+        ctx,
+        {
+          concurrency: runtime.config.sync.concurrency,
+          deadlineMs: runtime.config.sync.instanceDeadlineMs,
+        },
+      ),
     out,
   );
 

@@ -69,6 +69,11 @@ export const messageCodes = {
     message: 'Could not connect to the database instance.',
     recoverable: true,
   },
+  INVENTORY_GUARD_TRIPPED: {
+    status: 409,
+    message: 'The inventory would deactivate too many accounts; confirm it to apply it.',
+    recoverable: true,
+  },
 } as const satisfies Record<string, { status: number; message: string; recoverable: boolean }>;
 
 export type MessageCode = keyof typeof messageCodes;

@@ -9,8 +9,6 @@ import type { EngineAdapter } from '../../src/adapters/engines/port.js';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
 import { generateKey } from '../../src/adapters/secrets/keyring.js';
-import { makeCreateCredential } from '../../src/commands/credentials.js';
-import { makeRegisterInstance } from '../../src/commands/instances.js';
 import { makeRevertInventory, makeRetryRecord } from '../../src/commands/sync/compensations.js';
 import { makeRunAccountSync, type AccountSyncDeps } from '../../src/commands/sync/runAccountSync.js';
 import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
@@ -19,10 +17,8 @@ import { accountsStream } from '../../src/domain/accounts/events.js';
 import { foldLedger } from '../../src/domain/accounts/ledger.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
-import { credentialsProjection } from '../../src/projections/credentials/projection.js';
-import { instancesProjection } from '../../src/projections/instances/projection.js';
-import { ProjectionRunner } from '../../src/projections/runner.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { registerInstance } from '../support/registeredInstance.js';
 import { mysqlService, titled } from '../support/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
@@ -76,33 +72,11 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
     raw = new PostgresEventStore(db.pool);
     const store = validatingEventStore(raw, createEventRegistry());
     const url = new URL(service.url!);
-    const cred = await makeCreateCredential({ knex: db.knex, store, keyring: () => ring })(
-      {
-        name: 'maria',
-        dbType: 'mysql',
-        username: collector.user,
-        password: collector.password,
-        description: '',
-      },
+    instanceId = await registerInstance(
+      { db, store, raw, keyring: () => ring },
+      { name: 'maria', dbType: 'mysql', url, username: collector.user, password: collector.password },
       ctx,
     );
-    instanceId = (
-      await makeRegisterInstance({ knex: db.knex, store })(
-        {
-          name: 'maria',
-          dbType: 'mysql',
-          host: url.hostname,
-          port: Number(url.port || 3306),
-          databaseName: null,
-          credentialId: cred.id,
-          description: '',
-        },
-        ctx,
-      )
-    ).id;
-    for (const projection of [credentialsProjection, instancesProjection]) {
-      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
-    }
     deps = {
       knex: db.knex,
       pool: db.pool,

@@ -16,10 +16,8 @@ import { capacityStream } from '../../src/domain/capacity/events.js';
 import type { DbType } from '../../src/domain/engines/model.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
-import { credentialsProjection } from '../../src/projections/credentials/projection.js';
 import type { InstanceRow } from '../../src/projections/instances/queries.js';
-import { instancesProjection } from '../../src/projections/instances/projection.js';
-import { ProjectionRunner } from '../../src/projections/runner.js';
+import { catchUpInstances } from './registeredInstance.js';
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export interface StatsData {
@@ -85,16 +83,8 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
       const fields = { name, dbType, host, port, databaseName: null, credentialId: cred.id, description: '' };
       ids[name] = (await registerInstance(fields, ctx())).id;
     }
-    // A reader sees an event once every older transaction of the cluster ended (other suites' too), so
-    // one catch-up may stop short of these events: catch up until the instances are there.
-    for (let tries = 0; ; tries++) {
-      for (const projection of [credentialsProjection, instancesProjection])
-        await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
-      const rows = await db.knex('instances').whereIn('id', Object.values<string>(ids)).count({ n: '*' });
-      if (Number(rows[0]?.n) === names.length) return ids;
-      if (tries >= 200) throw new Error('the instances projection did not catch up');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await catchUpInstances(db, raw, Object.values<string>(ids));
+    return ids;
   };
 
   const deps: SessionRunDeps = {

@@ -8,7 +8,8 @@ export async function createCollector(root: mysql.Connection, user: string, pass
   for (const host of hosts) {
     await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, password]);
     await root.query('GRANT SELECT ON mysql.* TO ?@?', [user, host]);
-    await root.query('GRANT SHOW DATABASES, SHOW VIEW ON *.* TO ?@?', [user, host]);
+    // PROCESS: the InnoDB tablespace sizes (information_schema.INNODB_SYS_TABLESPACES).
+    await root.query('GRANT SHOW DATABASES, SHOW VIEW, PROCESS ON *.* TO ?@?', [user, host]);
   }
 }
 

@@ -3,11 +3,11 @@
 // text scrubbed of secrets. A catalog the collector may not read is an ItemError in the result.
 import type {
   AccountInfo,
-  AccountPermissions,
   Collected,
   DatabaseInfo,
   DatabaseSize,
   DbType,
+  PermissionsCollected,
   TableSize,
 } from '../../domain/engines/model.js';
 
@@ -41,7 +41,7 @@ export interface EngineAdapter {
   databaseSizes(): Promise<Collected<DatabaseSize>>;
   tableSizes(database: string): Promise<Collected<TableSize>>;
   listAccounts(): Promise<Collected<AccountInfo>>;
-  permissionSnapshot(): Promise<Collected<AccountPermissions>>;
+  permissionSnapshot(): Promise<PermissionsCollected>;
   close(): Promise<void>;
 }
 
@@ -50,13 +50,21 @@ export type EngineErrorCode =
 
 /** A whole-operation failure (cannot connect, timed out…). Its message never contains the password. */
 export class EngineError extends Error {
+  /**
+   * No connection could be had (refused, login failed, or the connect timed out). Never an item error:
+   * every later statement would wait for a connection the same way, so a dead host would cost one
+   * connect timeout per catalog instead of one per attempt.
+   */
+  readonly connecting: boolean;
+
   constructor(
     readonly code: EngineErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; connecting?: boolean },
   ) {
     super(message, options);
     this.name = 'EngineError';
+    this.connecting = options?.connecting ?? false;
   }
 }
 

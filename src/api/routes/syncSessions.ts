@@ -40,7 +40,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
     reloadKeyring: deps.secrets.reload,
     logger,
   };
-  const runSync = makeRunAccountSync(syncDeps);
+  const runSync = makeRunAccountSync(syncDeps, deps.config.inventory);
   const ensureSession = async (id: string) => {
     if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
   };

@@ -126,6 +126,7 @@ export async function collectInstanceCapacity(input: {
       sizeMb: round3(s.sizeMb),
       dataSizeMb: s.dataSizeMb === null ? null : round3(s.dataSizeMb),
       logSizeMb: s.logSizeMb === null ? null : round3(s.logSizeMb),
+      ...(s.sizeMethod && { sizeMethod: s.sizeMethod }),
     }))
     .sort((a, b) => (a.databaseName < b.databaseName ? -1 : 1));
   if (rows.length === 0) {
@@ -162,8 +163,15 @@ export async function collectInstanceCapacity(input: {
     itemsCreated: inventory.added.length,
     itemsUpdated: rows.length,
     itemsDeleted: inventory.vanished.length,
-    details: { collectedDate, totalSizeMb, sizeErrors: sizes.errors },
+    details: { collectedDate, totalSizeMb, sizeErrors: sizes.errors, ...sizeMethodCounts(rows) },
   };
+}
+
+/** How many figures each size method gave (MySQL/MariaDB), e.g. `{ sizeMethods: { tablespace: 3, tables: 1 } }`. */
+function sizeMethodCounts(rows: readonly { sizeMethod?: string }[]) {
+  const counts: Record<string, number> = {};
+  for (const r of rows) if (r.sizeMethod) counts[r.sizeMethod] = (counts[r.sizeMethod] ?? 0) + 1;
+  return Object.keys(counts).length > 0 ? { sizeMethods: counts } : {};
 }
 
 /** In-run retries (defect 3): attempts in all, and the backoff before the second (doubled after each). */

@@ -8,7 +8,8 @@ import { syncInstanceAccounts } from './syncInstanceAccounts.js';
 export { leaseFor, type StartedSession } from './runSession.js';
 export type AccountSyncDeps = SessionRunDeps;
 
-export function makeRunAccountSync(deps: SessionRunDeps) {
+/** `maxDeactivatePercent`: INVENTORY_MAX_DEACTIVATE_PERCENT, the inventory guard's limit (default 50). */
+export function makeRunAccountSync(deps: SessionRunDeps, accounts: { maxDeactivatePercent?: number } = {}) {
   const run = makeRunSession(deps);
   return (
     target: Target,
@@ -29,6 +30,7 @@ export function makeRunAccountSync(deps: SessionRunDeps) {
             instanceId: row.id,
             sessionId,
             ctx: c,
+            maxDeactivatePercent: accounts.maxDeactivatePercent,
           }),
       },
       ctx,

@@ -1,12 +1,16 @@
 // Account sync of one instance inside a session: phase 1 inventory (InstanceInventorySynced), phase 2
 // permissions (PermissionsSynced, or PermissionsFailed). It throws on failure with the phase it failed
-// in; the session runner turns that into InstanceSyncFailed, so the record always ends.
+// in; the session runner turns that into InstanceSyncFailed, so the record always ends. An inventory the
+// guard stops (too many deactivations) appends nothing and fails with INVENTORY_GUARD_TRIPPED until an
+// operator confirms it; an account whose permissions could not be read keeps its facts.
 import { randomUUID } from 'node:crypto';
 import type { EngineAdapter } from '../../adapters/engines/port.js';
 import { EngineError } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
-import { diffFacts, foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/accounts/ledger.js';
+import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationGuard } from '../../domain/accounts/inventoryGuard.js';
+import { foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/accounts/ledger.js';
+import { permissionChanges } from '../../domain/accounts/permissionChanges.js';
 import type { DbType } from '../../domain/engines/model.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { CommandContext } from '../streamWrites.js';
@@ -57,6 +61,10 @@ export async function syncInstanceAccounts(input: {
   ctx: CommandContext;
   /** Only the permissions phase (retry of a record that failed there). */
   permissionsOnly?: boolean;
+  /** INVENTORY_MAX_DEACTIVATE_PERCENT: the inventory guard's limit (default 50). */
+  maxDeactivatePercent?: number;
+  /** The operator confirmed the deactivations the guard stopped: apply them (confirm-inventory). */
+  confirmDeactivation?: boolean;
 }): Promise<SyncResult> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
   const stream = accountsStream(instanceId);
@@ -70,6 +78,7 @@ export async function syncInstanceAccounts(input: {
     reactivated: [] as string[],
   };
   let accounts = [...before.accounts.values()];
+  let confirmed = false;
 
   if (!input.permissionsOnly) {
     let listed;
@@ -92,6 +101,14 @@ export async function syncInstanceAccounts(input: {
       attributes: a.attributes,
     }));
     changes = inventoryChanges(before, accounts);
+    const guard = deactivationGuard({
+      activeBefore: before.accounts.size,
+      deactivated: changes.deactivated,
+      maxPercent: input.maxDeactivatePercent ?? DEFAULT_MAX_DEACTIVATE_PERCENT,
+    });
+    if (guard.tripped && !input.confirmDeactivation)
+      throw new PhaseError('inventory', 'INVENTORY_GUARD_TRIPPED', guard.reason!);
+    confirmed = guard.tripped;
     const appended = await store.append(
       stream,
       [
@@ -99,7 +116,14 @@ export async function syncInstanceAccounts(input: {
           eventId: randomUUID(),
           type: 'InstanceInventorySynced',
           schemaVersion: 1,
-          data: { instanceId, sessionId, dbType: input.dbType, accounts, ...changes },
+          data: {
+            instanceId,
+            sessionId,
+            dbType: input.dbType,
+            accounts,
+            ...changes,
+            ...(confirmed && { confirmedDeactivation: true as const }),
+          },
           metadata: metadata(ctx, sessionId, instanceId),
         },
       ],
@@ -135,18 +159,11 @@ export async function syncInstanceAccounts(input: {
     );
     throw new PhaseError('permissions', codeOf(err), messageOf(err), { cause: err });
   }
-  const present = new Set(accounts.map((a) => a.username));
-  const perAccount = snapshot.items
-    .filter((p) => present.has(p.username))
-    .map((p) => {
-      const previous = before.facts.get(p.username);
-      return {
-        username: p.username,
-        facts: p.facts,
-        snapshot: p.snapshot as unknown as Record<string, unknown>,
-        diff: previous ? diffFacts(previous, p.facts) : null,
-      };
-    });
+  const read = permissionChanges({
+    previous: before.facts,
+    accounts: accounts.map((a) => a.username),
+    snapshot,
+  });
   await store.append(
     stream,
     [
@@ -154,18 +171,33 @@ export async function syncInstanceAccounts(input: {
         eventId: randomUUID(),
         type: 'PermissionsSynced',
         schemaVersion: 1,
-        data: { instanceId, sessionId, accounts: perAccount, errors: snapshot.errors },
+        data: {
+          instanceId,
+          sessionId,
+          accounts: read.entries,
+          errors: snapshot.errors,
+          ...(read.unread.length > 0 && { unread: read.unread }),
+          ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
+        },
         metadata: metadata(ctx, sessionId, instanceId),
       },
     ],
     { expectedRevision: revision },
   );
-  const modified = perAccount.filter((a) => a.diff !== null).length;
+  const modified = read.entries.filter((a) => a.diff !== null).length;
   return {
     itemsSynced: accounts.length,
     itemsCreated: changes.added.length + changes.reactivated.length,
     itemsUpdated: changes.changed.length + modified,
     itemsDeleted: changes.deactivated.length,
-    details: { ...changes, privilegesModified: modified, itemErrors: snapshot.errors.length },
+    details: {
+      ...changes,
+      privilegesModified: modified,
+      itemErrors: snapshot.errors.length,
+      // Accounts whose facts were kept as they were, with the code that kept them from being read.
+      unreadAccounts: read.unread.map(({ username, code }) => ({ username, code })),
+      ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
+      ...(confirmed && { confirmedDeactivation: true }),
+    },
   };
 }

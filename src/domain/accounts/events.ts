@@ -13,6 +13,14 @@ const accountSchema = z.strictObject({
 });
 export type InventoryAccount = z.infer<typeof accountSchema>;
 
+/** A catalog or account that could not be read; `account` when the error is that account's alone. */
+const itemErrorSchema = z.strictObject({
+  item: z.string(),
+  code: z.string(),
+  message: z.string(),
+  account: z.string().optional(),
+});
+
 export const factsSchema = z.strictObject({
   db_type: z.enum(dbTypes),
   capabilities: z.array(z.string()),
@@ -25,7 +33,7 @@ export const factsSchema = z.strictObject({
     database: z.record(z.string(), z.array(z.string())),
     tablespace: z.record(z.string(), z.array(z.string())),
   }),
-  errors: z.array(z.strictObject({ item: z.string(), code: z.string(), message: z.string() })),
+  errors: z.array(itemErrorSchema),
 });
 
 /** What changed in one account's facts: per privilege scope, what was added and removed. */
@@ -53,6 +61,8 @@ export const accountEventDefinitions: readonly EventDefinition[] = [
       changed: z.array(z.string()),
       deactivated: z.array(z.string()),
       reactivated: z.array(z.string()),
+      /** An operator confirmed deactivations the inventory guard had stopped (confirm-inventory). */
+      confirmedDeactivation: z.literal(true).optional(),
     }),
   }),
   defineEvent({
@@ -70,7 +80,13 @@ export const accountEventDefinitions: readonly EventDefinition[] = [
           diff: diffSchema.nullable(),
         }),
       ),
-      errors: z.array(z.strictObject({ item: z.string(), code: z.string(), message: z.string() })),
+      errors: z.array(itemErrorSchema),
+      /** Accounts whose permissions could not be read: they keep their earlier facts (no entry above). */
+      unread: z
+        .array(z.strictObject({ username: z.string(), code: z.string(), item: z.string() }))
+        .optional(),
+      /** Databases gone from the instance: their privileges left every account's facts, not as a diff. */
+      vanishedDatabases: z.array(z.string()).optional(),
     }),
   }),
   defineEvent({

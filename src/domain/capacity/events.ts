@@ -1,6 +1,7 @@
 // Capacity events (stream capacity-{instanceId}): the database inventory of a collection, and ONE StatsSaved
 // holding every database's size and the instance total together, so the two can never disagree (defect 4).
 import { z } from 'zod';
+import { sizeMethods } from '../engines/model.js';
 import { defineEvent, type EventDefinition } from '../events/registry.js';
 
 const mb = z.number().min(0);
@@ -11,6 +12,8 @@ export const databaseSizeSchema = z.strictObject({
   sizeMb: mb,
   dataSizeMb: mb.nullable(),
   logSizeMb: mb.nullable(),
+  /** MySQL/MariaDB: tablespace files, TABLES statistics, or both (absent in older events and other engines). */
+  sizeMethod: z.enum(sizeMethods).optional(),
 });
 
 export const capacityEventDefinitions: readonly EventDefinition[] = [

@@ -13,6 +13,12 @@ export interface ItemError {
   item: string;
   code: 'PERMISSION_DENIED' | 'DATABASE_QUERY_ERROR' | 'DATABASE_TIMEOUT';
   message: string;
+  /**
+   * The account whose permissions could not be read, when the error is that account's alone. Such an
+   * account is left out of the snapshot's items: it keeps the facts it had (A read that failed is not a
+   * revocation).
+   */
+  account?: string;
 }
 
 /** A result that may be partial: every item that could be read, and an error for each that could not. */
@@ -27,12 +33,21 @@ export interface DatabaseInfo {
   isSystem: boolean;
 }
 
+/**
+ * How a MySQL/MariaDB figure was measured: the InnoDB file-per-table tablespaces' allocated size, the
+ * information_schema.TABLES statistics (which lag behind InnoDB data until ANALYZE TABLE), or both.
+ */
+export const sizeMethods = ['tablespace', 'tables', 'mixed'] as const;
+export type SizeMethod = (typeof sizeMethods)[number];
+
 export interface DatabaseSize {
   databaseName: string;
   /** data + log where the engine has a log, else data + indexes. MB with 3 decimals. */
   sizeMb: number;
   dataSizeMb: number | null;
   logSizeMb: number | null;
+  /** MySQL/MariaDB: how the figure was measured (other engines read one catalog and leave it out). */
+  sizeMethod?: SizeMethod;
 }
 
 export interface TableSize {
@@ -95,6 +110,20 @@ export interface AccountPermissions {
   username: string;
   snapshot: PermissionSnapshot;
   facts: PermissionFacts;
+}
+
+/**
+ * A permission snapshot: the accounts whose permissions were read, and an error for each catalog or
+ * account that could not be read. An account whose own read failed has an error naming it (`account`) and
+ * no item; a catalog every account depends on, unreadable, is in each item's `facts.errors`.
+ */
+export interface PermissionsCollected extends Collected<AccountPermissions> {
+  /**
+   * Engines whose per-database privileges exist only while the database does (PostgreSQL): every
+   * database the snapshot covers. A database in earlier facts but not here has vanished, which is not a
+   * privilege change of each account. Left out when the list could not be read, or the engine has none.
+   */
+  databases?: string[];
 }
 
 /** Builds facts with sorted, de-duplicated lists, so equal permissions compare equal. */

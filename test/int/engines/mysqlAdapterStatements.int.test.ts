@@ -1,7 +1,8 @@
 // What the MySQL/MariaDB adapter asks the server during a capacity collection (listDatabases, then
 // databaseSizes: collectCapacity.ts), counted on a real session wrapped to record every statement: the
-// collector's scope and SHOW DATABASES once per adapter, the sizes every time; a scope that failed on a
-// timeout is asked again, and nothing kept outlives close().
+// collector's scope, the version and SHOW DATABASES once per adapter, the sizes (TABLES and the InnoDB
+// tablespaces) every time; a scope that failed on a timeout is asked again, and nothing kept outlives
+// close().
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,12 @@ const KINDS: [string, RegExp][] = [
   ['current user', /^SELECT CURRENT_USER\(\)/],
   ['own grants', /^SHOW GRANTS$/],
   ['databases', /^SHOW DATABASES$/],
-  ['database sizes', /^SELECT TABLE_SCHEMA AS db, SUM\(DATA_LENGTH\)/],
+  ['version', /^SELECT VERSION\(\)/],
+  ['database sizes', /^SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name/],
+  [
+    'tablespaces',
+    /^SELECT NAME AS name, FILE_SIZE AS file_size, ALLOCATED_SIZE AS allocated FROM information_schema\.INNODB_/,
+  ],
   ['schema exists', /^SELECT SCHEMA_NAME AS name FROM information_schema\.SCHEMATA/],
   ['table sizes', /^SELECT TABLE_NAME AS name/],
 ];
@@ -76,7 +82,15 @@ describe.skipIf(!service.url)(titled('MySQL/MariaDB adapter, statements per coll
     const adapter = mysqlAdapterOn(session);
     const listed = await adapter.listDatabases();
     const sizes = await adapter.databaseSizes();
-    expect(ran).toEqual(['current user', 'own grants', 'databases', 'database sizes']);
+    // The version (once per adapter) says which InnoDB view holds the tablespaces.
+    expect(ran).toEqual([
+      'current user',
+      'own grants',
+      'databases',
+      'version',
+      'database sizes',
+      'tablespaces',
+    ]);
     expect(listed.errors).toEqual([]);
     expect(sizes.errors).toEqual([]);
     expect(sizes.items.find((d) => d.databaseName === `${p}_a`)).toMatchObject({
@@ -87,7 +101,7 @@ describe.skipIf(!service.url)(titled('MySQL/MariaDB adapter, statements per coll
     expect(await adapter.listDatabases()).toEqual(listed);
     await adapter.databaseSizes();
     await adapter.tableSizes(`${p}_a`);
-    expect(ran).toEqual(['database sizes', 'schema exists', 'table sizes']);
+    expect(ran).toEqual(['database sizes', 'tablespaces', 'schema exists', 'table sizes', 'tablespaces']);
   });
 
   it('a scope read that timed out is reported, and asked again by the next call', async () => {
@@ -115,7 +129,9 @@ describe.skipIf(!service.url)(titled('MySQL/MariaDB adapter, statements per coll
       'databases',
       'current user',
       'own grants',
+      'version',
       'database sizes',
+      'tablespaces',
     ]);
   });
 

@@ -45,6 +45,7 @@ describe.skipIf(!service.url)(titled('PostgreSQL engine adapter', service), () =
   let admin: pg.Client;
   let collector: EngineAdapter;
   let snapshot: Map<string, AccountPermissions>;
+  let covered: string[] | undefined;
   const adapters: EngineAdapter[] = [];
   const q = (s: string) => admin.escapeIdentifier(s);
 
@@ -89,9 +90,10 @@ describe.skipIf(!service.url)(titled('PostgreSQL engine adapter', service), () =
     });
 
     collector = adapterFor(n('collector'), passwords.collector);
-    const { items, errors } = await collector.permissionSnapshot();
+    const { items, errors, databases } = await collector.permissionSnapshot();
     expect(errors).toEqual([]);
     snapshot = new Map(items.map((i) => [i.username, i]));
+    covered = databases;
   });
 
   afterAll(async () => {
@@ -128,7 +130,10 @@ describe.skipIf(!service.url)(titled('PostgreSQL engine adapter', service), () =
     [
       'super',
       facts({
-        capabilities: { SUPERUSER: ['rolsuper = true'] },
+        capabilities: {
+          SUPERUSER: ['rolsuper = true'],
+          GRANT_ADMIN: ['superuser (rolsuper = true)'],
+        },
         global: ['LOGIN', 'SUPERUSER'],
         database: { [DATA]: ALL, [LOCKED]: ALL },
       }),
@@ -196,6 +201,11 @@ describe.skipIf(!service.url)(titled('PostgreSQL engine adapter', service), () =
         held: row.p,
       });
     }
+  });
+
+  it('the snapshot names the databases its per-database privileges cover (a dropped one is then seen as gone)', () => {
+    expect(covered).toEqual(expect.arrayContaining([DATA, LOCKED, 'postgres']));
+    expect(covered).not.toContain('template1');
   });
 
   it('the snapshot says which memberships are direct and which come through another role', () => {

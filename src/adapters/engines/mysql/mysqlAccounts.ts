@@ -1,9 +1,12 @@
 // Reads the account catalog: mysql.global_priv on MariaDB 10.4+ (where the truth is, incl.
-// account_locked), else mysql.user; when the collector may read neither, only its own account
-// (CURRENT_USER()). Each denied catalog is an ItemError; authentication strings are never selected.
+// account_locked), else mysql.user. A denied mysql.global_priv is an ItemError (mysql.user still lists
+// every account); when the collector may read neither, the read fails: the collector's own account is
+// all it could name, and an inventory of one would deactivate every other account. Authentication
+// strings are never selected.
 import { escapeId } from 'mysql2/promise';
 import type { ItemError } from '../../../domain/engines/model.js';
 import type { MysqlAccountRow } from '../../../domain/engines/mysql/facts.js';
+import { EngineError } from '../port.js';
 import { itemErrorOf } from './mysqlErrors.js';
 import { cellText, type MysqlSession, type Row } from './mysqlSession.js';
 
@@ -133,25 +136,6 @@ async function fromMysqlUser(
   return { rows: accounts, columns: has };
 }
 
-async function fromCurrentUser(session: MysqlSession): Promise<MysqlAccountRow> {
-  const [row] = await session.query('SELECT CURRENT_USER() AS cu');
-  const cu = str(row?.cu) ?? '';
-  const at = cu.lastIndexOf('@');
-  return {
-    user: at < 0 ? cu : cu.slice(0, at),
-    host: at < 0 ? '' : cu.slice(at + 1),
-    source: 'CURRENT_USER()',
-    superPriv: null,
-    grantPriv: null,
-    // The collector is connected and running statements: not locked, password not expired.
-    accountLocked: false,
-    passwordExpired: false,
-    plugin: null,
-    authPlugins: [],
-    passwordLastChanged: null,
-  };
-}
-
 export async function readAccountCatalog(session: MysqlSession, server: ServerInfo): Promise<AccountCatalog> {
   const errors: ItemError[] = [];
   if (hasGlobalPriv(server)) {
@@ -175,5 +159,10 @@ export async function readAccountCatalog(session: MysqlSession, server: ServerIn
   } catch (err) {
     errors.push(itemErrorOf('mysql.user', err, session.secrets));
   }
-  return { rows: [await fromCurrentUser(session)], errors };
+  const why = errors.map((e) => `${e.item}: ${e.message}`).join('; ');
+  throw new EngineError(
+    errors.at(-1)!.code,
+    `no account catalog could be read (${why}): the collector needs SELECT on mysql.* ` +
+      '(docs/engines.md); without it only its own account is visible, which is not an inventory',
+  );
 }

@@ -2,14 +2,20 @@
 // errors as EngineError (scrubbed), unreadable catalogs as ItemError next to the data that was read.
 // An adapter lives for one attempt on one instance: what does not change within it (the server version,
 // the collector's scope, SHOW DATABASES) is read once and kept: a capacity collection runs each once.
-import type { AccountInfo, AccountPermissions, Collected, ItemError } from '../../../domain/engines/model.js';
+import type {
+  AccountInfo,
+  AccountPermissions,
+  Collected,
+  ItemError,
+  PermissionsCollected,
+} from '../../../domain/engines/model.js';
 import {
   buildMysqlPermissions,
   mysqlAccountName,
   SYSTEM_ACCOUNTS,
   type MysqlAccountRow,
 } from '../../../domain/engines/mysql/facts.js';
-import { parseGrants, type FoldedGrants } from '../../../domain/engines/mysql/grants.js';
+import { parseGrants } from '../../../domain/engines/mysql/grants.js';
 import type { ConnectionParams, EngineAdapter, EngineOptions } from '../port.js';
 import { readAccountCatalog, serverInfo, type ServerInfo } from './mysqlAccounts.js';
 import {
@@ -83,17 +89,29 @@ function toAccountInfo(row: MysqlAccountRow): AccountInfo {
   };
 }
 
-async function readGrants(
+/**
+ * One account's permissions, or the error that kept them from being read: an error naming the account,
+ * never facts built without its grants (they would read as every privilege revoked).
+ */
+async function readAccount(
   session: MysqlSession,
   row: MysqlAccountRow,
-): Promise<{ grants: FoldedGrants | null; error: ItemError | null }> {
+  info: ServerInfo,
+  collectedAt: string,
+): Promise<AccountPermissions | ItemError> {
+  const name = mysqlAccountName(row.user, row.host);
+  let lines: unknown[][];
   try {
-    const lines = await session.queryArrays('SHOW GRANTS FOR ?@?', [row.user, row.host]);
-    return { grants: parseGrants(lines.map((r) => cellText(r[0]))), error: null };
+    lines = await session.queryArrays('SHOW GRANTS FOR ?@?', [row.user, row.host]);
   } catch (err) {
-    const name = mysqlAccountName(row.user, row.host);
-    return { grants: null, error: itemErrorOf(`account ${name} grants`, err, session.secrets) };
+    return { ...itemErrorOf(`account ${name} grants`, err, session.secrets), account: name };
   }
+  return buildMysqlPermissions({
+    account: row,
+    grants: parseGrants(lines.map((r) => cellText(r[0]))),
+    collectedAt,
+    serverVersion: info.version,
+  });
 }
 
 export function createMysqlAdapter(params: ConnectionParams, options?: EngineOptions): EngineAdapter {
@@ -136,11 +154,11 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
 
     async databaseSizes() {
       const s = await scope.get();
-      return databaseSizes(session, s, await names.get());
+      return databaseSizes(session, s, await names.get(), await getServer());
     },
 
     async tableSizes(database: string) {
-      return tableSizes(session, await scope.get(), database);
+      return tableSizes(session, await scope.get(), database, await getServer());
     },
 
     async listAccounts(): Promise<Collected<AccountInfo>> {
@@ -148,33 +166,17 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
       return { items: catalog.rows.map(toAccountInfo), errors: catalog.errors };
     },
 
-    async permissionSnapshot(): Promise<Collected<AccountPermissions>> {
+    async permissionSnapshot(): Promise<PermissionsCollected> {
       const info = await getServer();
       const catalog = await readAccountCatalog(session, info);
       const collectedAt = new Date().toISOString();
-      const results = await mapLimit(catalog.rows, session.options.poolSize, async (row) => {
-        const { grants, error } = await readGrants(session, row);
-        const accountErrors: ItemError[] = error ? [error] : [];
-        if (row.source === 'CURRENT_USER()')
-          accountErrors.push({
-            item: `account ${mysqlAccountName(row.user, row.host)} catalog row`,
-            code: 'PERMISSION_DENIED',
-            message:
-              'the collector may read neither mysql.global_priv nor mysql.user: only its own account is known, ' +
-              'without its catalog flags (plugin, Super_priv, Grant_priv)',
-          });
-        const permissions = buildMysqlPermissions({
-          account: row,
-          grants,
-          errors: accountErrors,
-          collectedAt,
-          serverVersion: info.version,
-        });
-        return { permissions, error };
-      });
+      const results = await mapLimit(catalog.rows, session.options.poolSize, (row) =>
+        readAccount(session, row, info, collectedAt),
+      );
+      const read = (r: AccountPermissions | ItemError): r is AccountPermissions => 'facts' in r;
       return {
-        items: results.map((r) => r.permissions),
-        errors: [...catalog.errors, ...results.flatMap((r) => (r.error ? [r.error] : []))],
+        items: results.filter(read),
+        errors: [...catalog.errors, ...results.filter((r): r is ItemError => !read(r))],
       };
     },
 

@@ -1,7 +1,7 @@
-// Databases and sizes from SHOW DATABASES and information_schema.TABLES. Both silently show only
-// what the collector holds privileges on, so the collector's own global privileges are checked and a
-// PERMISSION_DENIED ItemError says when the list may be incomplete. The scope and the names are read
-// by the caller (the adapter reads each once per collection) and passed in.
+// Databases and sizes from SHOW DATABASES, information_schema.TABLES and the InnoDB tablespaces. The
+// first two silently show only what the collector holds privileges on, so the collector's own global
+// privileges are checked and a PERMISSION_DENIED ItemError says when the list may be incomplete. The scope
+// and the names are read by the caller (the adapter reads each once per collection) and passed in.
 import type {
   Collected,
   DatabaseInfo,
@@ -10,6 +10,14 @@ import type {
   TableSize,
 } from '../../../domain/engines/model.js';
 import { databasePatternMatches, parseGrants } from '../../../domain/engines/mysql/grants.js';
+import {
+  mb,
+  mysqlDatabaseSizes,
+  tableFigure,
+  tableFiles,
+  type MysqlTablespaceRow,
+} from '../../../domain/engines/mysql/sizes.js';
+import type { ServerInfo } from './mysqlAccounts.js';
 import { itemErrorOf } from './mysqlErrors.js';
 import { cellText as text, type MysqlSession } from './mysqlSession.js';
 
@@ -56,8 +64,6 @@ export interface CollectorScope {
   errors: ItemError[];
 }
 
-const MIB = 1024 * 1024;
-export const mb = (bytes: number): number => Math.round((bytes / MIB) * 1000) / 1000;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** What the collector itself may see, from its own SHOW GRANTS. */
@@ -124,34 +130,75 @@ export function listDatabases(names: readonly string[], scope: CollectorScope): 
   };
 }
 
-/** The user databases' sizes; `names` (from SHOW DATABASES) gives a database without tables its 0. */
+/**
+ * The InnoDB tablespaces (MariaDB and MySQL 5.7: INNODB_SYS_TABLESPACES; MySQL 8: INNODB_TABLESPACES),
+ * or null with an ItemError when they cannot be read: both views need PROCESS.
+ */
+async function tablespaces(
+  session: MysqlSession,
+  server: ServerInfo,
+  errors: ItemError[],
+): Promise<MysqlTablespaceRow[] | null> {
+  const view = !server.mariadb && server.major >= 8 ? 'INNODB_TABLESPACES' : 'INNODB_SYS_TABLESPACES';
+  try {
+    const rows = await session.query(
+      `SELECT NAME AS name, FILE_SIZE AS file_size, ALLOCATED_SIZE AS allocated
+         FROM information_schema.${view} WHERE NAME LIKE '%/%'`,
+    );
+    // ALLOCATED_SIZE is what the file takes on disk (less than FILE_SIZE when sparse); 0 where unknown.
+    return rows.map((r) => ({ name: text(r.name), bytes: num(r.allocated) || num(r.file_size) }));
+  } catch (err) {
+    const e = itemErrorOf(`information_schema.${view}`, err, session.secrets);
+    errors.push({
+      ...e,
+      message:
+        e.code === 'PERMISSION_DENIED'
+          ? `${e.message}: without PROCESS, InnoDB sizes come from information_schema.TABLES, whose ` +
+            'statistics lag behind the data until ANALYZE TABLE'
+          : `${e.message}: sizes come from information_schema.TABLES`,
+    });
+    return null;
+  }
+}
+
+/**
+ * The user databases' sizes; `names` (from SHOW DATABASES) gives a database without tables its 0. Each
+ * InnoDB table with its own tablespace counts its file, any other table its TABLES statistics.
+ */
 export async function databaseSizes(
   session: MysqlSession,
   scope: CollectorScope,
   names: readonly string[],
+  server: ServerInfo,
 ): Promise<Collected<DatabaseSize>> {
   const rows = await session.query(
-    `SELECT TABLE_SCHEMA AS db, SUM(DATA_LENGTH) AS data_bytes, SUM(INDEX_LENGTH) AS index_bytes
-       FROM information_schema.TABLES WHERE ${USER_SCHEMAS} GROUP BY TABLE_SCHEMA`,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine,
+            DATA_LENGTH AS data_bytes, INDEX_LENGTH AS index_bytes
+       FROM information_schema.TABLES WHERE ${USER_SCHEMAS} AND TABLE_TYPE <> 'VIEW'`,
     [...SYSTEM_SCHEMAS],
   );
-  const bytes = new Map(
-    rows.map((r) => [text(r.db), { data: num(r.data_bytes), index: num(r.index_bytes) }]),
-  );
-  const all = [...new Set([...names, ...bytes.keys()])].filter((n) => !isSystemSchema(n)).sort();
-  return {
-    items: all.map((databaseName) => {
-      const b = bytes.get(databaseName) ?? { data: 0, index: 0 };
-      return { databaseName, sizeMb: mb(b.data + b.index), dataSizeMb: mb(b.data), logSizeMb: null };
-    }),
-    errors: scopeErrors(scope, 'sizes'),
-  };
+  const errors = [...scopeErrors(scope, 'sizes')];
+  const files = await tablespaces(session, server, errors);
+  const tables = rows.map((r) => ({
+    db: text(r.db),
+    name: text(r.name),
+    engine: r.engine === null || r.engine === undefined ? null : text(r.engine),
+    dataBytes: num(r.data_bytes),
+    indexBytes: num(r.index_bytes),
+  }));
+  const items = mysqlDatabaseSizes({
+    names: names.filter((n) => !isSystemSchema(n)),
+    tables,
+    tablespaces: files,
+  }).filter((d) => !isSystemSchema(d.databaseName));
+  return { items, errors };
 }
 
 export async function tableSizes(
   session: MysqlSession,
   scope: CollectorScope,
   database: string,
+  server: ServerInfo,
 ): Promise<Collected<TableSize>> {
   const exists = await session.query(
     'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
@@ -173,28 +220,41 @@ export async function tableSizes(
     };
   }
   const rows = await session.query(
-    `SELECT TABLE_NAME AS name, DATA_LENGTH AS data_bytes, INDEX_LENGTH AS index_bytes, TABLE_ROWS AS row_count
+    `SELECT TABLE_NAME AS name, ENGINE AS engine, DATA_LENGTH AS data_bytes, INDEX_LENGTH AS index_bytes,
+            TABLE_ROWS AS row_count
        FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW'
       ORDER BY TABLE_NAME`,
     [database],
   );
+  const errors =
+    scope.seesAllTables || scope.databasePatterns.some((p) => databasePatternMatches(p, database))
+      ? [...scope.errors]
+      : scopeErrors(scope, 'sizes');
+  const files = tableFiles(await tablespaces(session, server, errors));
   return {
     items: rows.map((r) => {
-      const data = num(r.data_bytes);
-      const index = num(r.index_bytes);
+      const f = tableFigure(
+        {
+          db: database,
+          name: text(r.name),
+          engine: r.engine === null || r.engine === undefined ? null : text(r.engine),
+          dataBytes: num(r.data_bytes),
+          indexBytes: num(r.index_bytes),
+        },
+        files,
+      );
+      // A table in its own file: the file's size, data and indexes together (as databaseSizes counts it).
+      const fromFile = f.fileBytes !== null;
       return {
         schemaName: database,
         tableName: text(r.name),
-        sizeMb: mb(data + index),
-        dataSizeMb: r.data_bytes === null ? null : mb(data),
-        indexSizeMb: r.index_bytes === null ? null : mb(index),
+        sizeMb: mb((f.fileBytes ?? 0) + f.dataBytes + f.indexBytes),
+        dataSizeMb: fromFile ? mb(f.fileBytes!) : r.data_bytes === null ? null : mb(f.dataBytes),
+        indexSizeMb: fromFile || r.index_bytes === null ? null : mb(f.indexBytes),
         rowCount: r.row_count === null || r.row_count === undefined ? null : Number(r.row_count),
       };
     }),
-    errors:
-      scope.seesAllTables || scope.databasePatterns.some((p) => databasePatternMatches(p, database))
-        ? scope.errors
-        : scopeErrors(scope, 'sizes'),
+    errors,
   };
 }

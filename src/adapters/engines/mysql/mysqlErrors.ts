@@ -66,15 +66,18 @@ export function toEngineError(
   else engineCode = 'DATABASE_QUERY_ERROR';
   const detail = `${text || 'no message'}${code && !text.includes(code) ? ` (${code})` : ''}`;
   const prefix = phase === 'connect' ? 'cannot connect to MySQL/MariaDB: ' : '';
-  return new EngineError(engineCode, scrubSecrets(`${prefix}${detail}`, secrets), { cause: err });
+  return new EngineError(engineCode, scrubSecrets(`${prefix}${detail}`, secrets), {
+    cause: err,
+    connecting: phase === 'connect',
+  });
 }
 
 /**
- * A failure reading one item: an ItemError. A lost connection is not an item failure: it is
- * rethrown, so the whole operation fails with DATABASE_CONNECTION_ERROR.
+ * A failure reading one item: an ItemError. A lost connection, or none to be had (a connect that timed
+ * out is DATABASE_TIMEOUT), is not an item failure: it is rethrown, so the whole operation fails.
  */
 export function itemErrorOf(item: string, err: unknown, secrets: readonly string[]): ItemError {
   const e = toEngineError(err, 'query', secrets);
-  if (e.code === 'DATABASE_CONNECTION_ERROR') throw e;
+  if (e.code === 'DATABASE_CONNECTION_ERROR' || e.connecting) throw e;
   return { item, code: e.code, message: e.message };
 }

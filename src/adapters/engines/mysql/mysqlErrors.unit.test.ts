@@ -58,4 +58,13 @@ describe('itemErrorOf', () => {
   it('rethrows a lost connection: the whole operation fails', () => {
     expect(() => itemErrorOf('mysql.user', err('PROTOCOL_CONNECTION_LOST'), [])).toThrow(EngineError);
   });
+
+  it('rethrows a connect that timed out: no catalog of a dead host waits for its own connect timeout', () => {
+    const connect = toEngineError(err('ETIMEDOUT'), 'connect', []);
+    expect(connect).toMatchObject({ code: 'DATABASE_TIMEOUT', connecting: true });
+    expect(() => itemErrorOf('collector grants', connect, [])).toThrow(connect);
+    expect(itemErrorOf('x', toEngineError(err('PROTOCOL_SEQUENCE_TIMEOUT'), 'query', []), [])).toMatchObject({
+      code: 'DATABASE_TIMEOUT',
+    });
+  });
 });

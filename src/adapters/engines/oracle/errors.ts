@@ -60,12 +60,17 @@ export function mapOracleError(err: unknown, phase: OraclePhase, secrets: readon
     .filter((line) => !line.startsWith('Help: '))
     .join('\n')
     .trim();
-  return new EngineError(classify(oracleCodes(err), phase), scrubSecrets(text, secrets));
+  return new EngineError(classify(oracleCodes(err), phase), scrubSecrets(text, secrets), {
+    connecting: phase === 'connect',
+  });
 }
 
-/** A catalog that failed to read becomes an ItemError; a lost connection fails the whole operation. */
+/**
+ * A catalog that failed to read becomes an ItemError; a lost connection, or none to be had (NJS-040: no
+ * pooled connection within queueTimeout), fails the whole operation.
+ */
 export function toItemError(item: string, err: unknown, secrets: readonly string[]): ItemError {
   const mapped = mapOracleError(err, 'query', secrets);
-  if (mapped.code === 'DATABASE_CONNECTION_ERROR') throw mapped;
+  if (mapped.code === 'DATABASE_CONNECTION_ERROR' || mapped.connecting) throw mapped;
   return { item, code: mapped.code, message: mapped.message };
 }

@@ -77,6 +77,8 @@ describe('Oracle error mapping', () => {
       'connection request timeout. Request exceeded "queueTimeout" of 40000',
     );
     expect(mapOracleError(queued, 'connect', []).code).toBe('DATABASE_TIMEOUT');
+    // Never an item error: each later catalog would wait for its own connection the same way.
+    expect(() => toItemError('dba_users', mapOracleError(queued, 'connect', []), [])).toThrow(EngineError);
   });
 
   it('missing DBA views and privileges are PERMISSION_DENIED', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permissionChanges } from '../../../domain/accounts/permissionChanges.js';
 import { EngineError } from '../port.js';
 import { oracleAdapterOn } from './oracleAdapter.js';
 import type { OracleRow, OracleRunner } from './oraclePoolRunner.js';
@@ -223,6 +224,32 @@ describe('Oracle adapter over recorded catalog rows', () => {
       }),
     });
     await expect(lost.adapter.permissionSnapshot()).rejects.toBeInstanceOf(EngineError);
+  });
+
+  it('an unread quota or role catalog is carried by every user, who keeps the earlier facts', async () => {
+    const timeout = () =>
+      Object.assign(new Error('NJS-123: call timeout of 30000 ms exceeded'), { code: 'NJS-123' });
+    const clean = await recordedDatabase(dbaCatalog).adapter.permissionSnapshot();
+    const previous = new Map(clean.items.map((i) => [i.username, i.facts]));
+    expect(previous.get('ALICE_DBA')?.privileges.tablespace).toEqual({ USERS: ['QUOTA UNLIMITED'] });
+    const slowQuotas = await recordedDatabase({
+      ...dbaCatalog,
+      TS_QUOTAS: timeout(),
+    }).adapter.permissionSnapshot();
+    expect(slowQuotas.items.find((i) => i.username === 'ALICE_DBA')?.facts.privileges.tablespace).toEqual({});
+    const changes = permissionChanges({ previous, accounts: [...previous.keys()], snapshot: slowQuotas });
+    expect(changes.entries).toEqual([]);
+    expect(changes.unread.map((u) => [u.username, u.code, u.item])).toEqual(
+      ['ALICE_DBA', 'COLLECTOR', 'SYS'].map((u) => [u, 'DATABASE_TIMEOUT', 'dba_ts_quotas']),
+    );
+    // Without the DBA role views only the collector is read: every other user is unread, not emptied.
+    const own = await recordedDatabase({ ...dbaCatalog, ROLE_PRIVS: noView() }).adapter.permissionSnapshot();
+    const fallback = permissionChanges({ previous, accounts: [...previous.keys()], snapshot: own });
+    expect(fallback.unread.map((u) => [u.username, u.code])).toEqual([
+      ['ALICE_DBA', 'PERMISSION_DENIED'],
+      ['COLLECTOR', 'PERMISSION_DENIED'],
+      ['SYS', 'PERMISSION_DENIED'],
+    ]);
   });
 
   it('close() closes the pool', async () => {

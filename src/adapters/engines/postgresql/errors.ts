@@ -20,12 +20,14 @@ const socketCodes = new Set([
   'EPIPE',
   'EADDRNOTAVAIL',
 ]);
-const clientTimeoutMessages = [
+const connectTimeoutMessages = [
   'timeout exceeded when trying to connect', // pg.Pool: no free client within connectionTimeoutMillis
   'Connection terminated due to connection timeout', // pg.Pool: connect took connectionTimeoutMillis
   'timeout expired', // pg.Client.connect(): connectionTimeoutMillis
-  'Query read timeout', // query_timeout
 ];
+const clientTimeoutMessages = [...connectTimeoutMessages, 'Query read timeout' /* query_timeout */];
+const startsWithAny = (text: string, prefixes: readonly string[]) =>
+  prefixes.some((m) => text === m || text.startsWith(m));
 
 export function engineErrorCode(err: unknown): EngineErrorCode {
   const { code, message } = (err ?? {}) as ErrorLike;
@@ -37,7 +39,7 @@ export function engineErrorCode(err: unknown): EngineErrorCode {
       return 'DATABASE_CONNECTION_ERROR';
     if (socketCodes.has(code)) return 'DATABASE_CONNECTION_ERROR';
   }
-  if (clientTimeoutMessages.some((m) => text === m || text.startsWith(m))) return 'DATABASE_TIMEOUT';
+  if (startsWithAny(text, clientTimeoutMessages)) return 'DATABASE_TIMEOUT';
   if (/Connection terminated|Client has encountered a connection error/i.test(text))
     return 'DATABASE_CONNECTION_ERROR';
   return 'DATABASE_QUERY_ERROR';
@@ -57,12 +59,17 @@ function describe(err: unknown): string {
 export function toEngineError(err: unknown, context: string, password: string): EngineError {
   if (err instanceof EngineError) return err;
   const message = scrubSecrets(`${context}: ${describe(err)}`, [password]);
-  return new EngineError(engineErrorCode(err), message);
+  const { message: text } = (err ?? {}) as ErrorLike;
+  const connecting = typeof text === 'string' && startsWithAny(text, connectTimeoutMessages);
+  return new EngineError(engineErrorCode(err), message, { connecting });
 }
 
-/** A catalog that could not be read, as an ItemError; connection failures are rethrown as EngineError. */
+/**
+ * A catalog that could not be read, as an ItemError; connection failures (and a connect that timed out)
+ * are rethrown as EngineError.
+ */
 export function toItemError(err: unknown, item: string, password: string): ItemError {
   const error = toEngineError(err, item, password);
-  if (error.code === 'DATABASE_CONNECTION_ERROR') throw error;
+  if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
   return { item, code: error.code, message: error.message };
 }

@@ -48,4 +48,14 @@ describe('PostgreSQL error mapping', () => {
     });
     expect(() => toItemError(refused, 'database x size', 'pw')).toThrow(EngineError);
   });
+
+  it('a connect that timed out is thrown too (DATABASE_TIMEOUT); a query that timed out is an item error', () => {
+    const connect = new Error('Connection terminated due to connection timeout');
+    expect(() => toItemError(connect, 'database x size', 'pw')).toThrow(
+      expect.objectContaining({ code: 'DATABASE_TIMEOUT', connecting: true }),
+    );
+    expect(toItemError(new Error('Query read timeout'), 'database x size', 'pw').code).toBe(
+      'DATABASE_TIMEOUT',
+    );
+  });
 });

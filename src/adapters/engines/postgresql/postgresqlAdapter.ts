@@ -4,11 +4,11 @@
 // server's 57014 normally wins and the connection stays usable).
 import pg from 'pg';
 import type {
-  AccountPermissions,
   Collected,
   DatabaseInfo,
   DatabaseSize,
   ItemError,
+  PermissionsCollected,
   TableSize,
 } from '../../../domain/engines/model.js';
 import {
@@ -220,7 +220,7 @@ export function createPostgresqlAdapter(
       return { items: (await roles()).map((r) => accountInfo(r, now)), errors: [] };
     },
 
-    async permissionSnapshot(): Promise<Collected<AccountPermissions>> {
+    async permissionSnapshot(): Promise<PermissionsCollected> {
       const info = await serverInfo();
       const roleRows = await roles();
       const collectedAt = new Date();
@@ -231,6 +231,7 @@ export function createPostgresqlAdapter(
         errors,
       );
       const databases = await optional<{ datname: string }>('pg_database', databasesSql, errors);
+      const listed = !errors.some((e) => e.item === 'pg_database');
       const databaseAcl = await optional<PgDatabaseAclRow>('database privileges', databaseAclSql, errors);
       const items = roleRows.map((role) =>
         postgresPermissions({
@@ -243,7 +244,8 @@ export function createPostgresqlAdapter(
           errors,
         }),
       );
-      return { items, errors };
+      // The databases the per-database privileges cover: one dropped since is not a revoke on every role.
+      return { items, errors, ...(listed && { databases: databases.map((d) => d.datname) }) };
     },
 
     async close() {

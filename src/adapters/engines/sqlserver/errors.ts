@@ -54,7 +54,9 @@ export function mapSqlserverError(
   const text = parts
     .map((p) => (p.number === undefined ? p.message : `${p.message} (error ${p.number})`))
     .join('; ');
-  return new EngineError(classify(parts, phase), scrubSecrets(text, secrets));
+  return new EngineError(classify(parts, phase), scrubSecrets(text, secrets), {
+    connecting: phase === 'connect',
+  });
 }
 
 /**
@@ -63,6 +65,6 @@ export function mapSqlserverError(
  */
 export function toItemError(item: string, err: unknown, secrets: readonly string[]): ItemError {
   const mapped = mapSqlserverError(err, 'query', secrets);
-  if (mapped.code === 'DATABASE_CONNECTION_ERROR') throw mapped;
+  if (mapped.code === 'DATABASE_CONNECTION_ERROR' || mapped.connecting) throw mapped;
   return { item, code: mapped.code, message: mapped.message };
 }

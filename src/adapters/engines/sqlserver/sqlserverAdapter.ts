@@ -1,6 +1,6 @@
 // The SQL Server engine adapter: catalog queries through a small tedious pool, interpreted by the pure
 // mapping in src/domain/engines/sqlserver/. A catalog the collector may not read is an ItemError; only a
-// lost connection (or a failed version query) fails a whole operation.
+// lost connection, a failed version query, or logins it cannot all see fail a whole operation.
 import type { ConnectionConfiguration } from 'tedious';
 import { collectorRightsErrors, mapLogins } from '../../../domain/engines/sqlserver/accounts.js';
 import type {
@@ -26,6 +26,7 @@ import {
 import type { ItemError } from '../../../domain/engines/model.js';
 import {
   DEFAULT_ENGINE_OPTIONS,
+  EngineError,
   type ConnectionParams,
   type EngineAdapter,
   type EngineOptions,
@@ -189,6 +190,11 @@ export function sqlserverAdapterOn(runner: SqlRunner, ctx: SqlserverAdapterConte
     async listAccounts() {
       const errors: ItemError[] = [];
       const server = await readServerCatalog(errors);
+      // Logins not all visible (no VIEW ANY DEFINITION, or sys.server_principals unreadable): an
+      // inventory of what is visible would deactivate every other login, so there is none.
+      const incomplete = errors.find((e) => e.item === 'sys.server_principals');
+      if (incomplete)
+        throw new EngineError(incomplete.code, `the logins cannot be listed: ${incomplete.message}`);
       const items = server.logins ? mapLogins(server.logins, server.roleMembers, server.permissions) : [];
       return { items, errors };
     },

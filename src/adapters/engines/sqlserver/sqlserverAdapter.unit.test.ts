@@ -1,5 +1,6 @@
 import { ConnectionError, RequestError } from 'tedious';
 import { describe, expect, it } from 'vitest';
+import { permissionChanges } from '../../../domain/accounts/permissionChanges.js';
 import { DEFAULT_ENGINE_OPTIONS, EngineError } from '../port.js';
 import * as q from './queries.js';
 import { sqlserverAdapterOn, tediousConfig } from './sqlserverAdapter.js';
@@ -133,7 +134,7 @@ describe('SQL Server adapter over recorded catalog rows', () => {
     expect(items.find((i) => i.username === 'sa')?.facts.capabilities).toEqual(['SUPERUSER', 'GRANT_ADMIN']);
   });
 
-  it('a collector without VIEW ANY DEFINITION / VIEW DATABASE STATE gets ItemErrors, not a crash', async () => {
+  it('a collector without VIEW ANY DEFINITION / VIEW DATABASE STATE: no inventory, sizes with ItemErrors', async () => {
     const { adapter } = recordedServer(
       {
         ...fullRights,
@@ -151,12 +152,12 @@ describe('SQL Server adapter over recorded catalog rows', () => {
       },
       { appdb: { TABLE_SIZES: denied(300, "VIEW DATABASE STATE permission denied in database 'appdb'.") } },
     );
-    const accounts = await adapter.listAccounts();
-    expect(accounts.items.map((a) => a.username)).toEqual(['collector']);
-    expect(accounts.errors.map((e) => [e.item, e.code])).toEqual([
-      ['sys.server_permissions', 'PERMISSION_DENIED'],
-      ['sys.server_principals', 'PERMISSION_DENIED'],
-    ]);
+    // Only its own login is visible: that is no inventory (it would deactivate every other login).
+    await expect(adapter.listAccounts()).rejects.toMatchObject({
+      name: 'EngineError',
+      code: 'PERMISSION_DENIED',
+      message: expect.stringContaining('VIEW ANY DEFINITION') as unknown,
+    });
     const sizes = await adapter.databaseSizes();
     expect(sizes.items).toEqual([{ databaseName: 'master', sizeMb: 6, dataSizeMb: 4, logSizeMb: 2 }]);
     expect(sizes.errors.map((e) => e.item)).toEqual([
@@ -175,6 +176,27 @@ describe('SQL Server adapter over recorded catalog rows', () => {
         },
       ],
     });
+  });
+
+  it('a catalog every login depends on, unread: each login carries the error, and keeps its earlier facts', async () => {
+    const timeout = Object.assign(
+      new RequestError('Timeout: Request failed to complete in 30000ms', 'ETIMEOUT'),
+    );
+    const clean = await recordedServer(fullRights, { appdb }).adapter.permissionSnapshot();
+    const previous = new Map(clean.items.map((i) => [i.username, i.facts]));
+    for (const [server, databases, item] of [
+      [{ ...fullRights, SERVER_ROLE_MEMBERS: timeout }, { appdb }, 'sys.server_role_members'],
+      [fullRights, { appdb: { ...appdb, DATABASE_ROLE_MEMBERS: timeout } }, 'database appdb permissions'],
+    ] as const) {
+      const snapshot = await recordedServer(server, databases).adapter.permissionSnapshot();
+      // Read as it is, sa would have left sysadmin and app_user its database role: never a revocation.
+      for (const i of snapshot.items) expect(i.facts.errors.map((e) => e.item)).toContain(item);
+      const changes = permissionChanges({ previous, accounts: [...previous.keys()], snapshot });
+      expect(changes.entries).toEqual([]);
+      expect(changes.unread.map((u) => [u.username, u.code, u.item])).toEqual(
+        ['app_user', 'collector', 'sa'].map((u) => [u, 'DATABASE_TIMEOUT', item]),
+      );
+    }
   });
 
   it('lists databases and table sizes', async () => {

@@ -11,14 +11,10 @@
 //   the snapshot says which keys are wildcard patterns. Table, column and routine grants, roles with
 //   ADMIN OPTION, default roles, proxy grants and partial revokes are in type_specific.
 // - Capabilities come from the grants; a catalog flag (Super_priv, Grant_priv) adds a reason only when
-//   the grants do not already establish the capability (e.g. SHOW GRANTS could not be read).
-import {
-  makeFacts,
-  type AccountPermissions,
-  type Capability,
-  type ItemError,
-  type PermissionSnapshot,
-} from '../model.js';
+//   the grants do not already establish the capability.
+// - An account whose SHOW GRANTS could not be read has no facts at all (the adapter reports it as an
+//   error naming the account): facts built from the catalog row alone would read as privileges revoked.
+import { makeFacts, type AccountPermissions, type Capability, type PermissionSnapshot } from '../model.js';
 import type { FoldedGrants } from './grantFold.js';
 
 /** What the account catalog says about one account (null: unknown, the catalog did not say). */
@@ -26,7 +22,7 @@ export interface MysqlAccountRow {
   user: string;
   host: string;
   /** The catalog the row was read from. */
-  source: 'mysql.global_priv' | 'mysql.user' | 'CURRENT_USER()';
+  source: 'mysql.global_priv' | 'mysql.user';
   superPriv: boolean | null;
   grantPriv: boolean | null;
   accountLocked: boolean | null;
@@ -60,16 +56,16 @@ export const REASONS = {
 
 export function mysqlCapabilities(
   account: MysqlAccountRow,
-  grants: FoldedGrants | null,
+  grants: FoldedGrants,
 ): Partial<Record<Capability, string[]>> {
-  const global = new Set(grants?.global.privileges ?? []);
+  const global = new Set(grants.global.privileges);
   const superuser: string[] = [];
   if (global.has('SUPER')) superuser.push(REASONS.superGrant);
   if (global.has('ALL PRIVILEGES')) superuser.push(REASONS.superAll);
   if (superuser.length === 0 && account.superPriv === true) superuser.push(REASONS.superRow);
 
   const grantAdmin: string[] = [];
-  if (grants?.global.grantOption) grantAdmin.push(REASONS.grantOption);
+  if (grants.global.grantOption) grantAdmin.push(REASONS.grantOption);
   if (grantAdmin.length === 0 && account.grantPriv === true) grantAdmin.push(REASONS.grantRow);
 
   const locked: string[] = [];
@@ -83,32 +79,28 @@ const withGrantOption = (privileges: string[], grantOption: boolean): string[] =
 
 export function buildMysqlPermissions(input: {
   account: MysqlAccountRow;
-  /** Null when SHOW GRANTS could not be read for the account (its error is in `errors`). */
-  grants: FoldedGrants | null;
-  errors: ItemError[];
+  grants: FoldedGrants;
   collectedAt: string;
   serverVersion: string | null;
 }): AccountPermissions {
-  const { account, grants, errors } = input;
-  const databases = Object.entries(grants?.databases ?? {});
+  const { account, grants } = input;
+  const databases = Object.entries(grants.databases);
   const snapshot: PermissionSnapshot = {
     version: 4,
     db_type: 'mysql',
-    categories: grants
-      ? {
-          global_privileges: {
-            privileges: grants.global.privileges,
-            grant_option: grants.global.grantOption,
-            usage_only: grants.usageOnly,
-          },
-          database_privileges: databases.map(([pattern, g]) => ({
-            database: pattern,
-            wildcard: g.wildcard,
-            privileges: g.privileges,
-            grant_option: g.grantOption,
-          })),
-        }
-      : {},
+    categories: {
+      global_privileges: {
+        privileges: grants.global.privileges,
+        grant_option: grants.global.grantOption,
+        usage_only: grants.usageOnly,
+      },
+      database_privileges: databases.map(([pattern, g]) => ({
+        database: pattern,
+        wildcard: g.wildcard,
+        privileges: g.privileges,
+        grant_option: g.grantOption,
+      })),
+    },
     type_specific: {
       account: {
         user: account.user,
@@ -122,27 +114,24 @@ export function buildMysqlPermissions(input: {
         password_expired: account.passwordExpired,
         password_last_changed: account.passwordLastChanged,
       },
-      ...(grants && {
-        table_privileges: grants.tables,
-        column_privileges: grants.columns,
-        routine_privileges: grants.routines,
-        roles: { granted: grants.roles, admin_option: grants.adminRoles, default: grants.defaultRoles },
-        proxy: grants.proxy,
-        partial_revokes: grants.partialRevokes,
-        unparsed_grants: grants.unparsed,
-      }),
+      table_privileges: grants.tables,
+      column_privileges: grants.columns,
+      routine_privileges: grants.routines,
+      roles: { granted: grants.roles, admin_option: grants.adminRoles, default: grants.defaultRoles },
+      proxy: grants.proxy,
+      partial_revokes: grants.partialRevokes,
+      unparsed_grants: grants.unparsed,
     },
-    errors,
+    errors: [],
     meta: { collected_at: input.collectedAt, server_version: input.serverVersion },
   };
   const facts = makeFacts('mysql', {
     capabilities: mysqlCapabilities(account, grants),
-    roles: grants?.roles,
-    global: grants ? withGrantOption(grants.global.privileges, grants.global.grantOption) : [],
+    roles: grants.roles,
+    global: withGrantOption(grants.global.privileges, grants.global.grantOption),
     database: Object.fromEntries(
       databases.map(([k, g]) => [k, withGrantOption(g.privileges, g.grantOption)]),
     ),
-    errors,
   });
   return { username: mysqlAccountName(account.user, account.host), snapshot, facts };
 }

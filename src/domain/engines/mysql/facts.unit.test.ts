@@ -16,11 +16,10 @@ const row = (over: Partial<MysqlAccountRow> = {}): MysqlAccountRow => ({
   ...over,
 });
 
-const build = (account: MysqlAccountRow, lines: string[] | null) =>
+const build = (account: MysqlAccountRow, lines: string[]) =>
   buildMysqlPermissions({
     account,
-    grants: lines && parseGrants(lines),
-    errors: [],
+    grants: parseGrants(lines),
     collectedAt: '2026-01-02T03:04:05.000Z',
     serverVersion: '10.11.19-MariaDB',
   });
@@ -114,25 +113,6 @@ describe('buildMysqlPermissions', () => {
     });
   });
 
-  it('without grants (SHOW GRANTS failed) the catalog flags still give the capabilities', () => {
-    const error = { item: 'account u@% grants', code: 'PERMISSION_DENIED' as const, message: 'denied' };
-    const res = buildMysqlPermissions({
-      account: row({ superPriv: true, grantPriv: true, accountLocked: true }),
-      grants: null,
-      errors: [error],
-      collectedAt: '2026-01-02T03:04:05.000Z',
-      serverVersion: null,
-    });
-    expect(res.facts.capability_reasons).toEqual({
-      SUPERUSER: ['Super_priv = Y'],
-      GRANT_ADMIN: ['Grant_priv = Y'],
-      LOCKED: ['account_locked = Y'],
-    });
-    expect(res.facts.errors).toEqual([error]);
-    expect(res.snapshot.categories).toEqual({});
-    expect(res.snapshot.errors).toEqual([error]);
-  });
-
   it('unknown catalog flags (null) add no capability', () => {
     const { facts } = build(
       row({
@@ -140,7 +120,7 @@ describe('buildMysqlPermissions', () => {
         grantPriv: null,
         accountLocked: null,
         passwordExpired: null,
-        source: 'CURRENT_USER()',
+        source: 'mysql.user',
       }),
       ['GRANT SELECT ON `db`.* TO `u`@`%`'],
     );

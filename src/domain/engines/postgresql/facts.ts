@@ -146,7 +146,13 @@ export function postgresPermissions(input: PostgresPermissionInput): AccountPerm
 
   const capabilityReasons: Partial<Record<Capability, string[]>> = {};
   if (role.rolsuper) capabilityReasons.SUPERUSER = ['rolsuper = true'];
-  if (role.rolcreaterole) capabilityReasons.GRANT_ADMIN = ['rolcreaterole = true'];
+  // A superuser may grant any privilege and any role, as MySQL's ALL + GRANT OPTION and SQL Server's
+  // sysadmin may: GRANT_ADMIN means the same on every engine.
+  const grantAdmin = [
+    ...(role.rolsuper ? ['superuser (rolsuper = true)'] : []),
+    ...(role.rolcreaterole ? ['rolcreaterole = true'] : []),
+  ];
+  if (grantAdmin.length > 0) capabilityReasons.GRANT_ADMIN = grantAdmin;
   const locked = lockReasons(role, collectedAt);
   if (locked.length > 0) capabilityReasons.LOCKED = locked;
 

@@ -142,7 +142,7 @@ describe('PostgreSQL permission facts', () => {
     }
   });
 
-  it('superuser: SUPERUSER, every privilege on every database, even one whose ACL names nobody', () => {
+  it('superuser: SUPERUSER and GRANT_ADMIN, every privilege on every database, even one whose ACL names nobody', () => {
     const p = postgresPermissions({
       role: roles.find((r) => r.rolname === 'rec_dba')!,
       memberships: pg17,
@@ -153,7 +153,7 @@ describe('PostgreSQL permission facts', () => {
     });
     expect(p.facts).toEqual(
       makeFacts('postgresql', {
-        capabilities: { SUPERUSER: ['rolsuper = true'] },
+        capabilities: { SUPERUSER: ['rolsuper = true'], GRANT_ADMIN: ['superuser (rolsuper = true)'] },
         global: ['SUPERUSER', 'LOGIN'],
         database: { postgres: ALL, rec_appdb: ALL, empty_acl: ALL },
       }),
