@@ -53,6 +53,7 @@ describe('aggregation', () => {
               description: '',
             },
             ctx,
+            { allowDuplicate: true },
           )
         ).id,
       );

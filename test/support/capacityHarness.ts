@@ -83,7 +83,8 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
     const registerInstance = makeRegisterInstance({ knex: db.knex, store: store() });
     for (const name of names) {
       const fields = { name, dbType, host, port, databaseName: null, credentialId: cred.id, description: '' };
-      ids[name] = (await registerInstance(fields, ctx())).id;
+      // Several instances of one server, on purpose.
+      ids[name] = (await registerInstance(fields, ctx(), { allowDuplicate: true })).id;
     }
     // A reader sees an event once every older transaction of the cluster ended (other suites' too), so
     // one catch-up may stop short of these events: catch up until the instances are there.
