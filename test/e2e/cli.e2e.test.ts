@@ -87,29 +87,42 @@ describe('the whalefall command line', () => {
   });
 
   it('output piped into head -1 ends quietly, exit code 0', async () => {
-    const stream = `cli-pipe-${randomUUID()}`;
+    // A session timeline whose SessionStarted alone is far longer than a pipe's buffer: head has gone
+    // while the command still writes.
+    const sessionId = randomUUID();
     const store = new PostgresEventStore(api.db.pool);
-    const events = Array.from({ length: 3000 }, (_, n) => ({
-      eventId: randomUUID(),
-      type: 'PipeTested',
-      schemaVersion: 1,
-      data: { n, padding: 'x'.repeat(200) },
-      metadata: testMetadata(),
+    const instances = Array.from({ length: 5000 }, (_, n) => ({
+      instanceId: randomUUID(),
+      instanceName: `instance-${n}`,
     }));
-    await store.append(stream, events, { expectedRevision: 'no_stream' });
-    await store.close();
-    // pipefail: the exit code is whalefall's, not head's.
-    const piped = await runToEnd(
-      spawnProcess('bash', ['-c', `set -o pipefail; "$NODE" "$CLI" events show ${stream} | head -1`], {
-        ...env,
-        NODE: process.execPath,
-        CLI: builtCli,
-      }),
+    await store.append(
+      `session-${sessionId}`,
+      [
+        {
+          eventId: randomUUID(),
+          type: 'SessionStarted',
+          schemaVersion: 1,
+          data: { sessionId, category: 'account', syncType: 'manual_batch', instances },
+          metadata: testMetadata(),
+        },
+      ],
+      { expectedRevision: 'no_stream' },
     );
-    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(piped.stdout).toContain(`${stream}@0  PipeTested`);
-    expect(piped.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
-    expect(piped.code).toBe(0);
+    await store.close();
+    for (const command of [`replay --session ${sessionId}`, `events show session-${sessionId}`]) {
+      // pipefail: the exit code is whalefall's, not head's.
+      const piped = await runToEnd(
+        spawnProcess('bash', ['-c', `set -o pipefail; "$NODE" "$CLI" ${command} | head -1`], {
+          ...env,
+          NODE: process.execPath,
+          CLI: builtCli,
+        }),
+      );
+      expect(piped.stdout.split('\n').filter(Boolean), command).toHaveLength(1);
+      expect(piped.stdout).toContain(`session-${sessionId}@0  SessionStarted`);
+      expect(piped.stderr, command).not.toMatch(/EPIPE|Error|\n\s+at /);
+      expect(piped.code, command).toBe(0);
+    }
   });
 
   it('Ctrl-C during a sync cancels the session it started and prints the summary; progress names the instance', async () => {
