@@ -46,7 +46,7 @@ export const messageCodes = {
   NAME_EXISTS: { status: 409, message: 'That name is taken.', recoverable: false },
   INSTANCE_DUPLICATE: {
     status: 409,
-    message: 'Another instance monitors the same server (engine, host and port).',
+    message: 'Another instance monitors the same server.',
     recoverable: false,
   },
   EXPRESSION_DUPLICATED: { status: 400, message: 'An identical rule expression exists.', recoverable: false },

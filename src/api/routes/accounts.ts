@@ -98,7 +98,7 @@ export function accountRoutes({ knex, store, config }: ApiDeps): RouteDefinition
       path: '/accounts/ledgers/:id/permissions',
       tag: 'accounts',
       summary:
-        "An account's permission facts now, or as they were at as_of (an instant, or a date: the end of that day in WHALEFALL_TIMEZONE), with when and by which session they were observed",
+        "An account's permission facts now, or at as_of (an instant or a date), with when and by which session they were observed",
       access: { permission: 'view' },
       params: idParams,
       query: z.strictObject({

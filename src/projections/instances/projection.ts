@@ -1,5 +1,5 @@
 // instances: one row per instance, with its connection status: set by connection tests, and by what syncs
-// observe (docs/flows/sync-session.md, "Connection status").
+// observe (docs/api.md, "One instance per server").
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { eachEvent, type Projection } from '../projection.js';
 
