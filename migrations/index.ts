@@ -13,6 +13,7 @@ import * as databaseIds from './20261122_0009_database_ids.js';
 import * as recordRetrying from './20261122_0010_record_retrying.js';
 import * as trendDirectionNullable from './20261122_0011_trend_direction_nullable.js';
 import * as eventsSessionIndex from './20261122_0012_events_session_index.js';
+import * as instanceEndpoints from './20261122_0013_instance_endpoints.js';
 
 export interface Migration {
   name: string;
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0010_record_retrying', ...recordRetrying },
   { name: '20261122_0011_trend_direction_nullable', ...trendDirectionNullable },
   { name: '20261122_0012_events_session_index', ...eventsSessionIndex },
+  { name: '20261122_0013_instance_endpoints', ...instanceEndpoints },
 ];

@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// The whalefall binary: serve | migrate | rebuild | events. Run `whalefall <command> --help`.
+// The whalefall binary: serve | migrate | rebuild | sync | replay | events ... Run `whalefall <command> --help`.
 import { Command, InvalidArgumentError } from 'commander';
+import { CliError } from './cli/cliError.js';
 import { formatEvent } from './cli/eventFormat.js';
+import { tailEvents } from './cli/eventsTail.js';
 import { rotateKey } from './cli/rotateKey.js';
+import { assertStoreExists, describeStore } from './cli/store.js';
 import { aggregate, replaySession, syncAccounts, syncCapacity } from './cli/syncCommands.js';
+import { cliLogger, installTerminalHandlers, status } from './cli/terminal.js';
 import { isPeriodType, localDate, type PeriodType } from './domain/periods/periods.js';
 import { partitionStatus } from './adapters/db/partitions.js';
 import { makeCleanupPartitions, makeCreatePartitions, partitionedTables } from './commands/partitions.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { AppError } from './domain/errors.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
 import { allProjections, findProjection } from './projections/index.js';
 import { rebuildProjection } from './projections/rebuild.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { startServer } from './server.js';
+
+installTerminalHandlers();
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -26,20 +33,57 @@ function setup(): { config: Config; logger: Logger } {
   return { config, logger: createLogger({ level: config.logLevel, pretty: config.logPretty }) };
 }
 
-/** Opens the runtime for a one-off command (attaching to a running server's embedded database) and closes it after. */
-async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>, level?: string): Promise<T> {
+interface RuntimeCommandOptions {
+  /** Log level (default: warn, unless LOG_LEVEL asks for more than info). */
+  level?: string;
+  /** `migrate` creates the store when there is none; every other command refuses to. */
+  mayCreateStore?: boolean;
+  /** Exit after this long if closing hangs (a sync cancelled with work still stuck on a dead server). */
+  closeWithinMs?: number;
+}
+
+/**
+ * Opens the runtime for a one-off command (attaching to a running server's embedded database) and closes
+ * it after. Says which store it uses (on stderr), and refuses to create one (see src/cli/store.ts).
+ */
+async function withRuntime<T>(
+  work: (runtime: Runtime) => Promise<T>,
+  options: RuntimeCommandOptions = {},
+): Promise<T> {
   const config = loadConfig();
-  const logger = createLogger({
-    level: level ?? (config.logLevel === 'info' ? 'warn' : config.logLevel),
+  const logger = cliLogger({
+    level: options.level ?? (config.logLevel === 'info' ? 'warn' : config.logLevel),
     pretty: config.logPretty,
   });
+  status.note(`whalefall: store ${describeStore(config)}`);
+  if (!options.mayCreateStore) await assertStoreExists(config);
   const runtime = await openRuntime(config, logger, { attachToRunningServer: true });
   try {
     return await work(runtime);
   } finally {
-    await runtime.close();
+    const closed = runtime.close();
+    if (options.closeWithinMs === undefined) await closed;
+    else if (!(await Promise.race([closed.then(() => true), delay(options.closeWithinMs, false)]))) {
+      status.note(`whalefall: stopping before every connection closed (waited ${options.closeWithinMs} ms)`);
+      process.exit(process.exitCode ?? 0);
+    }
   }
 }
+
+/**
+ * What the command line says about an unexpected error. A failed query (a PostgreSQL error, which knex
+ * prefixes with the statement) is told by its code and PostgreSQL's words, without the SQL.
+ */
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  if (!(err instanceof AppError) && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return `a database query failed (PostgreSQL ${code}): ${err.message.split(' - ').pop()}`;
+  return err.message;
+}
+
+const delay = <T>(ms: number, value: T) =>
+  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
 const untilSignal = () =>
@@ -74,10 +118,13 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(() =>
-    withRuntime(() => {
-      console.log('database schema is up to date');
-      return Promise.resolve();
-    }, 'info'),
+    withRuntime(
+      () => {
+        console.log('database schema is up to date');
+        return Promise.resolve();
+      },
+      { level: 'info', mayCreateStore: true },
+    ),
   );
 
 program
@@ -125,14 +172,20 @@ program
 
 const sync = program.command('sync').description('run syncs from the command line');
 
+const syncOptions = { closeWithinMs: 5000 };
+const instanceOption = [
+  '--instance <name-or-id...>',
+  'instance names or ids (repeatable; default: every active instance)',
+] as const;
+
 sync
   .command('capacity')
   .description('collect database sizes of the given instances (all active ones by default), showing progress')
-  .option('--instance <id...>', 'instance ids (repeatable)')
+  .option(...instanceOption)
   .action((opts: { instance?: string[] }) =>
     withRuntime(async (runtime) => {
       process.exitCode = await syncCapacity(runtime, opts.instance ?? [], process.stdout);
-    }),
+    }, syncOptions),
   );
 
 sync
@@ -140,11 +193,11 @@ sync
   .description(
     'sync accounts and permissions of the given instances (all active ones by default), showing progress',
   )
-  .option('--instance <id...>', 'instance ids (repeatable)')
+  .option(...instanceOption)
   .action((opts: { instance?: string[] }) =>
     withRuntime(async (runtime) => {
       process.exitCode = await syncAccounts(runtime, opts.instance ?? [], process.stdout);
-    }),
+    }, syncOptions),
   );
 
 program
@@ -266,19 +319,13 @@ events
   .option('--json', 'one JSON object per line')
   .action((opts: { stream?: string; fromStart?: boolean; json?: boolean }) =>
     withRuntime(async (runtime) => {
-      const from = opts.fromStart ? 'start' : await runtime.store.headPosition();
-      const subscription = runtime.store.subscribeAll({ fromPosition: from }).subscribe({
-        next: (e) => {
-          if (!opts.stream || e.streamId === opts.stream) console.log(formatEvent(e, opts.json ?? false));
-        },
-        error: (err: unknown) => {
-          console.error(`subscription failed: ${err instanceof Error ? err.message : String(err)}`);
-          process.exitCode = 1;
-          process.kill(process.pid, 'SIGTERM');
-        },
+      await tailEvents(runtime.store, {
+        from: opts.fromStart ? 'start' : await runtime.store.headPosition(),
+        stream: opts.stream,
+        print: (e) => console.log(formatEvent(e, opts.json ?? false)),
+        note: (line) => status.note(`whalefall: ${line}`),
+        until: untilSignal(),
       });
-      await untilSignal();
-      subscription.unsubscribe();
     }),
   );
 
@@ -287,6 +334,12 @@ program.parseAsync().catch((err: unknown) => {
     console.error(err.message);
     process.exit(2);
   }
-  console.error(`whalefall: ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof CliError) {
+    status.end();
+    console.error(`whalefall: ${err.message}`);
+    process.exit(err.exitCode);
+  }
+  status.end();
+  console.error(`whalefall: ${messageOf(err)}`);
   process.exit(1);
 });

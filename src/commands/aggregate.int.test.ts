@@ -57,6 +57,7 @@ describe('aggregation', () => {
               description: '',
             },
             ctx,
+            { allowDuplicate: true },
           )
         ).id,
       );

@@ -1,9 +1,18 @@
 // Instances: register / update / soft-delete / restore, and recording a connection check. Decisions
-// read the instance-{id} stream; names are reserved in the transaction that appends.
+// read the instance-{id} stream; names and endpoints (the server monitored) are reserved in the
+// transaction that appends.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { DbType } from '../domain/engines/model.js';
+import { AppError } from '../domain/errors.js';
+import {
+  changedEndpoint,
+  describeEndpoint,
+  endpointKey,
+  endpointOf,
+  type Endpoint,
+} from '../domain/instances/endpoint.js';
 import { instanceStream } from '../domain/instances/events.js';
 import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
 import { appendOne, loadLifecycle, reserveName, type CommandContext } from './streamWrites.js';
@@ -22,12 +31,62 @@ export interface InstanceFields {
   description: string;
 }
 
+export interface EndpointOptions {
+  /** A second instance of a server that another instance monitors is intended (e.g. another database on it). */
+  allowDuplicate?: boolean | undefined;
+}
+
+/**
+ * Records the server `id` monitors. While another instance (deleted ones included: restore brings them
+ * back) monitors the same one, refused with INSTANCE_DUPLICATE unless `allowDuplicate`. An advisory
+ * lock on the endpoint makes two registrations of one server wait for each other.
+ */
+async function claimEndpoint(
+  trx: Knex.Transaction,
+  id: string,
+  endpoint: Endpoint,
+  { allowDuplicate }: EndpointOptions,
+): Promise<void> {
+  const key = endpointKey(endpoint);
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`instance-endpoint:${key}`]);
+  if (!allowDuplicate) {
+    // The names only word the refusal; the decision is the write-side endpoint table's.
+    const others = await trx({ e: 'instance_endpoints' })
+      .leftJoin({ i: 'instances' }, 'i.id', 'e.instance_id')
+      .where('e.endpoint_key', key)
+      .whereNot('e.instance_id', id)
+      .orderBy('e.instance_id')
+      .select<{ id: string; name: string | null; deleted_at: Date | null }[]>(
+        'e.instance_id as id',
+        'i.name',
+        'i.deleted_at',
+      );
+    const first = others[0];
+    if (first) {
+      throw new AppError(
+        'INSTANCE_DUPLICATE',
+        `instance ${first.name ? `'${first.name}' ` : ''}(${first.id})${first.deleted_at ? ', in the recycle bin,' : ''} already monitors ${describeEndpoint(endpoint)}; send allow_duplicate: true if a second instance of that server is intended`,
+        {
+          field: 'host',
+          endpoint: { db_type: endpoint.dbType, host: endpoint.host.trim(), port: endpoint.port },
+          existing: others.map((o) => ({ id: o.id, name: o.name, deleted: o.deleted_at !== null })),
+        },
+      );
+    }
+  }
+  await trx('instance_endpoints')
+    .insert({ instance_id: id, endpoint_key: key })
+    .onConflict('instance_id')
+    .merge();
+}
+
 export const makeRegisterInstance =
   ({ knex, store }: Deps) =>
-  async (cmd: InstanceFields, ctx: CommandContext) => {
+  async (cmd: InstanceFields, ctx: CommandContext, options: EndpointOptions = {}) => {
     const id = randomUUID();
     const position = await knex.transaction(async (trx) => {
       await reserveName(trx, 'instance', cmd.name, id);
+      await claimEndpoint(trx, id, cmd, options);
       return appendOne(
         store,
         instanceStream(id),
@@ -43,11 +102,21 @@ export const makeRegisterInstance =
 
 export const makeUpdateInstance =
   ({ knex, store }: Deps) =>
-  async (id: string, changes: Partial<InstanceFields & { isActive: boolean }>, ctx: CommandContext) => {
-    const { state, revision } = await loadLifecycle(store, instanceStream(id), evolve);
+  async (
+    id: string,
+    changes: Partial<InstanceFields & { isActive: boolean }>,
+    ctx: CommandContext,
+    options: EndpointOptions = {},
+  ) => {
+    const { state, revision, events } = await loadLifecycle(store, instanceStream(id), evolve);
     decideLifecycle('instance', id, state, 'update');
+    const current = endpointOf(events);
+    const next = current && changedEndpoint(current, changes);
     const position = await knex.transaction(async (trx) => {
       if (changes.name !== undefined) await reserveName(trx, 'instance', changes.name, id);
+      // Checked only when the server changes: an intended duplicate stays editable.
+      if (current && next && endpointKey(next) !== endpointKey(current))
+        await claimEndpoint(trx, id, next, options);
       return appendOne(
         store,
         instanceStream(id),

@@ -44,6 +44,11 @@ export const messageCodes = {
     recoverable: false,
   },
   NAME_EXISTS: { status: 409, message: 'That name is taken.', recoverable: false },
+  INSTANCE_DUPLICATE: {
+    status: 409,
+    message: 'Another instance monitors the same server.',
+    recoverable: false,
+  },
   EXPRESSION_DUPLICATED: { status: 400, message: 'An identical rule expression exists.', recoverable: false },
   DSL_V4_REQUIRED: { status: 400, message: 'Rules must use DSL version 4.', recoverable: false },
   INVALID_DSL_EXPRESSION: { status: 400, message: 'The rule expression is invalid.', recoverable: false },

@@ -209,6 +209,7 @@ describe('credentials, instances and connections', () => {
         db_type: 'postgresql',
         host: pgUrl.hostname,
         port: Number(pgUrl.port || 5432),
+        allow_duplicate: true, // 'local-pg' monitors the same server
       });
       const batch = await call<{
         data: { results: { instance_id: string; ok: boolean; error_code: string | null }[] };

@@ -82,6 +82,7 @@ describe('a server killed in the middle of a sync session', () => {
         host: '127.0.0.1',
         port,
         credential_id: cred.body.data.id,
+        allow_duplicate: true, // both on the one silent peer
       });
       ids.push(inst.body.data.id as string);
     }

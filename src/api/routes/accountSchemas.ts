@@ -10,6 +10,7 @@ const count = z.number().int().min(0);
 export const accountLedgerSchema = z.object({
   id: z.uuid(),
   instance_id: z.uuid(),
+  instance_name: z.string().nullable().describe('null when the instance is not in the read tables'),
   username: z.string(),
   db_type: z.enum(dbTypes),
   is_active: z.boolean(),
@@ -39,6 +40,9 @@ export const permissionsAsOfSchema = z.object({
   as_of: z.string(),
   existed: z.boolean(),
   facts: factsSchema.nullable(),
+  /** When the PermissionsSynced that gave these facts was appended; null without facts. */
+  observed_at: z.string().nullable(),
+  observed_by_session: z.string().nullable(),
 });
 
 const counts = z.object({
@@ -52,7 +56,9 @@ const counts = z.object({
 
 export const accountStatisticsSchema = counts.extend({
   by_db_type: z.record(z.string(), counts).describe('by db_type'),
-  by_instance: z.array(counts.extend({ instance_id: z.uuid(), db_type: z.enum(dbTypes) })),
+  by_instance: z.array(
+    counts.extend({ instance_id: z.uuid(), instance_name: z.string().nullable(), db_type: z.enum(dbTypes) }),
+  ),
 });
 
 const fromTo = <T extends z.ZodType>(value: T) => z.object({ from: value, to: value });
@@ -60,6 +66,7 @@ const fromTo = <T extends z.ZodType>(value: T) => z.object({ from: value, to: va
 export const accountChangeSchema = z.object({
   id: z.number().int(),
   instance_id: z.uuid(),
+  instance_name: z.string().nullable(),
   username: z.string(),
   change_type: z.enum(['add', 'modify_privilege', 'modify_other', 'delete']),
   change_time: time,

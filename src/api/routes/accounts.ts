@@ -5,7 +5,8 @@ import { toLedgerEvents } from '../../commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from '../../domain/accounts/events.js';
 import { foldLedger } from '../../domain/accounts/ledger.js';
 import { dbTypes } from '../../domain/engines/model.js';
-import { notFound } from '../../domain/errors.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { endOfLocalDay, startOfLocalDay } from '../../domain/periods/zonedTime.js';
 import {
   accountChangeHistory,
   accountStatistics,
@@ -25,7 +26,33 @@ import { idParams } from './schemas.js';
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
+const futureAsOf = (asOf: string, now: Date) =>
+  new AppError('VALIDATION_ERROR', 'as_of is in the future', {
+    fields: [
+      {
+        field: 'query.as_of',
+        message: `${asOf} is after now (${now.toISOString()}): no facts of a moment to come are known`,
+      },
+    ],
+  });
+
+/**
+ * The moment as_of names: an instant, or a plain date meaning the end of that day in the service's time
+ * zone (today: now, the day is not over). A moment after now is refused.
+ */
+export function resolveAsOf(asOf: string | undefined, now: Date, timeZone: string): Date {
+  if (asOf === undefined) return now;
+  if (!asOf.includes('T')) {
+    if (startOfLocalDay(asOf, timeZone) > now) throw futureAsOf(asOf, now);
+    const end = endOfLocalDay(asOf, timeZone);
+    return end > now ? now : end;
+  }
+  const at = new Date(asOf);
+  if (at > now) throw futureAsOf(asOf, now);
+  return at;
+}
+
+export function accountRoutes({ knex, store, config }: ApiDeps): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -75,10 +102,17 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/accounts/ledgers/:id/permissions',
       tag: 'accounts',
-      summary: "An account's permission facts now, or as they were at as_of (folded from the event log)",
+      summary:
+        "An account's permission facts now, or at as_of (an instant or a date), with when and by which session they were observed",
       access: { permission: 'view' },
       params: idParams,
-      query: z.strictObject({ as_of: z.iso.datetime({ offset: true }).optional() }),
+      query: z.strictObject({
+        as_of: z
+          .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+            error: 'expected an ISO 8601 instant with an offset, or a date YYYY-MM-DD',
+          })
+          .optional(),
+      }),
       response: permissionsAsOfSchema,
       handler: async ({ params, query }) => {
         const account = await getAccount(knex, params.id);
@@ -87,8 +121,9 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
           instance_id: string;
           username: string;
         };
-        const asOf = query.as_of ? new Date(query.as_of) : new Date();
+        const asOf = resolveAsOf(query.as_of, new Date(), config.timezone);
         const ledger = foldLedger(toLedgerEvents(await store.readStream(accountsStream(instanceId))), asOf);
+        const observed = ledger.observed.get(username);
         return {
           data: {
             account_id: params.id,
@@ -96,6 +131,8 @@ export function accountRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
             as_of: asOf.toISOString(),
             existed: ledger.accounts.has(username),
             facts: ledger.facts.get(username) ?? null,
+            observed_at: observed?.at ?? null,
+            observed_by_session: observed?.sessionId ?? null,
           },
         };
       },

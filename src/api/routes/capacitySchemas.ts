@@ -65,6 +65,7 @@ const sizes = {
 export const databaseLedgerSchema = z.object({
   id: z.uuid().describe('the database id of /databases/{id}/tables/sizes'),
   instance_id: z.uuid(),
+  instance_name: z.string().nullable(),
   database_name: z.string(),
   is_active: z.boolean().describe('false: the last inventory no longer found it'),
   first_seen_date: day,

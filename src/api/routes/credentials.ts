@@ -10,6 +10,7 @@ import { notFound } from '../../domain/errors.js';
 import { getCredential, listCredentials } from '../../projections/credentials/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
+import { nameField, usernameField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
 import { idParams } from './schemas.js';
@@ -28,7 +29,8 @@ export const credentialSchema = z.object({
   deleted_at: z.string().nullable(),
 });
 
-const name = z.string().trim().min(1).max(128);
+const name = nameField(128);
+const username = usernameField(128);
 const secret = z.string().min(1).max(1024);
 
 export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
@@ -78,7 +80,7 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({
         name,
         db_type: z.enum(dbTypes),
-        username: z.string().min(1).max(128),
+        username,
         password: secret,
         description: z.string().max(1000).default(''),
       }),
@@ -122,7 +124,7 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
         .strictObject({
           name: name.optional(),
           db_type: z.enum(dbTypes).optional(),
-          username: z.string().min(1).max(128).optional(),
+          username: username.optional(),
           password: secret.optional(),
           description: z.string().max(1000).optional(),
           is_active: z.boolean().optional(),

@@ -22,6 +22,7 @@ import {
 } from '../../projections/instances/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
+import { nameField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
 import { idParams } from './schemas.js';
@@ -51,13 +52,15 @@ const hostname = z
   .max(255)
   .regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expected a host name or IP address');
 const instanceBody = z.strictObject({
-  name: z.string().trim().min(1).max(128),
+  name: nameField(128),
   db_type: z.enum(dbTypes),
   host: hostname,
   port: z.number().int().min(1).max(65535),
-  database_name: z.string().trim().min(1).max(128).nullable().default(null),
+  database_name: nameField(128).nullable().default(null),
   credential_id: z.uuid().nullable().default(null),
   description: z.string().max(1000).default(''),
+  /** Another instance monitors the same engine, host and port, and a second one is intended. */
+  allow_duplicate: z.boolean().default(false),
 });
 type InstanceBody = z.output<typeof instanceBody>;
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -111,7 +114,7 @@ export function instanceRoutes(deps: ApiDeps): RouteDefinition[] {
   });
   const registerOne = async (b: InstanceBody, ctx: CommandContext) => {
     await checkCredential(b.credential_id, b.db_type);
-    return register(toFields(b), ctx);
+    return register(toFields(b), ctx, { allowDuplicate: b.allow_duplicate });
   };
   const fresh = async (id: string, position: Position) => {
     await projections.waitForPosition(position);
@@ -170,14 +173,17 @@ export function instanceRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/instances/statistics',
       tag: 'instances',
-      summary: 'Counts by db_type, state and connection status',
+      summary:
+        'Counts by db_type, state and connection status; servers counts each engine, host and port once',
       access: { permission: 'view' },
       response: z.object({
         total: z.number(),
         active: z.number(),
         inactive: z.number(),
         deleted: z.number(),
+        servers: z.number(),
         by_db_type: z.record(z.string(), z.number()),
+        servers_by_db_type: z.record(z.string(), z.number()),
         by_connection_status: z.record(z.string(), z.number()),
       }),
       handler: async () => ({ data: await instanceStatistics(knex) }),
@@ -315,16 +321,20 @@ export function instanceRoutes(deps: ApiDeps): RouteDefinition[] {
       access: { permission: 'update' },
       params: idParams,
       body: instanceBody
-        .omit({ database_name: true, credential_id: true, description: true })
+        .omit({ database_name: true, credential_id: true, description: true, allow_duplicate: true })
         .partial()
         .extend({
-          database_name: z.string().trim().min(1).max(128).nullable().optional(),
+          database_name: nameField(128).nullable().optional(),
           credential_id: z.uuid().nullable().optional(),
           description: z.string().max(1000).optional(),
           is_active: z.boolean().optional(),
+          allow_duplicate: z.boolean().optional(),
         })
         .strict()
-        .refine((b) => Object.keys(b).length > 0, 'send at least one field'),
+        .refine(
+          (b) => Object.keys(b).some((k) => k !== 'allow_duplicate'),
+          'send at least one field to change',
+        ),
       response: instanceSchema,
       handler: async ({ params, body, req, user }) => {
         const current = await getInstanceRow(knex, params.id);
@@ -339,7 +349,9 @@ export function instanceRoutes(deps: ApiDeps): RouteDefinition[] {
           ...(body.description !== undefined ? { description: body.description } : {}),
           ...(body.is_active !== undefined ? { isActive: body.is_active } : {}),
         };
-        const { position } = await update(params.id, changes, commandContext(req, user));
+        const { position } = await update(params.id, changes, commandContext(req, user), {
+          allowDuplicate: body.allow_duplicate,
+        });
         return { data: await fresh(params.id, position), message: 'instance updated' };
       },
     }),

@@ -9,17 +9,15 @@ import { roles } from '../../domain/users/roles.js';
 import type { ApiDeps } from '../deps.js';
 import { requestIdOf } from '../middleware/requestId.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
+import { nameField } from '../requestFields.js';
 import type { AuthenticatedUser } from '../middleware/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { idParams, userSchema } from './schemas.js';
 
 const admin = { permission: 'admin' } as const;
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
-const username = z
-  .string()
-  .trim()
+const username = nameField(64)
   .min(3)
-  .max(64)
   .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
 
 export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {

@@ -14,11 +14,18 @@ export interface LedgerEvent {
 export interface AccountLedger {
   accounts: Map<string, InventoryAccount>;
   facts: Map<string, PermissionFacts>;
+  /** For each account with facts: when, and by which session, the PermissionsSynced that gave them was made. */
+  observed: Map<string, { at: string; sessionId: string }>;
   /** Account sets after each inventory (or revert), oldest first, with the event that set them. */
   inventories: { eventId: string; sessionId: string; accounts: InventoryAccount[] }[];
 }
 
-export const emptyLedger = (): AccountLedger => ({ accounts: new Map(), facts: new Map(), inventories: [] });
+export const emptyLedger = (): AccountLedger => ({
+  accounts: new Map(),
+  facts: new Map(),
+  observed: new Map(),
+  inventories: [],
+});
 
 export function foldLedger(events: readonly LedgerEvent[], until?: Date): AccountLedger {
   const ledger = emptyLedger();
@@ -34,8 +41,10 @@ export function foldLedger(events: readonly LedgerEvent[], until?: Date): Accoun
         break;
       }
       case 'PermissionsSynced':
-        for (const a of d.accounts as { username: string; facts: PermissionFacts }[])
+        for (const a of d.accounts as { username: string; facts: PermissionFacts }[]) {
           ledger.facts.set(a.username, a.facts);
+          ledger.observed.set(a.username, { at: e.occurredAt, sessionId: d.sessionId });
+        }
         break;
     }
   }

@@ -386,6 +386,7 @@ describe('accounts projection', () => {
     expect(stats.by_instance).toHaveLength(2);
     expect(stats.by_instance.find((i) => i.instance_id === i2)).toEqual({
       instance_id: i2,
+      instance_name: null, // no InstanceRegistered in this log
       db_type: 'postgresql',
       total: 2,
       active: 2,

@@ -9,6 +9,7 @@ import type { ChangeType } from './projection.js';
 interface LedgerDbRow {
   id: string;
   instance_id: string;
+  instance_name: string | null;
   username: string;
   db_type: DbType;
   is_active: boolean;
@@ -29,6 +30,7 @@ interface LedgerDbRow {
 interface ChangeDbRow {
   id: string;
   instance_id: string;
+  instance_name: string | null;
   username: string;
   change_type: ChangeType;
   change_time: Date;
@@ -58,6 +60,7 @@ const superuserSql = 'coalesce(p.is_superuser, false)';
 const ledgerColumns = [
   'a.id',
   'a.instance_id',
+  'i.name as instance_name',
   'a.username',
   'a.db_type',
   'a.is_active',
@@ -78,6 +81,7 @@ const ledgerColumns = [
 const ledgerToApi = (r: LedgerDbRow) => ({
   id: r.id,
   instance_id: r.instance_id,
+  instance_name: r.instance_name,
   username: r.username,
   db_type: r.db_type,
   is_active: r.is_active,
@@ -102,6 +106,7 @@ const ledgerToApi = (r: LedgerDbRow) => ({
 const changeToApi = (r: ChangeDbRow) => ({
   id: Number(r.id),
   instance_id: r.instance_id,
+  instance_name: r.instance_name,
   username: r.username,
   change_type: r.change_type,
   change_time: r.change_time.toISOString(),
@@ -121,8 +126,11 @@ export interface AccountFilters {
   includeDeleted?: boolean | undefined;
 }
 
+/** instance_name is null for an instance the instances table does not have (events imported from elsewhere). */
 const joined = (knex: Knex) =>
-  knex({ a: 'instance_accounts' }).leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id');
+  knex({ a: 'instance_accounts' })
+    .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
+    .leftJoin({ i: 'instances' }, 'i.id', 'a.instance_id');
 
 /** Accounts with their permission state, by username then instance, with the total that matches. */
 export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
@@ -168,19 +176,20 @@ export async function accountChangeHistory(knex: Knex, accountId: string, paging
     .where({ id: accountId })
     .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
   if (!account) return undefined;
-  const q = knex('account_change_log').where({
-    instance_id: account.instance_id,
-    username: account.username,
+  const q = knex({ c: 'account_change_log' }).where({
+    'c.instance_id': account.instance_id,
+    'c.username': account.username,
   });
   const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
   const rows = await q
+    .leftJoin({ i: 'instances' }, 'i.id', 'c.instance_id')
     .orderBy([
-      { column: 'change_time', order: 'desc' },
-      { column: 'id', order: 'desc' },
+      { column: 'c.change_time', order: 'desc' },
+      { column: 'c.id', order: 'desc' },
     ])
     .limit(paging.limit)
     .offset((paging.page - 1) * paging.limit)
-    .select<ChangeDbRow[]>('*');
+    .select<ChangeDbRow[]>('c.*', 'i.name as instance_name');
   return { total: Number(total), items: rows.map(changeToApi) };
 }
 
@@ -201,7 +210,7 @@ const zero = (): Counts => ({ total: 0, active: 0, deleted: 0, locked: 0, superu
  */
 export async function accountStatistics(knex: Knex) {
   const rows = (await joined(knex)
-    .select('a.instance_id', 'a.db_type')
+    .select('a.instance_id', 'i.name as instance_name', 'a.db_type')
     .select(
       knex.raw('count(*) AS total'),
       knex.raw('count(*) FILTER (WHERE a.is_active) AS active'),
@@ -209,15 +218,16 @@ export async function accountStatistics(knex: Knex) {
       knex.raw(`count(*) FILTER (WHERE a.is_active AND ${superuserSql}) AS superuser`),
       knex.raw('count(*) FILTER (WHERE a.is_active AND a.is_system) AS system'),
     )
-    .groupBy('a.instance_id', 'a.db_type')
-    .orderBy(['a.instance_id', 'a.db_type'])) as ({ instance_id: string; db_type: DbType } & Record<
-    'total' | 'active' | 'locked' | 'superuser' | 'system',
-    string
-  >)[];
+    .groupBy('a.instance_id', 'i.name', 'a.db_type')
+    .orderBy(['a.instance_id', 'a.db_type'])) as ({
+    instance_id: string;
+    instance_name: string | null;
+    db_type: DbType;
+  } & Record<'total' | 'active' | 'locked' | 'superuser' | 'system', string>)[];
   const stats = {
     ...zero(),
     by_db_type: {} as Record<string, Counts>,
-    by_instance: [] as ({ instance_id: string; db_type: DbType } & Counts)[],
+    by_instance: [] as ({ instance_id: string; instance_name: string | null; db_type: DbType } & Counts)[],
   };
   const add = (into: Counts, c: Counts) => {
     for (const k of Object.keys(c) as (keyof Counts)[]) into[k] += c[k];
@@ -233,7 +243,12 @@ export async function accountStatistics(knex: Knex) {
     };
     add(stats, c);
     add((stats.by_db_type[r.db_type] ??= zero()), c);
-    stats.by_instance.push({ instance_id: r.instance_id, db_type: r.db_type, ...c });
+    stats.by_instance.push({
+      instance_id: r.instance_id,
+      instance_name: r.instance_name,
+      db_type: r.db_type,
+      ...c,
+    });
   }
   return stats;
 }

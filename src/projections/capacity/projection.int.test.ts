@@ -151,6 +151,7 @@ describe('capacity projection', () => {
       {
         id: databaseId(i1, 'app'),
         instance_id: i1,
+        instance_name: null, // no InstanceRegistered in this log
         database_name: 'app',
         is_active: true,
         first_seen_date: dayA,

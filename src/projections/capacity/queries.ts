@@ -11,6 +11,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 interface LedgerDbRow {
   id: string;
   instance_id: string;
+  instance_name: string | null;
   database_name: string;
   is_active: boolean;
   first_seen_date: string;
@@ -42,6 +43,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     ]);
   const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
   const rows = await q
+    .leftJoin({ i: 'instances' }, 'i.id', 'd.instance_id')
     .joinRaw(
       `LEFT JOIN LATERAL (
          SELECT s.size_mb, s.data_size_mb, s.log_size_mb, s.collected_date, s.collected_at
@@ -60,6 +62,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     .select<LedgerDbRow[]>(
       'd.id',
       'd.instance_id',
+      'i.name as instance_name',
       'd.database_name',
       'd.is_active',
       knex.raw('d.first_seen_date::text AS first_seen_date'),
@@ -76,6 +79,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     items: rows.map((r) => ({
       id: r.id,
       instance_id: r.instance_id,
+      instance_name: r.instance_name,
       database_name: r.database_name,
       is_active: r.is_active,
       first_seen_date: r.first_seen_date,

@@ -1,6 +1,24 @@
-// instances: one row per instance, with its last connection check.
+// instances: one row per instance, with its connection status: set by connection tests, and by what syncs
+// observe (docs/api.md, "One instance per server").
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { eachEvent, type Projection } from '../projection.js';
+
+/** Events that hold something read from the instance: it was reachable when they were appended. */
+const readFromInstance = [
+  'InstanceInventorySynced',
+  'PermissionsSynced',
+  'DatabaseInventorySynced',
+  'StatsSaved',
+  'TableSizesSaved',
+];
+
+/**
+ * A record (or one attempt of it) that could not reach the instance: the connect phase failed (no
+ * credential, the deadline before any read), or a read failed for the connection (refused, unknown host,
+ * wrong password, lost). Failures of later phases with other codes say nothing about the connection.
+ */
+const connectionFailed = (d: Record<string, unknown>) =>
+  d.phase === 'connect' || d.messageCode === 'DATABASE_CONNECTION_ERROR';
 
 const columns: Record<string, string> = {
   name: 'name',
@@ -22,6 +40,9 @@ export const instancesProjection: Projection = {
     'InstanceDeleted',
     'InstanceRestored',
     'InstanceConnectionTested',
+    ...readFromInstance,
+    'InstanceSyncFailed',
+    'InstanceAttemptFailed',
   ],
   apply: eachEvent(async ({ trx, table }, e: RecordedEvent) => {
     const at = e.metadata.occurredAt;
@@ -72,6 +93,25 @@ export const instancesProjection: Projection = {
           });
         return;
       }
+      case 'InstanceSyncFailed':
+      case 'InstanceAttemptFailed':
+        if (!connectionFailed(d)) return;
+        await trx(t).where({ id: d.instanceId }).update({
+          connection_status: 'failed',
+          last_checked_at: at,
+          last_error_code: d.messageCode,
+          last_error: d.message,
+        });
+        return;
+      default:
+        if (!readFromInstance.includes(e.type)) return;
+        await trx(t).where({ id: d.instanceId }).update({
+          connection_status: 'connected',
+          last_checked_at: at,
+          last_connected: at,
+          last_error_code: null,
+          last_error: null,
+        });
     }
   }),
 };

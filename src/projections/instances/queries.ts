@@ -97,6 +97,10 @@ export const allInstances = async (knex: Knex, f: InstanceFilters): Promise<Inst
 export const getInstanceRow = (knex: Knex, id: string) =>
   knex<InstanceRow>('instances').where({ id }).first();
 
+/**
+ * Counts of the instances not deleted, by state, db_type and connection status; `servers` counts the
+ * servers they monitor (one per engine, host and port), so two instances of one server count once there.
+ */
 export async function instanceStatistics(knex: Knex) {
   const rows: {
     db_type: string;
@@ -108,14 +112,27 @@ export async function instanceStatistics(knex: Knex) {
     .select('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL AS deleted'))
     .count({ n: '*' })
     .groupBy('db_type', 'is_active', 'connection_status', knex.raw('deleted_at IS NOT NULL'));
+  const servers = await knex('instances')
+    .whereNull('deleted_at')
+    .groupBy('db_type')
+    .select<{ db_type: string; n: string }[]>(
+      'db_type',
+      knex.raw('count(DISTINCT (lower(btrim(host)), port)) AS n'),
+    );
   const stats = {
     total: 0,
     active: 0,
     inactive: 0,
     deleted: 0,
+    servers: 0,
     by_db_type: {} as Record<string, number>,
+    servers_by_db_type: {} as Record<string, number>,
     by_connection_status: {} as Record<string, number>,
   };
+  for (const r of servers) {
+    stats.servers += Number(r.n);
+    stats.servers_by_db_type[r.db_type] = Number(r.n);
+  }
   for (const r of rows) {
     const n = Number(r.n);
     if (r.deleted) {
