@@ -6,8 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net.js';
-import { postmasterRunning, removeDataDir } from '../support/postmasterProcess.js';
+import { postmasterPid, postmasterRunning, removeDataDir } from '../support/postmasterProcess.js';
 import { buildOnce, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
+
+/** The process group of a process (field 5 of /proc/<pid>/stat, after the parenthesised name). */
+const processGroup = async (pid: number) => {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+};
 
 describe('SIGINT to the process group of serve', () => {
   let server: ServerProcess | undefined;
@@ -36,6 +42,11 @@ describe('SIGINT to the process group of serve', () => {
       expect((await fetch(`${server.baseUrl}/api/v1/health/ping`)).status).toBe(200);
       expect((await fetch(`${server.baseUrl}/api/v1/health/ready`)).status).toBe(200);
     }
+    // A signal to serve's group (Ctrl-C) does not reach the postmaster.
+    const postmaster = await postmasterPid(dataDir);
+    expect(postmaster).toBeDefined();
+    expect(await processGroup(server.child.pid!)).toBe(server.child.pid);
+    expect(await processGroup(postmaster!)).not.toBe(server.child.pid);
 
     expect(await server.stop('SIGINT')).toBe(0);
     const log = server.output();
