@@ -28,7 +28,7 @@ export const messageCodes = {
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not ready.', recoverable: true },
   DATABASE_UNAVAILABLE: {
     status: 503,
-    message: "The service's database is unavailable; try again shortly.",
+    message: 'The service database is unavailable; retry.',
     recoverable: true,
   },
   // auth

@@ -100,7 +100,7 @@ export function healthRoutes(
       path: '/health/ready',
       tag: 'health',
       summary:
-        'Readiness, within 1 s: the database answers, migrations are current, no projection is failing (503 SERVICE_UNAVAILABLE with the reasons when not)',
+        'Readiness within 1 s: database answers, migrations current, no projection failing (else 503, with reasons)',
       access: 'public',
       response: z.object({
         status: z.literal('ready'),
