@@ -26,7 +26,7 @@ const messages = [
   /^Knex: Timeout acquiring a connection/, // knex: acquireConnectionTimeout
 ];
 
-const names = new Set(['EventStoreUnavailableError', 'KnexTimeoutError', 'DatabaseUnavailableError']);
+const names = new Set(['EventStoreUnavailableError', 'KnexTimeoutError']);
 
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (depth > 8 || err === null || typeof err !== 'object') return false;
@@ -42,12 +42,4 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof message === 'string' && messages.some((m) => m.test(message))) return true;
   if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable(cause, depth + 1);
-}
-
-/** Thrown by our own code when it knows the database is down (the monitor said so). */
-export class DatabaseUnavailableError extends Error {
-  constructor(readonly reason: string) {
-    super(`the database is unavailable: ${reason}`);
-    this.name = 'DatabaseUnavailableError';
-  }
 }
