@@ -43,6 +43,10 @@ const envSchema = z.object({
   ),
   WHALEFALL_DATA_DIR: z.string().default('./.whalefall'),
   WHALEFALL_EMBEDDED_PG_PORT: port(54329),
+  WHALEFALL_EMBEDDED_PG_RESTARTS: wholeNumber(0, 20, 'a whole number from 0 to 20').default(5),
+  WHALEFALL_EMBEDDED_PG_RESTART_BACKOFF_MS: wholeNumber(0, 60_000, 'milliseconds from 0 to 60000').default(
+    1000,
+  ),
   WHALEFALL_TIMEZONE: z
     .string()
     .default('UTC')
@@ -105,6 +109,8 @@ export interface Config {
   previousSecretKeys: string[];
   dataDir: string;
   embeddedPgPort: number;
+  /** When the embedded postmaster exits on its own: restart attempts, and the wait before the first (doubling). */
+  embeddedPgRestart: { attempts: number; backoffMs: number };
   timezone: string;
   host: string;
   port: number;
@@ -161,6 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     previousSecretKeys: e.WHALEFALL_PREVIOUS_SECRET_KEYS?.split(',').map((k) => k.trim()) ?? [],
     dataDir: path.resolve(e.WHALEFALL_DATA_DIR),
     embeddedPgPort: e.WHALEFALL_EMBEDDED_PG_PORT,
+    embeddedPgRestart: {
+      attempts: e.WHALEFALL_EMBEDDED_PG_RESTARTS,
+      backoffMs: e.WHALEFALL_EMBEDDED_PG_RESTART_BACKOFF_MS,
+    },
     timezone: e.WHALEFALL_TIMEZONE,
     host: e.HOST,
     port: e.PORT,

@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
       secretKey: undefined,
       dataDir: path.resolve('.whalefall'),
       embeddedPgPort: 54329,
+      embeddedPgRestart: { attempts: 5, backoffMs: 1000 },
       timezone: 'UTC',
       host: '127.0.0.1',
       port: 5080,
@@ -128,6 +129,8 @@ describe('loadConfig parses valid values', () => {
     const config = loadConfig({
       WHALEFALL_DATA_DIR: '/var/lib/whalefall',
       WHALEFALL_EMBEDDED_PG_PORT: '6543',
+      WHALEFALL_EMBEDDED_PG_RESTARTS: '0',
+      WHALEFALL_EMBEDDED_PG_RESTART_BACKOFF_MS: '250',
       HOST: '0.0.0.0',
       PORT: '8080',
       PROJECTION_BATCH_SIZE: '250',
@@ -136,6 +139,7 @@ describe('loadConfig parses valid values', () => {
     expect(config).toMatchObject({
       dataDir: path.resolve('/var/lib/whalefall'),
       embeddedPgPort: 6543,
+      embeddedPgRestart: { attempts: 0, backoffMs: 250 },
       host: '0.0.0.0',
       port: 8080,
       projectionBatchSize: 250,

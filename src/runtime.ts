@@ -1,8 +1,10 @@
 // Opens what every entry point needs: the database (DATABASE_URL, or the embedded PostgreSQL),
 // migrations, the event store (PostgreSQL, or KurrentDB with EVENTSTORE_URL), the event registry
-// and the projections. close() releases everything in reverse order.
+// and the projections. close() releases everything in reverse order, each step logged: background
+// syncs, projections, the event store, the pools, then the embedded PostgreSQL.
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { DatabaseMonitor } from './adapters/db/databaseMonitor.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embeddedPostgres.js';
 import { createKnex, migrateLatest } from './adapters/db/knex.js';
 import { createPgPool } from './adapters/db/pgPool.js';
@@ -33,7 +35,21 @@ export interface Runtime {
   secrets: Secrets;
   /** Sessions still running after the request that started them; close() waits for them a while. */
   tasks: BackgroundTasks;
+  /** Whether the PostgreSQL answers (started by `serve`; the API answers 503 while it does not). */
+  database: DatabaseMonitor;
+  /** The embedded PostgreSQL when this process started it (not with DATABASE_URL, not when attached). */
+  embedded: EmbeddedPostgres | undefined;
+  /**
+   * The sync sessions this process runs. `serve` calls stop('shutdown') after HTTP stopped and before
+   * close(): it ends every open record this process owns (abandoned, reason shutdown) while the store
+   * is still up, and waits for their attempts.
+   */
+  sessions?: SessionsLifecycle;
   close(): Promise<void>;
+}
+
+export interface SessionsLifecycle {
+  stop(reason: string): Promise<void>;
 }
 
 /** The credential keyring, re-read when a secret names a key this process does not have yet (a rotation). */
@@ -45,6 +61,22 @@ export interface Secrets {
 export interface RuntimeOptions {
   /** CLI commands attach to the embedded server of a running `serve` instead of starting their own. */
   attachToRunningServer?: boolean;
+}
+
+const STEP_MS = 3_000;
+
+/** True when work finished within deadlineMs (no deadline: waits). */
+async function bounded(work: Promise<void>, deadlineMs: number | undefined): Promise<boolean> {
+  if (deadlineMs === undefined) return work.then(() => true);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), deadlineMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
@@ -63,31 +95,45 @@ export async function openRuntime(
   logger: Logger,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: { done: string; run: () => Promise<void>; deadlineMs: number | undefined }[] = [];
+  const onClose = (done: string, run: () => Promise<void>, deadlineMs?: number) =>
+    cleanups.push({ done, run, deadlineMs });
   const close = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => logger.warn({ err }, 'error while shutting down'));
+    for (const { done, run, deadlineMs } of cleanups.reverse()) {
+      await bounded(run(), deadlineMs).then(
+        (finished) =>
+          finished
+            ? logger.info(`shutdown: ${done}`)
+            : logger.warn({ step: done, deadlineMs }, 'shutdown: a step did not finish in time; going on'),
+        (err: unknown) => logger.warn({ err }, `error while shutting down (${done})`),
+      );
     }
     cleanups.length = 0;
   };
   try {
     let databaseUrl = config.databaseUrl;
+    let embedded: EmbeddedPostgres | undefined;
     if (!databaseUrl) {
-      const embedded: EmbeddedPostgres = await startEmbeddedPostgres({
+      const server = await startEmbeddedPostgres({
         dataDir: config.dataDir,
         port: config.embeddedPgPort,
         logger,
         attachIfRunning: options.attachToRunningServer,
       });
-      cleanups.push(() => embedded.stop());
-      await ensureDatabase(embedded.connectionString, EMBEDDED_DATABASE);
-      databaseUrl = embedded.connectionStringFor(EMBEDDED_DATABASE);
+      onClose('embedded PostgreSQL stopped', () => server.stop());
+      await ensureDatabase(server.connectionString, EMBEDDED_DATABASE);
+      databaseUrl = server.connectionStringFor(EMBEDDED_DATABASE);
+      if (server.owned) embedded = server;
     }
+    const database = new DatabaseMonitor({ connectionString: databaseUrl, logger });
+    onClose('database monitor stopped', () => Promise.resolve(database.stop()));
 
-    const knex = createKnex(databaseUrl);
-    cleanups.push(() => knex.destroy());
+    const knex = createKnex(databaseUrl, {}, logger);
+    // Steps that talk to the database get a deadline: with the database gone (or a connection leaked
+    // after an outage) they could wait for ever, and the embedded PostgreSQL would never be stopped.
+    onClose('knex pool closed', () => knex.destroy(), STEP_MS);
     const pool = createPgPool(databaseUrl, { logger });
-    cleanups.push(() => pool.end());
+    onClose('event store pool closed', () => pool.end(), STEP_MS);
     const ran = await migrateLatest(knex);
     if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
 
@@ -114,7 +160,7 @@ export async function openRuntime(
     const rawStore = config.eventStoreUrl
       ? createKurrentEventStore(config.eventStoreUrl)
       : new PostgresEventStore(pool, { pollIntervalMs: config.projectionPollMs });
-    cleanups.push(() => rawStore.close());
+    onClose('event store closed', () => rawStore.close(), STEP_MS);
     const store = validatingEventStore(rawStore, registry);
 
     const projections = new ProjectionDaemon({
@@ -125,17 +171,30 @@ export async function openRuntime(
       decode: decodeKnown(registry),
       batchSize: config.projectionBatchSize,
     });
-    cleanups.push(() => projections.stop());
+    onClose('projections stopped', () => projections.stop(), STEP_MS);
 
     const tasks = new BackgroundTasks();
-    cleanups.push(async () => {
+    onClose('background syncs drained', async () => {
       if (tasks.size > 0 && !(await tasks.drain(10_000)))
         logger.warn(
           { running: tasks.size },
           'stopping with syncs still running: they will be abandoned at the next start',
         );
     });
-    return { config, logger, knex, pool, store, registry, projections, secrets, tasks, close };
+    return {
+      config,
+      logger,
+      knex,
+      pool,
+      store,
+      registry,
+      projections,
+      secrets,
+      tasks,
+      database,
+      embedded,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

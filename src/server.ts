@@ -1,6 +1,9 @@
-// `whalefall serve`: runtime + projections + HTTP, and an orderly shutdown on SIGINT/SIGTERM:
-// stop accepting requests, stop the projections, close pools, then stop the embedded PostgreSQL.
+// `whalefall serve`: runtime + projections + HTTP, a watch on the database (an embedded PostgreSQL that
+// dies is restarted, or the process exits 1), and an orderly shutdown on SIGINT/SIGTERM: stop HTTP, end
+// the sync records this process owns, stop the projections, close the pools, and only then stop the
+// embedded PostgreSQL (which runs in its own process group, so a terminal's Ctrl-C does not reach it).
 import type { Server } from 'node:http';
+import { superviseEmbeddedPostgres } from './adapters/db/embeddedSupervisor.js';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -17,7 +20,16 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** How the process ends after the database was lost for good (default: exit code 1). */
+  exit?: (code: number) => void;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
   try {
     await runtime.secrets.reload();
@@ -33,12 +45,34 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     );
   }
   runtime.projections.start();
+  runtime.database.start();
+  // Until the server is listening, a lost database is remembered and acted on once shutdown exists.
+  let lost: Error | undefined;
+  let giveUp = (err: Error) => {
+    lost = err;
+  };
+  const stopSupervision = runtime.embedded
+    ? superviseEmbeddedPostgres({
+        embedded: runtime.embedded,
+        monitor: runtime.database,
+        logger,
+        attempts: config.embeddedPgRestart.attempts,
+        backoffMs: config.embeddedPgRestart.backoffMs,
+        // The runners may be sleeping out a long backoff after failing against the dead server.
+        onRestarted: async () => {
+          await runtime.projections.stop();
+          runtime.projections.start();
+        },
+        onGiveUp: (err) => giveUp(err),
+      })
+    : () => undefined;
   const { app } = await createApp(runtime);
   const stopRecovery = await startRecovery(runtime);
   const stopPartitionMaintenance = await startPartitionMaintenance(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {
+    stopSupervision();
     await runtime.close();
     throw err;
   });
@@ -49,22 +83,41 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
       logger.info({ reason }, 'shutting down');
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => {
-          server.closeAllConnections();
-          resolve();
-        }, 5_000).unref();
-      });
+      stopSupervision();
+      await closeHttp(server);
+      logger.info('shutdown: HTTP server closed');
       stopRecovery();
       stopPartitionMaintenance();
+      await runtime.sessions?.stop('shutdown');
+      logger.info('shutdown: sync sessions stopped');
       await runtime.close();
       logger.info('stopped');
     })();
     return shuttingDown;
   };
+  giveUp = (err) => {
+    // Printed as well as logged: the log may be a file nobody watches, the exit code is for a supervisor.
+    logger.fatal({ err }, `stopping (exit code 1): ${err.message}`);
+    console.error(`whalefall: stopping (exit code 1): ${err.message}`);
+    const exit = () => (options.exit ?? process.exit)(1);
+    // Every step of the shutdown has its own deadline; this one is for the whole, whatever happens.
+    setTimeout(exit, 30_000).unref();
+    void shutdown('the database was lost').finally(exit);
+  };
+  if (lost) giveUp(lost);
   return { server, url, shutdown };
+}
+
+/** Stops accepting connections, lets requests in progress finish (5 s at most), closes idle keep-alives. */
+function closeHttp(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, 5_000).unref();
+  });
 }
 
 /** Runs `pass` every `intervalMs` (a failure is logged; the next tick tries again); returns the stop. */

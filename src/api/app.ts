@@ -13,6 +13,7 @@ import { packageVersion } from '../version.js';
 import type { ApiDeps } from './deps.js';
 import { makeAuthenticate } from './middleware/authenticate.js';
 import { createCsrf } from './middleware/csrf.js';
+import { databaseGate } from './middleware/databaseGate.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestId } from './middleware/requestId.js';
 import { mountRoutes } from './mount.js';
@@ -39,11 +40,16 @@ export interface ApiApp {
   router: Router;
 }
 
+/** Health probes are polled every few seconds: their answers log at debug, not info. */
+const isHealthProbe = (url: string | undefined) =>
+  url !== undefined && /^\/api\/v1\/health\/(ping|ready)(\?|$)/.test(url);
+
 export async function createApp(
   runtime: Pick<
     Runtime,
     'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks'
-  >,
+  > &
+    Partial<Pick<Runtime, 'database'>>,
 ): Promise<ApiApp> {
   const { config, logger, knex } = runtime;
   const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
@@ -53,7 +59,7 @@ export async function createApp(
   const deps: ApiDeps = { ...runtime, tokens, csrf, version: packageVersion() };
 
   const routes: RouteDefinition[] = [
-    ...healthRoutes(deps),
+    ...healthRoutes(deps, runtime.database),
     ...authRoutes(deps),
     ...userRoutes(deps),
     ...auditRoutes(deps),
@@ -75,8 +81,12 @@ export async function createApp(
     pinoHttp({
       logger,
       genReqId: requestId,
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // A 503 while the database is away is expected (the monitor logs the outage once, at error).
+      customLogLevel: (req, res, err) => {
+        if (isHealthProbe((req as { originalUrl?: string }).originalUrl ?? req.url)) return 'debug';
+        if (res.statusCode === 503) return 'warn';
+        return err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      },
       // Method, URL and status only: bodies and headers (cookies, tokens) never reach the log.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({
@@ -90,6 +100,8 @@ export async function createApp(
   );
   app.use(helmet());
   app.use(cookieParser());
+  // Before the body parser: while the database is away a request is answered without reading its body.
+  if (runtime.database) app.use(API_PREFIX, databaseGate(runtime.database));
   app.use(API_PREFIX, express.json({ limit: config.httpBodyLimit, strict: true }));
 
   const router = express.Router();

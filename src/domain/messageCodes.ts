@@ -26,6 +26,11 @@ export const messageCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.', recoverable: false },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.', recoverable: false },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not ready.', recoverable: true },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The service database is unavailable; retry.',
+    recoverable: true,
+  },
   // auth
   CSRF_MISSING: { status: 403, message: 'The X-CSRF-Token header is missing.', recoverable: true },
   CSRF_INVALID: { status: 403, message: 'The CSRF token is invalid or expired.', recoverable: true },

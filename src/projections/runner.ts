@@ -141,6 +141,7 @@ export class ProjectionRunner {
     const last = events[events.length - 1];
     if (!last) {
       this.caughtUp = true;
+      this.lastError = undefined; // the read worked and nothing is left to apply: no failure remains
       return 0;
     }
     const relevant = events.filter((e) => handles(projection, e.type)).map(this.decode);

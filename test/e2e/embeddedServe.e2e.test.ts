@@ -7,18 +7,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net.js';
+import { postmasterRunning as postgresRunning, removeDataDir } from '../support/postmasterProcess.js';
 import { buildOnce, runCli, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
-
-const postgresRunning = async (dataDir: string) => {
-  const pid = await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => undefined);
-  if (!pid) return false;
-  try {
-    process.kill(Number(pid.split('\n')[0]), 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('npm start on embedded PostgreSQL', () => {
   let dataDir: string;
@@ -32,13 +22,8 @@ describe('npm start on embedded PostgreSQL', () => {
   });
   afterAll(async () => {
     await server?.stop('SIGKILL');
-    // A server killed by a test leaves PostgreSQL running: stop it before removing its files.
-    const pid = await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => undefined);
-    if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGINT');
-    await new Promise((r) => setTimeout(r, 1000));
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   });
-
   it('starts, answers the ping, keeps its data across a restart and stops PostgreSQL on SIGTERM', async () => {
     server = await startServerProcess(env, await freePort());
     const ping = await fetch(`${server.baseUrl}/api/v1/health/ping`);

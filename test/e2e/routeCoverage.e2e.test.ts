@@ -212,7 +212,13 @@ describe('the OpenAPI document types every response', () => {
 describe('authentication on every route', () => {
   it('the public routes are the expected ones', () => {
     expect(mounted.filter(isPublic).map(key).sort()).toEqual(
-      ['GET /auth/csrf-token', 'GET /health/ping', 'GET /openapi.json', 'POST /auth/login'].sort(),
+      [
+        'GET /auth/csrf-token',
+        'GET /health/ping',
+        'GET /health/ready',
+        'GET /openapi.json',
+        'POST /auth/login',
+      ].sort(),
     );
   });
 

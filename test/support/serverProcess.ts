@@ -21,9 +21,22 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+  /**
+   * Its own process group, as a shell gives a command: stop() then signals the whole group, as Ctrl-C in
+   * a terminal does.
+   */
+  detached?: boolean;
+}
+
+export async function startServerProcess(
+  env: Record<string, string>,
+  port: number,
+  options: ServerProcessOptions = {},
+): Promise<ServerProcess> {
   let output = '';
   const child = spawn(process.execPath, [builtCli, 'serve'], {
+    detached: options.detached ?? false,
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -58,7 +71,10 @@ export async function startServerProcess(env: Record<string, string>, port: numb
     baseUrl,
     output: () => output,
     stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.detached) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

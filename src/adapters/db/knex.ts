@@ -2,17 +2,46 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
+import type { Logger } from '../../logger.js';
 
 // bigint columns come back as strings by default; int8 (20) as BigInt would not be JSON-safe, so
 // read tables use numeric types that fit JS numbers, and event positions are handled explicitly.
 
-export function createKnex(connectionString: string, pool: { min?: number; max?: number } = {}): Knex {
+export function createKnex(
+  connectionString: string,
+  pool: { min?: number; max?: number } = {},
+  logger?: Logger,
+): Knex {
   return knexFactory({
     client: 'pg',
+    // knex prints to the console by default: one "Acquire connection error" per attempt while the server
+    // is away. The database monitor reports an outage once; these go to the log at debug.
+    ...(logger ? { log: knexLog(logger) } : {}),
     // ISO dates whatever the server's default: queries turn dates into 'YYYY-MM-DD' with ::text.
-    connection: { connectionString, application_name: 'whalefall', options: '-c DateStyle=ISO,YMD' },
+    connection: {
+      connectionString,
+      application_name: 'whalefall',
+      options: '-c DateStyle=ISO,YMD',
+      // A server that accepts TCP but never answers (stopped, overloaded) fails the connect instead of
+      // holding a pool slot until the acquire timeout (60 s).
+      connectionTimeoutMillis: 5000,
+    },
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
   });
+}
+
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (m: unknown) =>
+      /^Acquire connection error/.test(text(m))
+        ? logger.debug({ component: 'knex' }, text(m))
+        : logger.warn({ component: 'knex' }, text(m)),
+    error: (m: unknown) => logger.error({ component: 'knex' }, text(m)),
+    deprecate: (method: string, alternative: string) =>
+      logger.warn({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
+    debug: (m: unknown) => logger.debug({ component: 'knex' }, text(m)),
+  };
 }
 
 const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {
@@ -25,6 +54,20 @@ const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, ran] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
   return ran;
+}
+
+/**
+ * Migrations this code has that the database lacks (pending), and migrations the database has that this
+ * code does not know (a newer version migrated it). Both empty: the schema is the one this code expects.
+ */
+export async function migrationDrift(knex: Knex): Promise<{ pending: string[]; unknown: string[] }> {
+  const rows = await knex<{ name: string }>('knex_migrations').select('name');
+  const applied = new Set(rows.map((r) => r.name));
+  const known = new Set(migrations.map((m) => m.name));
+  return {
+    pending: migrations.map((m) => m.name).filter((name) => !applied.has(name)),
+    unknown: [...applied].filter((name) => !known.has(name)),
+  };
 }
 
 export async function migrateDown(knex: Knex): Promise<string[]> {

@@ -1,7 +1,9 @@
 // The one error handler: every failure becomes the error envelope with a catalog code. Unknown errors
-// are INTERNAL_ERROR with an error_id; their details go to the log only.
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+// are INTERNAL_ERROR with an error_id; their details go to the log only. An unreachable database is
+// 503 DATABASE_UNAVAILABLE (the caller may retry), never a 500.
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../../adapters/db/unavailable.js';
 import { AppError } from '../../domain/errors.js';
 import { messageCodes, type MessageCode } from '../../domain/messageCodes.js';
 import type { Logger } from '../../logger.js';
@@ -55,9 +57,21 @@ const isPgInputError = (err: unknown): boolean => {
   return code === '22021' || code === '22P05';
 };
 
+/**
+ * The database gate answered this request 503 while its handler still ran (the database went away);
+ * whatever the handler does or throws afterwards is dropped.
+ */
+export const markAnsweredEarly = (res: Response): void => {
+  res.locals.answeredEarly = true;
+};
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const errorId = requestIdOf(req);
+    if (res.locals.answeredEarly === true) {
+      logger.debug({ err, errorId }, 'a request answered 503 early failed afterwards');
+      return;
+    }
     let code: MessageCode;
     let message: string | undefined;
     let context: Record<string, unknown> | undefined;
@@ -70,6 +84,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // Text PostgreSQL cannot store (bad encoding, NUL): the caller's input, not our failure.
       code = 'INVALID_REQUEST';
       message = 'The request contains characters that cannot be stored.';
+    } else if (isDatabaseUnavailable(err)) {
+      code = 'DATABASE_UNAVAILABLE';
+      logger.warn({ err, errorId, method: req.method, url: req.originalUrl }, 'the database is unavailable');
     } else if (err instanceof URIError) {
       code = 'INVALID_REQUEST';
       message = 'The URL is not correctly encoded.';

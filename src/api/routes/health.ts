@@ -1,18 +1,39 @@
-// /health: ping (public), basic, detailed (database, event store, each projection's lag).
+// /health: ping (liveness, public), ready (readiness, public), basic, detailed (database, event store,
+// migrations, each projection's lag). Ready and detailed answer within their deadlines in every state:
+// each database call races its own timer, and a call that loses is reported, not awaited.
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import type { DatabaseMonitor } from '../../adapters/db/databaseMonitor.js';
+import { migrationDrift } from '../../adapters/db/knex.js';
+import { AppError } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 
 const LAG_CAP = 1000;
+/** /health/ready answers within 1 s: its checks get this long. */
+const READY_BUDGET_MS = 700;
+/** /health/detailed answers within 2 s. */
+const DETAILED_BUDGET_MS = 1500;
+
+/** Resolves with the work's value, or rejects when it takes longer than ms (the work is not awaited). */
+function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  const running = work();
+  running.catch(() => undefined);
+  return Promise.race([running, late]).finally(() => clearTimeout(timer));
+}
 
 async function timed<T>(
+  ms: number,
   work: () => Promise<T>,
 ): Promise<{ ok: boolean; latency_ms: number; value?: T; error?: string }> {
   const started = performance.now();
   try {
-    const value = await work();
+    const value = await within(ms, work);
     return { ok: true, latency_ms: Math.round(performance.now() - started), value };
   } catch (err) {
     return {
@@ -23,7 +44,17 @@ async function timed<T>(
   }
 }
 
-export function healthRoutes({ knex, store, projections, version }: ApiDeps): RouteDefinition[] {
+const migrationsSchema = z.object({
+  ok: z.boolean(),
+  pending: z.array(z.string()),
+  unknown: z.array(z.string()),
+  error: z.string().optional(),
+});
+
+export function healthRoutes(
+  { knex, store, projections, version }: ApiDeps,
+  database?: DatabaseMonitor,
+): RouteDefinition[] {
   const started = Date.now();
   const basic = () => ({
     status: 'ok',
@@ -31,6 +62,28 @@ export function healthRoutes({ knex, store, projections, version }: ApiDeps): Ro
     uptime_seconds: Math.round((Date.now() - started) / 1000),
     time: new Date().toISOString(),
   });
+  /** Migrations this code has and the database lacks, or the other way round. */
+  const migrations = async (ms: number) => {
+    const drift = await timed(ms, () => migrationDrift(knex));
+    const { pending = [], unknown = [] } = drift.value ?? {};
+    return {
+      ok: drift.ok && pending.length === 0 && unknown.length === 0,
+      pending,
+      unknown,
+      ...(drift.error ? { error: drift.error } : {}),
+    };
+  };
+  const migrationReasons = (m: Awaited<ReturnType<typeof migrations>>) => [
+    ...(m.pending.length > 0 ? [`${m.pending.length} migration(s) not applied`] : []),
+    ...(m.unknown.length > 0
+      ? [`the database has ${m.unknown.length} migration(s) this version does not know`]
+      : []),
+  ];
+  const failingProjections = () =>
+    projections
+      .status()
+      .filter((p) => p.lastError !== undefined || !p.running)
+      .map((p) => p.projection);
 
   return [
     defineRoute({
@@ -41,6 +94,46 @@ export function healthRoutes({ knex, store, projections, version }: ApiDeps): Ro
       access: 'public',
       response: z.object({ status: z.literal('ok') }),
       handler: () => Promise.resolve({ data: { status: 'ok' as const }, message: 'pong' }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health/ready',
+      tag: 'health',
+      summary:
+        'Readiness within 1 s: database answers, migrations current, no projection failing (else 503, with reasons)',
+      access: 'public',
+      response: z.object({
+        status: z.literal('ready'),
+        checks: z.object({
+          database: z.object({ ok: z.boolean() }),
+          migrations: z.object({ ok: z.boolean() }),
+          projections: z.object({ ok: z.boolean(), failing: z.array(z.string()) }),
+        }),
+      }),
+      handler: async () => {
+        const db = database?.current;
+        const reasons: string[] = [];
+        if (db && !db.available) reasons.push(db.reason ?? 'the database is unavailable');
+        // The migration query is also the round trip that shows the database answers through the pool.
+        const m = db?.available === false ? undefined : await migrations(READY_BUDGET_MS);
+        if (m?.error) reasons.push(`the database did not answer: ${m.error}`);
+        else if (m) reasons.push(...migrationReasons(m));
+        const failing = failingProjections();
+        if (failing.length > 0) reasons.push(`projection(s) failing: ${failing.join(', ')}`);
+        const checks = {
+          database: { ok: db?.available !== false && !m?.error },
+          migrations: { ok: m?.ok ?? false },
+          projections: { ok: failing.length === 0, failing },
+        };
+        if (reasons.length > 0) {
+          throw new AppError('SERVICE_UNAVAILABLE', 'The service is not ready.', {
+            status: 'not_ready',
+            reasons,
+            checks,
+          });
+        }
+        return { data: { status: 'ready' as const, checks } };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -60,10 +153,12 @@ export function healthRoutes({ knex, store, projections, version }: ApiDeps): Ro
       method: 'get',
       path: '/health/detailed',
       tag: 'health',
-      summary: "Database, event store and each projection's lag (events and seconds behind the log)",
+      summary:
+        "Database, event store, migrations and each projection's lag, within 2 s; 'degraded' with the reasons when something is wrong",
       access: { permission: 'view' },
       response: z.object({
         status: z.enum(['ok', 'degraded']),
+        reasons: z.array(z.string()),
         version: z.string(),
         uptime_seconds: z.number(),
         time: z.string(),
@@ -74,49 +169,64 @@ export function healthRoutes({ knex, store, projections, version }: ApiDeps): Ro
           head_position: z.string().nullable(),
           error: z.string().optional(),
         }),
+        migrations: migrationsSchema,
         projections: z.array(
           z.object({
             name: z.string(),
             running: z.boolean(),
             checkpoint: z.string(),
-            lag_events: z.number(),
+            lag_events: z.number().nullable(),
             lag_events_capped: z.boolean(),
-            lag_seconds: z.number(),
+            lag_seconds: z.number().nullable(),
             last_error: z.string().nullable(),
           }),
         ),
       }),
       handler: async () => {
-        const database = await timed(() => knex.raw('SELECT 1'));
-        const head = await timed(() => store.headPosition());
-        const lags = await Promise.all(
-          projections.status().map(async (p) => {
-            const behind = await store
-              .readAll({ fromPosition: p.checkpoint, maxCount: LAG_CAP })
-              .catch(() => []);
-            const oldest = behind[0];
-            return {
-              name: p.projection,
-              running: p.running,
-              checkpoint: formatPosition(p.checkpoint),
-              lag_events: behind.length,
-              lag_events_capped: behind.length >= LAG_CAP,
-              lag_seconds: oldest
-                ? Math.max(0, Math.round((Date.now() - oldest.recordedAt.getTime()) / 1000))
-                : 0,
-              last_error: p.lastError ?? null,
-            };
-          }),
-        );
-        const healthy = database.ok && head.ok && lags.every((l) => !l.last_error);
+        const [db, head, m, lags] = await Promise.all([
+          timed(DETAILED_BUDGET_MS, () => knex.raw('SELECT 1')),
+          timed(DETAILED_BUDGET_MS, () => store.headPosition()),
+          migrations(DETAILED_BUDGET_MS),
+          Promise.all(
+            projections.status().map(async (p) => {
+              const behind = await timed(DETAILED_BUDGET_MS, () =>
+                store.readAll({ fromPosition: p.checkpoint, maxCount: LAG_CAP }),
+              );
+              const events = behind.value;
+              const oldest = events?.[0];
+              return {
+                name: p.projection,
+                running: p.running,
+                checkpoint: formatPosition(p.checkpoint),
+                // null: the log could not be read in time, so the lag is not known.
+                lag_events: events ? events.length : null,
+                lag_events_capped: (events?.length ?? 0) >= LAG_CAP,
+                lag_seconds: !events
+                  ? null
+                  : oldest
+                    ? Math.max(0, Math.round((Date.now() - oldest.recordedAt.getTime()) / 1000))
+                    : 0,
+                last_error: p.lastError ?? null,
+              };
+            }),
+          ),
+        ]);
+        const reasons = [
+          ...(db.ok ? [] : [`database: ${db.error}`]),
+          ...(head.ok ? [] : [`event store: ${head.error}`]),
+          ...(m.error ? [`migrations: ${m.error}`] : migrationReasons(m)),
+          ...lags.filter((l) => l.last_error).map((l) => `projection ${l.name}: ${l.last_error}`),
+          ...lags.filter((l) => !l.running).map((l) => `projection ${l.name} is not running`),
+        ];
         return {
           data: {
             ...basic(),
-            status: healthy ? ('ok' as const) : ('degraded' as const),
+            status: reasons.length === 0 ? ('ok' as const) : ('degraded' as const),
+            reasons,
             database: {
-              ok: database.ok,
-              latency_ms: database.latency_ms,
-              ...(database.error ? { error: database.error } : {}),
+              ok: db.ok,
+              latency_ms: db.latency_ms,
+              ...(db.error ? { error: db.error } : {}),
             },
             event_store: {
               ok: head.ok,
@@ -124,6 +234,7 @@ export function healthRoutes({ knex, store, projections, version }: ApiDeps): Ro
               head_position: head.value ? formatPosition(head.value) : null,
               ...(head.error ? { error: head.error } : {}),
             },
+            migrations: m,
             projections: lags,
           },
         };
