@@ -104,7 +104,7 @@ describe('with stats collected from 2026-11-16', () => {
         {
           name,
           dbType: 'mysql',
-          host: 'h',
+          host: `${name}.example`,
           port: 1,
           databaseName: null,
           credentialId: null,
