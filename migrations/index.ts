@@ -11,6 +11,7 @@ import * as capacityReadModels from './20261122_0007_capacity_read_models.js';
 import * as sizeAggregations from './20261122_0008_size_aggregations.js';
 import * as databaseIds from './20261122_0009_database_ids.js';
 import * as recordRetrying from './20261122_0010_record_retrying.js';
+import * as appendFence from './20261122_0011_append_fence.js';
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0008_size_aggregations', ...sizeAggregations },
   { name: '20261122_0009_database_ids', ...databaseIds },
   { name: '20261122_0010_record_retrying', ...recordRetrying },
+  { name: '20261122_0011_append_fence', ...appendFence },
 ];
