@@ -12,6 +12,7 @@ import * as sizeAggregations from './20261122_0008_size_aggregations.js';
 import * as databaseIds from './20261122_0009_database_ids.js';
 import * as recordRetrying from './20261122_0010_record_retrying.js';
 import * as appendFence from './20261122_0011_append_fence.js';
+import * as processHeartbeats from './20261122_0012_process_heartbeats.js';
 
 export interface Migration {
   name: string;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0009_database_ids', ...databaseIds },
   { name: '20261122_0010_record_retrying', ...recordRetrying },
   { name: '20261122_0011_append_fence', ...appendFence },
+  { name: '20261122_0012_process_heartbeats', ...processHeartbeats },
 ];

@@ -82,6 +82,7 @@ const envSchema = z.object({
   SYNC_RECOVERY_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
     60 * 1000,
   ),
+  SYNC_HEARTBEAT_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(2000),
   CAPACITY_ATTEMPTS: wholeNumber(1, 10, 'a whole number from 1 to 10').default(3),
   CAPACITY_RETRY_BACKOFF_MS: wholeNumber(0, 600_000, 'milliseconds from 0 to 600000').default(2000),
   PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
@@ -118,7 +119,13 @@ export interface Config {
   trustProxy: boolean;
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
-  sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
+  sync: {
+    concurrency: number;
+    instanceDeadlineMs: number;
+    recoveryIntervalMs: number;
+    /** How often a process that runs syncs writes its heartbeat; three missed beats and it counts as gone. */
+    heartbeatMs: number;
+  };
   /** In-run retries of a failed capacity collection: attempts in all, backoff before the 2nd (doubling). */
   capacity: { attempts: number; retryBackoffMs: number };
   /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
@@ -175,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.SYNC_CONCURRENCY,
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
       recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
+      heartbeatMs: e.SYNC_HEARTBEAT_MS,
     },
     partitions: {
       monthsAhead: e.PARTITION_MONTHS_AHEAD,

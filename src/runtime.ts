@@ -12,6 +12,7 @@ import { PostgresEventStore } from './adapters/eventStore/postgresEventStore.js'
 import { decodeKnown, validatingEventStore } from './adapters/eventStore/validatingEventStore.js';
 import { loadKeyring, type Keyring } from './adapters/secrets/keyring.js';
 import { BackgroundTasks } from './commands/sync/backgroundTasks.js';
+import { ProcessSessions } from './commands/sync/processSessions.js';
 import type { Config } from './config.js';
 import { createEventRegistry } from './domain/eventTypes.js';
 import type { EventRegistry } from './domain/events/registry.js';
@@ -33,6 +34,11 @@ export interface Runtime {
   secrets: Secrets;
   /** Sessions still running after the request that started them; close() waits for them a while. */
   tasks: BackgroundTasks;
+  /**
+   * This process's sync runs and heartbeat. stop(reason) ends the records it owns (abandoned with the
+   * reason) and deletes its heartbeat row; close() calls it first, before the store goes away.
+   */
+  sessions: ProcessSessions;
   close(): Promise<void>;
 }
 
@@ -135,7 +141,9 @@ export async function openRuntime(
           'stopping with syncs still running: they will be abandoned at the next start',
         );
     });
-    return { config, logger, knex, pool, store, registry, projections, secrets, tasks, close };
+    const sessions = new ProcessSessions({ knex, logger, heartbeatMs: config.sync.heartbeatMs });
+    cleanups.push(() => sessions.stop('shutdown'));
+    return { config, logger, knex, pool, store, registry, projections, secrets, tasks, sessions, close };
   } catch (err) {
     await close();
     throw err;

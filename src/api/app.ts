@@ -42,7 +42,7 @@ export interface ApiApp {
 export async function createApp(
   runtime: Pick<
     Runtime,
-    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks'
+    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks' | 'sessions'
   >,
 ): Promise<ApiApp> {
   const { config, logger, knex } = runtime;

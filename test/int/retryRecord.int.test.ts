@@ -24,7 +24,9 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
   let root: mysql.Connection;
   let instanceId: string;
   const fail = { sizes: false, inventory: false, permissions: false };
-  const retry = () => makeRetryRecord({ ...h.deps, timeZone: 'UTC' });
+  // The retry runs in the background (the API answers 202); these tests wait for its outcome.
+  const retry = () => async (sessionId: string, instanceId: string, c: typeof ctx) =>
+    (await makeRetryRecord({ ...h.deps, timeZone: 'UTC' })(sessionId, instanceId, c)).done;
   const streamTypes = async (stream: string) => (await h.raw.readStream(stream)).map((e) => e.type);
   const compensations = async (sessionId: string) =>
     (await loadSession(h.raw, sessionId)).history
@@ -136,7 +138,7 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
       {
         type: 'StartSession' as const,
         sessionId,
-        category: 'aggregation' as const,
+        category: 'classification' as const,
         syncType: 'manual_single' as const,
         instances: [{ instanceId, instanceName: 'maria' }],
       },
@@ -145,9 +147,9 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
         type: 'FailRecord' as const,
         sessionId,
         instanceId,
-        phase: 'aggregate' as const,
+        phase: 'other' as const,
         messageCode: 'DATABASE_QUERY_ERROR',
-        message: 'aggregation failed',
+        message: 'classification failed',
       },
     ])
       await executeSession(h.deps.store, command, ctx);
@@ -158,7 +160,7 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
     expect(refused).toBeInstanceOf(AppError);
     expect(refused).toMatchObject({
       code: 'CONSTRAINT_VIOLATION',
-      message: expect.stringContaining('aggregation'),
+      message: expect.stringContaining('classification'),
     });
     expect((await loadSession(h.raw, sessionId)).history).toHaveLength(before);
     expect(await streamTypes(accountsStream(instanceId))).toEqual(accountsBefore);

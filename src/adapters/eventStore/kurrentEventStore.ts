@@ -212,17 +212,19 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     return { nextExpectedRevision: recorded.revision, position: recorded.position };
   };
 
-  /** The id of the latest event of `stream` whose data.instanceId is `key`, read backwards page by page. */
-  const latestAbout = async (stream: string, key: string): Promise<string | undefined> => {
+  /** The id of the latest event of `stream` about each of `keys` (data.instanceId), in one backwards read. */
+  const latestAbout = async (stream: string, keys: ReadonlySet<string>): Promise<Map<string, string>> => {
+    const latest = new Map<string, string>();
     let from: ReadRevision = END;
     for (;;) {
       const page = await readRaw(stream, from, BACKWARDS, PAGE_SIZE);
       for (const r of page) {
-        const data = r.event?.data as { instanceId?: unknown } | undefined;
-        if (data?.instanceId === key) return r.event!.id;
+        const key = (r.event?.data as { instanceId?: unknown } | undefined)?.instanceId;
+        if (typeof key === 'string' && keys.has(key) && !latest.has(key)) latest.set(key, r.event!.id);
       }
       const oldest = page.at(-1)?.event?.revision;
-      if (page.length < PAGE_SIZE || oldest === undefined || oldest === 0n) return undefined;
+      if (latest.size === keys.size || page.length < PAGE_SIZE || oldest === undefined || oldest === 0n)
+        return latest;
       from = oldest - 1n;
     }
   };
@@ -230,12 +232,16 @@ export function createKurrentEventStore(connectionString: string): EventStore {
   // No multi-stream transaction here: the fence is read, then the append goes out. An end of the record
   // appended between the two is not seen (docs/decisions.md, "Fenced appends").
   const checkFences = async (streamId: string, fences: readonly AppendFence[]) => {
-    for (const fence of fences) {
-      if (fence.stream === streamId)
-        throw new RangeError('a fence must name another stream than the one appended to');
-      const latest = await latestAbout(fence.stream, fence.key);
-      if (latest?.toLowerCase() !== fence.eventId.toLowerCase())
-        throw new FencedAppendError(streamId, fence, latest);
+    if (fences.some((f) => f.stream === streamId))
+      throw new RangeError('a fence must name another stream than the one appended to');
+    for (const stream of new Set(fences.map((f) => f.stream))) {
+      const ofStream = fences.filter((f) => f.stream === stream);
+      const latest = await latestAbout(stream, new Set(ofStream.map((f) => f.key)));
+      for (const fence of ofStream) {
+        const found = latest.get(fence.key);
+        if (found?.toLowerCase() !== fence.eventId.toLowerCase())
+          throw new FencedAppendError(streamId, fence, found);
+      }
     }
   };
 

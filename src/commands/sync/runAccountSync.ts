@@ -21,14 +21,15 @@ export function makeRunAccountSync(deps: SessionRunDeps) {
       {
         category: 'account',
         syncType,
-        work: ({ row, adapter, sessionId, ctx: c }) =>
+        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
           syncInstanceAccounts({
-            store: deps.store,
+            store,
             adapter,
             dbType: row.db_type as DbType,
             instanceId: row.id,
             sessionId,
             ctx: c,
+            reached,
           }),
       },
       ctx,

@@ -13,7 +13,7 @@ import type { CommandContext } from '../streamWrites.js';
 
 export class PhaseError extends Error {
   constructor(
-    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes',
+    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes' | 'aggregate',
     readonly messageCode: string,
     message: string,
     options?: { cause?: unknown },
@@ -57,6 +57,10 @@ export async function syncInstanceAccounts(input: {
   ctx: CommandContext;
   /** Only the permissions phase (retry of a record that failed there). */
   permissionsOnly?: boolean;
+  /** Told when the inventory is appended: a deadline from then on fails the record in phase permissions. */
+  reached?: (phase: 'permissions') => void;
+  /** An operator confirmed a mass deactivation (confirm-inventory). */
+  confirmDeactivation?: boolean;
 }): Promise<SyncResult> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
   const stream = accountsStream(instanceId);
@@ -106,6 +110,7 @@ export async function syncInstanceAccounts(input: {
       { expectedRevision: revision },
     );
     revision = appended.nextExpectedRevision;
+    input.reached?.('permissions');
   }
 
   let snapshot;
