@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRetryRecord } from '../../src/commands/sync/compensations.js';
+import { makeConfirmInventory, makeRetryRecord } from '../../src/commands/sync/compensations.js';
 import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
@@ -164,5 +164,48 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
     });
     expect((await loadSession(h.raw, sessionId)).history).toHaveLength(before);
     expect(await streamTypes(accountsStream(instanceId))).toEqual(accountsBefore);
+  });
+
+  it('confirm-inventory runs a whole account sync for a record stopped by the inventory guard, and only for one', async () => {
+    const failedWith = async (messageCode: string) => {
+      const sessionId = randomUUID();
+      for (const command of [
+        {
+          type: 'StartSession' as const,
+          sessionId,
+          category: 'account' as const,
+          syncType: 'manual_single' as const,
+          instances: [{ instanceId, instanceName: 'maria' }],
+        },
+        { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
+        {
+          type: 'FailRecord' as const,
+          sessionId,
+          instanceId,
+          phase: 'inventory' as const,
+          messageCode,
+          message: 'the inventory would deactivate 10 of 12 accounts',
+        },
+      ])
+        await executeSession(h.deps.store, command, ctx);
+      return sessionId;
+    };
+    const confirm = makeConfirmInventory({ ...h.deps, timeZone: 'UTC' });
+
+    const other = await failedWith('DATABASE_QUERY_ERROR');
+    const before = (await loadSession(h.raw, other)).history.length;
+    await expect(confirm(other, instanceId, ctx)).rejects.toMatchObject({
+      code: 'CONSTRAINT_VIOLATION',
+      message: 'the record did not fail at the inventory guard: there is no mass deactivation to confirm',
+    });
+    expect((await loadSession(h.raw, other)).history).toHaveLength(before);
+
+    const guarded = await failedWith('INVENTORY_GUARD_TRIPPED');
+    expect(await (await confirm(guarded, instanceId, ctx)).done).toMatchObject({ status: 'completed' });
+    expect(await compensations(guarded)).toEqual(['confirm_inventory']);
+    expect((await streamTypes(accountsStream(instanceId))).slice(-2)).toEqual([
+      'InstanceInventorySynced',
+      'PermissionsSynced',
+    ]);
   });
 });
