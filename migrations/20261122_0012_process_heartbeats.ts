@@ -3,7 +3,8 @@
 //   and deleted on a clean stop. Recovery ends the records of a process whose row is gone or stale.
 // - open_sessions: the sessions that may still have open records. A row is inserted before the session's
 //   first event and deleted once its close is appended; a left-over row is harmless (recovery reads the
-//   stream and finds the session closed), a missing one would hide a session from recovery.
+//   stream and finds the session closed), a missing one would hide a session from recovery. Each write
+//   sets a new token; a removal names the token it read, so it never removes a row a retry just rewrote.
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
@@ -17,7 +18,8 @@ export async function up(knex: Knex): Promise<void> {
     );
     CREATE TABLE open_sessions (
       session_id uuid PRIMARY KEY,
-      opened_at  timestamptz NOT NULL DEFAULT now()
+      opened_at  timestamptz NOT NULL DEFAULT now(),
+      token      uuid NOT NULL DEFAULT gen_random_uuid()
     );
     -- Sessions running when this migration ran (their records carry no owner: their leases tell).
     INSERT INTO open_sessions (session_id, opened_at)

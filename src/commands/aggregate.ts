@@ -84,7 +84,7 @@ export const makeAggregate =
     return asRun(deps.sessions, { sessionId, writer: session, scope: 'all' }, async () => {
       await openSession(deps.knex, sessionId);
       const outcome = await aggregateSession(deps, { cmd, period, partial, sessionId, active, session }, ctx);
-      if (session.state) await closeSessionIfEnded(deps.knex, sessionId, session.state);
+      await closeSessionIfEnded(deps, sessionId);
       return outcome;
     });
   };

@@ -12,7 +12,7 @@ import { createPgPool } from '../../src/adapters/db/pgPool.js';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
 import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapacity.js';
-import { openSession } from '../../src/commands/sync/openSessions.js';
+import { forgetSession, openSession, openSessions } from '../../src/commands/sync/openSessions.js';
 import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
 import { abandonExpiredRecords } from '../../src/commands/sync/recovery.js';
 import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
@@ -123,6 +123,15 @@ describe('recovery at start-up: the records of processes that are gone end at on
     const beating = await db.knex('process_heartbeats').pluck('process_id');
     expect(beating.sort()).toEqual([owners.live, me.id].sort());
     await raw.close();
+  });
+
+  it('a session reopened after its index row was read keeps its row', async () => {
+    const sessionId = randomUUID();
+    await openSession(db.knex, sessionId);
+    const read = (await openSessions(db.knex)).find((r) => r.session_id === sessionId)!;
+    await openSession(db.knex, sessionId); // a retry reopens it before the closer removes what it read
+    await forgetSession(db.knex, read);
+    expect((await openSessions(db.knex)).map((r) => r.session_id)).toContain(sessionId);
   });
 });
 

@@ -152,7 +152,7 @@ async function startRetry(
             owner,
             signal,
           }).catch((err: unknown) => logOutcomeNotRecorded(deps.logger, err, { sessionId, instanceId }));
-          if (writer.state) await closeSessionIfEnded(deps.knex, sessionId, writer.state);
+          await closeSessionIfEnded(deps, sessionId);
           return outcomeOf(writer.state, instanceId);
         } finally {
           await unlock();

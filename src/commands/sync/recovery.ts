@@ -15,7 +15,7 @@ import type { RecordState, SessionCommand, SessionState } from '../../domain/ses
 import type { Position, RecordedEvent } from '../../domain/events/envelope.js';
 import type { Logger } from '../../logger.js';
 import { aggregationOutcomes } from './aggregationRecords.js';
-import { closeSessionIfEnded, forgetSession, openSessions } from './openSessions.js';
+import { forgetSession, isClosed, openSessions, type OpenSessionRow } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
 import { loadSession, SessionWriter } from './sessionExecutor.js';
 
@@ -66,6 +66,8 @@ async function goneOwners(
 
 interface Orphan {
   instanceId: string;
+  /** The attempt it was in: if it moved on meanwhile (a retry elsewhere), the end is refused. */
+  attempt: number;
   reason: string;
   /** Where the record's attempt started (aggregation: what the session appended after it counts). */
   startedAt: Position | undefined;
@@ -108,7 +110,7 @@ function orphansOf(
     } else if (r.status === 'pending' && runnerGone) {
       reason = 'never started: the process running the session stopped';
     }
-    if (reason) orphans.push({ instanceId, reason, startedAt: startedAt(instanceId) });
+    if (reason) orphans.push({ instanceId, attempt: r.attempts, reason, startedAt: startedAt(instanceId) });
   }
   return orphans;
 }
@@ -116,7 +118,7 @@ function orphansOf(
 /** Ends the orphans of one session; returns how many it ended. */
 async function endOrphans(
   deps: RecoveryDeps,
-  session: { id: string; state: SessionState },
+  session: { id: string; state: SessionState; row: OpenSessionRow },
   orphans: Orphan[],
   now: Date,
 ): Promise<number> {
@@ -148,14 +150,14 @@ async function endOrphans(
       reason: o.reason,
     };
     try {
-      await writer.execute(command);
+      await writer.execute({ ...command, attempt: o.attempt } as SessionCommand);
       count++;
     } catch (err) {
       // Ended meanwhile (its runner recorded the outcome after all): nothing to do.
       if (!(err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION')) throw err;
     }
   }
-  if (writer.state) await closeSessionIfEnded(deps.knex, sessionId, writer.state);
+  if (writer.state && isClosed(writer.state)) await forgetSession(deps.knex, session.row);
   return count;
 }
 
@@ -170,16 +172,17 @@ export async function abandonExpiredRecords(
 ): Promise<number> {
   const { gone, rows } = await goneOwners(deps);
   let ended = 0;
-  for (const { session_id: id, opened_at: openedAt } of await openSessions(deps.knex)) {
+  for (const row of await openSessions(deps.knex)) {
+    const id = row.session_id;
     const { state, history } = await loadSession(deps.store, id);
     if (state.status === 'none') {
       // Its first event is still being appended, or its start was refused: forget it once that is old.
-      if (openedAt.getTime() < now.getTime() - staleAfterMs) await forgetSession(deps.knex, id);
+      if (row.opened_at.getTime() < now.getTime() - staleAfterMs) await forgetSession(deps.knex, row);
       continue;
     }
     const orphans = orphansOf(deps, { id, state, history }, gone, now, staleAfterMs);
-    if (orphans.length > 0) ended += await endOrphans(deps, { id, state }, orphans, now);
-    else await closeSessionIfEnded(deps.knex, id, state);
+    if (orphans.length > 0) ended += await endOrphans(deps, { id, state, row }, orphans, now);
+    else if (isClosed(state)) await forgetSession(deps.knex, row);
   }
   // The rows of processes that are gone say nothing any more.
   const dead = rows.filter((r) => gone(r.process_id)).map((r) => r.process_id);

@@ -188,7 +188,7 @@ export function makeRunSession(deps: SessionRunDeps) {
             ),
           ),
         );
-        if (writer.state) await closeSessionIfEnded(deps.knex, sessionId, writer.state);
+        await closeSessionIfEnded(deps, sessionId);
       },
     );
     return {

@@ -53,7 +53,7 @@ export type SessionCommand =
     } & RecordRef &
       OfAttempt)
   | ({ type: 'SkipRecord'; reason: string } & RecordRef & OfAttempt)
-  | ({ type: 'AbandonRecord'; reason: string } & RecordRef)
+  | ({ type: 'AbandonRecord'; reason: string } & RecordRef & OfAttempt)
   /**
    * The next attempt of a record: an operator's retry (failed or abandoned), or the run's own after
    * FailAttempt. `inRun` marks the latter: it only continues a `retrying` record, so an operator's abandon
