@@ -137,9 +137,9 @@ describe.skipIf(!service.url)(titled('attempts are fenced at their end', service
       await started.done;
       const { state, history } = await loadSession(h.raw, started.sessionId);
       expect(state.records.get(instanceId)?.status).toBe('abandoned');
-      expect(history.find((e) => e.type === 'InstanceSyncAbandoned')?.data).toMatchObject({
-        reason: 'shutdown',
-      });
+      const abandoned = history.find((e) => e.type === 'InstanceSyncAbandoned');
+      expect(abandoned?.data).toMatchObject({ reason: 'shutdown' });
+      expect(abandoned?.metadata.actor).toEqual({ kind: 'system', id: 'shutdown' });
       expect(history.find((e) => e.type === 'InstanceSyncStarted')?.data).toMatchObject({
         owner: sessions.id,
       });

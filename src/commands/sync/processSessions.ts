@@ -161,7 +161,12 @@ export class ProcessSessions {
           return r.status === 'pending' && run.scope === 'all' && state.owner === this.id;
         })
         .map(([instanceId]) => ({ type: 'AbandonRecord', sessionId: run.sessionId, instanceId, reason }));
-    return run.writer.executeWith(owned);
+    const ctx = {
+      actor: { kind: 'system' as const, id: reason },
+      correlationId: `${reason}-${this.id}`,
+      now: new Date(),
+    };
+    return run.writer.executeWith(owned, ctx);
   }
 
   private schedule(): void {

@@ -102,14 +102,23 @@ export class SessionWriter {
     return this.executeWith(() => commands);
   }
 
-  /** The same, with commands chosen from the state as it is when their turn comes (and again after a conflict). */
-  executeWith(choose: (state: SessionState) => readonly SessionCommand[]): Promise<Executed> {
-    const run = this.tail.then(() => this.apply(choose));
+  /**
+   * The same, with commands chosen from the state as it is when their turn comes (and again after a
+   * conflict); `as` names another actor than the writer's (the process stopping).
+   */
+  executeWith(
+    choose: (state: SessionState) => readonly SessionCommand[],
+    as: CommandContext = this.ctx,
+  ): Promise<Executed> {
+    const run = this.tail.then(() => this.apply(choose, as));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async apply(choose: (state: SessionState) => readonly SessionCommand[]): Promise<Executed> {
+  private async apply(
+    choose: (state: SessionState) => readonly SessionCommand[],
+    ctx: CommandContext,
+  ): Promise<Executed> {
     for (let attempt = 0; ; attempt++) {
       this.loaded ??= await loadSession(this.store, this.sessionId);
       const { revision } = this.loaded;
@@ -120,7 +129,7 @@ export class SessionWriter {
         const decided = decide(command, state);
         state = decided.reduce(evolve, state);
         events.push(...decided);
-        data.push(...decided.map((e) => toEventData(e, command, this.ctx)));
+        data.push(...decided.map((e) => toEventData(e, command, ctx)));
       }
       if (events.length === 0) return { events, eventIds: [], position: undefined, state };
       try {
