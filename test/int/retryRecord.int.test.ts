@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConfirmInventory, makeRetryRecord } from '../../src/commands/sync/compensations.js';
-import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
+import { leaseFor, makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
@@ -91,6 +91,12 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
     const after = await loadSession(h.raw, sessionId);
     expect(after.state.status).toBe('completed');
     expect(after.state.records.get(instanceId)?.status).toBe('completed');
+    // The retry's lease follows the deadline (default 5 min: lease 6 min), never a fixed 10 minutes.
+    const retried = after.history.findLast((e) => e.type === 'InstanceSyncStarted')!;
+    const leaseMs =
+      Date.parse((retried.data as { leaseExpiresAt: string }).leaseExpiresAt) -
+      Date.parse(retried.metadata.occurredAt);
+    expect(Math.abs(leaseMs - leaseFor(5 * 60_000))).toBeLessThan(1000);
     const last = (await h.raw.readStream(capacityStream(instanceId))).at(-1)!;
     expect(last.type).toBe('StatsSaved');
     expect(last.data).toMatchObject({ sessionId, databases: [{ databaseName: `${p}_a` }], databaseCount: 1 });
