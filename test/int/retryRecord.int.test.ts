@@ -33,6 +33,27 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
       .filter((e) => e.type === 'CompensationApplied')
       .map((e) => (e.data as { action: string }).action);
 
+  /** A session of `category` whose one record (this suite's instance) failed as given. */
+  const failedSession = async (
+    category: 'account' | 'classification',
+    failure: { phase: 'other' | 'inventory'; messageCode: string; message: string },
+  ) => {
+    const sessionId = randomUUID();
+    for (const command of [
+      {
+        type: 'StartSession' as const,
+        sessionId,
+        category,
+        syncType: 'manual_single' as const,
+        instances: [{ instanceId, instanceName: 'maria' }],
+      },
+      { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
+      { type: 'FailRecord' as const, sessionId, instanceId, ...failure },
+    ])
+      await executeSession(h.deps.store, command, ctx);
+    return sessionId;
+  };
+
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
     await createCollector(root, collector.user, collector.password);
@@ -139,26 +160,11 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
   });
 
   it('a record of a category without a retry is refused, and nothing is appended', async () => {
-    const sessionId = randomUUID();
-    for (const command of [
-      {
-        type: 'StartSession' as const,
-        sessionId,
-        category: 'classification' as const,
-        syncType: 'manual_single' as const,
-        instances: [{ instanceId, instanceName: 'maria' }],
-      },
-      { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
-      {
-        type: 'FailRecord' as const,
-        sessionId,
-        instanceId,
-        phase: 'other' as const,
-        messageCode: 'DATABASE_QUERY_ERROR',
-        message: 'classification failed',
-      },
-    ])
-      await executeSession(h.deps.store, command, ctx);
+    const sessionId = await failedSession('classification', {
+      phase: 'other',
+      messageCode: 'DATABASE_QUERY_ERROR',
+      message: 'classification failed',
+    });
     const before = (await loadSession(h.raw, sessionId)).history.length;
     const accountsBefore = await streamTypes(accountsStream(instanceId));
 
@@ -173,29 +179,12 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
   });
 
   it('confirm-inventory runs a whole account sync for a record stopped by the inventory guard, and only for one', async () => {
-    const failedWith = async (messageCode: string) => {
-      const sessionId = randomUUID();
-      for (const command of [
-        {
-          type: 'StartSession' as const,
-          sessionId,
-          category: 'account' as const,
-          syncType: 'manual_single' as const,
-          instances: [{ instanceId, instanceName: 'maria' }],
-        },
-        { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
-        {
-          type: 'FailRecord' as const,
-          sessionId,
-          instanceId,
-          phase: 'inventory' as const,
-          messageCode,
-          message: 'the inventory would deactivate 10 of 12 accounts',
-        },
-      ])
-        await executeSession(h.deps.store, command, ctx);
-      return sessionId;
-    };
+    const failedWith = (messageCode: string) =>
+      failedSession('account', {
+        phase: 'inventory',
+        messageCode,
+        message: 'the inventory would deactivate 10 of 12 accounts',
+      });
     const confirm = makeConfirmInventory({ ...h.deps, timeZone: 'UTC' });
 
     const other = await failedWith('DATABASE_QUERY_ERROR');
