@@ -14,6 +14,8 @@ import * as recordRetrying from './20261122_0010_record_retrying.js';
 import * as trendDirectionNullable from './20261122_0011_trend_direction_nullable.js';
 import * as eventsSessionIndex from './20261122_0012_events_session_index.js';
 import * as instanceEndpoints from './20261122_0013_instance_endpoints.js';
+import * as appendFence from './20261122_0014_append_fence.js';
+import * as processHeartbeats from './20261122_0015_process_heartbeats.js';
 
 export interface Migration {
   name: string;
@@ -35,4 +37,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0011_trend_direction_nullable', ...trendDirectionNullable },
   { name: '20261122_0012_events_session_index', ...eventsSessionIndex },
   { name: '20261122_0013_instance_endpoints', ...instanceEndpoints },
+  { name: '20261122_0014_append_fence', ...appendFence },
+  { name: '20261122_0015_process_heartbeats', ...processHeartbeats },
 ];

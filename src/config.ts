@@ -87,6 +87,7 @@ const envSchema = z.object({
     60 * 1000,
   ),
   INVENTORY_MAX_DEACTIVATE_PERCENT: wholeNumber(0, 100, 'a whole number from 0 to 100').default(50),
+  SYNC_HEARTBEAT_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(2000),
   CAPACITY_ATTEMPTS: wholeNumber(1, 10, 'a whole number from 1 to 10').default(3),
   CAPACITY_RETRY_BACKOFF_MS: wholeNumber(0, 600_000, 'milliseconds from 0 to 600000').default(2000),
   PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
@@ -125,9 +126,15 @@ export interface Config {
   trustProxy: boolean;
   httpBodyLimit: string;
   loginRateLimit: { windowMs: number; perUser: number; perAddress: number };
-  sync: { concurrency: number; instanceDeadlineMs: number; recoveryIntervalMs: number };
   /** An inventory deactivating more than this % of an instance's accounts (and at least 3) waits for an operator. */
   inventory: { maxDeactivatePercent: number };
+  sync: {
+    concurrency: number;
+    instanceDeadlineMs: number;
+    recoveryIntervalMs: number;
+    /** How often a process that runs syncs writes its heartbeat; three missed beats and it counts as gone. */
+    heartbeatMs: number;
+  };
   /** In-run retries of a failed capacity collection: attempts in all, backoff before the 2nd (doubling). */
   capacity: { attempts: number; retryBackoffMs: number };
   /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
@@ -188,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.SYNC_CONCURRENCY,
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
       recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
+      heartbeatMs: e.SYNC_HEARTBEAT_MS,
     },
     inventory: { maxDeactivatePercent: e.INVENTORY_MAX_DEACTIVATE_PERCENT },
     partitions: {

@@ -40,7 +40,7 @@ describe('loadConfig defaults', () => {
       trustProxy: false,
       httpBodyLimit: '100kb',
       loginRateLimit: { windowMs: 900000, perUser: 5, perAddress: 50 },
-      sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000 },
+      sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000, heartbeatMs: 2000 },
       capacity: { attempts: 3, retryBackoffMs: 2000 },
       inventory: { maxDeactivatePercent: 50 },
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000 },

@@ -14,6 +14,7 @@ import { PostgresEventStore } from './adapters/eventStore/postgresEventStore.js'
 import { decodeKnown, validatingEventStore } from './adapters/eventStore/validatingEventStore.js';
 import { loadKeyring, type Keyring } from './adapters/secrets/keyring.js';
 import { BackgroundTasks } from './commands/sync/backgroundTasks.js';
+import { ProcessSessions } from './commands/sync/processSessions.js';
 import type { Config } from './config.js';
 import { createEventRegistry } from './domain/eventTypes.js';
 import type { EventRegistry } from './domain/events/registry.js';
@@ -40,16 +41,12 @@ export interface Runtime {
   /** The embedded PostgreSQL when this process started it (not with DATABASE_URL, not when attached). */
   embedded: EmbeddedPostgres | undefined;
   /**
-   * The sync sessions this process runs. `serve` calls stop('shutdown') after HTTP stopped and before
-   * close(): it ends every open record this process owns (abandoned, reason shutdown) while the store
-   * is still up, and waits for their attempts.
+   * This process's sync runs and heartbeat. `serve` calls stop('shutdown') after HTTP stopped and before
+   * close(): it ends every open record this process owns (abandoned, reason shutdown) while the store is
+   * still up, waits for their attempts and deletes the heartbeat row; close() calls it too (a no-op then).
    */
-  sessions?: SessionsLifecycle;
+  sessions: ProcessSessions;
   close(): Promise<void>;
-}
-
-export interface SessionsLifecycle {
-  stop(reason: string): Promise<void>;
 }
 
 /** The credential keyring, re-read when a secret names a key this process does not have yet (a rotation). */
@@ -181,6 +178,8 @@ export async function openRuntime(
           'stopping with syncs still running: they will be abandoned at the next start',
         );
     });
+    const sessions = new ProcessSessions({ knex, logger, heartbeatMs: config.sync.heartbeatMs });
+    onClose('sync sessions stopped', () => sessions.stop('shutdown'));
     return {
       config,
       logger,
@@ -191,6 +190,7 @@ export async function openRuntime(
       projections,
       secrets,
       tasks,
+      sessions,
       database,
       embedded,
       close,

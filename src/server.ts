@@ -88,7 +88,7 @@ export async function startServer(
       logger.info('shutdown: HTTP server closed');
       stopRecovery();
       stopPartitionMaintenance();
-      await runtime.sessions?.stop('shutdown');
+      await runtime.sessions.stop('shutdown');
       logger.info('shutdown: sync sessions stopped');
       await runtime.close();
       logger.info('stopped');
@@ -134,8 +134,9 @@ function every(
 }
 
 /**
- * Ends the sync records of processes that died: once at start (after the projections caught up, since the
- * pass reads them) and then on a timer. Returns a function that stops the timer.
+ * Ends the sync records of processes that stopped: once at start (at once: it reads the session streams
+ * and the heartbeats, no projection) and then on a timer. This process beats from now on, so the others
+ * know it is alive. Returns a function that stops the timer.
  */
 async function startRecovery(runtime: Runtime): Promise<() => void> {
   const { config, logger } = runtime;
@@ -143,7 +144,7 @@ async function startRecovery(runtime: Runtime): Promise<() => void> {
     await abandonExpiredRecords(runtime, new Date(), leaseFor(config.sync.instanceDeadlineMs));
   };
   try {
-    await runtime.projections.waitForPosition(await runtime.store.headPosition(), 120_000);
+    await runtime.sessions.start();
     await pass();
   } catch (err) {
     logger.error({ err }, 'the start-up recovery pass failed; the timer will try again');

@@ -47,7 +47,7 @@ const isHealthProbe = (url: string | undefined) =>
 export async function createApp(
   runtime: Pick<
     Runtime,
-    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks'
+    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks' | 'sessions'
   > &
     Partial<Pick<Runtime, 'database'>>,
 ): Promise<ApiApp> {

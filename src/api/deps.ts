@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import type { BackgroundTasks } from '../commands/sync/backgroundTasks.js';
+import type { ProcessSessions } from '../commands/sync/processSessions.js';
 import type { TokenService } from '../adapters/auth/tokens.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Config } from '../config.js';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   knex: Knex;
   pool: pg.Pool;
   tasks: BackgroundTasks;
+  /** This process's sync runs and heartbeat (runs name it as their owner). */
+  sessions: ProcessSessions;
   store: EventStore;
   tokens: TokenService;
   projections: ProjectionDaemon;

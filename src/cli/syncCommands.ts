@@ -77,6 +77,7 @@ async function runWithProgress(
     keyring: runtime.secrets.keyring,
     reloadKeyring: runtime.secrets.reload,
     logger: runtime.logger,
+    sessions: runtime.sessions,
   };
   const ctx = {
     actor: { kind: 'user' as const, id: 'cli' },
@@ -193,7 +194,12 @@ export async function aggregate(
     correlationId: `cli-${Date.now()}`,
     now: new Date(),
   };
-  const result = await makeAggregate({ knex: runtime.knex, store: runtime.store })(
+  const result = await makeAggregate({
+    knex: runtime.knex,
+    store: runtime.store,
+    sessions: runtime.sessions,
+    deadlineMs: runtime.config.sync.instanceDeadlineMs,
+  })(
     {
       periodType: options.period,
       periodStart: options.start,

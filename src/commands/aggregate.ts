@@ -20,7 +20,8 @@ import {
   instancesWithoutStats,
   type DatabaseAggregation,
 } from '../adapters/db/aggregationSql.js';
-import type { EventStore } from '../adapters/eventStore/port.js';
+import { fencedStore } from '../adapters/eventStore/fencedStore.js';
+import { FencedAppendError, type EventStore } from '../adapters/eventStore/port.js';
 import { aggregationStream, levelsOf, type AggregationScope } from '../domain/aggregation/events.js';
 import { AppError } from '../domain/errors.js';
 import type { Position } from '../domain/events/envelope.js';
@@ -34,12 +35,14 @@ import {
   type Period,
   type PeriodType,
 } from '../domain/periods/periods.js';
+import { sessionStream } from '../domain/sessions/events.js';
 import { allInstances } from '../projections/instances/queries.js';
 import type { CommandContext } from './streamWrites.js';
-import { SessionWriter } from './sync/sessionExecutor.js';
-
-/** How long an aggregation's records may run before the recovery pass abandons them (a crash). */
-export const AGGREGATION_LEASE_MS = 15 * 60_000;
+import { closeSessionIfEnded, openSession } from './sync/openSessions.js';
+import type { ProcessSessions } from './sync/processSessions.js';
+import { leaseFor } from './sync/recordRunner.js';
+import { asRun, DEFAULT_DEADLINE_MS } from './sync/runSession.js';
+import { SessionWriter, startedIn } from './sync/sessionExecutor.js';
 
 export interface AggregateCommand {
   periodType: PeriodType;
@@ -125,85 +128,141 @@ async function assertStatsCanExist(knex: Knex, period: Period): Promise<void> {
     );
 }
 
+export interface AggregateDeps {
+  knex: Knex;
+  store: Pick<EventStore, 'append' | 'readStream'>;
+  /** This process's runs: the records name it as their owner, and its stop() ends them. */
+  sessions?: ProcessSessions;
+  /** SYNC_INSTANCE_DEADLINE_MS: the records' lease follows from it (leaseFor). */
+  deadlineMs?: number;
+}
+
 export const makeAggregate =
-  (deps: { knex: Knex; store: Pick<EventStore, 'append' | 'readStream'> }) =>
+  (deps: AggregateDeps) =>
   async (cmd: AggregateCommand, ctx: CommandContext): Promise<AggregationOutcome> => {
     const { period, partial } = choosePeriod(cmd, ctx.now);
     const scope = cmd.scope ?? 'all';
     if (cmd.periodStart) await assertStatsCanExist(deps.knex, period);
     const sessionId = randomUUID();
     const active = await allInstances(deps.knex, { active: true });
-    const activeIds = active.map((r) => r.id);
     const session = new SessionWriter(deps.store, sessionId, ctx);
-    await session.executeAll([
-      {
-        type: 'StartSession',
-        sessionId,
-        category: 'aggregation',
-        syncType: cmd.syncType ?? 'manual_batch',
-        instances: active.map((r) => ({ instanceId: r.id, instanceName: r.name })),
-      },
-      ...activeIds.map((instanceId) => ({
-        type: 'StartRecord' as const,
-        sessionId,
-        instanceId,
-        now: ctx.now,
-        leaseMs: AGGREGATION_LEASE_MS,
-      })),
-    ]);
-    const failAll = (messageCode: string, message: string, instanceIds: readonly string[]) =>
-      instanceIds.map((instanceId) => ({
-        type: 'FailRecord' as const,
-        sessionId,
-        instanceId,
-        phase: 'aggregate' as const,
-        messageCode,
-        message,
-      }));
-
-    let figures: Awaited<ReturnType<typeof aggregatePeriod>>;
-    try {
-      figures = await aggregatePeriod(deps, { period, partial, scope, sessionId, activeIds }, ctx);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
-      throw err;
-    }
-    const { included, missing, databaseCounts } = figures;
-    const ended = await session.executeAll([
-      ...included.map((instanceId) => ({
-        type: 'CompleteRecord' as const,
-        sessionId,
-        instanceId,
-        itemsSynced: databaseCounts.get(instanceId) ?? 0,
-        itemsCreated: 0,
-        itemsUpdated: 0,
-        itemsDeleted: 0,
-        details: {
-          periodType: period.type,
-          periodStart: period.start,
-          periodEnd: period.end,
-          partial,
-          scope,
-        },
-      })),
-      ...failAll(
-        'SYNC_DATA_ERROR',
-        `no size stats in the ${period.type} period ${period.start}..${period.end}`,
-        missing,
-      ),
-    ]);
-    return {
-      sessionId,
-      period,
-      scope,
-      partial: partial || missing.length > 0,
-      computed: included.length > 0,
-      included,
-      missing,
-      position: ended.position ?? figures.position,
-    };
+    return asRun(deps.sessions, { sessionId, writer: session, scope: 'all' }, async () => {
+      await openSession(deps.knex, sessionId);
+      const outcome = await aggregateSession(
+        deps,
+        { cmd, period, partial, scope, sessionId, active, session },
+        ctx,
+      );
+      await closeSessionIfEnded(deps, sessionId);
+      return outcome;
+    });
   };
+
+async function aggregateSession(
+  deps: AggregateDeps,
+  run: {
+    cmd: AggregateCommand;
+    period: Period;
+    partial: boolean;
+    scope: AggregationScope;
+    sessionId: string;
+    active: { id: string; name: string }[];
+    session: SessionWriter;
+  },
+  ctx: CommandContext,
+): Promise<AggregationOutcome> {
+  const { cmd, period, partial, scope, sessionId, active, session } = run;
+  const activeIds = active.map((r) => r.id);
+  const owner = deps.sessions?.id;
+  const opened = await session.executeAll([
+    {
+      type: 'StartSession',
+      sessionId,
+      category: 'aggregation',
+      syncType: cmd.syncType ?? 'manual_batch',
+      instances: active.map((r) => ({ instanceId: r.id, instanceName: r.name })),
+      period: {
+        periodType: period.type,
+        periodStart: period.start,
+        periodEnd: period.end,
+        partial,
+        scope,
+      },
+      ...(owner ? { owner } : {}),
+    },
+    ...activeIds.map((instanceId) => ({
+      type: 'StartRecord' as const,
+      sessionId,
+      instanceId,
+      now: ctx.now,
+      leaseMs: leaseFor(deps.deadlineMs ?? DEFAULT_DEADLINE_MS),
+      ...(owner ? { owner } : {}),
+    })),
+  ]);
+  // The figures land only while every record is still in the attempt that computed them.
+  const fences = activeIds.map((key) => ({
+    stream: sessionStream(sessionId),
+    key,
+    eventId: startedIn(opened, key).eventId,
+  }));
+  const failAll = (messageCode: string, message: string, instanceIds: readonly string[]) =>
+    instanceIds.map((instanceId) => ({
+      type: 'FailRecord' as const,
+      sessionId,
+      instanceId,
+      phase: 'aggregate' as const,
+      messageCode,
+      message,
+    }));
+
+  let figures: Awaited<ReturnType<typeof aggregatePeriod>>;
+  try {
+    const store = fencedStore(deps.store, fences);
+    figures = await aggregatePeriod(
+      { knex: deps.knex, store },
+      { period, partial, scope, sessionId, activeIds },
+      ctx,
+    );
+  } catch (err) {
+    if (err instanceof FencedAppendError)
+      throw new AppError(
+        'CONSTRAINT_VIOLATION',
+        'the aggregation session ended while it ran (cancelled, or the service stopped): its figures were not recorded',
+        { session_id: sessionId },
+      );
+    const message = err instanceof Error ? err.message : String(err);
+    await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
+    throw err;
+  }
+  const { included, missing, databaseCounts } = figures;
+  const ended = await session.executeAll([
+    ...included.map((instanceId) => ({
+      type: 'CompleteRecord' as const,
+      sessionId,
+      instanceId,
+      itemsSynced: databaseCounts.get(instanceId) ?? 0,
+      itemsCreated: 0,
+      itemsUpdated: 0,
+      itemsDeleted: 0,
+      details: { periodType: period.type, periodStart: period.start, periodEnd: period.end, partial, scope },
+    })),
+    ...failAll(
+      'SYNC_DATA_ERROR',
+      `no size stats in the ${period.type} period ${period.start}..${period.end}`,
+      missing,
+    ),
+  ]);
+  return {
+    sessionId,
+    period,
+    scope,
+    partial: partial || missing.length > 0,
+    computed: included.length > 0,
+    included,
+    missing,
+    position: ended.position ?? figures.position,
+  };
+}
 
 /**
  * Computes the figures of the scope's levels and appends them with the coverage to the period's stream.

@@ -74,6 +74,11 @@ export const messageCodes = {
     recoverable: true,
   },
   SYNC_DATA_ERROR: { status: 409, message: 'The sync data is inconsistent.', recoverable: true },
+  SYNC_ALREADY_RUNNING: {
+    status: 409,
+    message: 'Another sync of this instance is running.',
+    recoverable: true,
+  },
   DATABASE_CONNECTION_ERROR: {
     status: 409,
     message: 'Could not connect to the database instance.',

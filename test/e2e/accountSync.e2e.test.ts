@@ -136,7 +136,10 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
     ).toMatchObject({ message_code: 'CONSTRAINT_VIOLATION' });
 
     await setCollectorPassword(root, collector.user, collector.password);
-    const retried = await call('POST', `/sync-sessions/${failed}/records/${instanceId}/actions/retry`);
+    const retried = await call(
+      'POST',
+      `/sync-sessions/${failed}/records/${instanceId}/actions/retry?wait=true`,
+    );
     expect(retried.status).toBe(200);
     expect(retried.body.data, JSON.stringify(retried.body.data)).toMatchObject({ status: 'completed' });
     const types = (

@@ -132,7 +132,9 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
     await makeRevertInventory(deps)(sessionId, instanceId, ctx);
     expect((await ledger()).accounts.has(`${p}_carol@%`)).toBe(false);
 
-    await makeRetryRecord({ ...deps, timeZone: 'UTC' })(sessionId, instanceId, ctx);
+    await (
+      await makeRetryRecord({ ...deps, timeZone: 'UTC' })(sessionId, instanceId, ctx)
+    ).done;
     const after = await loadSession(raw, sessionId);
     expect(after.state.status).toBe('completed');
     expect(after.history.map((e) => e.type)).toEqual(

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions, type RecordedEvent } from '../../src/domain/events/envelope.js';
 import {
+  FencedAppendError,
   WrongExpectedRevisionError,
   type EventStore,
   type ExpectedRevision,
@@ -173,6 +174,81 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       );
       expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
       expect(await store.readStream(s)).toHaveLength(1);
+    });
+
+    describe('fenced appends: only while the latest event about the key is the fence event', () => {
+      const about = (instanceId: string, type = 'RecordEvent') => anEvent(type, { instanceId });
+      const fencedOut = async (p: Promise<unknown>) => {
+        const err = await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(FencedAppendError);
+        return err as FencedAppendError;
+      };
+
+      it('lands while the fence event is the latest about its key, events about other keys notwithstanding', async () => {
+        const [session, target] = [uniqueStream('session'), uniqueStream('accounts')];
+        const started = about('i-1', 'Started');
+        await store.append(session, [anEvent('Opened', {}), started], { expectedRevision: 'no_stream' });
+        await store.append(session, [about('i-2'), about('i-3')], { expectedRevision: 'any' });
+        const fence = { stream: session, key: 'i-1', eventId: started.eventId };
+        await store.append(target, numbered(2), { expectedRevision: 'no_stream', fence });
+        await store.append(target, numbered(1), { expectedRevision: 1n, fence: [fence] });
+        expect(await store.readStream(target)).toHaveLength(3);
+      });
+
+      it('refuses once another event about the key followed, and stores nothing', async () => {
+        const [session, target] = [uniqueStream('session'), uniqueStream('accounts')];
+        const started = about('i-1', 'Started');
+        const ended = about('i-1', 'Ended');
+        await store.append(session, [started, ended], { expectedRevision: 'no_stream' });
+        const fence = { stream: session, key: 'i-1', eventId: started.eventId };
+        const err = await fencedOut(store.append(target, numbered(2), { expectedRevision: 'any', fence }));
+        expect(err).toMatchObject({ streamId: target, fence, latestEventId: ended.eventId });
+        expect(await store.readStream(target)).toEqual([]);
+        expect(await store.streamRevision(target)).toBeUndefined();
+      });
+
+      it('refuses a fence with no event about its key, on a missing stream, and when one of several fences fails', async () => {
+        const [session, target] = [uniqueStream('session'), uniqueStream('accounts')];
+        const started = about('i-1', 'Started');
+        await store.append(session, [started, about('i-2', 'Started')], { expectedRevision: 'no_stream' });
+        const good = { stream: session, key: 'i-1', eventId: started.eventId };
+        await fencedOut(
+          store.append(target, numbered(1), {
+            expectedRevision: 'any',
+            fence: { ...good, key: 'i-9' },
+          }),
+        );
+        await fencedOut(
+          store.append(target, numbered(1), {
+            expectedRevision: 'any',
+            fence: { ...good, stream: uniqueStream('session') },
+          }),
+        );
+        const err = await fencedOut(
+          store.append(target, numbered(1), {
+            expectedRevision: 'any',
+            fence: [good, { ...good, key: 'i-2' }],
+          }),
+        );
+        expect(err.fence.key).toBe('i-2');
+        expect(await store.readStream(target)).toEqual([]);
+      });
+
+      it('a retry of a fenced append that landed returns the original result, though the fence ended since', async () => {
+        const [session, target] = [uniqueStream('session'), uniqueStream('accounts')];
+        const started = about('i-1', 'Started');
+        await store.append(session, [started], { expectedRevision: 'no_stream' });
+        const fence = { stream: session, key: 'i-1', eventId: started.eventId };
+        const batch = numbered(2);
+        const first = await store.append(target, batch, { expectedRevision: 'no_stream', fence });
+        await store.append(session, [about('i-1', 'Ended')], { expectedRevision: 0n });
+        expect(await store.append(target, batch, { expectedRevision: 'no_stream', fence })).toEqual(first);
+        await fencedOut(store.append(target, numbered(1), { expectedRevision: 1n, fence }));
+        expect(await store.readStream(target)).toHaveLength(2);
+      });
     });
 
     it('reads all streams in one global order that matches the order of appends', async () => {

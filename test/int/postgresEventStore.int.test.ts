@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { filter, firstValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FencedAppendError } from '../../src/adapters/eventStore/port.js';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
-import type { RecordedEvent } from '../../src/domain/events/envelope.js';
+import { comparePositions, type RecordedEvent } from '../../src/domain/events/envelope.js';
 import { anEvent, uniqueStream } from '../support/eventFactory.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 import { eventStoreContract } from './eventStoreContract.js';
@@ -114,34 +115,145 @@ describe('PostgreSQL event store: the gap case', () => {
   });
 });
 
-describe('PostgreSQL event store: positions order numerically', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
+/** A store on a database of its own, for the describe block that calls it. */
+function useOwnStore() {
+  const own = {} as { db: TestDatabase; store: PostgresEventStore };
   beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool);
+    own.db = await createTestDatabase();
+    own.store = new PostgresEventStore(own.db.pool);
   });
   afterAll(async () => {
-    await store.close();
-    await db.drop();
+    await own.store.close();
+    await own.db.drop();
   });
+  return own;
+}
+
+describe('PostgreSQL event store: positions order numerically', () => {
+  const own = useOwnStore();
 
   it('orders transaction ids as numbers, not as text (9 before 12345, and the head is the larger)', async () => {
-    const real = await store.append(uniqueStream('real'), [anEvent('Real')], {
+    const real = await own.store.append(uniqueStream('real'), [anEvent('Real')], {
       expectedRevision: 'no_stream',
     });
     expect(real.position.commit).toBeGreaterThan(9n);
     // A row from a (long finished) transaction 9: visible, and first in the log.
     const planted = anEvent('Planted');
-    await db.knex.raw(
+    await own.db.knex.raw(
       `INSERT INTO events (transaction_id, stream_id, stream_revision, event_id, type, schema_version, data, metadata)
        VALUES ('9'::xid8, 'planted', 0, ?, 'Planted', 1, '{}', ?)`,
       [planted.eventId, JSON.stringify(planted.metadata)],
     );
-    expect(await store.headPosition()).toEqual(real.position);
-    const all = await store.readAll();
+    expect(await own.store.headPosition()).toEqual(real.position);
+    const all = await own.store.readAll();
     expect(all.map((e) => e.type)).toEqual(['Planted', 'Real']);
     expect(all[0]!.position.commit).toBe(9n);
-    expect((await store.readAll({ fromPosition: all[0]!.position })).map((e) => e.type)).toEqual(['Real']);
+    expect((await own.store.readAll({ fromPosition: all[0]!.position })).map((e) => e.type)).toEqual([
+      'Real',
+    ]);
+  });
+});
+
+describe('PostgreSQL event store: fences serialise with the appends that end an attempt', () => {
+  const own = useOwnStore();
+
+  const settled = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([
+      p.then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
+      new Promise<string>((r) => setTimeout(() => r('pending'), ms)),
+    ]);
+  const opened = async () => {
+    const session = uniqueStream('session');
+    const started = anEvent('Started', { instanceId: 'i-1' });
+    await own.store.append(session, [started], { expectedRevision: 'no_stream' });
+    return { session, fence: { stream: session, key: 'i-1', eventId: started.eventId } };
+  };
+  const raw = async (
+    client: pg.Client,
+    sql: string,
+    stream: string,
+    data: unknown,
+    extra: unknown[] = [],
+  ) => {
+    const e = anEvent('Raw', data);
+    await client.query(sql, [
+      stream,
+      [e.eventId],
+      [e.type],
+      [1],
+      [JSON.stringify(e.data)],
+      [JSON.stringify(e.metadata)],
+      ...extra,
+    ]);
+  };
+
+  it('a fenced append waits for an end being appended, then is refused', async () => {
+    const { session, fence } = await opened();
+    const target = uniqueStream('accounts');
+    const a = new pg.Client({ connectionString: own.db.url });
+    await a.connect();
+    try {
+      await a.query('BEGIN');
+      await raw(a, appendSql, session, { instanceId: 'i-1', ended: true });
+      const late = own.store.append(target, [anEvent('Late')], { expectedRevision: 'any', fence });
+      expect(await settled(late, 300)).toBe('pending');
+      await a.query('COMMIT');
+      await expect(late).rejects.toBeInstanceOf(FencedAppendError);
+      expect(await own.store.readStream(target)).toEqual([]);
+    } finally {
+      await a.query('ROLLBACK').catch(() => undefined);
+      await a.end();
+    }
+  });
+
+  it('an end waits for a fenced append under way, which lands first in the log', async () => {
+    const { session, fence } = await opened();
+    const target = uniqueStream('accounts');
+    const b = new pg.Client({ connectionString: own.db.url });
+    await b.connect();
+    try {
+      await b.query('BEGIN');
+      await raw(
+        b,
+        `SELECT * FROM wf_append($1, 'any', $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[], $7::text[], $8::text[], $9::uuid[])`,
+        target,
+        { n: 1 },
+        [[fence.stream], [fence.key], [fence.eventId]],
+      );
+      const end = own.store.append(session, [anEvent('Ended', { instanceId: 'i-1' })], {
+        expectedRevision: 0n,
+      });
+      expect(await settled(end, 300)).toBe('pending');
+      await b.query('COMMIT');
+      const ended = await end;
+      const [landed] = await own.store.readStream(target);
+      expect(landed).toBeDefined();
+      expect(comparePositions(landed!.position, ended.position)).toBe(-1);
+    } finally {
+      await b.query('ROLLBACK').catch(() => undefined);
+      await b.end();
+    }
+  });
+
+  it('the check is an index probe in a session of 10,000 records', async () => {
+    const session = uniqueStream('session');
+    const batch = 1000;
+    for (let i = 0; i < 10; i++) {
+      const events = Array.from({ length: batch }, (_, k) =>
+        anEvent('Started', { instanceId: `i-${i * batch + k}` }),
+      );
+      await own.store.append(session, events, { expectedRevision: 'any' });
+    }
+    await own.db.knex.raw('ANALYZE events');
+    const { rows } = await own.db.knex.raw<{ rows: { 'QUERY PLAN': string }[] }>(
+      `EXPLAIN SELECT e.event_id FROM events e
+        WHERE e.stream_id = ? AND e.stream_id LIKE 'session-%' AND e.data->>'instanceId' = ?
+        ORDER BY e.stream_revision DESC LIMIT 1`,
+      [session, 'i-4242'],
+    );
+    expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('events_session_instance_idx');
   });
 });

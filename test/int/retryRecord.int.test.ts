@@ -4,8 +4,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRetryRecord } from '../../src/commands/sync/compensations.js';
-import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
+import { makeConfirmInventory, makeRetryRecord } from '../../src/commands/sync/compensations.js';
+import { leaseFor, makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
@@ -24,12 +24,35 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
   let root: mysql.Connection;
   let instanceId: string;
   const fail = { sizes: false, inventory: false, permissions: false };
-  const retry = () => makeRetryRecord({ ...h.deps, timeZone: 'UTC' });
+  // The retry runs in the background (the API answers 202); these tests wait for its outcome.
+  const retry = () => async (sessionId: string, instanceId: string, c: typeof ctx) =>
+    (await makeRetryRecord({ ...h.deps, timeZone: 'UTC' })(sessionId, instanceId, c)).done;
   const streamTypes = async (stream: string) => (await h.raw.readStream(stream)).map((e) => e.type);
   const compensations = async (sessionId: string) =>
     (await loadSession(h.raw, sessionId)).history
       .filter((e) => e.type === 'CompensationApplied')
       .map((e) => (e.data as { action: string }).action);
+
+  /** A session of `category` whose one record (this suite's instance) failed as given. */
+  const failedSession = async (
+    category: 'account' | 'classification',
+    failure: { phase: 'other' | 'inventory'; messageCode: string; message: string },
+  ) => {
+    const sessionId = randomUUID();
+    for (const command of [
+      {
+        type: 'StartSession' as const,
+        sessionId,
+        category,
+        syncType: 'manual_single' as const,
+        instances: [{ instanceId, instanceName: 'maria' }],
+      },
+      { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
+      { type: 'FailRecord' as const, sessionId, instanceId, ...failure },
+    ])
+      await executeSession(h.deps.store, command, ctx);
+    return sessionId;
+  };
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
@@ -89,6 +112,12 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
     const after = await loadSession(h.raw, sessionId);
     expect(after.state.status).toBe('completed');
     expect(after.state.records.get(instanceId)?.status).toBe('completed');
+    // The retry's lease follows the deadline (default 5 min: lease 6 min), never a fixed 10 minutes.
+    const retried = after.history.findLast((e) => e.type === 'InstanceSyncStarted')!;
+    const leaseMs =
+      Date.parse((retried.data as { leaseExpiresAt: string }).leaseExpiresAt) -
+      Date.parse(retried.metadata.occurredAt);
+    expect(Math.abs(leaseMs - leaseFor(5 * 60_000))).toBeLessThan(1000);
     const last = (await h.raw.readStream(capacityStream(instanceId))).at(-1)!;
     expect(last.type).toBe('StatsSaved');
     expect(last.data).toMatchObject({ sessionId, databases: [{ databaseName: `${p}_a` }], databaseCount: 1 });
@@ -131,26 +160,11 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
   });
 
   it('a record of a category without a retry is refused, and nothing is appended', async () => {
-    const sessionId = randomUUID();
-    for (const command of [
-      {
-        type: 'StartSession' as const,
-        sessionId,
-        category: 'aggregation' as const,
-        syncType: 'manual_single' as const,
-        instances: [{ instanceId, instanceName: 'maria' }],
-      },
-      { type: 'StartRecord' as const, sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
-      {
-        type: 'FailRecord' as const,
-        sessionId,
-        instanceId,
-        phase: 'aggregate' as const,
-        messageCode: 'DATABASE_QUERY_ERROR',
-        message: 'aggregation failed',
-      },
-    ])
-      await executeSession(h.deps.store, command, ctx);
+    const sessionId = await failedSession('classification', {
+      phase: 'other',
+      messageCode: 'DATABASE_QUERY_ERROR',
+      message: 'classification failed',
+    });
     const before = (await loadSession(h.raw, sessionId)).history.length;
     const accountsBefore = await streamTypes(accountsStream(instanceId));
 
@@ -158,9 +172,35 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
     expect(refused).toBeInstanceOf(AppError);
     expect(refused).toMatchObject({
       code: 'CONSTRAINT_VIOLATION',
-      message: expect.stringContaining('aggregation'),
+      message: expect.stringContaining('classification'),
     });
     expect((await loadSession(h.raw, sessionId)).history).toHaveLength(before);
     expect(await streamTypes(accountsStream(instanceId))).toEqual(accountsBefore);
+  });
+
+  it('confirm-inventory runs a whole account sync for a record stopped by the inventory guard, and only for one', async () => {
+    const failedWith = (messageCode: string) =>
+      failedSession('account', {
+        phase: 'inventory',
+        messageCode,
+        message: 'the inventory would deactivate 10 of 12 accounts',
+      });
+    const confirm = makeConfirmInventory({ ...h.deps, timeZone: 'UTC' });
+
+    const other = await failedWith('DATABASE_QUERY_ERROR');
+    const before = (await loadSession(h.raw, other)).history.length;
+    await expect(confirm(other, instanceId, ctx)).rejects.toMatchObject({
+      code: 'CONSTRAINT_VIOLATION',
+      message: 'the record did not fail at the inventory guard: there is no mass deactivation to confirm',
+    });
+    expect((await loadSession(h.raw, other)).history).toHaveLength(before);
+
+    const guarded = await failedWith('INVENTORY_GUARD_TRIPPED');
+    expect(await (await confirm(guarded, instanceId, ctx)).done).toMatchObject({ status: 'completed' });
+    expect(await compensations(guarded)).toEqual(['confirm_inventory']);
+    expect((await streamTypes(accountsStream(instanceId))).slice(-2)).toEqual([
+      'InstanceInventorySynced',
+      'PermissionsSynced',
+    ]);
   });
 });

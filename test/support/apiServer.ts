@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { createApp, type ApiApp } from '../../src/api/app.js';
 import { BackgroundTasks } from '../../src/commands/sync/backgroundTasks.js';
+import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { ProjectionDaemon } from '../../src/projections/daemon.js';
@@ -132,6 +133,7 @@ export async function inspectApp(
     projections,
     secrets,
     tasks: new BackgroundTasks(),
+    sessions: new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 2000 }),
   });
   return { ...app, close: () => store.close() };
 }

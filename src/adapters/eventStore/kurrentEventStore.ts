@@ -28,8 +28,14 @@ import type {
 import { Observable } from 'rxjs';
 import { START, comparePositions } from '../../domain/events/envelope.js';
 import type { EventData, EventMetadata, Position, RecordedEvent } from '../../domain/events/envelope.js';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from './port.js';
+import {
+  EventStoreUnavailableError,
+  FencedAppendError,
+  WrongExpectedRevisionError,
+  fencesOf,
+} from './port.js';
 import type {
+  AppendFence,
   AppendResult,
   EventStore,
   ExpectedRevision,
@@ -206,9 +212,58 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     return { nextExpectedRevision: recorded.revision, position: recorded.position };
   };
 
-  const append: EventStore['append'] = (streamId, events, { expectedRevision }) =>
+  /** The id of the latest event of `stream` about each of `keys` (data.instanceId), in one backwards read. */
+  const latestAbout = async (stream: string, keys: ReadonlySet<string>): Promise<Map<string, string>> => {
+    const latest = new Map<string, string>();
+    let from: ReadRevision = END;
+    for (;;) {
+      const page = await readRaw(stream, from, BACKWARDS, PAGE_SIZE);
+      for (const r of page) {
+        const key = (r.event?.data as { instanceId?: unknown } | undefined)?.instanceId;
+        if (typeof key === 'string' && keys.has(key) && !latest.has(key)) latest.set(key, r.event!.id);
+      }
+      const oldest = page.at(-1)?.event?.revision;
+      if (latest.size === keys.size || page.length < PAGE_SIZE || oldest === undefined || oldest === 0n)
+        return latest;
+      from = oldest - 1n;
+    }
+  };
+
+  // No multi-stream transaction here: the fence is read, then the append goes out. An end of the record
+  // appended between the two is not seen (docs/decisions.md, "Fenced appends").
+  const checkFences = async (streamId: string, fences: readonly AppendFence[]) => {
+    if (fences.some((f) => f.stream === streamId))
+      throw new RangeError('a fence must name another stream than the one appended to');
+    for (const stream of new Set(fences.map((f) => f.stream))) {
+      const ofStream = fences.filter((f) => f.stream === stream);
+      const latest = await latestAbout(stream, new Set(ofStream.map((f) => f.key)));
+      for (const fence of ofStream) {
+        const found = latest.get(fence.key);
+        if (found?.toLowerCase() !== fence.eventId.toLowerCase())
+          throw new FencedAppendError(streamId, fence, found);
+      }
+    }
+  };
+
+  const append: EventStore['append'] = (streamId, events, options) =>
     guard(async () => {
+      const { expectedRevision } = options;
       if (events.length === 0) throw new RangeError('append needs at least one event');
+      const fences = fencesOf(options);
+      if (fences.length > 0) {
+        try {
+          await checkFences(streamId, fences);
+        } catch (err) {
+          // A retry of an append that landed while the fence held returns the original result.
+          const actual = await streamRevision(streamId);
+          const prior =
+            err instanceof FencedAppendError
+              ? await priorAppendOf(streamId, events, actual ?? 'no_stream')
+              : undefined;
+          if (prior) return prior;
+          throw err;
+        }
+      }
       try {
         const result = await client.appendToStream(streamId, events.map(toKurrentEvent), {
           expectedRevision: toClientExpected(expectedRevision),

@@ -6,9 +6,26 @@ import type { EventData, Position, RecordedEvent } from '../../domain/events/env
 /** 0-based revision of the stream's last event, or one of the three symbolic expectations. */
 export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | bigint;
 
+/**
+ * "Append only if the latest event of `stream` concerning `key` is `eventId`": an attempt's appends name
+ * the InstanceSyncStarted that opened it (stream session-{id}, key the instance id; an event concerns the key
+ * when its data.instanceId is the key), so once its record has ended nothing of the attempt lands. The
+ * fence stream is never the stream appended to.
+ */
+export interface AppendFence {
+  stream: string;
+  key: string;
+  eventId: string;
+}
+
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
+  /** Every fence must hold, or the append throws FencedAppendError and stores nothing. */
+  fence?: AppendFence | readonly AppendFence[];
 }
+
+export const fencesOf = (options: AppendOptions): readonly AppendFence[] =>
+  options.fence === undefined ? [] : 'stream' in options.fence ? [options.fence] : options.fence;
 
 export interface AppendResult {
   /** Revision of the last event now in the stream: pass it as the next expectedRevision. */
@@ -42,7 +59,10 @@ export interface SubscribeAllOptions {
 }
 
 export interface EventStore {
-  /** Appends atomically. Throws WrongExpectedRevisionError on a mismatch. Re-appending event ids already stored is a no-op that returns the original result. */
+  /**
+   * Appends atomically. Throws WrongExpectedRevisionError on a mismatch, FencedAppendError when a fence does
+   * not hold. Re-appending event ids already stored is a no-op that returns the original result.
+   */
   append(streamId: string, events: readonly EventData[], options: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in revision order; [] when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -71,6 +91,21 @@ export class WrongExpectedRevisionError extends Error {
   ) {
     super(`stream ${streamId}: expected revision ${String(expected)}, found ${String(actual)}`);
     this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** A fence did not hold: the attempt it belongs to has ended, and nothing of this append was stored. */
+export class FencedAppendError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly fence: AppendFence,
+    /** The latest event about the key now, if any. */
+    readonly latestEventId: string | undefined,
+  ) {
+    super(
+      `append to ${streamId} fenced: the latest event of ${fence.stream} about ${fence.key} is ${latestEventId ?? 'none'}, not ${fence.eventId}`,
+    );
+    this.name = 'FencedAppendError';
   }
 }
 

@@ -7,7 +7,10 @@ import { START, type EventData, type Position, type RecordedEvent } from '../../
 import { PgNotifier } from './pgNotifier.js';
 import {
   EventStoreUnavailableError,
+  FencedAppendError,
   WrongExpectedRevisionError,
+  fencesOf,
+  type AppendFence,
   type AppendOptions,
   type AppendResult,
   type EventStore,
@@ -76,14 +79,22 @@ function appendQuery(
   streamId: string,
   events: readonly EventData[],
   expectedRevision: ExpectedRevision,
+  fences: readonly AppendFence[],
 ): pg.QueryConfig {
   const expected = typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
   const [only] = events;
+  // Fenced appends pass three more arrays; unfenced ones keep the shorter statement (the defaults are NULL).
+  const fenced = fences.length > 0;
+  const fenceArgs = fenced ? ', $8::text[], $9::text[], $10::uuid[]' : '';
+  const fenceValues = fenced
+    ? [fences.map((f) => f.stream), fences.map((f) => f.key), fences.map((f) => f.eventId)]
+    : [];
+  const suffix = fenced ? '_fenced' : '';
   // Named statements are prepared once per connection.
   if (events.length === 1 && only) {
     return {
-      name: 'wf_append_one',
-      text: 'SELECT next_revision, last_commit, last_prepare FROM wf_append_one($1, $2, $3, $4, $5, $6, $7)',
+      name: `wf_append_one${suffix}`,
+      text: `SELECT next_revision, last_commit, last_prepare FROM wf_append_one($1, $2, $3, $4, $5, $6, $7${fenceArgs})`,
       values: [
         streamId,
         expected,
@@ -92,12 +103,13 @@ function appendQuery(
         only.schemaVersion,
         JSON.stringify(only.data),
         JSON.stringify(only.metadata),
+        ...fenceValues,
       ],
     };
   }
   return {
-    name: 'wf_append',
-    text: 'SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])',
+    name: `wf_append${suffix}`,
+    text: `SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]${fenceArgs})`,
     values: [
       streamId,
       expected,
@@ -106,6 +118,7 @@ function appendQuery(
       events.map((e) => e.schemaVersion),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
+      ...fenceValues,
     ],
   };
 }
@@ -140,19 +153,27 @@ export class PostgresEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
+    const fences = fencesOf(options);
     try {
-      const { rows } = await this.query<AppendRow>(appendQuery(streamId, events, options.expectedRevision));
+      const { rows } = await this.query<AppendRow>(
+        appendQuery(streamId, events, options.expectedRevision, fences),
+      );
       this.notifier.signal();
       return toAppendResult(rows[0]!);
     } catch (err) {
       const e = err as { code?: string; detail?: string; constraint?: string };
       const duplicateId = e.code === '23505' && e.constraint === 'events_event_id_key';
-      if (e.code !== 'WF001' && !duplicateId) throw err;
-      // A retry of an append that did land (its reply was lost, or another copy won the race): return
-      // the original result. Otherwise it is a real conflict.
+      if (e.code !== 'WF001' && e.code !== 'WF003' && !duplicateId) throw err;
+      // A retry of an append that did land (its reply was lost, or another copy won the race; a fence
+      // checked then held): return the original result. Otherwise it is a real conflict.
       const prior = await this.priorAppend(streamId, events);
       if (prior) return prior;
       if (duplicateId) throw err;
+      if (e.code === 'WF003') {
+        const [index, latest] = (e.detail ?? '').split(' ');
+        const fence = fences[Number(index) - 1] ?? fences[0]!;
+        throw new FencedAppendError(streamId, fence, latest === 'none' ? undefined : latest);
+      }
       const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
       throw new WrongExpectedRevisionError(streamId, options.expectedRevision, actual);
     }

@@ -32,6 +32,7 @@ import {
   databaseSizeSchema,
   instanceAggregationSchema,
 } from './capacitySchemas.js';
+import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 
 const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
@@ -116,20 +117,17 @@ const summarySchema = z.object({
 });
 
 export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, logger, config } = deps;
-  const runCollection = makeRunCapacityCollection(
-    {
-      knex,
-      pool: deps.pool,
-      store,
-      keyring: deps.secrets.keyring,
-      reloadKeyring: deps.secrets.reload,
-      logger,
-    },
-    config.timezone,
-    { attempts: config.capacity.attempts, backoffMs: config.capacity.retryBackoffMs },
-  );
-  const makeRun = makeAggregate({ knex, store });
+  const { knex, store, projections, config } = deps;
+  const runCollection = makeRunCapacityCollection(sessionRunDeps(deps), config.timezone, {
+    attempts: config.capacity.attempts,
+    backoffMs: config.capacity.retryBackoffMs,
+  });
+  const makeRun = makeAggregate({
+    knex,
+    store,
+    sessions: deps.sessions,
+    deadlineMs: config.sync.instanceDeadlineMs,
+  });
   // The figures come from the stats tables and the instance list: let the projections reach what the
   // log holds now (a collection that just ended), so a run never misses stats that are already recorded.
   const aggregate: typeof makeRun = async (cmd, ctx) => {

@@ -1,16 +1,11 @@
 // Sync sessions: start account syncs (answering with the session_id at once), list and read sessions,
 // their timeline from the event log, and the operators' compensating commands.
 import { z } from 'zod';
-import {
-  makeAbandonRecord,
-  makeCancelSession,
-  makeRetryRecord,
-  makeRevertInventory,
-} from '../../commands/sync/compensations.js';
+import { makeCancelSession } from '../../commands/sync/compensations.js';
 import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
 import { sessionTimeline } from '../../commands/sync/sessionTimeline.js';
 import { notFound } from '../../domain/errors.js';
-import { formatPosition, type Position } from '../../domain/events/envelope.js';
+import { formatPosition } from '../../domain/events/envelope.js';
 import type { recordPhases } from '../../domain/sessions/events.js';
 import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
@@ -18,6 +13,8 @@ import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from './commandContext.js';
+import { recordActionRoutes } from './recordActions.js';
+import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from './schemas.js';
 import {
@@ -28,19 +25,9 @@ import {
   timelineEntrySchema,
 } from './syncSessionSchemas.js';
 
-const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
-
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, logger } = deps;
-  const syncDeps = {
-    knex,
-    pool: deps.pool,
-    store,
-    keyring: deps.secrets.keyring,
-    reloadKeyring: deps.secrets.reload,
-    logger,
-  };
-  const runSync = makeRunAccountSync(syncDeps, deps.config.inventory);
+  const { knex, store, projections } = deps;
+  const runSync = makeRunAccountSync(sessionRunDeps(deps), deps.config.inventory);
   const ensureSession = async (id: string) => {
     if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
   };
@@ -50,31 +37,6 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
     if (!session) throw notFound('sync session', id);
     return session;
   };
-  const compensation = (
-    path: string,
-    summary: string,
-    run: (
-      sessionId: string,
-      instanceId: string,
-      ctx: ReturnType<typeof commandContext>,
-    ) => Promise<Position | undefined>,
-  ) =>
-    defineRoute({
-      method: 'post',
-      path: `/sync-sessions/:id/records/:instanceId/actions/${path}`,
-      tag: 'sync-sessions',
-      summary,
-      access: { permission: 'update' },
-      params: recordParams,
-      response: sessionWithRecordsSchema,
-      handler: async ({ params, req, user }) => {
-        await ensureSession(params.id);
-        // Wait for this command's own last event, not the log's head (which can lag behind it).
-        const position = await run(params.id, params.instanceId, commandContext(req, user));
-        if (position) await projections.waitForPosition(position);
-        return { data: await sessionAfter(params.id), message: `${path} applied` };
-      },
-    });
 
   return [
     ...sessionStartRoutes(deps, {
@@ -198,18 +160,6 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         return { data: await sessionAfter(params.id), message: 'session cancelled' };
       },
     }),
-    compensation(
-      'retry',
-      'Retry the permissions phase of a failed (or abandoned) record',
-      makeRetryRecord({ ...syncDeps, timeZone: deps.config.timezone }),
-    ),
-    compensation(
-      'revert-inventory',
-      "Restore the accounts that preceded this session's inventory (InventoryReverted)",
-      makeRevertInventory({ store }),
-    ),
-    compensation('abandon', 'Abandon a record that will not finish', (s, i, ctx) =>
-      makeAbandonRecord({ store })(s, i, 'abandoned by an operator', ctx),
-    ),
+    ...recordActionRoutes(deps),
   ];
 }

@@ -1,5 +1,6 @@
-// Work that outlives the request that started it (a sync session). Shutdown waits for it for a while;
-// what is still running after that is abandoned by the recovery pass at the next start (leases).
+// Work that outlives the request that started it (a sync session, an operator's retry). On shutdown,
+// ProcessSessions.stop() has already ended the records this process owned (abandoned, reason `shutdown`)
+// and aborted their attempts; close() then waits for the tasks a while, so they return before the store closes.
 export class BackgroundTasks {
   private readonly running = new Set<Promise<unknown>>();
 

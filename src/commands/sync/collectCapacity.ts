@@ -47,6 +47,8 @@ export async function collectInstanceCapacity(input: {
   ctx: CommandContext;
   timeZone: string;
   now?: Date;
+  /** Told when the inventory is appended: a deadline from then on fails the record in phase sizes. */
+  reached?: (phase: 'sizes') => void;
 }): Promise<SyncResult | { skipped: string }> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
   const now = input.now ?? new Date();
@@ -108,6 +110,7 @@ export async function collectInstanceCapacity(input: {
       },
     )
   ).nextExpectedRevision;
+  input.reached?.('sizes');
   if (databases.length === 0) return { skipped: 'no active databases' };
 
   let sizes;
@@ -194,14 +197,15 @@ export function makeRunCapacityCollection(
       {
         category: 'capacity',
         syncType,
-        work: ({ row, adapter, sessionId, ctx: c }) =>
+        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
           collectInstanceCapacity({
-            store: deps.store,
+            store,
             adapter,
             instanceId: row.id,
             sessionId,
             ctx: c,
             timeZone,
+            reached,
           }),
       },
       ctx,

@@ -1,246 +1,274 @@
-// Compensating commands for half-finished syncs. Each appends events; nothing is updated in place. A retry
-// re-runs the work of the record's own session category (account sync or capacity collection).
+// Compensating commands for half-finished syncs. Each appends events; nothing is updated in place.
+// - retry (and confirm-inventory): the record's next attempt, run by the session's own record runner (the
+//   instance's advisory lock, the deadline and its lease, the fence, the error mapping) in the background;
+//   refused with SYNC_ALREADY_RUNNING before anything is appended while another sync holds the instance.
+// - revert-inventory: once per inventory (a second call is refused), under the account-sync lock.
+// - abandon (with the operator's reason), cancel.
 import { randomUUID } from 'node:crypto';
-import { createEngineAdapter } from '../../adapters/engines/index.js';
-import type { EngineAdapter } from '../../adapters/engines/port.js';
+import { WrongExpectedRevisionError } from '../../adapters/eventStore/port.js';
 import { accountsStream } from '../../domain/accounts/events.js';
 import { foldLedger } from '../../domain/accounts/ledger.js';
-import type { DbType } from '../../domain/engines/model.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import type { SessionCommand } from '../../domain/sessions/decider.js';
+import type { Position } from '../../domain/events/envelope.js';
 import {
-  sessionStream,
-  type compensationActions,
-  type recordPhases,
-  type sessionCategories,
-} from '../../domain/sessions/events.js';
-import { getInstanceRow, type InstanceRow } from '../../projections/instances/queries.js';
+  decide,
+  evolve,
+  type RecordStatus,
+  type SessionCommand,
+  type SessionState,
+} from '../../domain/sessions/decider.js';
+import { getInstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../streamWrites.js';
-import { instanceConnectionParams } from '../testConnections.js';
-import { collectInstanceCapacity } from './collectCapacity.js';
-import type { AccountSyncDeps } from './runAccountSync.js';
-import { executeSession, loadSession } from './sessionExecutor.js';
-import { PhaseError, syncInstanceAccounts, toLedgerEvents, type SyncResult } from './syncInstanceAccounts.js';
+import { InstanceLocks } from './instanceLocks.js';
+import { closeSessionIfEnded, openSession } from './openSessions.js';
+import { leaseFor, logOutcomeNotRecorded, runRecord } from './recordRunner.js';
+import { retryPlan } from './retryPlan.js';
+import { DEFAULT_DEADLINE_MS, startRun, syncLockKey, type SessionRunDeps } from './runSession.js';
+import { executeSession, loadSession, SessionWriter, startedIn } from './sessionExecutor.js';
+import { toLedgerEvents } from './syncInstanceAccounts.js';
 
-type Deps = AccountSyncDeps;
-/** A capacity retry collects again: its collected_date is the day in this zone (WHALEFALL_TIMEZONE). */
-export type RetryDeps = Deps & { timeZone: string };
-type Phase = (typeof recordPhases)[number];
-type Action = (typeof compensationActions)[number];
-type Work = (adapter: EngineAdapter) => Promise<SyncResult | { skipped: string }>;
+export type RetryDeps = SessionRunDeps & {
+  /** A capacity retry collects again: its collected_date is the day in this zone (WHALEFALL_TIMEZONE). */
+  timeZone: string;
+  /** The attempt's deadline (SYNC_INSTANCE_DEADLINE_MS); its lease follows from it. */
+  deadlineMs?: number;
+  /** INVENTORY_MAX_DEACTIVATE_PERCENT: an account retry's inventory guard. */
+  maxDeactivatePercent?: number;
+};
 
-async function compensationApplied(
-  deps: Pick<Deps, 'store'>,
-  ctx: CommandContext,
-  sessionId: string,
+/** Where a record stands: what GET /sync-sessions/{id} will show once the projection caught up. */
+export interface RecordOutcome {
+  status: RecordStatus;
+  phase: string | null;
+  messageCode: string | null;
+}
+
+export interface StartedRetry {
+  sessionId: string;
+  instanceId: string;
+  attempt: number;
+  position: Position | undefined;
+  /** Resolves with the record's outcome once the attempt ended. */
+  done: Promise<RecordOutcome>;
+}
+
+const outcomeOf = (state: SessionState | undefined, instanceId: string): RecordOutcome => {
+  const r = state?.records.get(instanceId);
+  return {
+    status: r?.status ?? 'pending',
+    phase: r?.phase ?? null,
+    messageCode: r && r.status === 'failed' ? (r.messageCode ?? null) : null,
+  };
+};
+
+/** Decides the commands on the state without appending: the refusal, if any, before anything else. */
+const check = (state: SessionState, commands: readonly SessionCommand[]) =>
+  commands.reduce((s, command) => decide(command, s).reduce(evolve, s), state);
+
+const busy = (category: string, instanceId: string) =>
+  new AppError(
+    'SYNC_ALREADY_RUNNING',
+    `another ${category} sync of this instance is running: try again when it has ended`,
+    { instance_id: instanceId, category },
+  );
+
+/**
+ * Takes the instance's lock for `category` (the one that category's sessions take) and hands its release
+ * to `body`, which releases it when its work is done, or refuses with SYNC_ALREADY_RUNNING. If `body` fails,
+ * the lock is released here.
+ */
+async function whileLocked<T>(
+  deps: Pick<SessionRunDeps, 'pool'>,
+  category: string,
   instanceId: string,
-  action: Action,
-  detail: string,
-) {
-  return (
-    await deps.store.append(
-      sessionStream(sessionId),
-      [
-        {
-          eventId: randomUUID(),
-          type: 'CompensationApplied',
-          schemaVersion: 1,
-          data: { sessionId, instanceId, action, detail },
-          metadata: {
-            correlationId: ctx.correlationId,
-            causationId: null,
-            actor: ctx.actor,
-            occurredAt: new Date().toISOString(),
-            sessionId,
-            instanceId,
-          },
-        },
-      ],
-      { expectedRevision: 'stream_exists' },
-    )
-  ).position;
-}
-
-/** What retrying a record runs again: the work of its session's category, never another category's. */
-interface RetryPlan {
-  /** The phase the work starts at (InstanceSyncRetried). */
-  phase: Phase;
-  action: Action;
-  detail: string;
-  work: Work;
-}
-
-function retryPlan(
-  deps: RetryDeps,
-  category: (typeof sessionCategories)[number],
-  failedPhase: Phase | undefined,
-  target: { row: InstanceRow; sessionId: string; ctx: CommandContext },
-): RetryPlan {
-  const { row, sessionId, ctx } = target;
-  switch (category) {
-    case 'account': {
-      // Only the permissions phase when that is where it failed (its inventory is in the log).
-      const permissionsOnly = failedPhase === 'permissions';
-      return {
-        phase: permissionsOnly ? 'permissions' : 'inventory',
-        action: permissionsOnly ? 'retry_permissions' : 'retry_sync',
-        detail: permissionsOnly ? 'permissions phase run again' : 'the whole sync run again',
-        work: (adapter) =>
-          syncInstanceAccounts({
-            store: deps.store,
-            adapter,
-            dbType: row.db_type as DbType,
-            instanceId: row.id,
-            sessionId,
-            ctx,
-            permissionsOnly,
-          }),
-      };
-    }
-    case 'capacity':
-      return {
-        phase: 'inventory',
-        action: 'retry_capacity',
-        detail: 'the capacity collection run again',
-        work: (adapter) =>
-          collectInstanceCapacity({
-            store: deps.store,
-            adapter,
-            instanceId: row.id,
-            sessionId,
-            ctx,
-            timeZone: deps.timeZone,
-          }),
-      };
-    default:
-      throw new AppError(
-        'CONSTRAINT_VIOLATION',
-        `records of ${category} sessions cannot be retried (only account and capacity records can): start a new ${category} run instead`,
-        { category, retryable_categories: ['account', 'capacity'] },
-      );
-  }
-}
-
-/** Runs the retried work on a fresh adapter and ends the record with its outcome. */
-async function runRetried(
-  deps: RetryDeps,
-  row: InstanceRow,
-  sessionId: string,
-  plan: RetryPlan,
-  ctx: CommandContext,
-) {
-  const end = async (command: SessionCommand) => (await executeSession(deps.store, command, ctx)).position;
-  const instanceId = row.id;
-  let adapter: EngineAdapter | undefined;
+  body: (unlock: () => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const release = await new InstanceLocks(deps.pool).tryLock(syncLockKey(category, instanceId));
+  if (!release) throw busy(category, instanceId);
+  let released: Promise<void> | undefined;
+  const unlock = () => (released ??= release());
   try {
-    const params = await instanceConnectionParams(deps, row).catch((err: unknown) => {
-      const code = err instanceof AppError ? err.code : 'TASK_EXECUTION_FAILED';
-      throw new PhaseError('connect', code, err instanceof Error ? err.message : String(err));
-    });
-    adapter = deps.adapterFor
-      ? deps.adapterFor(row, params)
-      : createEngineAdapter(params, deps.engineOptions);
-    const result = await plan.work(adapter);
-    if ('skipped' in result)
-      return await end({ type: 'SkipRecord', sessionId, instanceId, reason: result.skipped });
-    return await end({ type: 'CompleteRecord', sessionId, instanceId, ...result });
+    return await body(unlock);
   } catch (err) {
-    const phase = err instanceof PhaseError ? err.phase : 'other';
-    const code =
-      err instanceof PhaseError
-        ? err.messageCode
-        : err instanceof AppError
-          ? err.code
-          : 'TASK_EXECUTION_FAILED';
-    deps.logger.warn({ err, sessionId, instanceId, phase }, 'retried record failed');
-    const message = (err instanceof Error ? err.message : String(err)).slice(0, 4000);
-    return end({ type: 'FailRecord', sessionId, instanceId, phase, messageCode: code, message });
-  } finally {
-    await adapter?.close().catch(() => undefined);
+    await unlock();
+    throw err;
   }
 }
 
 /**
- * Retries a record that failed (or was abandoned) with the work of its session's category: an account
- * record syncs again (only the permissions phase when that is where it failed), a capacity record is
- * collected again; other categories are refused. The record ends again.
+ * The record's next attempt (failed, abandoned or retrying before; for confirm-inventory: failed at the
+ * inventory guard), with the work of its session's category. Resolves once the attempt started (202);
+ * `done` resolves with the outcome.
  */
-export const makeRetryRecord =
-  (deps: RetryDeps) => async (sessionId: string, instanceId: string, ctx: CommandContext) => {
-    const row = await getInstanceRow(deps.knex, instanceId);
-    if (!row) throw notFound('instance', instanceId);
-    const { state, history } = await loadSession(deps.store, sessionId);
-    const started = history.find((e) => e.type === 'SessionStarted');
-    if (!started) throw notFound('sync session', sessionId);
-    const { category } = started.data as { category: (typeof sessionCategories)[number] };
-    const plan = retryPlan(deps, category, state.records.get(instanceId)?.phase, { row, sessionId, ctx });
-    await executeSession(
-      deps.store,
-      {
-        type: 'RetryRecord',
-        sessionId,
-        instanceId,
-        phase: plan.phase,
-        now: new Date(),
-        leaseMs: 10 * 60_000,
+async function startRetry(
+  deps: RetryDeps,
+  sessionId: string,
+  instanceId: string,
+  ctx: CommandContext,
+  options: { confirmDeactivation?: boolean } = {},
+): Promise<StartedRetry> {
+  const row = await getInstanceRow(deps.knex, instanceId);
+  if (!row) throw notFound('instance', instanceId);
+  const { state } = await loadSession(deps.store, sessionId);
+  if (state.status === 'none') throw notFound('sync session', sessionId);
+  const plan = retryPlan(deps, { state, row, sessionId, ctx, ...options });
+  const deadlineMs = deps.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const owner = deps.sessions?.id;
+  const commands = (now: Date): SessionCommand[] => [
+    { type: 'RecordCompensation', sessionId, instanceId, action: plan.action, detail: plan.detail },
+    {
+      type: 'RetryRecord',
+      sessionId,
+      instanceId,
+      phase: plan.phase,
+      now,
+      leaseMs: leaseFor(deadlineMs),
+      ...(owner ? { owner } : {}),
+    },
+  ];
+  check(state, commands(new Date())); // the record's refusal comes before the lock's
+  return whileLocked(deps, plan.category, instanceId, async (unlock) => {
+    const writer = new SessionWriter(deps.store, sessionId, ctx);
+    const scope = { sessionId, writer, scope: new Set([instanceId]) };
+    type Started = { position: Position | undefined; attempt: number };
+    const { started, done } = await startRun<Started, RecordOutcome>(
+      deps.sessions,
+      scope,
+      async (signal, ready) => {
+        try {
+          await openSession(deps.knex, sessionId); // a retry reopens a closed session
+          const executed = await writer.executeAll(commands(new Date()));
+          await openSession(deps.knex, sessionId); // in case a close removed it meanwhile
+          const first = startedIn(executed, instanceId);
+          ready({ position: executed.position, attempt: first.attempt });
+          await runRecord(deps, {
+            writer,
+            instanceId,
+            category: plan.category,
+            work: plan.work,
+            started: first,
+            deadlineMs,
+            attempts: 1,
+            backoffMs: 0,
+            startPhase: plan.startPhase,
+            owner,
+            signal,
+          }).catch((err: unknown) => logOutcomeNotRecorded(deps.logger, err, { sessionId, instanceId }));
+          await closeSessionIfEnded(deps, sessionId);
+          return outcomeOf(writer.state, instanceId);
+        } finally {
+          await unlock();
+        }
       },
-      ctx,
     );
-    await compensationApplied(deps, ctx, sessionId, instanceId, plan.action, plan.detail);
-    return runRetried(deps, row, sessionId, plan, ctx);
+    return { sessionId, instanceId, ...started, done };
+  });
+}
+
+/** Retries a record with the work of its session's category (see retryPlan). */
+export const makeRetryRecord =
+  (deps: RetryDeps) =>
+  (sessionId: string, instanceId: string, ctx: CommandContext): Promise<StartedRetry> =>
+    startRetry(deps, sessionId, instanceId, ctx);
+
+/** An operator confirms the mass deactivation the inventory guard stopped: the sync runs again, allowed past it. */
+export const makeConfirmInventory =
+  (deps: RetryDeps) =>
+  (sessionId: string, instanceId: string, ctx: CommandContext): Promise<StartedRetry> =>
+    startRetry(deps, sessionId, instanceId, ctx, { confirmDeactivation: true });
+
+/**
+ * Restores the account set that preceded this session's inventory of the instance (InventoryReverted),
+ * once: a second call is refused, it would undo the first.
+ */
+export const makeRevertInventory =
+  (deps: Pick<SessionRunDeps, 'store' | 'pool'>) =>
+  async (sessionId: string, instanceId: string, ctx: CommandContext): Promise<Position | undefined> => {
+    const { state } = await loadSession(deps.store, sessionId);
+    const compensation = (detail: string): SessionCommand => ({
+      type: 'RecordCompensation',
+      sessionId,
+      instanceId,
+      action: 'revert_inventory',
+      detail,
+    });
+    check(state, [compensation('')]); // the session and the record exist
+    return whileLocked(deps, 'account', instanceId, async (unlock) => {
+      try {
+        const detail = await revertOnce(deps, sessionId, instanceId, ctx);
+        return (await executeSession(deps.store, compensation(detail), ctx)).position;
+      } finally {
+        await unlock();
+      }
+    });
   };
 
-/** Restores the account set that preceded this session's inventory of the instance (InventoryReverted). */
-export const makeRevertInventory =
-  (deps: Pick<Deps, 'store'>) => async (sessionId: string, instanceId: string, ctx: CommandContext) => {
-    const stream = accountsStream(instanceId);
+async function revertOnce(
+  deps: Pick<SessionRunDeps, 'store'>,
+  sessionId: string,
+  instanceId: string,
+  ctx: CommandContext,
+): Promise<string> {
+  const stream = accountsStream(instanceId);
+  for (let attempt = 0; ; attempt++) {
     const history = await deps.store.readStream(stream);
     const ledger = foldLedger(toLedgerEvents(history));
+    const inventory = history.findLast(
+      (e) =>
+        e.type === 'InstanceInventorySynced' && (e.data as { sessionId?: string }).sessionId === sessionId,
+    );
+    const revertedIds = new Set(
+      history
+        .filter((e) => e.type === 'InventoryReverted')
+        .map((e) => (e.data as { revertedEventId?: string }).revertedEventId),
+    );
+    if (inventory && revertedIds.has(inventory.eventId))
+      throw new AppError('CONSTRAINT_VIOLATION', "this session's inventory was already reverted", {
+        session_id: sessionId,
+        reverted_event_id: inventory.eventId,
+      });
     const last = ledger.inventories.at(-1);
-    if (!last || last.sessionId !== sessionId) {
+    if (!last || last.eventId !== inventory?.eventId)
       throw new AppError(
         'CONSTRAINT_VIOLATION',
         `the latest inventory of instance ${instanceId} is not from session ${sessionId}: nothing to revert`,
       );
-    }
     const previous = ledger.inventories.at(-2)?.accounts ?? [];
-    const revision = history.at(-1)!.revision;
-    await deps.store.append(
-      stream,
-      [
-        {
-          eventId: randomUUID(),
-          type: 'InventoryReverted',
-          schemaVersion: 1,
-          data: { instanceId, sessionId, accounts: previous, revertedEventId: last.eventId },
-          metadata: {
-            correlationId: ctx.correlationId,
-            causationId: last.eventId,
-            actor: ctx.actor,
-            occurredAt: new Date().toISOString(),
-            sessionId,
-            instanceId,
+    try {
+      await deps.store.append(
+        stream,
+        [
+          {
+            eventId: randomUUID(),
+            type: 'InventoryReverted',
+            schemaVersion: 1,
+            data: { instanceId, sessionId, accounts: previous, revertedEventId: last.eventId },
+            metadata: {
+              correlationId: ctx.correlationId,
+              causationId: last.eventId,
+              actor: ctx.actor,
+              occurredAt: new Date().toISOString(),
+              sessionId,
+              instanceId,
+            },
           },
-        },
-      ],
-      { expectedRevision: revision },
-    );
-    return compensationApplied(
-      deps,
-      ctx,
-      sessionId,
-      instanceId,
-      'revert_inventory',
-      `restored ${previous.length} account(s) that preceded event ${last.eventId}`,
-    );
-  };
+        ],
+        { expectedRevision: history.at(-1)!.revision },
+      );
+      return `restored ${previous.length} account(s) that preceded event ${last.eventId}`;
+    } catch (err) {
+      // Another writer of the stream came first (one outside the lock): read again and decide again.
+      if (!(err instanceof WrongExpectedRevisionError) || attempt >= 10) throw err;
+    }
+  }
+}
 
 export const makeAbandonRecord =
-  (deps: Pick<Deps, 'store'>) =>
+  (deps: Pick<SessionRunDeps, 'store'>) =>
   async (sessionId: string, instanceId: string, reason: string, ctx: CommandContext) =>
     (await executeSession(deps.store, { type: 'AbandonRecord', sessionId, instanceId, reason }, ctx))
       .position;
 
 export const makeCancelSession =
-  (deps: Pick<Deps, 'store'>) => async (sessionId: string, reason: string, ctx: CommandContext) =>
+  (deps: Pick<SessionRunDeps, 'store'>) => async (sessionId: string, reason: string, ctx: CommandContext) =>
     (await executeSession(deps.store, { type: 'CancelSession', sessionId, reason }, ctx)).position;

@@ -1,5 +1,5 @@
 // Per-instance advisory locks of one running session (two syncs of one instance and category never
-// interleave), all held on one pooled connection.
+// interleave), all held on one pooled connection, which takes one query at a time.
 import type pg from 'pg';
 
 /**
@@ -8,10 +8,12 @@ import type pg from 'pg';
  * the pool the event store appends through: at a concurrency of the pool's size every instance would
  * hold a lock and wait forever for a connection to append its first event. Another session uses another
  * connection, so two sessions still exclude each other; the connection goes back to the pool whenever no
- * lock is held or being taken.
+ * lock is held or being taken. Its queries go one after the other (pg would otherwise queue them itself,
+ * deprecated in pg 8 and an error in pg 9).
  */
 export class InstanceLocks {
   private client: Promise<pg.PoolClient> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
   private broken = false;
   private users = 0;
   private readonly onError = () => {
@@ -24,18 +26,17 @@ export class InstanceLocks {
     this.users++;
     try {
       const client = await (this.client ??= this.connect());
-      const { rows } = await client.query<{ ok: boolean }>(
-        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`,
-        [key],
+      const { rows } = await this.serially(() =>
+        client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]),
       );
       if (!rows[0]?.ok) {
         this.done();
         return undefined;
       }
       return async () => {
-        await client
-          .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key])
-          .catch(() => (this.broken = true));
+        await this.serially(() =>
+          client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]),
+        ).catch(() => (this.broken = true));
         this.done();
       };
     } catch (err) {
@@ -43,6 +44,13 @@ export class InstanceLocks {
       this.done();
       throw err;
     }
+  }
+
+  /** Runs `query` once every query sent before it on the shared connection has returned. */
+  private serially<T>(query: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(query);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async connect(): Promise<pg.PoolClient> {

@@ -1,59 +1,192 @@
-// The recovery pass (at start-up and on a timer): records whose lease expired (the process running them
-// died) get InstanceSyncAbandoned, running ones and those waiting for an in-run retry (retrying) alike,
-// and so do pending records of sessions nobody is running any more; each session then closes by itself
-// (the decider closes it with its last record).
+// The recovery pass (at start-up and on a timer): it ends the records whose process is gone. It decides from
+// the session streams and the heartbeats, never from the read tables (which may lag): for each session of
+// the write-side index open_sessions, the stream says which records are open and which process owns each.
+// - A record of this process: orphaned only if no run of this process holds it (its outcome could not be
+//   appended); a stalled store never makes this process abandon its own running records.
+// - A record of another process: orphaned once that process is gone (no heartbeat row, a stale one, or a
+//   row of this host whose pid is not running): ended at once, not after its lease.
+// - A record that names no owner (written before owners existed): orphaned once its lease expired.
+// An orphaned aggregation record whose figures the session did append ends completed (or failed for an
+// instance the run listed as missing), not abandoned. Each session then closes by itself.
 import type { Knex } from 'knex';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { AppError } from '../../domain/errors.js';
+import type { RecordState, SessionCommand, SessionState } from '../../domain/sessions/decider.js';
+import type { Position, RecordedEvent } from '../../domain/events/envelope.js';
 import type { Logger } from '../../logger.js';
-import { executeSession } from './sessionExecutor.js';
+import { aggregationOutcomes } from './aggregationRecords.js';
+import { forgetSession, isClosed, openSessions, type OpenSessionRow } from './openSessions.js';
+import type { ProcessSessions } from './processSessions.js';
+import { loadSession, SessionWriter } from './sessionExecutor.js';
 
 export interface RecoveryDeps {
   knex: Knex;
   store: Pick<EventStore, 'readStream' | 'append'>;
   logger: Logger;
+  /** This process: its own runs, and its beats to judge the others' by. */
+  sessions: ProcessSessions;
 }
 
+interface HeartbeatRow {
+  process_id: string;
+  host: string;
+  pid: number;
+  beat_at: Date;
+}
+
+const pidRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Which owners are gone, from the heartbeat rows as they are now. */
+async function goneOwners(
+  deps: RecoveryDeps,
+): Promise<{ gone: (owner: string) => boolean; rows: HeartbeatRow[] }> {
+  const me = deps.sessions;
+  const rows = await deps
+    .knex<HeartbeatRow>('process_heartbeats')
+    .select('process_id', 'host', 'pid', 'beat_at');
+  const byId = new Map(rows.map((r) => [r.process_id, r]));
+  const staleBefore = me.staleBefore();
+  const gone = (owner: string) => {
+    if (owner === me.id) return false;
+    const row = byId.get(owner);
+    if (!row) return true;
+    // On this host a process that is not running (or whose pid this process now has) is gone at once.
+    if (row.host === me.host && (row.pid === me.pid || !pidRunning(row.pid))) return true;
+    return staleBefore !== undefined && row.beat_at < staleBefore;
+  };
+  return { gone, rows };
+}
+
+interface Orphan {
+  instanceId: string;
+  /** The attempt it was in: if it moved on meanwhile (a retry elsewhere), the end is refused. */
+  attempt: number;
+  reason: string;
+  /** Where the record's attempt started (aggregation: what the session appended after it counts). */
+  startedAt: Position | undefined;
+}
+
+/** The open records of one session that nobody runs any more. */
+function orphansOf(
+  deps: RecoveryDeps,
+  session: { id: string; state: SessionState; history: RecordedEvent[] },
+  gone: (owner: string) => boolean,
+  now: Date,
+  staleAfterMs: number,
+): Orphan[] {
+  const { state, history } = session;
+  const me = deps.sessions;
+  const running = (r: RecordState) => r.status === 'running' || r.status === 'retrying';
+  const leaseExpired = (r: RecordState) =>
+    r.leaseExpiresAt !== undefined && Date.parse(r.leaseExpiresAt) < now.getTime();
+  const startedAt = (instanceId: string) =>
+    history.findLast(
+      (e) => e.type === 'InstanceSyncStarted' && (e.data as { instanceId: string }).instanceId === instanceId,
+    )?.position;
+  // Pending records wait for the session's runner.
+  const runnerGone = (() => {
+    if (state.owner) return state.owner === me.id ? !me.runsSession(session.id) : gone(state.owner);
+    const opened = Date.parse(history[0]?.metadata.occurredAt ?? now.toISOString());
+    const live = [...state.records.values()].some((r) => running(r) && !leaseExpired(r));
+    return opened < now.getTime() - staleAfterMs && !live;
+  })();
+  const orphans: Orphan[] = [];
+  for (const [instanceId, r] of state.records) {
+    let reason: string | undefined;
+    if (running(r)) {
+      if (r.owner === me.id) {
+        if (!me.holds(session.id, instanceId))
+          reason = 'its run in this process ended without recording an outcome';
+      } else if (r.owner ? gone(r.owner) : leaseExpired(r)) {
+        reason = r.owner ? 'the process running it stopped' : 'lease expired: the process running it stopped';
+      }
+    } else if (r.status === 'pending' && runnerGone) {
+      reason = 'never started: the process running the session stopped';
+    }
+    if (reason) orphans.push({ instanceId, attempt: r.attempts, reason, startedAt: startedAt(instanceId) });
+  }
+  return orphans;
+}
+
+/** Ends the orphans of one session; returns how many it ended. */
+async function endOrphans(
+  deps: RecoveryDeps,
+  session: { id: string; state: SessionState; row: OpenSessionRow },
+  orphans: Orphan[],
+  now: Date,
+): Promise<number> {
+  const { id: sessionId, state } = session;
+  const ctx = {
+    actor: { kind: 'system' as const, id: 'recovery' },
+    correlationId: `recovery-${now.toISOString()}`,
+    now,
+  };
+  const ended = new Map<string, SessionCommand>();
+  if (state.category === 'aggregation' && state.period) {
+    const started = orphans.flatMap((o) =>
+      o.startedAt ? [{ instanceId: o.instanceId, startedAt: o.startedAt }] : [],
+    );
+    for (const [id, command] of await aggregationOutcomes(
+      deps.store,
+      { sessionId, period: state.period },
+      started,
+    ))
+      ended.set(id, command);
+  }
+  const writer = new SessionWriter(deps.store, sessionId, ctx);
+  let count = 0;
+  for (const o of orphans) {
+    const command = ended.get(o.instanceId) ?? {
+      type: 'AbandonRecord' as const,
+      sessionId,
+      instanceId: o.instanceId,
+      reason: o.reason,
+    };
+    try {
+      await writer.execute({ ...command, attempt: o.attempt } as SessionCommand);
+      count++;
+    } catch (err) {
+      // Ended meanwhile (its runner recorded the outcome after all): nothing to do.
+      if (!(err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION')) throw err;
+    }
+  }
+  if (writer.state && isClosed(writer.state)) await forgetSession(deps.knex, session.row);
+  return count;
+}
+
+/**
+ * One recovery pass; returns how many records it ended. `staleAfterMs` is how old a session that names no
+ * owner must be before its pending records count as orphaned (the lease of its records).
+ */
 export async function abandonExpiredRecords(
   deps: RecoveryDeps,
   now: Date,
   staleAfterMs: number,
 ): Promise<number> {
-  const { rows } = await deps.knex.raw<{
-    rows: { session_id: string; instance_id: string; status: string }[];
-  }>(
-    `SELECT r.session_id, r.instance_id, r.status
-       FROM sync_instance_records r JOIN sync_sessions s ON s.session_id = r.session_id
-      WHERE s.status = 'running'
-        AND ((r.status IN ('running', 'retrying') AND r.lease_expires_at < ?)
-          OR (r.status = 'pending' AND s.started_at < ?
-              AND NOT EXISTS (SELECT 1 FROM sync_instance_records o
-                               WHERE o.session_id = r.session_id AND o.status IN ('running', 'retrying')
-                                 AND o.lease_expires_at >= ?)))`,
-    [now, new Date(now.getTime() - staleAfterMs), now],
-  );
-  let abandoned = 0;
-  for (const r of rows) {
-    const reason =
-      r.status !== 'pending'
-        ? 'lease expired: the process running it stopped'
-        : 'never started: the process running the session stopped';
-    try {
-      await executeSession(
-        deps.store,
-        { type: 'AbandonRecord', sessionId: r.session_id, instanceId: r.instance_id, reason },
-        {
-          actor: { kind: 'system', id: 'recovery' },
-          correlationId: `recovery-${now.toISOString()}`,
-          now,
-        },
-      );
-      abandoned++;
-    } catch (err) {
-      // Ended meanwhile (the projection lagged): nothing to do.
-      if (!(err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION')) throw err;
+  const { gone, rows } = await goneOwners(deps);
+  let ended = 0;
+  for (const row of await openSessions(deps.knex)) {
+    const id = row.session_id;
+    const { state, history } = await loadSession(deps.store, id);
+    if (state.status === 'none') {
+      // Its first event is still being appended, or its start was refused: forget it once that is old.
+      if (row.opened_at.getTime() < now.getTime() - staleAfterMs) await forgetSession(deps.knex, row);
+      continue;
     }
+    const orphans = orphansOf(deps, { id, state, history }, gone, now, staleAfterMs);
+    if (orphans.length > 0) ended += await endOrphans(deps, { id, state, row }, orphans, now);
+    else if (isClosed(state)) await forgetSession(deps.knex, row);
   }
-  if (abandoned > 0) deps.logger.warn({ abandoned }, 'abandoned sync records whose process stopped');
-  return abandoned;
+  // The rows of processes that are gone say nothing any more.
+  const dead = rows.filter((r) => gone(r.process_id)).map((r) => r.process_id);
+  if (dead.length > 0) await deps.knex('process_heartbeats').whereIn('process_id', dead).delete();
+  if (ended > 0) deps.logger.warn({ ended }, 'ended the sync records of processes that stopped');
+  return ended;
 }

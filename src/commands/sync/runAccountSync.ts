@@ -22,15 +22,16 @@ export function makeRunAccountSync(deps: SessionRunDeps, accounts: { maxDeactiva
       {
         category: 'account',
         syncType,
-        work: ({ row, adapter, sessionId, ctx: c }) =>
+        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
           syncInstanceAccounts({
-            store: deps.store,
+            store,
             adapter,
             dbType: row.db_type as DbType,
             instanceId: row.id,
             sessionId,
             ctx: c,
             maxDeactivatePercent: accounts.maxDeactivatePercent,
+            reached,
           }),
       },
       ctx,

@@ -3,8 +3,8 @@
 // (info, not error), while a store that cannot record an outcome is still an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
-import { createLogger } from '../../logger.js';
 import { openCapacityHarness, type CapacityHarness } from '../../../test/support/capacityHarness.js';
+import { capturingLogger, LEVEL } from '../../../test/support/capturingLogger.js';
 import { useFakePeers } from '../../../test/support/fakePeers.js';
 import { makeRunCapacityCollection } from './collectCapacity.js';
 import { makeCancelSession } from './compensations.js';
@@ -13,20 +13,8 @@ import { loadSession } from './sessionExecutor.js';
 
 const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
 
-interface LogLine {
-  level: number;
-  msg: string;
-  status?: string;
-}
-
-/** A pino logger at debug whose JSON lines are kept for the test. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => lines.push(s) } });
-  return { logger, lines: () => lines.map((l) => JSON.parse(l) as LogLine) };
-}
-const ERROR = 50;
-const INFO = 30;
+const ERROR = LEVEL.error;
+const INFO = LEVEL.info;
 
 describe('session runner: deadlines and outcomes against a silent peer', () => {
   const peers = useFakePeers();

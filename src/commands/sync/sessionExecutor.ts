@@ -1,5 +1,5 @@
-// Runs a session command: read the session stream, decide, append with the expected revision. Records of
-// one session end concurrently (bounded concurrency), so a concurrency conflict reloads and decides again.
+// Runs session commands: decide on the session's state, append with the expected revision. Records of one
+// session end concurrently (bounded concurrency), so a concurrency conflict reloads and decides again.
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { WrongExpectedRevisionError } from '../../adapters/eventStore/port.js';
@@ -25,58 +25,58 @@ export async function loadSession(store: Pick<EventStore, 'readStream'>, session
   return { state, revision: last ? last.revision : ('no_stream' as const), history };
 }
 
-const toEventData = (
-  e: SessionEvent,
-  command: SessionCommand,
-  ctx: CommandContext,
-  extra: { instanceId?: string; causationId?: string } = {},
-) => ({
-  eventId: randomUUID(),
-  type: e.type,
-  schemaVersion: 1,
-  data: e.data,
-  metadata: {
-    correlationId: ctx.correlationId,
-    causationId: extra.causationId ?? null,
-    actor: ctx.actor,
-    occurredAt: new Date().toISOString(),
-    sessionId: command.sessionId,
-    ...('instanceId' in command
-      ? { instanceId: command.instanceId }
-      : extra.instanceId
-        ? { instanceId: extra.instanceId }
-        : {}),
-  },
-});
+/** Every event about a record names its instance in the metadata too (CancelSession's abandons included). */
+const toEventData = (e: SessionEvent, command: SessionCommand, ctx: CommandContext) => {
+  const instanceId =
+    'instanceId' in command ? command.instanceId : (e.data as { instanceId?: string }).instanceId;
+  return {
+    eventId: randomUUID(),
+    type: e.type,
+    schemaVersion: 1,
+    data: e.data,
+    metadata: {
+      correlationId: ctx.correlationId,
+      causationId: null,
+      actor: ctx.actor,
+      occurredAt: new Date().toISOString(),
+      sessionId: command.sessionId,
+      ...(instanceId ? { instanceId } : {}),
+    },
+  };
+};
 
-export async function executeSession(
+export interface Executed {
+  events: SessionEvent[];
+  /** The ids the events were appended with, in order (an attempt's fence is its InstanceSyncStarted). */
+  eventIds: string[];
+  position: Position | undefined;
+  /** The session after the append. */
+  state: SessionState;
+}
+
+/** The InstanceSyncStarted an execution appended for `instanceId`: its id and attempt. */
+export function startedIn(executed: Executed, instanceId: string): { eventId: string; attempt: number } {
+  const i = executed.events.findIndex(
+    (e) => e.type === 'InstanceSyncStarted' && e.data.instanceId === instanceId,
+  );
+  const event = executed.events[i];
+  if (!event || event.type !== 'InstanceSyncStarted')
+    throw new Error(`no InstanceSyncStarted of ${instanceId} was appended`);
+  return { eventId: executed.eventIds[i]!, attempt: event.data.attempt };
+}
+
+/** One command on a freshly read session (an operator's, the recovery pass's). */
+export const executeSession = (
   store: Pick<EventStore, 'readStream' | 'append'>,
   command: SessionCommand,
   ctx: CommandContext,
-  extra: { instanceId?: string; causationId?: string } = {},
-): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
-  for (let attempt = 0; ; attempt++) {
-    const { state, revision } = await loadSession(store, command.sessionId);
-    const events = decide(command, state);
-    if (events.length === 0) return { events, position: undefined };
-    try {
-      const { position } = await store.append(
-        sessionStream(command.sessionId),
-        events.map((e) => toEventData(e, command, ctx, extra)),
-        { expectedRevision: revision },
-      );
-      return { events, position };
-    } catch (err) {
-      if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) throw err;
-    }
-  }
-}
+): Promise<Executed> => new SessionWriter(store, command.sessionId, ctx).execute(command);
 
 /**
- * The writer of one running session in this process: commands go through one queue, and the state and
- * revision stay in memory, so records ending concurrently neither re-read the stream nor conflict with
- * each other. Appends still carry the expected revision: a write by another process (an operator's
- * cancel) is a conflict, and the writer reloads and decides again.
+ * The writer of one session in this process: commands go through one queue, and the state and revision
+ * stay in memory, so records ending concurrently neither re-read the stream nor conflict with each other.
+ * Appends still carry the expected revision: a write by another process (an operator's cancel) is a
+ * conflict, and the writer reloads and decides again.
  */
 export class SessionWriter {
   private tail: Promise<unknown> = Promise.resolve();
@@ -84,45 +84,60 @@ export class SessionWriter {
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream' | 'append'>,
-    private readonly sessionId: string,
+    readonly sessionId: string,
     private readonly ctx: CommandContext,
   ) {}
 
-  execute(command: SessionCommand): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
+  /** The state as this writer last saw it (undefined before its first command). */
+  get state(): SessionState | undefined {
+    return this.loaded?.state;
+  }
+
+  execute(command: SessionCommand): Promise<Executed> {
     return this.executeAll([command]);
   }
 
   /** Decides the commands in order on one state and appends all their events in ONE append. */
-  executeAll(
-    commands: readonly SessionCommand[],
-  ): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
-    const run = this.tail.then(() => this.apply(commands));
+  executeAll(commands: readonly SessionCommand[]): Promise<Executed> {
+    return this.executeWith(() => commands);
+  }
+
+  /**
+   * The same, with commands chosen from the state as it is when their turn comes (and again after a
+   * conflict); `as` names another actor than the writer's (the process stopping).
+   */
+  executeWith(
+    choose: (state: SessionState) => readonly SessionCommand[],
+    as: CommandContext = this.ctx,
+  ): Promise<Executed> {
+    const run = this.tail.then(() => this.apply(choose, as));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   private async apply(
-    commands: readonly SessionCommand[],
-  ): Promise<{ events: SessionEvent[]; position: Position | undefined }> {
+    choose: (state: SessionState) => readonly SessionCommand[],
+    ctx: CommandContext,
+  ): Promise<Executed> {
     for (let attempt = 0; ; attempt++) {
       this.loaded ??= await loadSession(this.store, this.sessionId);
       const { revision } = this.loaded;
       let state = this.loaded.state;
       const events: SessionEvent[] = [];
       const data: ReturnType<typeof toEventData>[] = [];
-      for (const command of commands) {
+      for (const command of choose(state)) {
         const decided = decide(command, state);
         state = decided.reduce(evolve, state);
         events.push(...decided);
-        data.push(...decided.map((e) => toEventData(e, command, this.ctx)));
+        data.push(...decided.map((e) => toEventData(e, command, ctx)));
       }
-      if (events.length === 0) return { events, position: undefined };
+      if (events.length === 0) return { events, eventIds: [], position: undefined, state };
       try {
         const result = await this.store.append(sessionStream(this.sessionId), data, {
           expectedRevision: revision,
         });
         this.loaded = { state, revision: result.nextExpectedRevision };
-        return { events, position: result.position };
+        return { events, eventIds: data.map((d) => d.eventId), position: result.position, state };
       } catch (err) {
         this.loaded = undefined; // another writer moved the stream (or the append failed): reload
         if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) throw err;

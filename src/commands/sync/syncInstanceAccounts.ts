@@ -17,7 +17,7 @@ import type { CommandContext } from '../streamWrites.js';
 
 export class PhaseError extends Error {
   constructor(
-    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes',
+    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes' | 'aggregate',
     readonly messageCode: string,
     message: string,
     options?: { cause?: unknown },
@@ -63,6 +63,8 @@ export async function syncInstanceAccounts(input: {
   permissionsOnly?: boolean;
   /** INVENTORY_MAX_DEACTIVATE_PERCENT: the inventory guard's limit (default 50). */
   maxDeactivatePercent?: number;
+  /** Told when the inventory is appended: a deadline from then on fails the record in phase permissions. */
+  reached?: (phase: 'permissions') => void;
   /** The operator confirmed the deactivations the guard stopped: apply them (confirm-inventory). */
   confirmDeactivation?: boolean;
 }): Promise<SyncResult> {
@@ -130,6 +132,7 @@ export async function syncInstanceAccounts(input: {
       { expectedRevision: revision },
     );
     revision = appended.nextExpectedRevision;
+    input.reached?.('permissions');
   }
 
   let snapshot;

@@ -4,7 +4,7 @@
 // a session can never stay "running" with every record ended, nor close while a record waits to retry.
 import { AppError } from '../errors.js';
 import type { SessionCommand } from './commands.js';
-import type { Counts, recordPhases, SessionEvent } from './events.js';
+import type { Counts, recordPhases, SessionEvent, SessionPeriod, sessionCategories } from './events.js';
 
 export type { SessionCommand } from './commands.js';
 export type { Counts, SessionEvent } from './events.js';
@@ -18,11 +18,21 @@ export interface RecordState {
   status: RecordStatus;
   attempts: number;
   phase: Phase | undefined;
+  /** The process running the current attempt (InstanceSyncStarted.owner), if it said. */
+  owner?: string | undefined;
+  /** Until when the current attempt (or its backoff) may run. */
+  leaseExpiresAt?: string | undefined;
+  /** The code of the last failure (InstanceSyncFailed or InstanceAttemptFailed). */
+  messageCode?: string | undefined;
 }
 
 export interface SessionState {
   status: SessionStatus;
   records: ReadonlyMap<string, RecordState>;
+  category?: (typeof sessionCategories)[number];
+  /** The process that started the session: its pending records are its own. */
+  owner?: string | undefined;
+  period?: SessionPeriod | undefined;
 }
 
 export const initialState = (): SessionState => ({ status: 'none', records: new Map() });
@@ -56,21 +66,29 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     records.set(id, { ...current, ...patch });
   };
   switch (event.type) {
-    case 'SessionStarted':
+    case 'SessionStarted': {
       for (const i of event.data.instances) set(i.instanceId, { status: 'pending' });
-      return { status: 'running', records };
-    case 'InstanceSyncStarted':
-      set(event.data.instanceId, { status: 'running', attempts: event.data.attempt });
+      const { category, owner, period } = event.data;
+      return { status: 'running', records, category, owner, period };
+    }
+    case 'InstanceSyncStarted': {
+      const { attempt, owner, leaseExpiresAt } = event.data;
+      set(event.data.instanceId, { status: 'running', attempts: attempt, owner, leaseExpiresAt });
       return { ...state, records };
+    }
     case 'InstanceSyncCompleted':
-      set(event.data.instanceId, { status: 'completed' });
+      set(event.data.instanceId, { status: 'completed', messageCode: undefined });
       return { ...state, records };
-    case 'InstanceSyncFailed':
-      set(event.data.instanceId, { status: 'failed', phase: event.data.phase });
+    case 'InstanceSyncFailed': {
+      const { phase, messageCode } = event.data;
+      set(event.data.instanceId, { status: 'failed', phase, messageCode });
       return { ...state, records };
-    case 'InstanceAttemptFailed':
-      set(event.data.instanceId, { status: 'retrying', phase: event.data.phase });
+    }
+    case 'InstanceAttemptFailed': {
+      const { phase, messageCode, leaseExpiresAt } = event.data;
+      set(event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
       return { ...state, records };
+    }
     case 'InstanceSyncSkipped':
       set(event.data.instanceId, { status: 'skipped' });
       return { ...state, records };
@@ -85,7 +103,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         phase: event.data.phase,
       });
       // A retry reopens a closed session: it closes again when the record ends.
-      return { status: state.status === 'cancelled' ? 'cancelled' : 'running', records };
+      return { ...state, status: state.status === 'cancelled' ? 'cancelled' : 'running', records };
     }
     case 'CompensationApplied':
       return state;
@@ -101,9 +119,21 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
 }
 
 const conflict = (message: string) => new AppError('CONSTRAINT_VIOLATION', message);
-/** A refusal because of the record's status: `context.record_status` tells a caller whether it ended. */
-const recordConflict = (r: RecordState, message: string) =>
-  new AppError('CONSTRAINT_VIOLATION', message, { record_status: r.status });
+/**
+ * A refusal because of the record's status, in the operator's words ("the record is completed: it cannot
+ * be abandoned"); `context.record_status` tells a caller whether it ended.
+ */
+const recordConflict = (r: RecordState, why: string) =>
+  new AppError('CONSTRAINT_VIOLATION', `the record is ${r.status}: ${why}`, { record_status: r.status });
+
+/** An outcome of an earlier attempt than the record's current one: dropped. */
+function checkAttempt(r: RecordState, command: { attempt?: number }): void {
+  if (command.attempt !== undefined && command.attempt !== r.attempts)
+    throw recordConflict(
+      r,
+      `it is on attempt ${r.attempts}, so the outcome of attempt ${command.attempt} is dropped`,
+    );
+}
 
 function recordIn(state: SessionState, cmd: { sessionId: string; instanceId: string }): RecordState {
   if (state.status === 'none')
@@ -129,15 +159,22 @@ function closeIfDone(state: SessionState, events: SessionEvent[], sessionId: str
 /** Ends a record whose status allows it, with `event`; closes the session if it was the last open record. */
 function endRecord(
   state: SessionState,
-  command: { sessionId: string; instanceId: string },
+  command: { sessionId: string; instanceId: string; attempt?: number },
   allowed: (status: RecordStatus) => boolean,
-  event: SessionEvent,
+  event: SessionEvent & { type: keyof typeof endVerbs },
 ): SessionEvent[] {
   const r = recordIn(state, command);
-  if (!allowed(r.status))
-    throw recordConflict(r, `record ${command.instanceId} is ${r.status}: it cannot take ${event.type}`);
+  if (!allowed(r.status)) throw recordConflict(r, `it cannot be ${endVerbs[event.type]}`);
+  checkAttempt(r, command);
   return closeIfDone(state, [event], command.sessionId);
 }
+
+const endVerbs = {
+  InstanceSyncCompleted: 'completed',
+  InstanceSyncFailed: 'failed',
+  InstanceSyncSkipped: 'skipped',
+  InstanceSyncAbandoned: 'abandoned',
+} as const;
 
 type CommandOf<T extends SessionCommand['type']> = Extract<SessionCommand, { type: T }>;
 const later = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
@@ -145,8 +182,8 @@ const later = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOStrin
 /** A running record's attempt failed and the run will retry it: the record waits, the session stays open. */
 function failAttempt(state: SessionState, command: CommandOf<'FailAttempt'>): SessionEvent[] {
   const r = recordIn(state, command);
-  if (r.status !== 'running')
-    throw recordConflict(r, `record ${command.instanceId} is ${r.status}: only a running attempt can fail`);
+  if (r.status !== 'running') throw recordConflict(r, 'only a running attempt can fail');
+  checkAttempt(r, command);
   const { sessionId, instanceId, phase, messageCode, message, now, retryInMs, leaseMs } = command;
   return [
     {
@@ -169,66 +206,76 @@ function failAttempt(state: SessionState, command: CommandOf<'FailAttempt'>): Se
 function retryRecord(state: SessionState, command: CommandOf<'RetryRecord'>): SessionEvent[] {
   const { sessionId, instanceId } = command;
   const r = recordIn(state, command);
-  if (state.status === 'cancelled') throw recordConflict(r, `session ${sessionId} was cancelled`);
-  if (command.inRun && r.status !== 'retrying')
-    throw recordConflict(r, `record ${instanceId} is ${r.status}: the run no longer retries it`);
+  if (state.status === 'cancelled') throw cancelled(r);
+  if (command.inRun && r.status !== 'retrying') throw recordConflict(r, 'the run no longer retries it');
   if (r.status !== 'retrying' && r.status !== 'failed' && r.status !== 'abandoned')
-    throw recordConflict(
-      r,
-      `only a failed, abandoned or retrying record can be retried; this one is ${r.status}`,
-    );
+    throw recordConflict(r, notRetryable[r.status]);
   return [
     { type: 'InstanceSyncRetried', data: { sessionId, instanceId, phase: command.phase } },
-    {
-      type: 'InstanceSyncStarted',
-      data: {
-        sessionId,
-        instanceId,
-        attempt: r.attempts + 1,
-        leaseExpiresAt: later(command.now, command.leaseMs),
-      },
-    },
+    started(command, r.attempts + 1),
   ];
+}
+
+const notRetryable: Record<RecordStatus, string> = {
+  pending: 'it has not run yet, so there is nothing to retry',
+  running: 'it cannot be retried until it ends',
+  completed: 'there is nothing to retry',
+  skipped: 'it cannot be retried (start a new session for this instance)',
+  retrying: '',
+  failed: '',
+  abandoned: '',
+};
+
+const cancelled = (r: RecordState) =>
+  recordConflict(r, 'the session was cancelled, so its records cannot be started or retried');
+
+/** InstanceSyncStarted of attempt `attempt`, with its lease and (if given) the process running it. */
+function started(
+  command: { sessionId: string; instanceId: string; now: Date; leaseMs: number; owner?: string },
+  attempt: number,
+): SessionEvent {
+  const { sessionId, instanceId, owner } = command;
+  const leaseExpiresAt = later(command.now, command.leaseMs);
+  return {
+    type: 'InstanceSyncStarted',
+    data: { sessionId, instanceId, attempt, leaseExpiresAt, ...(owner ? { owner } : {}) },
+  };
 }
 
 export function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
   const { sessionId } = command;
   switch (command.type) {
     case 'StartSession': {
-      if (state.status !== 'none') throw conflict(`sync session ${sessionId} exists already`);
+      if (state.status !== 'none') throw conflict(`the session ${sessionId} exists already`);
       const ids = command.instances.map((i) => i.instanceId);
       if (new Set(ids).size !== ids.length)
         throw new AppError('VALIDATION_ERROR', 'an instance is listed twice');
-      const started: SessionEvent = {
+      const { category, syncType, instances, owner, period } = command;
+      const opened: SessionEvent = {
         type: 'SessionStarted',
         data: {
           sessionId,
-          category: command.category,
-          syncType: command.syncType,
-          instances: command.instances,
+          category,
+          syncType,
+          instances,
+          ...(owner ? { owner } : {}),
+          ...(period ? { period } : {}),
         },
       };
-      return command.instances.length === 0 ? closeIfDone(state, [started], sessionId) : [started];
+      return instances.length === 0 ? closeIfDone(state, [opened], sessionId) : [opened];
     }
     case 'StartRecord': {
       const r = recordIn(state, command);
-      if (state.status === 'cancelled') throw recordConflict(r, `session ${sessionId} was cancelled`);
-      if (r.status !== 'pending')
-        throw recordConflict(r, `record ${command.instanceId} is ${r.status}, not pending`);
-      const leaseExpiresAt = later(command.now, command.leaseMs);
-      return [
-        {
-          type: 'InstanceSyncStarted',
-          data: { sessionId, instanceId: command.instanceId, attempt: r.attempts + 1, leaseExpiresAt },
-        },
-      ];
+      if (state.status === 'cancelled') throw cancelled(r);
+      if (r.status !== 'pending') throw recordConflict(r, 'it has started already');
+      return [started(command, r.attempts + 1)];
     }
     case 'CompleteRecord': {
-      const { type: _t, ...data } = command;
+      const { type: _t, attempt: _a, ...data } = command;
       return endRecord(state, command, (s) => s === 'running', { type: 'InstanceSyncCompleted', data });
     }
     case 'FailRecord': {
-      const { type: _t, ...data } = command;
+      const { type: _t, attempt: _a, ...data } = command;
       return endRecord(state, command, (s) => s === 'running', { type: 'InstanceSyncFailed', data });
     }
     case 'SkipRecord':
@@ -245,10 +292,16 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
       return failAttempt(state, command);
     case 'RetryRecord':
       return retryRecord(state, command);
+    case 'RecordCompensation': {
+      recordIn(state, command);
+      const { type: _t, ...data } = command;
+      return [{ type: 'CompensationApplied', data }];
+    }
     case 'CancelSession': {
       if (state.status === 'none')
         throw new AppError('RESOURCE_NOT_FOUND', `sync session ${sessionId} does not exist`);
-      if (state.status !== 'running') throw conflict(`session ${sessionId} is ${state.status}, not running`);
+      if (state.status !== 'running')
+        throw conflict(`the session is ${state.status}: it cannot be cancelled`);
       const open = [...state.records].filter(([, r]) => !isEndStatus(r.status));
       return [
         ...open.map(([instanceId]): SessionEvent => ({

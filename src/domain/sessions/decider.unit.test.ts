@@ -49,7 +49,7 @@ const given = (...events: SessionEvent[]) => ({
     const state = events.reduce(evolve, initialState());
     return {
       then: (expected: SessionEvent[]) => expect(decide(command, state)).toEqual(expected),
-      thenRefuses: (code: string) => {
+      thenRefuses: (code: string, message?: string) => {
         let thrown: unknown;
         try {
           decide(command, state);
@@ -57,6 +57,7 @@ const given = (...events: SessionEvent[]) => ({
           thrown = err;
         }
         expect((thrown as AppError | undefined)?.code).toBe(code);
+        if (message !== undefined) expect((thrown as AppError).message).toBe(message);
       },
     };
   },
@@ -360,7 +361,7 @@ describe('FailAttempt / in-run RetryRecord', () => {
       .then([attemptFailed(A)]);
     const state = [started(A), running(A), attemptFailed(A)].reduce(evolve, initialState());
     expect(state.status).toBe('running');
-    expect(state.records.get(A)).toEqual({ status: 'retrying', attempts: 1, phase: 'sizes' });
+    expect(state.records.get(A)).toMatchObject({ status: 'retrying', attempts: 1, phase: 'sizes' });
   });
   it('the run retries a retrying record: InstanceSyncRetried + InstanceSyncStarted, attempt 2', () =>
     given(started(A), running(A), attemptFailed(A)).when(retryInRun(A)).then(retried(A)));
@@ -427,5 +428,100 @@ describe('FailAttempt / in-run RetryRecord', () => {
     given(started(A), running(A), attemptFailed(A))
       .when({ type: 'SkipRecord', sessionId: S, instanceId: A, reason: 'x' })
       .thenRefuses('CONSTRAINT_VIOLATION');
+  });
+});
+
+describe("refusals in the operator's words, attempts, owners and compensations", () => {
+  const abandon = (id: string): SessionCommand => ({
+    type: 'AbandonRecord',
+    sessionId: S,
+    instanceId: id,
+    reason: 'operator',
+  });
+  const retry = (id: string): SessionCommand => ({
+    type: 'RetryRecord',
+    sessionId: S,
+    instanceId: id,
+    phase: 'inventory',
+    now,
+    leaseMs: 60_000,
+  });
+  it('says what the record is and what it cannot do, never an event name', () => {
+    given(started(A), running(A), completed(A))
+      .when(abandon(A))
+      .thenRefuses('CONSTRAINT_VIOLATION', 'the record is completed: it cannot be abandoned');
+    given(started(A, B), running(A))
+      .when(retry(A))
+      .thenRefuses('CONSTRAINT_VIOLATION', 'the record is running: it cannot be retried until it ends');
+    given(started(A, B))
+      .when(retry(A))
+      .thenRefuses(
+        'CONSTRAINT_VIOLATION',
+        'the record is pending: it has not run yet, so there is nothing to retry',
+      );
+    given(started(A, B), running(A), failed(A))
+      .when(complete(A))
+      .thenRefuses('CONSTRAINT_VIOLATION', 'the record is failed: it cannot be completed');
+  });
+  it("refuses an outcome of an attempt that is not the record's current one", () => {
+    const retried: SessionEvent = {
+      type: 'InstanceSyncRetried',
+      data: { sessionId: S, instanceId: A, phase: 'inventory' },
+    };
+    const history = [started(A, B), running(A), failed(A), retried, running(A, 2)];
+    given(...history)
+      .when({ ...complete(A), attempt: 1 } as SessionCommand)
+      .thenRefuses(
+        'CONSTRAINT_VIOLATION',
+        'the record is running: it is on attempt 2, so the outcome of attempt 1 is dropped',
+      );
+    given(...history)
+      .when({ ...complete(A), attempt: 2 } as SessionCommand)
+      .then([completed(A)]);
+  });
+  it('the owner goes into SessionStarted and InstanceSyncStarted, and into the state', () => {
+    const owner = '00000000-0000-4000-8000-0000000000ff';
+    given()
+      .when({
+        type: 'StartSession',
+        sessionId: S,
+        category: 'account',
+        syncType: 'manual_batch',
+        instances: [{ instanceId: A, instanceName: 'a' }],
+        owner,
+      })
+      .then([{ ...started(A), data: { ...started(A).data, owner } } as SessionEvent]);
+    const start: SessionCommand = {
+      type: 'StartRecord',
+      sessionId: S,
+      instanceId: A,
+      now,
+      leaseMs: 300_000,
+      owner,
+    };
+    const withOwner = { ...running(A), data: { ...running(A).data, owner } } as SessionEvent;
+    given(started(A)).when(start).then([withOwner]);
+    const state = [started(A), withOwner].reduce(evolve, initialState());
+    expect(state.records.get(A)).toMatchObject({ owner, leaseExpiresAt: '2026-11-22T10:05:00.000Z' });
+  });
+  it('RecordCompensation appends CompensationApplied for a record of the session', () => {
+    const compensate: SessionCommand = {
+      type: 'RecordCompensation',
+      sessionId: S,
+      instanceId: A,
+      action: 'confirm_inventory',
+      detail: 'confirmed',
+    };
+    given(started(A), running(A), failed(A))
+      .when(compensate)
+      .then([
+        {
+          type: 'CompensationApplied',
+          data: { sessionId: S, instanceId: A, action: 'confirm_inventory', detail: 'confirmed' },
+        },
+      ]);
+    given(started(B)).when(compensate).thenRefuses('RESOURCE_NOT_FOUND');
+    const state = [started(A), running(A), failed(A)].reduce(evolve, initialState());
+    expect(state.records.get(A)?.messageCode).toBe('PERMISSION_DENIED');
   });
 });

@@ -1,14 +1,18 @@
 // Sync-session events (stream session-{id}): a session holds one record per instance, and every record
 // reaches an end state. DESIGN.md section 6.
 import { z } from 'zod';
+import { aggregationScopes, type AggregationScope } from '../aggregation/events.js';
 import { defineEvent, type EventDefinition } from '../events/registry.js';
+import { periodTypes, type PeriodType } from '../periods/periods.js';
 
 export const sessionCategories = ['account', 'capacity', 'aggregation', 'classification', 'tags'] as const;
 export const syncTypes = ['manual_single', 'manual_batch', 'scheduled_task'] as const;
 export const recordPhases = ['connect', 'inventory', 'permissions', 'sizes', 'aggregate', 'other'] as const;
 /**
  * What an operator's compensation did. A retry says what it ran again: an account record's permissions
- * phase (`retry_permissions`), its whole sync (`retry_sync`), a capacity collection (`retry_capacity`).
+ * phase (`retry_permissions`), its whole sync (`retry_sync`), a capacity collection (`retry_capacity`), an
+ * aggregation of the session's period for that instance (`retry_aggregation`); `confirm_inventory` is a
+ * whole account sync that may deactivate more accounts than the inventory guard lets through.
  * Events before `retry_sync` existed say `retry_permissions` for both account cases (their detail tells).
  */
 export const compensationActions = [
@@ -16,11 +20,27 @@ export const compensationActions = [
   'retry_permissions',
   'retry_sync',
   'retry_capacity',
+  'retry_aggregation',
+  'confirm_inventory',
   'abandon',
 ] as const;
 
 const ref = { sessionId: z.uuid(), instanceId: z.uuid() };
 const messageCode = z.string().min(1).max(64);
+/**
+ * The process that runs a session or an attempt (its heartbeat row in process_heartbeats): recovery ends
+ * what it owns once it stopped beating. Optional: events written before it existed carry none.
+ */
+const owner = z.uuid().optional();
+/** The period an aggregation session computes (recovery and retries read its stream). */
+const sessionPeriod = z.strictObject({
+  periodType: z.enum(periodTypes),
+  periodStart: z.iso.date(),
+  periodEnd: z.iso.date(),
+  partial: z.boolean(),
+  /** The levels the run computed (absent: both); a retried record computes the same. */
+  scope: z.enum(aggregationScopes).optional(),
+});
 
 export const sessionEventDefinitions: readonly EventDefinition[] = [
   defineEvent({
@@ -31,6 +51,8 @@ export const sessionEventDefinitions: readonly EventDefinition[] = [
       category: z.enum(sessionCategories),
       syncType: z.enum(syncTypes),
       instances: z.array(z.strictObject({ instanceId: z.uuid(), instanceName: z.string() })),
+      owner,
+      period: sessionPeriod.optional(),
     }),
   }),
   defineEvent({
@@ -40,6 +62,7 @@ export const sessionEventDefinitions: readonly EventDefinition[] = [
       ...ref,
       attempt: z.number().int().min(1),
       leaseExpiresAt: z.iso.datetime({ offset: true }),
+      owner,
     }),
   }),
   defineEvent({
@@ -130,6 +153,14 @@ export const sessionStream = (id: string): string => `session-${id}`;
 
 type Phase = (typeof recordPhases)[number];
 
+export interface SessionPeriod {
+  periodType: PeriodType;
+  periodStart: string;
+  periodEnd: string;
+  partial: boolean;
+  scope?: AggregationScope;
+}
+
 /** The session events as the decider and the projection see them (their data as the schemas above give it). */
 export type SessionEvent =
   | {
@@ -139,11 +170,19 @@ export type SessionEvent =
         category: (typeof sessionCategories)[number];
         syncType: (typeof syncTypes)[number];
         instances: { instanceId: string; instanceName: string }[];
+        owner?: string;
+        period?: SessionPeriod;
       };
     }
   | {
       type: 'InstanceSyncStarted';
-      data: { sessionId: string; instanceId: string; attempt: number; leaseExpiresAt: string };
+      data: {
+        sessionId: string;
+        instanceId: string;
+        attempt: number;
+        leaseExpiresAt: string;
+        owner?: string;
+      };
     }
   | {
       type: 'InstanceSyncCompleted';

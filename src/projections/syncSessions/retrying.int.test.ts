@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
 import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
+import { openSession } from '../../commands/sync/openSessions.js';
+import { ProcessSessions } from '../../commands/sync/processSessions.js';
 import { abandonExpiredRecords } from '../../commands/sync/recovery.js';
 import { executeSession } from '../../commands/sync/sessionExecutor.js';
 import type { SessionCommand } from '../../domain/sessions/decider.js';
@@ -46,6 +48,8 @@ describe('sync_instance_records: a record waiting to retry', () => {
     const sessionId = randomUUID();
     const instanceId = randomUUID();
     const exec = (command: SessionCommand) => executeSession(store, command, ctx);
+    // A session of a process that named no owner (as before owners existed): its lease tells.
+    await openSession(db.knex, sessionId);
     await exec({
       type: 'StartSession',
       sessionId,
@@ -87,8 +91,10 @@ describe('sync_instance_records: a record waiting to retry', () => {
     });
 
     // Within the lease (past the first attempt's): recovery leaves it. After it: abandoned, session closes.
-    expect(await abandonExpiredRecords({ knex: db.knex, store, logger }, plus(66_000), 1)).toBe(0);
-    expect(await abandonExpiredRecords({ knex: db.knex, store, logger }, plus(68_000), 1)).toBe(1);
+    const sessions = new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 1000 });
+    const recovery = { knex: db.knex, store, logger, sessions };
+    expect(await abandonExpiredRecords(recovery, plus(66_000), 1)).toBe(0);
+    expect(await abandonExpiredRecords(recovery, plus(68_000), 1)).toBe(1);
     await runner.catchUp();
     expect(await session()).toMatchObject({ status: 'failed', abandoned_instances: 1 });
     expect((await session()).records[0]).toMatchObject({

@@ -1,0 +1,132 @@
+// The attempts of one record, once its first attempt has started (InstanceSyncStarted appended): each
+// attempt under its deadline and fence, the outcome appended for that attempt only, and retries within
+// the run (each attempt an event; the record waits in `retrying`, its lease covering the backoff). Session
+// runs and operators' retries both end their records here, with the same error mapping.
+import type { FencedStore } from '../../adapters/eventStore/fencedStore.js';
+import { FencedAppendError } from '../../adapters/eventStore/port.js';
+import { AppError } from '../../domain/errors.js';
+import { isEndStatus, type RecordStatus, type SessionCommand } from '../../domain/sessions/decider.js';
+import { sessionStream } from '../../domain/sessions/events.js';
+import type { Logger } from '../../logger.js';
+import { runAttempt, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
+import { RunAborted } from './processSessions.js';
+import { startedIn, type SessionWriter } from './sessionExecutor.js';
+import { PhaseError } from './syncInstanceAccounts.js';
+import { sleep } from './timing.js';
+
+/** How long a record may stay running before the recovery pass may abandon it: its deadline plus a margin. */
+export const leaseFor = (deadlineMs: number): number => deadlineMs + Math.min(60_000, deadlineMs);
+
+export interface RecordRun {
+  writer: SessionWriter;
+  instanceId: string;
+  /** What the session is of (for the log). */
+  category: string;
+  work: AttemptWork;
+  /** The InstanceSyncStarted of the first attempt (the fence of its appends). */
+  started: { eventId: string; attempt: number };
+  deadlineMs: number;
+  /** Attempts within this run, the first included. */
+  attempts: number;
+  /** Backoff before the second attempt, doubled after each failure. */
+  backoffMs: number;
+  startPhase: WorkPhase;
+  /** This process (InstanceSyncStarted.owner of the next attempts). */
+  owner: string | undefined;
+  /** Aborted when the process stops. */
+  signal: AbortSignal;
+}
+
+export interface Failure {
+  phase: Phase;
+  messageCode: string;
+  message: string;
+}
+
+/** The error mapping of every attempt: its phase and message code. */
+export function failureOf(err: unknown): Failure {
+  return {
+    phase: err instanceof PhaseError ? err.phase : 'other',
+    messageCode:
+      err instanceof PhaseError
+        ? err.messageCode
+        : err instanceof AppError
+          ? err.code
+          : 'TASK_EXECUTION_FAILED',
+    message: (err instanceof Error ? err.message : String(err)).slice(0, 4000),
+  };
+}
+
+/**
+ * Runs the record's attempts until one succeeds or none is left, and ends the record. Throws only when its
+ * outcome could not be appended (see logOutcomeNotRecorded).
+ */
+export async function runRecord(deps: { store: FencedStore; logger: Logger }, run: RecordRun): Promise<void> {
+  const { writer, instanceId, deadlineMs } = run;
+  const { sessionId } = writer;
+  const end = (command: SessionCommand) => writer.execute(command);
+  let current = run.started;
+  for (let n = 1; ; n++) {
+    const ref = { sessionId, instanceId, attempt: current.attempt };
+    let result;
+    try {
+      result = await runAttempt(run.work, {
+        store: deps.store,
+        fence: { stream: sessionStream(sessionId), key: instanceId, eventId: current.eventId },
+        deadlineMs,
+        startPhase: run.startPhase,
+        signal: run.signal,
+        logger: deps.logger,
+        ids: ref,
+      });
+    } catch (err) {
+      // Fenced: the record ended elsewhere (runAttempt logged it). Aborted: stop() ended it.
+      if (err instanceof FencedAppendError || err instanceof RunAborted) return;
+      // Defect 2 of the reference: an exception must never leave the record running.
+      const failure = failureOf(err);
+      deps.logger.warn({ err, ...ref, phase: failure.phase }, `instance ${run.category} sync failed`);
+      if (n >= run.attempts) return void (await end({ type: 'FailRecord', ...ref, ...failure }));
+      // Defect 3: a failed instance is retried within the run, each attempt an event; the record
+      // waits in `retrying` (the session stays running), its lease covering the backoff.
+      const backoff = run.backoffMs * 2 ** (n - 1);
+      const leaseMs = leaseFor(deadlineMs);
+      await end({ type: 'FailAttempt', ...ref, ...failure, retryInMs: backoff, now: new Date(), leaseMs });
+      await sleep(backoff, run.signal);
+      if (run.signal.aborted) return;
+      const retried = await end({
+        type: 'RetryRecord',
+        sessionId,
+        instanceId,
+        phase: failure.phase,
+        now: new Date(),
+        leaseMs,
+        inRun: true,
+        ...(run.owner ? { owner: run.owner } : {}),
+      });
+      current = startedIn(retried, instanceId);
+      continue;
+    }
+    if ('skipped' in result) await end({ type: 'SkipRecord', ...ref, reason: result.skipped });
+    else await end({ type: 'CompleteRecord', ...ref, ...result });
+    return;
+  }
+}
+
+/**
+ * The outcome of an instance could not be appended. Refused because the record moved on meanwhile (a
+ * cancel or an abandon ended it, an operator's retry took it over): nothing is wrong, and the outcome is
+ * dropped. Anything else (the store unreachable) leaves the record open for the recovery pass.
+ */
+export function logOutcomeNotRecorded(
+  logger: Logger,
+  err: unknown,
+  ids: { sessionId: string; instanceId: string },
+): void {
+  const status =
+    err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION' ? err.context?.record_status : undefined;
+  if (typeof status !== 'string')
+    logger.error({ err, ...ids }, 'could not record the outcome; the recovery pass will abandon the record');
+  else if (isEndStatus(status as RecordStatus))
+    logger.info({ ...ids, status }, `record already ended (${status}): outcome of this attempt dropped`);
+  else logger.info({ ...ids, status }, `record is ${status} elsewhere: outcome of this attempt dropped`);
+}
