@@ -98,7 +98,14 @@ export class PgNotifier {
     client.on('notification', () => wake('notified'));
     client.on('error', drop);
     client.on('end', drop);
-    await client.query(`LISTEN ${this.channel}`);
+    try {
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (err) {
+      // A dead idle connection from the pool (the server restarted): give it back broken, or the pool
+      // counts it as checked out for ever and pool.end() never finishes.
+      client.release(true);
+      throw err;
+    }
     if (this.closed) {
       client.release(true);
       return;
