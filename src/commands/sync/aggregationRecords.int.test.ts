@@ -93,7 +93,7 @@ describe('aggregation records: lease, recovery from the stream, retry', () => {
         {
           name,
           dbType: 'mysql',
-          host: 'h',
+          host: `${name}.example`,
           port: 1,
           databaseName: null,
           credentialId: null,
