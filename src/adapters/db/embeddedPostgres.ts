@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from '../../logger.js';
 import { describeExit, Postmaster, type PostmasterExit } from './postmaster.js';
+import { processAlive } from '../processAlive.js';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -59,15 +60,6 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   return mod.default;
 }
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 const readPid = async (file: string): Promise<number | undefined> => {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined);
   const pid = Number.parseInt(text?.split('\n')[0] ?? '', 10);
@@ -76,7 +68,7 @@ const readPid = async (file: string): Promise<number | undefined> => {
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -94,7 +86,7 @@ async function reclaimDataDir(
   attach: boolean,
 ): Promise<{ attachPort: number } | undefined> {
   const owner = await readPid(ownerFile);
-  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+  if (owner !== undefined && owner !== process.pid && processAlive(owner)) {
     // postmaster.pid: line 1 pid, line 4 port.
     const lines = (await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
     const port = Number.parseInt(lines[3] ?? '', 10);
@@ -104,7 +96,7 @@ async function reclaimDataDir(
     );
   }
   const postmaster = await readPid(path.join(pgDir, 'postmaster.pid'));
-  if (postmaster !== undefined && isAlive(postmaster)) {
+  if (postmaster !== undefined && processAlive(postmaster)) {
     logger.warn({ pid: postmaster }, 'stopping an embedded PostgreSQL left running by a previous process');
     process.kill(postmaster, 'SIGINT');
     if (!(await waitForExit(postmaster, 30_000))) {

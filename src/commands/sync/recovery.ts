@@ -18,6 +18,7 @@ import { aggregationOutcomes } from './aggregationRecords.js';
 import { forgetSession, isClosed, openSessions, type OpenSessionRow } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
 import { loadSession, SessionWriter } from './sessionExecutor.js';
+import { processAlive } from '../../adapters/processAlive.js';
 
 export interface RecoveryDeps {
   knex: Knex;
@@ -34,15 +35,6 @@ interface HeartbeatRow {
   beat_at: Date;
 }
 
-const pidRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Which owners are gone, from the heartbeat rows as they are now. */
 async function goneOwners(
   deps: RecoveryDeps,
@@ -58,7 +50,7 @@ async function goneOwners(
     const row = byId.get(owner);
     if (!row) return true;
     // On this host a process that is not running (or whose pid this process now has) is gone at once.
-    if (row.host === me.host && (row.pid === me.pid || !pidRunning(row.pid))) return true;
+    if (row.host === me.host && (row.pid === me.pid || !processAlive(row.pid))) return true;
     return staleBefore !== undefined && row.beat_at < staleBefore;
   };
   return { gone, rows };
