@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { SessionRunDeps, StartedSession } from '../src/commands/sync/runSession.js';
-import { loadSession } from '../src/commands/sync/sessionExecutor.js';
+import { loadSession } from '../src/commands/sync/sessionWriter.js';
 import type { RecordedEvent } from '../src/domain/events/envelope.js';
 import { cpuBetween, describeCpu, ownCpuSec, sampleCpu, type CpuSample } from './cpuUsage.js';
 import { say, type Fleet, type FleetInstance } from './fleet.js';

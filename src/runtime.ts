@@ -12,7 +12,7 @@ import { createKurrentEventStore } from './adapters/eventStore/kurrentEventStore
 import type { EventStore } from './adapters/eventStore/port.js';
 import { PostgresEventStore } from './adapters/eventStore/postgresEventStore.js';
 import { decodeKnown, validatingEventStore } from './adapters/eventStore/validatingEventStore.js';
-import { loadKeyring, type Keyring } from './adapters/secrets/keyring.js';
+import { loadKeyring, type Keyring } from './adapters/keyring/keyring.js';
 import { BackgroundTasks } from './commands/sync/backgroundTasks.js';
 import { ProcessSessions } from './commands/sync/processSessions.js';
 import type { Config } from './config.js';
@@ -33,7 +33,7 @@ export interface Runtime {
   store: EventStore;
   registry: EventRegistry;
   projections: ProjectionDaemon;
-  secrets: Secrets;
+  keyring: KeyringHandle;
   /** Sessions still running after the request that started them; close() waits for them a while. */
   tasks: BackgroundTasks;
   /** Whether the PostgreSQL answers (started by `serve`; the API answers 503 while it does not). */
@@ -50,8 +50,8 @@ export interface Runtime {
 }
 
 /** The credential keyring, re-read when a secret names a key this process does not have yet (a rotation). */
-export interface Secrets {
-  readonly keyring: () => Keyring;
+export interface KeyringHandle {
+  readonly current: () => Keyring;
   readonly reload: () => Promise<void>;
 }
 
@@ -143,9 +143,9 @@ export async function openRuntime(
       });
     // Loaded by `serve` at start (so a missing key stops it at once) and by commands that need it.
     let ring: Keyring | undefined;
-    const secrets: Secrets = {
-      keyring: () => {
-        if (!ring) throw new Error('the credential keyring is not loaded (call secrets.reload() first)');
+    const keyring: KeyringHandle = {
+      current: () => {
+        if (!ring) throw new Error('the credential keyring is not loaded (call keyring.reload() first)');
         return ring;
       },
       reload: async () => {
@@ -188,7 +188,7 @@ export async function openRuntime(
       store,
       registry,
       projections,
-      secrets,
+      keyring,
       tasks,
       sessions,
       database,

@@ -32,7 +32,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
   try {
-    await runtime.secrets.reload();
+    await runtime.keyring.reload();
   } catch (err) {
     await runtime.close();
     throw err;

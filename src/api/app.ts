@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { z } from 'zod';
-import { serverSecret } from '../adapters/auth/secrets.js';
+import { serverSecret } from '../adapters/auth/serverSecrets.js';
 import { createTokenService } from '../adapters/auth/tokens.js';
 import type { Runtime } from '../runtime.js';
 import { packageVersion } from '../version.js';
@@ -47,7 +47,7 @@ const isHealthProbe = (url: string | undefined) =>
 export async function createApp(
   runtime: Pick<
     Runtime,
-    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'secrets' | 'tasks' | 'sessions'
+    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'keyring' | 'tasks' | 'sessions'
   > &
     Partial<Pick<Runtime, 'database'>>,
 ): Promise<ApiApp> {

@@ -8,7 +8,7 @@ import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionDaemon } from '../projections/daemon.js';
-import type { Secrets } from '../runtime.js';
+import type { KeyringHandle } from '../runtime.js';
 import type { Csrf } from './middleware/csrf.js';
 
 export interface ApiDeps {
@@ -23,6 +23,6 @@ export interface ApiDeps {
   tokens: TokenService;
   projections: ProjectionDaemon;
   csrf: Csrf;
-  secrets: Secrets;
+  keyring: KeyringHandle;
   version: string;
 }

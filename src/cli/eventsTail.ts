@@ -3,6 +3,7 @@
 // event it printed: nothing is skipped and nothing printed twice.
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { formatPosition, type Position, type RecordedEvent } from '../domain/events/envelope.js';
+import { errorMessage } from '../domain/errors.js';
 
 export interface TailOptions {
   from: Position | 'start';
@@ -17,7 +18,6 @@ export interface TailOptions {
   retryMs?: { first: number; max: number };
 }
 
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const sleep = (ms: number, until: Promise<unknown>) =>
   Promise.race([new Promise((r) => setTimeout(r, ms).unref()), until]);
 
@@ -44,7 +44,7 @@ export async function tailEvents(store: Pick<EventStore, 'subscribeAll' | 'headP
     });
     if (failure === undefined || stopped) return;
     const after = position === 'start' ? 'the start' : `position ${formatPosition(position)}`;
-    o.note(`lost the event store (${reasonOf(failure)}); reconnecting, to go on after ${after}`);
+    o.note(`lost the event store (${errorMessage(failure)}); reconnecting, to go on after ${after}`);
     for (let wait = retry.first; !stopped; wait = Math.min(wait * 2, retry.max)) {
       await sleep(wait, o.until);
       if (stopped) return;
@@ -53,7 +53,9 @@ export async function tailEvents(store: Pick<EventStore, 'subscribeAll' | 'headP
         o.note(`reconnected to the event store; going on after ${after}`);
         break;
       } catch (err) {
-        o.note(`still no event store (${reasonOf(err)}); next try in ${Math.min(wait * 2, retry.max)} ms`);
+        o.note(
+          `still no event store (${errorMessage(err)}); next try in ${Math.min(wait * 2, retry.max)} ms`,
+        );
       }
     }
   }

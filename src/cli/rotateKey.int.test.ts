@@ -10,7 +10,7 @@ import {
   loadKeyring,
   readKeyringFile,
   type Keyring,
-} from '../adapters/secrets/keyring.js';
+} from '../adapters/keyring/keyring.js';
 import { makeCreateCredential, readCredentialPassword } from '../commands/credentials.js';
 import { loadConfig } from '../config.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
@@ -63,8 +63,8 @@ describe('whalefall secrets rotate-key (embedded mode)', () => {
     const runtime = {
       config: loadConfig({ WHALEFALL_DATA_DIR: dataDir }),
       knex: db.knex,
-      secrets: {
-        keyring: () => cliRing!,
+      keyring: {
+        current: () => cliRing!,
         reload: async () => void (cliRing = await loadRing()),
       },
     } as unknown as Runtime;

@@ -12,7 +12,7 @@ import {
   readKeyringFile,
   writeKeyringFile,
   type Keyring,
-} from '../adapters/secrets/keyring.js';
+} from '../adapters/keyring/keyring.js';
 import type { Runtime } from '../runtime.js';
 
 export interface RotateOptions {
@@ -33,7 +33,7 @@ export async function rotateKey(
         'WHALEFALL_SECRET_KEY is set: deploy the new key as WHALEFALL_SECRET_KEY and the old one in WHALEFALL_PREVIOUS_SECRET_KEYS on every process, then run rotate-key without --new-key',
       );
     }
-    await runtime.secrets.reload();
+    await runtime.keyring.reload();
   } else {
     const file = keyringFile(config.dataDir);
     const old = await readKeyringFile(file);
@@ -43,13 +43,13 @@ export async function rotateKey(
       previous: [old.current, ...old.previous],
     };
     await writeKeyringFile(file, next);
-    await runtime.secrets.reload();
+    await runtime.keyring.reload();
     print(
       `new current key ${keyId(next.current)} (previous: ${next.previous.map(keyId).join(', ')}) written to ${file}`,
     );
   }
-  const ring = runtime.secrets.keyring();
-  const changed = await reencryptSecrets({ knex, keyring: runtime.secrets.keyring });
+  const ring = runtime.keyring.current();
+  const changed = await reencryptSecrets({ knex, keyring: runtime.keyring.current });
   const remaining = (await knex('credential_secrets')
     .whereNot({ key_id: keyId(ring.current) })
     .count({ n: '*' })) as [{ n: string }];

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { scrubText } from '../logger.js';
 import { CliError } from './cliError.js';
+import { errorMessage } from '../domain/errors.js';
 
 export const embeddedPgDir = (config: Pick<Config, 'dataDir'>): string => path.join(config.dataDir, 'pg');
 
@@ -36,7 +37,7 @@ export async function assertStoreExists(config: Pick<Config, 'databaseUrl' | 'da
     if (!rows[0]?.ok) throw new CliError(`${describeStore(config)} holds no whalefall store: ${howToCreate}`);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    const reason = scrubText(err instanceof Error ? err.message : String(err));
+    const reason = scrubText(errorMessage(err));
     throw new CliError(`cannot open ${describeStore(config)}: ${reason}`, 1);
   } finally {
     await client.end().catch(() => undefined);

@@ -1,7 +1,7 @@
 // `whalefall sync accounts|capacity` (progress with instance names; Ctrl-C cancels the session it
 // started) and `whalefall replay --session` (the timeline).
 import { describeOutcome, makeAggregate } from '../commands/aggregate.js';
-import type { CommandContext } from '../commands/streamWrites.js';
+import type { CommandContext } from '../commands/commandContext.js';
 import { makeRunCapacityCollection } from '../commands/sync/collectCapacity.js';
 import { makeCancelSession } from '../commands/sync/compensations.js';
 import { makeRunAccountSync } from '../commands/sync/runAccountSync.js';
@@ -9,7 +9,7 @@ import type { SessionRunDeps } from '../commands/sync/runSession.js';
 import { isAggregationScope } from '../domain/aggregation/events.js';
 import { AppError } from '../domain/errors.js';
 import type { PeriodType } from '../domain/periods/periods.js';
-import { loadSession } from '../commands/sync/sessionExecutor.js';
+import { loadSession } from '../commands/sync/sessionWriter.js';
 import { sessionTimeline } from '../commands/sync/sessionTimeline.js';
 import type { Runtime } from '../runtime.js';
 import { CliError } from './cliError.js';
@@ -57,7 +57,7 @@ async function runWithProgress(
   start: (deps: SessionRunDeps, target: Target, ctx: CommandContext) => Promise<Started>,
   out: NodeJS.WriteStream,
 ): Promise<number> {
-  await runtime.secrets.reload();
+  await runtime.keyring.reload();
   // The instance and credential tables must be current before they are read.
   for (const runner of runtime.projections.runners) await runner.catchUp();
   const instances = await resolveInstances(runtime.knex, instanceRefs);
@@ -74,8 +74,8 @@ async function runWithProgress(
     knex: runtime.knex,
     pool: runtime.pool,
     store: runtime.store,
-    keyring: runtime.secrets.keyring,
-    reloadKeyring: runtime.secrets.reload,
+    keyring: runtime.keyring.current,
+    reloadKeyring: runtime.keyring.reload,
     logger: runtime.logger,
     sessions: runtime.sessions,
   };

@@ -18,7 +18,7 @@ import { catchUpToCommitted } from '../../test/support/catchUp.js';
 import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { makeAggregate } from './aggregate.js';
-import { loadSession } from './sync/sessionExecutor.js';
+import { loadSession } from './sync/sessionWriter.js';
 import { makeRegisterInstance, makeUpdateInstance } from './instances.js';
 
 const logger = createLogger({ level: 'silent' });

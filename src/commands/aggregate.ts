@@ -23,7 +23,7 @@ import {
 import { fencedStore } from '../adapters/eventStore/fencedStore.js';
 import { FencedAppendError, type EventStore } from '../adapters/eventStore/port.js';
 import { aggregationStream, levelsOf, type AggregationScope } from '../domain/aggregation/events.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, errorMessage } from '../domain/errors.js';
 import type { Position } from '../domain/events/envelope.js';
 import {
   currentPeriod,
@@ -37,12 +37,12 @@ import {
 } from '../domain/periods/periods.js';
 import { sessionStream } from '../domain/sessions/events.js';
 import { allInstances } from '../projections/instances/queries.js';
-import type { CommandContext } from './streamWrites.js';
+import { newEvent, type CommandContext } from './commandContext.js';
 import { closeSessionIfEnded, openSession } from './sync/openSessions.js';
 import type { ProcessSessions } from './sync/processSessions.js';
 import { leaseFor } from './sync/recordRunner.js';
 import { asRun, DEFAULT_DEADLINE_MS } from './sync/runSession.js';
-import { SessionWriter, startedIn } from './sync/sessionExecutor.js';
+import { SessionWriter, startedIn } from './sync/sessionWriter.js';
 
 export interface AggregateCommand {
   periodType: PeriodType;
@@ -230,7 +230,7 @@ async function aggregateSession(
         'the aggregation session ended while it ran (cancelled, or the service stopped): its figures were not recorded',
         { session_id: sessionId },
       );
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     await session.executeAll(failAll('TASK_EXECUTION_FAILED', message, activeIds)).catch(() => undefined);
     throw err;
   }
@@ -296,45 +296,38 @@ async function aggregatePeriod(
     scope,
     sessionId,
   };
-  const metadata = {
-    correlationId: ctx.correlationId,
-    causationId: null,
-    actor: ctx.actor,
-    occurredAt: ctx.now.toISOString(),
-    sessionId,
-  };
   const rowOf = new Map(instances.map((row) => [row.instance_id, row]));
   const without = new Set(missing);
   const included = levels.instance
     ? instances.map((r) => r.instance_id)
     : activeIds.filter((id) => !without.has(id));
   const events = [
-    ...included.map((instanceId) => ({
-      eventId: randomUUID(),
-      type: 'InstanceAggregated',
-      schemaVersion: 1,
-      data: {
-        ...base,
-        instanceId,
-        ...(levels.instance && { instance: rowOf.get(instanceId) as unknown as Record<string, unknown> }),
-        ...(levels.database && {
-          databases: (byInstance.get(instanceId) ?? []) as unknown as Record<string, unknown>[],
-        }),
-      },
-      metadata: { ...metadata, instanceId },
-    })),
-    {
-      eventId: randomUUID(),
-      type: 'AggregationCompleted',
-      schemaVersion: 1,
-      data: {
+    ...included.map((instanceId) =>
+      newEvent(
+        ctx,
+        'InstanceAggregated',
+        {
+          ...base,
+          instanceId,
+          ...(levels.instance && { instance: rowOf.get(instanceId) as unknown as Record<string, unknown> }),
+          ...(levels.database && {
+            databases: (byInstance.get(instanceId) ?? []) as unknown as Record<string, unknown>[],
+          }),
+        },
+        { sessionId, instanceId },
+      ),
+    ),
+    newEvent(
+      ctx,
+      'AggregationCompleted',
+      {
         ...base,
         included,
         missing: missing.map((instanceId) => ({ instanceId, reason: 'no size stats in the period' })),
         coverageComplete: missing.length === 0,
       },
-      metadata,
-    },
+      { sessionId },
+    ),
   ];
   const { position } = await deps.store.append(aggregationStream(period.type, period.start), events, {
     expectedRevision: 'any',

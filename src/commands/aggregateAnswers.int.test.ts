@@ -22,7 +22,7 @@ import {
   type AggregationOutcome,
 } from './aggregate.js';
 import { makeRegisterInstance } from './instances.js';
-import { loadSession } from './sync/sessionExecutor.js';
+import { loadSession } from './sync/sessionWriter.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'Asia/Shanghai';

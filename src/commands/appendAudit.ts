@@ -1,15 +1,11 @@
 // Appends one audit event (sign-ins, user changes) to the day's audit stream.
-import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { auditStream } from '../domain/audit/events.js';
-import type { Actor } from '../domain/events/envelope.js';
-import type { Position } from '../domain/events/envelope.js';
+import type { Actor, Position } from '../domain/events/envelope.js';
+import { newEvent, type CommandContext } from './commandContext.js';
 
-export interface AuditContext {
-  actor: Actor;
-  correlationId: string;
-  now: Date;
-}
+/** An audit event's context: who, under which request, when (a command's context). */
+export type AuditContext = CommandContext;
 
 export const anonymous: Actor = { kind: 'user', id: 'anonymous' };
 
@@ -19,23 +15,8 @@ export async function appendAudit(
   type: string,
   data: Record<string, unknown>,
 ): Promise<Position> {
-  const { position } = await store.append(
-    auditStream(ctx.now),
-    [
-      {
-        eventId: randomUUID(),
-        type,
-        schemaVersion: 1,
-        data,
-        metadata: {
-          correlationId: ctx.correlationId,
-          causationId: null,
-          actor: ctx.actor,
-          occurredAt: ctx.now.toISOString(),
-        },
-      },
-    ],
-    { expectedRevision: 'any' },
-  );
+  const { position } = await store.append(auditStream(ctx.now), [newEvent(ctx, type, data)], {
+    expectedRevision: 'any',
+  });
   return position;
 }

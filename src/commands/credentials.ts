@@ -9,12 +9,13 @@ import {
   keyId,
   UnknownKeyError,
   type Keyring,
-} from '../adapters/secrets/keyring.js';
+} from '../adapters/keyring/keyring.js';
 import { credentialStream } from '../domain/credentials/events.js';
 import type { DbType } from '../domain/engines/model.js';
 import { notFound } from '../domain/errors.js';
 import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
-import { appendOne, loadLifecycle, reserveName, type CommandContext } from './streamWrites.js';
+import type { CommandContext } from './commandContext.js';
+import { appendOne, loadLifecycle, reserveName } from './streamWrites.js';
 
 export interface CredentialDeps {
   knex: Knex;

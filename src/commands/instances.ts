@@ -15,7 +15,8 @@ import {
 } from '../domain/instances/endpoint.js';
 import { instanceStream } from '../domain/instances/events.js';
 import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
-import { appendOne, loadLifecycle, reserveName, type CommandContext } from './streamWrites.js';
+import type { CommandContext } from './commandContext.js';
+import { appendOne, loadLifecycle, reserveName } from './streamWrites.js';
 
 type Deps = { knex: Knex; store: EventStore };
 

@@ -1,12 +1,11 @@
 // Creating partitions ahead and dropping them beyond retention, each change recorded as an event
 // (PartitionCreated / PartitionDropped on the `partitions` stream). Used by the API and the CLI.
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { addMonths, dropPartitionsBefore, ensurePartitions, monthOf } from '../adapters/db/partitions.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Position } from '../domain/events/envelope.js';
 import { PARTITIONS_STREAM } from '../domain/partitions/events.js';
-import type { CommandContext } from './streamWrites.js';
+import { newEvent, type CommandContext } from './commandContext.js';
 
 export const partitionedTables = ['database_size_stats', 'instance_size_stats'] as const;
 
@@ -32,18 +31,7 @@ async function record(
   if (changes.length === 0) return undefined;
   const { position } = await deps.store.append(
     PARTITIONS_STREAM,
-    changes.map((c) => ({
-      eventId: randomUUID(),
-      type,
-      schemaVersion: 1,
-      data: c,
-      metadata: {
-        correlationId: ctx.correlationId,
-        causationId: null,
-        actor: ctx.actor,
-        occurredAt: ctx.now.toISOString(),
-      },
-    })),
+    changes.map((c) => newEvent(ctx, type, c)),
     { expectedRevision: 'any' },
   );
   return position;

@@ -12,10 +12,11 @@ import {
 import { capacityStream } from '../domain/capacity/events.js';
 import type { Collected, ItemError, TableSize } from '../domain/engines/model.js';
 import type { Position } from '../domain/events/envelope.js';
-import { AppError, notFound } from '../domain/errors.js';
+import { AppError, notFound, errorMessage } from '../domain/errors.js';
 import { getDatabaseRow } from '../projections/capacity/queries.js';
 import { getInstanceRow } from '../projections/instances/queries.js';
-import { appendOne, type CommandContext } from './streamWrites.js';
+import type { CommandContext } from './commandContext.js';
+import { appendOne } from './streamWrites.js';
 import { instanceConnectionParams, type ConnectionDeps } from './testConnections.js';
 
 export interface TableSizesRefresh {
@@ -43,7 +44,7 @@ async function readTableSizes(
       errors: collected.errors.map((e) => ({ ...e, message: scrub(e.message) })),
     };
   } catch (err) {
-    const text = scrub(err instanceof Error ? err.message : String(err));
+    const text = scrub(errorMessage(err));
     throw new AppError(err instanceof EngineError ? err.code : 'DATABASE_QUERY_ERROR', text);
   } finally {
     await adapter.close().catch(() => undefined);

@@ -1,17 +1,11 @@
 // Helpers shared by commands on simple aggregates (credentials, instances): load the lifecycle from the
 // stream, reserve unique names, and append one event with the expected revision.
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventStore, ExpectedRevision } from '../adapters/eventStore/port.js';
 import { AppError } from '../domain/errors.js';
-import type { Actor, Position } from '../domain/events/envelope.js';
+import type { Position } from '../domain/events/envelope.js';
 import type { Lifecycle, LifecycleEvent } from '../domain/lifecycle.js';
-
-export interface CommandContext {
-  actor: Actor;
-  correlationId: string;
-  now: Date;
-}
+import { newEvent, type CommandContext } from './commandContext.js';
 
 export async function loadLifecycle(
   store: Pick<EventStore, 'readStream'>,
@@ -40,25 +34,9 @@ export async function appendOne(
   ctx: CommandContext,
   extra: { instanceId?: string } = {},
 ): Promise<Position> {
-  const { position } = await store.append(
-    stream,
-    [
-      {
-        eventId: randomUUID(),
-        type,
-        schemaVersion: 1,
-        data,
-        metadata: {
-          correlationId: ctx.correlationId,
-          causationId: null,
-          actor: ctx.actor,
-          occurredAt: ctx.now.toISOString(),
-          ...extra,
-        },
-      },
-    ],
-    { expectedRevision: expected },
-  );
+  const { position } = await store.append(stream, [newEvent(ctx, type, data, extra)], {
+    expectedRevision: expected,
+  });
   return position;
 }
 

@@ -11,15 +11,15 @@ import {
   type EngineOptions,
 } from '../adapters/engines/port.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
-import type { Keyring } from '../adapters/secrets/keyring.js';
+import type { Keyring } from '../adapters/keyring/keyring.js';
 import type { DbType } from '../domain/engines/model.js';
 import type { Position } from '../domain/events/envelope.js';
-import { AppError, notFound } from '../domain/errors.js';
+import { AppError, notFound, errorMessage } from '../domain/errors.js';
 import { getCredential } from '../projections/credentials/queries.js';
 import { getInstanceRow, type InstanceRow } from '../projections/instances/queries.js';
 import { readCredentialPassword } from './credentials.js';
 import { makeRecordConnectionCheck } from './instances.js';
-import type { CommandContext } from './streamWrites.js';
+import type { CommandContext } from './commandContext.js';
 
 export interface ConnectionOutcome {
   ok: boolean;
@@ -45,7 +45,7 @@ export async function probeConnection(
     };
   } catch (err) {
     const code = err instanceof EngineError ? err.code : 'DATABASE_CONNECTION_ERROR';
-    const text = err instanceof Error ? err.message : String(err);
+    const text = errorMessage(err);
     return {
       ok: false,
       version: null,

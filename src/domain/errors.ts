@@ -21,3 +21,6 @@ export class AppError extends Error {
 
 export const notFound = (what: string, id: string): AppError =>
   new AppError('RESOURCE_NOT_FOUND', `${what} ${id} does not exist`, { resource: what, id });
+
+/** The message of anything thrown (an Error's message, else the value as text). */
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

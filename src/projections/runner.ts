@@ -21,6 +21,7 @@ import {
   writeCheckpoint,
 } from './checkpoints.js';
 import { handles, liveTables, type Projection } from './projection.js';
+import { errorMessage } from '../domain/errors.js';
 
 export type Decode = (event: RecordedEvent) => RecordedEvent;
 
@@ -191,7 +192,7 @@ export class ProjectionRunner {
         if (read < this.batchSize && !signal.aborted) await this.waitForEvents(signal);
       } catch (err) {
         if (signal.aborted) break;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         this.lastError = { message, at: new Date() };
         this.caughtUp = false;
         this.loaded = false; // re-read the checkpoint: the failed batch left it unchanged

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
 import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import type { SessionRunDeps } from '../../src/commands/sync/runSession.js';
-import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
 import { capturingLogger, LEVEL } from '../support/capturingLogger.js';

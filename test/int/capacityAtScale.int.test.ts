@@ -12,7 +12,7 @@ import { createPgPool } from '../../src/adapters/db/pgPool.js';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
 import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapacity.js';
-import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';

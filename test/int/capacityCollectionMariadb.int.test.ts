@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapacity.js';
-import { loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { syncSessionsProjection } from '../../src/projections/syncSessions/projection.js';
 import { getSession } from '../../src/projections/syncSessions/queries.js';

@@ -15,7 +15,7 @@ import { makeRunCapacityCollection } from '../../src/commands/sync/collectCapaci
 import { forgetSession, openSession, openSessions } from '../../src/commands/sync/openSessions.js';
 import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
 import { abandonExpiredRecords } from '../../src/commands/sync/recovery.js';
-import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { executeSession, loadSession } from '../../src/commands/sync/sessionWriter.js';
 import type { SessionCommand } from '../../src/domain/sessions/decider.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';

@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConfirmInventory, makeRetryRecord } from '../../src/commands/sync/compensations.js';
 import { leaseFor, makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
-import { executeSession, loadSession } from '../../src/commands/sync/sessionExecutor.js';
+import { executeSession, loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
 import { AppError } from '../../src/domain/errors.js';

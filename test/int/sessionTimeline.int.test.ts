@@ -132,7 +132,7 @@ describe.skipIf(!service.url)(titled('the session timeline against MariaDB', ser
       pool: h.db.pool,
       store: h.deps.store,
       logger: h.deps.logger,
-      secrets: { keyring: h.deps.keyring, reload: () => Promise.resolve() },
+      keyring: { current: h.deps.keyring, reload: () => Promise.resolve() },
     };
     const routes = syncSessionRoutes(deps as unknown as ApiDeps);
     const route = routes.find((r) => r.path === '/sync-sessions/:id/events')!;

@@ -120,8 +120,8 @@ export async function inspectApp(
   const logger = createLogger({ level: 'silent' });
   const store = new PostgresEventStore(db.pool);
   const projections = new ProjectionDaemon({ projections: [], store, knex: db.knex, logger });
-  const secrets = {
-    keyring: () => ({ current: Buffer.alloc(32, 7), previous: [] }),
+  const keyring = {
+    current: () => ({ current: Buffer.alloc(32, 7), previous: [] }),
     reload: () => Promise.resolve(),
   };
   const app = await createApp({
@@ -131,7 +131,7 @@ export async function inspectApp(
     pool: db.pool,
     store,
     projections,
-    secrets,
+    keyring,
     tasks: new BackgroundTasks(),
     sessions: new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 2000 }),
   });

@@ -3,10 +3,10 @@
 import { defaultPorts } from '../../src/adapters/engines/index.js';
 import type { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import type { EventStore } from '../../src/adapters/eventStore/port.js';
-import type { Keyring } from '../../src/adapters/secrets/keyring.js';
+import type { Keyring } from '../../src/adapters/keyring/keyring.js';
 import { makeCreateCredential } from '../../src/commands/credentials.js';
 import { makeRegisterInstance } from '../../src/commands/instances.js';
-import type { CommandContext } from '../../src/commands/streamWrites.js';
+import type { CommandContext } from '../../src/commands/commandContext.js';
 import type { DbType } from '../../src/domain/engines/model.js';
 import { createLogger } from '../../src/logger.js';
 import { credentialsProjection } from '../../src/projections/credentials/projection.js';

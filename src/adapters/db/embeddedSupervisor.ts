@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { DatabaseMonitor } from './databaseMonitor.js';
 import type { EmbeddedPostgres } from './embeddedPostgres.js';
 import { describeExit, type PostmasterExit } from './postmaster.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export interface EmbeddedSupervisorOptions {
   embedded: EmbeddedPostgres;
@@ -65,7 +66,7 @@ export function superviseEmbeddedPostgres(options: EmbeddedSupervisorOptions): (
       await options.onRestarted();
       return;
     }
-    const why = last instanceof Error ? last.message : String(last);
+    const why = errorMessage(last);
     options.onGiveUp(
       new Error(`${how} and could not be restarted after ${attempts} attempt(s): ${why}`, { cause: last }),
     );

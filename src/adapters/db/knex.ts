@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
 import type { Logger } from '../../logger.js';
+import { errorMessage } from '../../domain/errors.js';
 
 // bigint columns come back as strings by default; int8 (20) as BigInt would not be JSON-safe, so
 // read tables use numeric types that fit JS numbers, and event positions are handled explicitly.
@@ -31,16 +32,15 @@ export function createKnex(
 }
 
 function knexLog(logger: Logger): Knex.Config['log'] {
-  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
   return {
     warn: (m: unknown) =>
-      /^Acquire connection error/.test(text(m))
-        ? logger.debug({ component: 'knex' }, text(m))
-        : logger.warn({ component: 'knex' }, text(m)),
-    error: (m: unknown) => logger.error({ component: 'knex' }, text(m)),
+      /^Acquire connection error/.test(errorMessage(m))
+        ? logger.debug({ component: 'knex' }, errorMessage(m))
+        : logger.warn({ component: 'knex' }, errorMessage(m)),
+    error: (m: unknown) => logger.error({ component: 'knex' }, errorMessage(m)),
     deprecate: (method: string, alternative: string) =>
       logger.warn({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
-    debug: (m: unknown) => logger.debug({ component: 'knex' }, text(m)),
+    debug: (m: unknown) => logger.debug({ component: 'knex' }, errorMessage(m)),
   };
 }
 

@@ -21,10 +21,8 @@ import {
   accountLedgerSchema,
   accountStatisticsSchema,
   permissionsAsOfSchema,
-} from './accountSchemas.js';
-import { idParams } from './schemas.js';
-
-const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+} from '../schemas/accounts.js';
+import { booleanQuery, idParams } from '../schemas/common.js';
 
 const futureAsOf = (asOf: string, now: Date) =>
   new AppError('VALIDATION_ERROR', 'as_of is in the future', {

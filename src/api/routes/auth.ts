@@ -12,7 +12,7 @@ import { requestIdOf } from '../middleware/requestId.js';
 import { bodyString } from '../requestFields.js';
 import { SESSION_COOKIE, type AuthenticatedUser } from '../middleware/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { userSchema } from './schemas.js';
+import { userSchema } from '../schemas/common.js';
 
 const tokenSchema = z.object({
   access_token: z.string(),

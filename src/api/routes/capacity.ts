@@ -19,8 +19,8 @@ import {
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import { commandContext } from '../commandContext.js';
+import { booleanQuery, idParams } from '../schemas/common.js';
 import {
   aggregationSummary,
   allDatabaseSizes,
@@ -31,12 +31,11 @@ import {
   databaseLedgerSchema,
   databaseSizeSchema,
   instanceAggregationSchema,
-} from './capacitySchemas.js';
+} from '../schemas/capacity.js';
 import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 
 const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
-const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const tableSizesSchema = z.object({
   database: z.object({
@@ -137,8 +136,8 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
   const refreshTableSizes = makeRefreshTableSizes({
     knex,
     store,
-    keyring: deps.secrets.keyring,
-    reloadKeyring: deps.secrets.reload,
+    keyring: deps.keyring.current,
+    reloadKeyring: deps.keyring.reload,
   });
 
   const instanceQuery = aggregationFilters.strict();

@@ -13,8 +13,8 @@ import { notFound } from '../../domain/errors.js';
 import { connectionStatusToApi, getInstanceRow } from '../../projections/instances/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import { commandContext } from '../commandContext.js';
+import { idParams } from '../schemas/common.js';
 
 const adHoc = z.strictObject({
   db_type: z.enum(dbTypes),
@@ -40,8 +40,8 @@ const outcomeSchema = z.object({
 });
 
 export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, secrets } = deps;
-  const connectionDeps = { knex, store, keyring: secrets.keyring, reloadKeyring: secrets.reload };
+  const { knex, store, keyring } = deps;
+  const connectionDeps = { knex, store, keyring: keyring.current, reloadKeyring: keyring.reload };
   const testInstance = makeTestInstanceConnection(connectionDeps);
   const testMany = makeBatchTestConnections(connectionDeps);
 

@@ -12,8 +12,8 @@ import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { nameField, usernameField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import { commandContext } from '../commandContext.js';
+import { idParams } from '../schemas/common.js';
 
 export const credentialSchema = z.object({
   id: z.uuid(),
@@ -34,9 +34,9 @@ const username = usernameField(128);
 const secret = z.string().min(1).max(1024);
 
 export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, secrets, projections } = deps;
-  const create = makeCreateCredential({ knex, store, keyring: secrets.keyring });
-  const update = makeUpdateCredential({ knex, store, keyring: secrets.keyring });
+  const { knex, store, keyring, projections } = deps;
+  const create = makeCreateCredential({ knex, store, keyring: keyring.current });
+  const update = makeUpdateCredential({ knex, store, keyring: keyring.current });
   const remove = makeDeleteCredential({ store });
   const fresh = async (id: string, position: Parameters<typeof projections.waitForPosition>[0]) => {
     await projections.waitForPosition(position);

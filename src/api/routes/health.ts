@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { DatabaseMonitor } from '../../adapters/db/databaseMonitor.js';
 import { migrationDrift } from '../../adapters/db/knex.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
@@ -39,7 +39,7 @@ async function timed<T>(
     return {
       ok: false,
       latency_ms: Math.round(performance.now() - started),
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     };
   }
 }

@@ -8,7 +8,7 @@ import {
   makeUpdateInstance,
   type InstanceFields,
 } from '../../commands/instances.js';
-import type { CommandContext } from '../../commands/streamWrites.js';
+import type { CommandContext } from '../../commands/commandContext.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
@@ -24,8 +24,8 @@ import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { nameField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import { commandContext } from '../commandContext.js';
+import { booleanQuery, idParams } from '../schemas/common.js';
 
 export const instanceSchema = z.object({
   id: z.uuid(),
@@ -63,7 +63,6 @@ const instanceBody = z.strictObject({
   allow_duplicate: z.boolean().default(false),
 });
 type InstanceBody = z.output<typeof instanceBody>;
-const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 const itemResult = z.object({
   index: z.number(),
   ok: z.boolean(),

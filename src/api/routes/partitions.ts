@@ -8,7 +8,7 @@ import { localDate } from '../../domain/periods/periods.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
+import { commandContext } from '../commandContext.js';
 
 /** The tables partitioned by month. */
 const STATUS_MONTHS_AHEAD = 3;

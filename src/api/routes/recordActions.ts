@@ -10,16 +10,16 @@ import {
   type RetryDeps,
   type StartedRetry,
 } from '../../commands/sync/compensations.js';
-import type { CommandContext } from '../../commands/streamWrites.js';
+import type { CommandContext } from '../../commands/commandContext.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
 import { isMessageCode } from '../../domain/messageCodes.js';
 import { getSession } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
+import { commandContext } from '../commandContext.js';
 import { sessionRunDeps } from './sessionRunDeps.js';
-import { sessionWithRecordsSchema } from './syncSessionSchemas.js';
+import { sessionWithRecordsSchema } from '../schemas/syncSessions.js';
 
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
 const path = (action: string) => `/sync-sessions/:id/records/:instanceId/actions/${action}`;
@@ -36,7 +36,7 @@ const attemptResponse = z.object({
 export function recordActionRoutes(
   deps: Pick<
     ApiDeps,
-    'knex' | 'pool' | 'store' | 'projections' | 'logger' | 'config' | 'secrets' | 'tasks' | 'sessions'
+    'knex' | 'pool' | 'store' | 'projections' | 'logger' | 'config' | 'keyring' | 'tasks' | 'sessions'
   >,
 ): RouteDefinition[] {
   const { knex, store, projections, logger, config } = deps;

@@ -1,12 +1,12 @@
 // The two routes that start a sync session of one category: for one instance, and for a list (or every
 // active instance). The session runs on in the background; the answer is 202 with its session_id.
 import { z } from 'zod';
-import type { CommandContext } from '../../commands/streamWrites.js';
+import type { CommandContext } from '../../commands/commandContext.js';
 import type { RunOptions, StartedSession, Target } from '../../commands/sync/runSession.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
-import { idParams } from './schemas.js';
+import { commandContext } from '../commandContext.js';
+import { idParams } from '../schemas/common.js';
 
 type Run = (
   target: Target,

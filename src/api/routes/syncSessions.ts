@@ -12,18 +12,18 @@ import { getSession, listSessions, sessionErrorLogs } from '../../projections/sy
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { commandContext } from './commandContext.js';
+import { commandContext } from '../commandContext.js';
 import { recordActionRoutes } from './recordActions.js';
 import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
-import { idParams } from './schemas.js';
+import { idParams } from '../schemas/common.js';
 import {
   errorLogSchema,
   sessionSchema,
   sessionStatuses,
   sessionWithRecordsSchema,
   timelineEntrySchema,
-} from './syncSessionSchemas.js';
+} from '../schemas/syncSessions.js';
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, store, projections } = deps;

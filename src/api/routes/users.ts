@@ -12,10 +12,9 @@ import { pageMeta, pagingQuery } from '../envelope.js';
 import { nameField } from '../requestFields.js';
 import type { AuthenticatedUser } from '../middleware/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { idParams, userSchema } from './schemas.js';
+import { booleanQuery, idParams, userSchema } from '../schemas/common.js';
 
 const admin = { permission: 'admin' } as const;
-const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 const username = nameField(64)
   .min(3)
   .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
-import { generateKey } from '../../adapters/secrets/keyring.js';
+import { generateKey } from '../../adapters/keyring/keyring.js';
 import { aggregationStream } from '../../domain/aggregation/events.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { createEventRegistry } from '../../domain/eventTypes.js';
@@ -23,7 +23,7 @@ import { makeRetryRecord } from './compensations.js';
 import { ProcessSessions } from './processSessions.js';
 import { leaseFor } from './recordRunner.js';
 import { abandonExpiredRecords } from './recovery.js';
-import { loadSession } from './sessionExecutor.js';
+import { loadSession } from './sessionWriter.js';
 
 const logger = createLogger({ level: 'silent' });
 const tz = 'UTC';

@@ -2,7 +2,6 @@
 // session's period for one instance (one InstanceAggregated, appended through the attempt's fenced store;
 // no AggregationCompleted, whose coverage would drop the other instances' figures), and the recovery pass
 // ends a record whose process died from what the period's stream says that session appended.
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   computeDatabaseAggregations,
@@ -14,7 +13,7 @@ import { comparePositions, type Position } from '../../domain/events/envelope.js
 import { periodStarting } from '../../domain/periods/periods.js';
 import type { SessionCommand } from '../../domain/sessions/decider.js';
 import type { SessionPeriod } from '../../domain/sessions/events.js';
-import type { CommandContext } from '../streamWrites.js';
+import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { AttemptWork } from './attempt.js';
 import { PhaseError } from './syncInstanceAccounts.js';
 
@@ -40,26 +39,18 @@ export function aggregateInstanceWork(
     await store.append(
       aggregationStream(period.periodType, period.periodStart),
       [
-        {
-          eventId: randomUUID(),
-          type: 'InstanceAggregated',
-          schemaVersion: 1,
-          data: {
+        newEvent(
+          running(ctx),
+          'InstanceAggregated',
+          {
             ...period,
             sessionId,
             instanceId,
             ...(levels.instance ? { instance: instance as unknown as Record<string, unknown> } : {}),
             ...(levels.database ? { databases: databases as unknown as Record<string, unknown>[] } : {}),
           },
-          metadata: {
-            correlationId: ctx.correlationId,
-            causationId: null,
-            actor: ctx.actor,
-            occurredAt: new Date().toISOString(),
-            sessionId,
-            instanceId,
-          },
-        },
+          { sessionId, instanceId },
+        ),
       ],
       { expectedRevision: 'any' },
     );

@@ -6,11 +6,11 @@ import { createEngineAdapter } from '../../adapters/engines/index.js';
 import type { EngineAdapter } from '../../adapters/engines/port.js';
 import { fencedStore, type FencedStore } from '../../adapters/eventStore/fencedStore.js';
 import { FencedAppendError, type AppendFence } from '../../adapters/eventStore/port.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
 import type { recordPhases } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import type { InstanceRow } from '../../projections/instances/queries.js';
-import type { CommandContext } from '../streamWrites.js';
+import type { CommandContext } from '../commandContext.js';
 import { instanceConnectionParams } from '../testConnections.js';
 import type { SessionRunDeps } from './runSession.js';
 import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
@@ -62,7 +62,7 @@ export function onEngine(
       throw new PhaseError(
         'connect',
         err instanceof AppError ? err.code : 'TASK_EXECUTION_FAILED',
-        err instanceof Error ? err.message : String(err),
+        errorMessage(err),
       );
     });
     const adapter = deps.adapterFor

@@ -1,15 +1,15 @@
 // Capacity collection of one instance: the database inventory (DatabaseInventorySynced), then every
 // database's size and the instance total in ONE StatsSaved (they can never disagree: defect 4). An
 // instance with no active database is skipped with that reason, counted apart from successes (defect 5).
-import { randomUUID } from 'node:crypto';
 import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { localDate } from '../../domain/periods/periods.js';
 import type { syncTypes } from '../../domain/sessions/events.js';
-import type { CommandContext } from '../streamWrites.js';
+import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
 import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
+import { errorMessage } from '../../domain/errors.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
@@ -57,20 +57,14 @@ export async function collectInstanceCapacity(input: {
   const last = await lastInventory(store, stream);
   const before = new Set(last.databases);
   let revision = last.revision;
-  const meta = () => ({
-    correlationId: ctx.correlationId,
-    causationId: null,
-    actor: ctx.actor,
-    occurredAt: new Date().toISOString(),
-    sessionId,
-    instanceId,
-  });
+  const event = <T extends string, D>(type: T, data: D) =>
+    newEvent(running(ctx), type, data, { sessionId, instanceId });
 
   let listed;
   try {
     listed = await adapter.listDatabases();
   } catch (err) {
-    throw new PhaseError('inventory', codeOf(err), err instanceof Error ? err.message : String(err), {
+    throw new PhaseError('inventory', codeOf(err), errorMessage(err), {
       cause: err,
     });
   }
@@ -94,21 +88,9 @@ export async function collectInstanceCapacity(input: {
     vanished: [...before].filter((d) => !databases.includes(d)).sort(),
   };
   revision = (
-    await store.append(
-      stream,
-      [
-        {
-          eventId: randomUUID(),
-          type: 'DatabaseInventorySynced',
-          schemaVersion: 1,
-          data: inventory,
-          metadata: meta(),
-        },
-      ],
-      {
-        expectedRevision: revision,
-      },
-    )
+    await store.append(stream, [event('DatabaseInventorySynced', inventory)], {
+      expectedRevision: revision,
+    })
   ).nextExpectedRevision;
   input.reached?.('sizes');
   if (databases.length === 0) return { skipped: 'no active databases' };
@@ -117,7 +99,7 @@ export async function collectInstanceCapacity(input: {
   try {
     sizes = await adapter.databaseSizes();
   } catch (err) {
-    throw new PhaseError('sizes', codeOf(err), err instanceof Error ? err.message : String(err), {
+    throw new PhaseError('sizes', codeOf(err), errorMessage(err), {
       cause: err,
     });
   }
@@ -143,21 +125,15 @@ export async function collectInstanceCapacity(input: {
   await store.append(
     stream,
     [
-      {
-        eventId: randomUUID(),
-        type: 'StatsSaved',
-        schemaVersion: 1,
-        data: {
-          instanceId,
-          sessionId,
-          collectedDate,
-          collectedAt: now.toISOString(),
-          databases: rows,
-          totalSizeMb,
-          databaseCount: rows.length,
-        },
-        metadata: meta(),
-      },
+      event('StatsSaved', {
+        instanceId,
+        sessionId,
+        collectedDate,
+        collectedAt: now.toISOString(),
+        databases: rows,
+        totalSizeMb,
+        databaseCount: rows.length,
+      }),
     ],
     { expectedRevision: revision },
   );

@@ -4,7 +4,6 @@
 //   refused with SYNC_ALREADY_RUNNING before anything is appended while another sync holds the instance.
 // - revert-inventory: once per inventory (a second call is refused), under the account-sync lock.
 // - abandon (with the operator's reason), cancel.
-import { randomUUID } from 'node:crypto';
 import { WrongExpectedRevisionError } from '../../adapters/eventStore/port.js';
 import { accountsStream } from '../../domain/accounts/events.js';
 import { foldLedger } from '../../domain/accounts/ledger.js';
@@ -18,13 +17,13 @@ import {
   type SessionState,
 } from '../../domain/sessions/decider.js';
 import { getInstanceRow } from '../../projections/instances/queries.js';
-import type { CommandContext } from '../streamWrites.js';
+import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
 import { leaseFor, logOutcomeNotRecorded, runRecord } from './recordRunner.js';
 import { retryPlan } from './retryPlan.js';
 import { DEFAULT_DEADLINE_MS, startRun, syncLockKey, type SessionRunDeps } from './runSession.js';
-import { executeSession, loadSession, SessionWriter, startedIn } from './sessionExecutor.js';
+import { executeSession, loadSession, SessionWriter, startedIn } from './sessionWriter.js';
 import { toLedgerEvents } from './syncInstanceAccounts.js';
 
 export type RetryDeps = SessionRunDeps & {
@@ -238,20 +237,12 @@ async function revertOnce(
       await deps.store.append(
         stream,
         [
-          {
-            eventId: randomUUID(),
-            type: 'InventoryReverted',
-            schemaVersion: 1,
-            data: { instanceId, sessionId, accounts: previous, revertedEventId: last.eventId },
-            metadata: {
-              correlationId: ctx.correlationId,
-              causationId: last.eventId,
-              actor: ctx.actor,
-              occurredAt: new Date().toISOString(),
-              sessionId,
-              instanceId,
-            },
-          },
+          newEvent(
+            running(ctx),
+            'InventoryReverted',
+            { instanceId, sessionId, accounts: previous, revertedEventId: last.eventId },
+            { sessionId, instanceId, causationId: last.eventId },
+          ),
         ],
         { expectedRevision: history.at(-1)!.revision },
       );

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { isEndStatus, type SessionState } from '../../domain/sessions/decider.js';
-import { loadSession } from './sessionExecutor.js';
+import { loadSession } from './sessionWriter.js';
 
 export interface OpenSessionRow {
   session_id: string;

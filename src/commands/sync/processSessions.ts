@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../../domain/errors.js';
 import type { SessionCommand, SessionState } from '../../domain/sessions/decider.js';
 import type { Logger } from '../../logger.js';
-import type { SessionWriter } from './sessionExecutor.js';
+import type { SessionWriter } from './sessionWriter.js';
 import { settleWithin } from './timing.js';
 
 /** How long stop() waits for the abandons to land, and then for the aborted runs to return. */

@@ -4,13 +4,13 @@
 // runs and operators' retries both end their records here, with the same error mapping.
 import type { FencedStore } from '../../adapters/eventStore/fencedStore.js';
 import { FencedAppendError } from '../../adapters/eventStore/port.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
 import { isEndStatus, type RecordStatus, type SessionCommand } from '../../domain/sessions/decider.js';
 import { sessionStream } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import { runAttempt, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
 import { RunAborted } from './processSessions.js';
-import { startedIn, type SessionWriter } from './sessionExecutor.js';
+import { startedIn, type SessionWriter } from './sessionWriter.js';
 import { PhaseError } from './syncInstanceAccounts.js';
 import { sleep } from './timing.js';
 
@@ -53,7 +53,7 @@ export function failureOf(err: unknown): Failure {
         : err instanceof AppError
           ? err.code
           : 'TASK_EXECUTION_FAILED',
-    message: (err instanceof Error ? err.message : String(err)).slice(0, 4000),
+    message: errorMessage(err).slice(0, 4000),
   };
 }
 

@@ -17,7 +17,7 @@ import type { Logger } from '../../logger.js';
 import { aggregationOutcomes } from './aggregationRecords.js';
 import { forgetSession, isClosed, openSessions, type OpenSessionRow } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
-import { loadSession, SessionWriter } from './sessionExecutor.js';
+import { loadSession, SessionWriter } from './sessionWriter.js';
 import { processAlive } from '../../adapters/processAlive.js';
 
 export interface RecoveryDeps {

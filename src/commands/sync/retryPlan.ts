@@ -7,7 +7,7 @@ import type { DbType } from '../../domain/engines/model.js';
 import type { SessionState } from '../../domain/sessions/decider.js';
 import type { compensationActions } from '../../domain/sessions/events.js';
 import type { InstanceRow } from '../../projections/instances/queries.js';
-import type { CommandContext } from '../streamWrites.js';
+import type { CommandContext } from '../commandContext.js';
 import { aggregateInstanceWork } from './aggregationRecords.js';
 import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
 import { collectInstanceCapacity } from './collectCapacity.js';

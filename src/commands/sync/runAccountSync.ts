@@ -1,7 +1,7 @@
 // Account sync: a session whose work per instance is the two phases of syncInstanceAccounts.
 import type { DbType } from '../../domain/engines/model.js';
 import type { syncTypes } from '../../domain/sessions/events.js';
-import type { CommandContext } from '../streamWrites.js';
+import type { CommandContext } from '../commandContext.js';
 import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
 import { syncInstanceAccounts } from './syncInstanceAccounts.js';
 

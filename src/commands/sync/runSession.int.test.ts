@@ -9,7 +9,7 @@ import { useFakePeers } from '../../../test/support/fakePeers.js';
 import { makeRunCapacityCollection } from './collectCapacity.js';
 import { makeCancelSession } from './compensations.js';
 import type { SessionRunDeps } from './runSession.js';
-import { loadSession } from './sessionExecutor.js';
+import { loadSession } from './sessionWriter.js';
 
 const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
 

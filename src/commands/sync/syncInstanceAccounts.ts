@@ -3,7 +3,6 @@
 // in; the session runner turns that into InstanceSyncFailed, so the record always ends. An inventory the
 // guard stops (too many deactivations) appends nothing and fails with INVENTORY_GUARD_TRIPPED until an
 // operator confirms it; an account whose permissions could not be read keeps its facts.
-import { randomUUID } from 'node:crypto';
 import type { EngineAdapter } from '../../adapters/engines/port.js';
 import { EngineError } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
@@ -13,7 +12,8 @@ import { foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/acc
 import { permissionChanges } from '../../domain/accounts/permissionChanges.js';
 import type { DbType } from '../../domain/engines/model.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
-import type { CommandContext } from '../streamWrites.js';
+import { newEvent, running, type CommandContext } from '../commandContext.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export class PhaseError extends Error {
   constructor(
@@ -39,18 +39,6 @@ export interface SyncResult {
 }
 
 const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function metadata(ctx: CommandContext, sessionId: string, instanceId: string) {
-  return {
-    correlationId: ctx.correlationId,
-    causationId: null,
-    actor: ctx.actor,
-    occurredAt: new Date().toISOString(),
-    sessionId,
-    instanceId,
-  };
-}
 
 export async function syncInstanceAccounts(input: {
   store: Pick<EventStore, 'readStream' | 'append'>;
@@ -69,6 +57,8 @@ export async function syncInstanceAccounts(input: {
   confirmDeactivation?: boolean;
 }): Promise<SyncResult> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
+  const event = <T extends string, D>(type: T, data: D) =>
+    newEvent(running(ctx), type, data, { sessionId, instanceId });
   const stream = accountsStream(instanceId);
   const history = await store.readStream(stream);
   const before = foldLedger(toLedgerEvents(history));
@@ -87,7 +77,7 @@ export async function syncInstanceAccounts(input: {
     try {
       listed = await adapter.listAccounts();
     } catch (err) {
-      throw new PhaseError('inventory', codeOf(err), messageOf(err), { cause: err });
+      throw new PhaseError('inventory', codeOf(err), errorMessage(err), { cause: err });
     }
     if (listed.items.length === 0 && listed.errors.length > 0) {
       throw new PhaseError(
@@ -114,20 +104,14 @@ export async function syncInstanceAccounts(input: {
     const appended = await store.append(
       stream,
       [
-        {
-          eventId: randomUUID(),
-          type: 'InstanceInventorySynced',
-          schemaVersion: 1,
-          data: {
-            instanceId,
-            sessionId,
-            dbType: input.dbType,
-            accounts,
-            ...changes,
-            ...(confirmed && { confirmedDeactivation: true as const }),
-          },
-          metadata: metadata(ctx, sessionId, instanceId),
-        },
+        event('InstanceInventorySynced', {
+          instanceId,
+          sessionId,
+          dbType: input.dbType,
+          accounts,
+          ...changes,
+          ...(confirmed && { confirmedDeactivation: true as const }),
+        }),
       ],
       { expectedRevision: revision },
     );
@@ -150,17 +134,16 @@ export async function syncInstanceAccounts(input: {
     await store.append(
       stream,
       [
-        {
-          eventId: randomUUID(),
-          type: 'PermissionsFailed',
-          schemaVersion: 1,
-          data: { instanceId, sessionId, messageCode: codeOf(err), message: messageOf(err).slice(0, 4000) },
-          metadata: metadata(ctx, sessionId, instanceId),
-        },
+        event('PermissionsFailed', {
+          instanceId,
+          sessionId,
+          messageCode: codeOf(err),
+          message: errorMessage(err).slice(0, 4000),
+        }),
       ],
       { expectedRevision: revision },
     );
-    throw new PhaseError('permissions', codeOf(err), messageOf(err), { cause: err });
+    throw new PhaseError('permissions', codeOf(err), errorMessage(err), { cause: err });
   }
   const read = permissionChanges({
     previous: before.facts,
@@ -170,20 +153,14 @@ export async function syncInstanceAccounts(input: {
   await store.append(
     stream,
     [
-      {
-        eventId: randomUUID(),
-        type: 'PermissionsSynced',
-        schemaVersion: 1,
-        data: {
-          instanceId,
-          sessionId,
-          accounts: read.entries,
-          errors: snapshot.errors,
-          ...(read.unread.length > 0 && { unread: read.unread }),
-          ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
-        },
-        metadata: metadata(ctx, sessionId, instanceId),
-      },
+      event('PermissionsSynced', {
+        instanceId,
+        sessionId,
+        accounts: read.entries,
+        errors: snapshot.errors,
+        ...(read.unread.length > 0 && { unread: read.unread }),
+        ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
+      }),
     ],
     { expectedRevision: revision },
   );

@@ -9,7 +9,7 @@ import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/val
 import { openSession } from '../../commands/sync/openSessions.js';
 import { ProcessSessions } from '../../commands/sync/processSessions.js';
 import { abandonExpiredRecords } from '../../commands/sync/recovery.js';
-import { executeSession } from '../../commands/sync/sessionExecutor.js';
+import { executeSession } from '../../commands/sync/sessionWriter.js';
 import type { SessionCommand } from '../../domain/sessions/decider.js';
 import { createEventRegistry } from '../../domain/eventTypes.js';
 import { createLogger } from '../../logger.js';

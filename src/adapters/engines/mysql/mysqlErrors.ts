@@ -1,6 +1,7 @@
 // mysql2 / server errors to EngineError codes, and per-item errors. Every message is scrubbed.
 import type { ItemError } from '../../../domain/engines/model.js';
 import { EngineError, scrubSecrets, type EngineErrorCode } from '../port.js';
+import { errorMessage } from '../../../domain/errors.js';
 
 const TIMEOUT_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT', // mysql2 query({ timeout })
@@ -40,8 +41,7 @@ export const errorCodeOf = (err: unknown): string | undefined => {
 export const isQueryTimeout = (err: unknown): boolean => errorCodeOf(err) === 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 function rawMessage(err: unknown): string {
-  if (err instanceof AggregateError && !err.message)
-    return err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  if (err instanceof AggregateError && !err.message) return err.errors.map((e) => errorMessage(e)).join('; ');
   if (err instanceof Error) return err.message;
   return String(err);
 }

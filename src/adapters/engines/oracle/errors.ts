@@ -3,6 +3,7 @@
 // to NJS codes with the original kept in the message, so every code in the text is considered.
 import type { ItemError } from '../../../domain/engines/model.js';
 import { EngineError, scrubSecrets, type EngineErrorCode } from '../port.js';
+import { errorMessage } from '../../../domain/errors.js';
 
 /** Getting a connection from the pool (connect, login) or running a statement on one. */
 export type OraclePhase = 'connect' | 'query';
@@ -53,7 +54,7 @@ function classify(codes: readonly string[], phase: OraclePhase): EngineErrorCode
 /** Maps any failure to an EngineError whose message is scrubbed of the secrets; EngineErrors pass through. */
 export function mapOracleError(err: unknown, phase: OraclePhase, secrets: readonly string[]): EngineError {
   if (err instanceof EngineError) return err;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = errorMessage(err);
   // Drop the "Help: https://docs.oracle.com/error-help/..." lines Thin mode appends.
   const text = raw
     .split('\n')

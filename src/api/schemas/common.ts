@@ -13,3 +13,6 @@ export const userSchema = z.object({
 });
 
 export const idParams = z.strictObject({ id: z.uuid({ error: 'expected a UUID' }) });
+
+/** A query parameter `true` or `false`. */
+export const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,6 +1,5 @@
 // Runs session commands: decide on the session's state, append with the expected revision. Records of one
 // session end concurrently (bounded concurrency), so a concurrency conflict reloads and decides again.
-import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { WrongExpectedRevisionError } from '../../adapters/eventStore/port.js';
 import type { Position } from '../../domain/events/envelope.js';
@@ -13,7 +12,7 @@ import {
   type SessionState,
 } from '../../domain/sessions/decider.js';
 import { sessionStream } from '../../domain/sessions/events.js';
-import type { CommandContext } from '../streamWrites.js';
+import { newEvent, running, type CommandContext } from '../commandContext.js';
 
 export async function loadSession(store: Pick<EventStore, 'readStream'>, sessionId: string) {
   const history = await store.readStream(sessionStream(sessionId));
@@ -29,20 +28,7 @@ export async function loadSession(store: Pick<EventStore, 'readStream'>, session
 const toEventData = (e: SessionEvent, command: SessionCommand, ctx: CommandContext) => {
   const instanceId =
     'instanceId' in command ? command.instanceId : (e.data as { instanceId?: string }).instanceId;
-  return {
-    eventId: randomUUID(),
-    type: e.type,
-    schemaVersion: 1,
-    data: e.data,
-    metadata: {
-      correlationId: ctx.correlationId,
-      causationId: null,
-      actor: ctx.actor,
-      occurredAt: new Date().toISOString(),
-      sessionId: command.sessionId,
-      ...(instanceId ? { instanceId } : {}),
-    },
-  };
+  return newEvent(running(ctx), e.type, e.data, { sessionId: command.sessionId, instanceId });
 };
 
 export interface Executed {
