@@ -5,12 +5,10 @@
 import type { Server } from 'node:http';
 import { superviseEmbeddedPostgres } from './adapters/db/embeddedSupervisor.js';
 import { createApp } from './api/app.js';
+import type { ApiDeps } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { makeBootstrapAdmin } from './commands/auth.js';
-import { runPartitionMaintenance } from './commands/partitionMaintenance.js';
-import { abandonExpiredRecords } from './commands/sync/recovery.js';
-import { leaseFor } from './commands/sync/runAccountSync.js';
+import { composeApi, type Commands } from './compose.js';
 import { localDate } from './domain/periods/periods.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
@@ -31,13 +29,16 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
+  let api: ApiDeps;
   try {
     await runtime.keyring.reload();
+    api = await composeApi(runtime);
   } catch (err) {
     await runtime.close();
     throw err;
   }
-  const generated = await makeBootstrapAdmin(runtime)(config.adminPassword, new Date());
+  const { commands } = api;
+  const generated = await commands.bootstrapAdmin(config.adminPassword, new Date());
   if (generated) {
     // Printed once, to the console only (not the log): it is not stored anywhere in clear.
     console.log(
@@ -66,9 +67,9 @@ export async function startServer(
         onGiveUp: (err) => giveUp(err),
       })
     : () => undefined;
-  const { app } = await createApp(runtime);
-  const stopRecovery = await startRecovery(runtime);
-  const stopPartitionMaintenance = await startPartitionMaintenance(runtime);
+  const { app } = createApp(api);
+  const stopRecovery = await startRecovery(runtime, commands);
+  const stopPartitionMaintenance = await startPartitionMaintenance(runtime, commands);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {
@@ -138,10 +139,10 @@ function every(
  * and the heartbeats, no projection) and then on a timer. This process beats from now on, so the others
  * know it is alive. Returns a function that stops the timer.
  */
-async function startRecovery(runtime: Runtime): Promise<() => void> {
+async function startRecovery(runtime: Runtime, commands: Commands): Promise<() => void> {
   const { config, logger } = runtime;
   const pass = async () => {
-    await abandonExpiredRecords(runtime, new Date(), leaseFor(config.sync.instanceDeadlineMs));
+    await commands.abandonExpiredRecords(new Date());
   };
   try {
     await runtime.sessions.start();
@@ -156,12 +157,12 @@ async function startRecovery(runtime: Runtime): Promise<() => void> {
  * Creates the monthly partitions missing from this month to PARTITION_MONTHS_AHEAD ahead: once at start
  * and then every PARTITION_MAINTENANCE_INTERVAL_MS. Returns a function that stops the timer.
  */
-async function startPartitionMaintenance(runtime: Runtime): Promise<() => void> {
+async function startPartitionMaintenance(runtime: Runtime, commands: Commands): Promise<() => void> {
   const { config, logger } = runtime;
   const pass = () => {
     const now = new Date();
     const today = localDate(now, config.timezone);
-    return runPartitionMaintenance(runtime, { today, monthsAhead: config.partitions.monthsAhead, now });
+    return commands.maintainPartitions({ today, monthsAhead: config.partitions.monthsAhead, now });
   };
   await pass().catch((err: unknown) =>
     logger.error({ err }, 'the start-up partition maintenance pass failed; the timer will try again'),

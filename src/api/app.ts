@@ -6,13 +6,8 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { z } from 'zod';
-import { serverSecret } from '../adapters/auth/serverSecrets.js';
-import { createTokenService } from '../adapters/auth/tokens.js';
-import type { Runtime } from '../runtime.js';
-import { packageVersion } from '../version.js';
 import type { ApiDeps } from './deps.js';
 import { makeAuthenticate } from './middleware/authenticate.js';
-import { createCsrf } from './middleware/csrf.js';
 import { databaseGate } from './middleware/databaseGate.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestId } from './middleware/requestId.js';
@@ -22,9 +17,11 @@ import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { capacityRoutes } from './routes/capacity.js';
-import { authRoutes, isSecureRequest } from './routes/auth.js';
+import { databaseRoutes } from './routes/databases.js';
+import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { instanceWriteRoutes } from './routes/instanceWrites.js';
 import { instanceRoutes } from './routes/instances.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { healthRoutes } from './routes/health.js';
@@ -44,31 +41,22 @@ export interface ApiApp {
 const isHealthProbe = (url: string | undefined) =>
   url !== undefined && /^\/api\/v1\/health\/(ping|ready)(\?|$)/.test(url);
 
-export async function createApp(
-  runtime: Pick<
-    Runtime,
-    'config' | 'logger' | 'knex' | 'pool' | 'store' | 'projections' | 'keyring' | 'tasks' | 'sessions'
-  > &
-    Partial<Pick<Runtime, 'database'>>,
-): Promise<ApiApp> {
-  const { config, logger, knex } = runtime;
-  const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
-  const csrf = createCsrf((await serverSecret(knex, 'csrf')).toString('base64'), (req) =>
-    isSecureRequest(config, req),
-  );
-  const deps: ApiDeps = { ...runtime, tokens, csrf, version: packageVersion() };
-
+/** The application over the dependencies the composition root built (composeApi in src/compose.ts). */
+export function createApp(deps: ApiDeps): ApiApp {
+  const { config, logger, database } = deps;
   const routes: RouteDefinition[] = [
-    ...healthRoutes(deps, runtime.database),
+    ...healthRoutes(deps),
     ...authRoutes(deps),
     ...userRoutes(deps),
     ...auditRoutes(deps),
     ...credentialRoutes(deps),
     ...connectionRoutes(deps),
     ...instanceRoutes(deps),
+    ...instanceWriteRoutes(deps),
     ...syncSessionRoutes(deps),
     ...accountRoutes(deps),
     ...capacityRoutes(deps),
+    ...databaseRoutes(deps),
     ...partitionRoutes(deps),
     openApiRoute(() => document),
   ];
@@ -101,15 +89,15 @@ export async function createApp(
   app.use(helmet());
   app.use(cookieParser());
   // Before the body parser: while the database is away a request is answered without reading its body.
-  if (runtime.database) app.use(API_PREFIX, databaseGate(runtime.database));
+  if (database) app.use(API_PREFIX, databaseGate(database));
   app.use(API_PREFIX, express.json({ limit: config.httpBodyLimit, strict: true }));
 
   const router = express.Router();
-  mountRoutes(router, routes, { authenticate: makeAuthenticate({ knex, tokens }), csrf });
+  mountRoutes(router, routes, { authenticate: makeAuthenticate(deps.authentication), csrf: deps.csrf });
   app.use(`${API_PREFIX}/docs`, swaggerUi.serve, swaggerUi.setup(document as swaggerUi.JsonObject));
   app.use(API_PREFIX, router);
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, deps.isDatabaseUnavailable));
   return { app, routes, router };
 }
 

@@ -1,28 +1,87 @@
-// What route handlers may use.
+// What route handlers may use: the commands and read ports built by the composition root (src/compose.ts),
+// the read tables (knex, for the projections' queries) and the projections' positions.
 import type { Knex } from 'knex';
-import type pg from 'pg';
+import type { TokenClaims } from '../adapters/auth/tokens.js';
+import type { DatabaseMonitor } from '../adapters/db/databaseMonitor.js';
+import type { PartitionInfo, PartitionStatus } from '../adapters/db/partitions.js';
+import type { PublicUser, UserRow, usersTable } from '../adapters/db/usersTable.js';
+import type { foldLedger } from '../domain/accounts/ledger.js';
+import type { DbType } from '../domain/engines/model.js';
+import type { Commands } from '../compose.js';
+import type { CommandContext } from '../commands/commandContext.js';
+import type { makeChangePassword, makeLogin, makeLogout } from '../commands/auth.js';
 import type { BackgroundTasks } from '../commands/sync/backgroundTasks.js';
-import type { ProcessSessions } from '../commands/sync/processSessions.js';
-import type { TokenService } from '../adapters/auth/tokens.js';
-import type { EventStore } from '../adapters/eventStore/port.js';
+import type { TimelineEntry } from '../commands/sync/sessionTimeline.js';
 import type { Config } from '../config.js';
+import type { Position, RecordedEvent } from '../domain/events/envelope.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionDaemon } from '../projections/daemon.js';
-import type { KeyringHandle } from '../runtime.js';
 import type { Csrf } from './middleware/csrf.js';
+
+export interface ApiCommands extends Commands {
+  login: ReturnType<typeof makeLogin>;
+  logout: ReturnType<typeof makeLogout>;
+  changePassword: ReturnType<typeof makeChangePassword>;
+  /** Records a login refused by a rate limiter (LoginFailed, reason rate_limited). */
+  auditLoginRateLimited(
+    ctx: CommandContext,
+    attempt: { username: string; ip: string | null },
+  ): Promise<Position>;
+}
+
+export interface ApiQueries {
+  /** A round trip to the database (SELECT 1). */
+  pingDatabase(): Promise<unknown>;
+  headPosition(): Promise<Position>;
+  /** At most maxCount events of the log after the position. */
+  eventsAfter(position: Position, maxCount: number): Promise<RecordedEvent[]>;
+  /** Whether the session's stream exists (its read row may not be there yet). */
+  sessionExists(id: string): Promise<boolean>;
+  sessionTimeline(id: string): Promise<TimelineEntry[] | undefined>;
+  /** An instance's account ledger folded from its accounts stream up to the moment. */
+  accountLedgerAt(instanceId: string, asOf: Date): Promise<ReturnType<typeof foldLedger>>;
+  users: {
+    list: (
+      filters: Parameters<typeof usersTable.list>[1],
+      paging: Parameters<typeof usersTable.list>[2],
+    ) => Promise<{ rows: UserRow[]; total: number }>;
+    stats: () => ReturnType<typeof usersTable.stats>;
+    byId: (id: string) => Promise<UserRow | undefined>;
+    /** What the API shows of a user: never the hash. */
+    toApi: (row: UserRow) => PublicUser;
+  };
+  partitions: {
+    list: (table: string) => Promise<PartitionInfo[]>;
+    status: (tables: readonly string[], today: string, monthsAhead: number) => Promise<PartitionStatus>;
+  };
+  /** Migrations this code has and the database lacks, or the other way round. */
+  migrationDrift(): Promise<{ pending: string[]; unknown: string[] }>;
+  defaultPorts: Record<DbType, number>;
+}
+
+/** What authenticating a request reads: the token's claims (or why it is refused) and the user. */
+export interface AuthenticationPort {
+  verify(token: string): Promise<TokenClaims | 'expired' | 'invalid'>;
+  userById(id: string): Promise<UserRow | undefined>;
+  isRevoked(jti: string): Promise<boolean>;
+  passwordFingerprint(passwordHash: string): string;
+}
 
 export interface ApiDeps {
   config: Config;
   logger: Logger;
+  /** The read tables, for the projections' queries. */
   knex: Knex;
-  pool: pg.Pool;
+  projections: Pick<ProjectionDaemon, 'waitForPosition' | 'status'>;
+  /** Sessions still running after the request that started them. */
   tasks: BackgroundTasks;
-  /** This process's sync runs and heartbeat (runs name it as their owner). */
-  sessions: ProcessSessions;
-  store: EventStore;
-  tokens: TokenService;
-  projections: ProjectionDaemon;
+  /** Whether the PostgreSQL answers (only `serve` watches it). */
+  database: DatabaseMonitor | undefined;
+  commands: ApiCommands;
+  queries: ApiQueries;
+  authentication: AuthenticationPort;
   csrf: Csrf;
-  keyring: KeyringHandle;
+  /** An error that means the database is away (answered 503). */
+  isDatabaseUnavailable: (err: unknown) => boolean;
   version: string;
 }

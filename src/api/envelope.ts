@@ -43,6 +43,21 @@ export const pageMeta = (paging: Paging, total: number): PageMeta => ({
   pages: Math.ceil(total / paging.limit),
 });
 
+/** A list route's answer: one page of items and its paging meta. */
+export const pageOf = async <T>(
+  paging: Paging,
+  page: Promise<{ items: T[]; total: number }>,
+): Promise<{ data: T[]; meta: PageMeta }> => {
+  const { items, total } = await page;
+  return { data: items, meta: pageMeta(paging, total) };
+};
+
+/** The from/to query parameters (ISO instants) of a list filtered by time. */
+export const timeRange = (query: { from?: string | undefined; to?: string | undefined }) => ({
+  from: query.from ? new Date(query.from) : undefined,
+  to: query.to ? new Date(query.to) : undefined,
+});
+
 const errorSchema = z.object({
   success: z.literal(false),
   message_code: z.string(),

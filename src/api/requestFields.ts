@@ -46,3 +46,11 @@ export const usernameField = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => s.trim() !== '', { error: 'must not be only spaces', abort: true });
+
+/** A host name or IP address (an instance's, or ad-hoc connection parameters). */
+export const hostField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expected a host name or IP address');

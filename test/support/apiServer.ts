@@ -3,6 +3,7 @@
 import type { Router } from 'express';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { createApp, type ApiApp } from '../../src/api/app.js';
+import { composeApi } from '../../src/compose.js';
 import { BackgroundTasks } from '../../src/commands/sync/backgroundTasks.js';
 import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
 import { loadConfig } from '../../src/config.js';
@@ -110,8 +111,9 @@ export async function startApiServer(env: Record<string, string> = {}): Promise<
 }
 
 /**
- * Builds the app in this process against the given database, to read its router: the list of routes
- * comes from what Express mounted, not from a hand-written list.
+ * Builds the app in this process against the given database, through the same composition root as
+ * `serve`, to read its router: the list of routes comes from what Express mounted, not from a
+ * hand-written list.
  */
 export async function inspectApp(
   db: TestDatabase,
@@ -124,16 +126,18 @@ export async function inspectApp(
     current: () => ({ current: Buffer.alloc(32, 7), previous: [] }),
     reload: () => Promise.resolve(),
   };
-  const app = await createApp({
-    config,
-    logger,
-    knex: db.knex,
-    pool: db.pool,
-    store,
-    projections,
-    keyring,
-    tasks: new BackgroundTasks(),
-    sessions: new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 2000 }),
-  });
+  const app = createApp(
+    await composeApi({
+      config,
+      logger,
+      knex: db.knex,
+      pool: db.pool,
+      store,
+      projections,
+      keyring,
+      tasks: new BackgroundTasks(),
+      sessions: new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 2000 }),
+    }),
+  );
   return { ...app, close: () => store.close() };
 }

@@ -1,15 +1,10 @@
 // Who is calling: a bearer JWT (API clients) or the session cookie (browsers), checked against the
 // users table on every request (active, not logged out, not issued before a password change).
 import type { Request } from 'express';
-import type { Knex } from 'knex';
-import {
-  passwordFingerprint,
-  TokenInvalidError,
-  type TokenClaims,
-  type TokenService,
-} from '../../adapters/auth/tokens.js';
-import { usersTable, type UserRow } from '../../adapters/db/usersTable.js';
+import type { TokenClaims } from '../../adapters/auth/tokens.js';
+import type { UserRow } from '../../adapters/db/usersTable.js';
 import { AppError } from '../../domain/errors.js';
+import type { AuthenticationPort } from '../deps.js';
 
 export const SESSION_COOKIE = 'wf_session';
 
@@ -33,28 +28,20 @@ export function presentedToken(req: Request): { token: string; via: 'bearer' | '
   return typeof cookie === 'string' && cookie.length > 0 ? { token: cookie, via: 'cookie' } : undefined;
 }
 
-export function makeAuthenticate(deps: { knex: Knex; tokens: TokenService }) {
+export function makeAuthenticate(port: AuthenticationPort) {
   return async (req: Request): Promise<AuthenticatedUser> => {
     const presented = presentedToken(req);
     if (!presented) throw unauthenticated('no credentials');
-    let claims: TokenClaims;
-    try {
-      claims = await deps.tokens.verify(presented.token);
-    } catch (err) {
-      if (err instanceof TokenInvalidError)
-        throw unauthenticated(err.reason === 'expired' ? 'token expired' : 'token invalid');
-      throw err;
-    }
-    const [row, revoked] = await Promise.all([
-      usersTable.byId(deps.knex, claims.userId),
-      deps.knex<{ jti: string }>('revoked_tokens').where({ jti: claims.jti }).first('jti'),
-    ]);
+    const claims = await port.verify(presented.token);
+    if (claims === 'expired') throw unauthenticated('token expired');
+    if (claims === 'invalid') throw unauthenticated('token invalid');
+    const [row, revoked] = await Promise.all([port.userById(claims.userId), port.isRevoked(claims.jti)]);
     if (!row) throw unauthenticated('token invalid');
     if (revoked) throw unauthenticated('logged out');
     if (!row.is_active) throw new AppError('ACCOUNT_DISABLED');
     if (
       claims.issuedAt < row.tokens_valid_after ||
-      claims.passwordFingerprint !== passwordFingerprint(row.password_hash)
+      claims.passwordFingerprint !== port.passwordFingerprint(row.password_hash)
     ) {
       throw unauthenticated('session ended (password changed)');
     }

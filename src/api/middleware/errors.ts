@@ -3,7 +3,6 @@
 // 503 DATABASE_UNAVAILABLE (the caller may retry), never a 500.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { isDatabaseUnavailable } from '../../adapters/db/unavailable.js';
 import { AppError } from '../../domain/errors.js';
 import { messageCodes, type MessageCode } from '../../domain/messageCodes.js';
 import type { Logger } from '../../logger.js';
@@ -65,7 +64,10 @@ export const markAnsweredEarly = (res: Response): void => {
   res.locals.answeredEarly = true;
 };
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger,
+  isDatabaseUnavailable: (err: unknown) => boolean,
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const errorId = requestIdOf(req);
     if (res.locals.answeredEarly === true) {

@@ -1,9 +1,6 @@
 // Account ledgers: the projected accounts with their permissions, an account's facts as they were at any
 // moment (computed from the event log, not from the current table), its change history, statistics.
 import { z } from 'zod';
-import { toLedgerEvents } from '../../commands/sync/syncInstanceAccounts.js';
-import { accountsStream } from '../../domain/accounts/events.js';
-import { foldLedger } from '../../domain/accounts/ledger.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { endOfLocalDay, startOfLocalDay } from '../../domain/periods/zonedTime.js';
@@ -14,7 +11,7 @@ import {
   listAccountLedgers,
 } from '../../projections/accounts/queries.js';
 import type { ApiDeps } from '../deps.js';
-import { pageMeta, pagingQuery } from '../envelope.js';
+import { pageMeta, pageOf, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import {
   accountChangeSchema,
@@ -50,7 +47,7 @@ export function resolveAsOf(asOf: string | undefined, now: Date, timeZone: strin
   return at;
 }
 
-export function accountRoutes({ knex, store, config }: ApiDeps): RouteDefinition[] {
+export function accountRoutes({ knex, queries, config }: ApiDeps): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -71,21 +68,22 @@ export function accountRoutes({ knex, store, config }: ApiDeps): RouteDefinition
         .strict(),
       response: accountLedgerSchema,
       paged: true,
-      handler: async ({ query }) => {
-        const { items, total } = await listAccountLedgers(
-          knex,
-          {
-            instanceId: query.instance_id,
-            dbType: query.db_type,
-            locked: query.locked,
-            superuser: query.superuser,
-            search: query.search,
-            includeDeleted: query.include_deleted,
-          },
+      handler: ({ query }) =>
+        pageOf(
           query,
-        );
-        return { data: items, meta: pageMeta(query, total) };
-      },
+          listAccountLedgers(
+            knex,
+            {
+              instanceId: query.instance_id,
+              dbType: query.db_type,
+              locked: query.locked,
+              superuser: query.superuser,
+              search: query.search,
+              includeDeleted: query.include_deleted,
+            },
+            query,
+          ),
+        ),
     }),
     defineRoute({
       method: 'get',
@@ -120,7 +118,7 @@ export function accountRoutes({ knex, store, config }: ApiDeps): RouteDefinition
           username: string;
         };
         const asOf = resolveAsOf(query.as_of, new Date(), config.timezone);
-        const ledger = foldLedger(toLedgerEvents(await store.readStream(accountsStream(instanceId))), asOf);
+        const ledger = await queries.accountLedgerAt(instanceId, asOf);
         const observed = ledger.observed.get(username);
         return {
           data: {

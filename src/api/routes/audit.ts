@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { auditEventTypes } from '../../domain/audit/events.js';
 import { listAuditEvents } from '../../projections/auditLog/queries.js';
 import type { ApiDeps } from '../deps.js';
-import { pageMeta, pagingQuery } from '../envelope.js';
+import { pageOf, pagingQuery, timeRange } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 
 export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
@@ -38,20 +38,15 @@ export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
           ),
       }),
       paged: true,
-      handler: async ({ query }) => {
-        const { items, total } = await listAuditEvents(
-          knex,
-          {
-            type: query.type,
-            username: query.username,
-            actorId: query.actor_id,
-            from: query.from ? new Date(query.from) : undefined,
-            to: query.to ? new Date(query.to) : undefined,
-          },
+      handler: ({ query }) =>
+        pageOf(
           query,
-        );
-        return { data: items, meta: pageMeta(query, total) };
-      },
+          listAuditEvents(
+            knex,
+            { type: query.type, username: query.username, actorId: query.actor_id, ...timeRange(query) },
+            query,
+          ),
+        ),
     }),
   ];
 }

@@ -2,15 +2,14 @@
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { makeChangePassword, makeLogin, makeLogout } from '../../commands/auth.js';
-import { anonymous, appendAudit } from '../../commands/appendAudit.js';
-import { publicUser } from '../../adapters/db/usersTable.js';
+import type { UserRow } from '../../adapters/db/usersTable.js';
 import { AppError } from '../../domain/errors.js';
 import { permissionsOf } from '../../domain/users/roles.js';
 import type { ApiDeps } from '../deps.js';
 import { requestIdOf } from '../middleware/requestId.js';
 import { bodyString } from '../requestFields.js';
-import { SESSION_COOKIE, type AuthenticatedUser } from '../middleware/authenticate.js';
+import { SESSION_COOKIE } from '../middleware/authenticate.js';
+import { commandContext } from '../commandContext.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { userSchema } from '../schemas/common.js';
 
@@ -26,16 +25,9 @@ export const isSecureRequest = (config: ApiDeps['config'], req: Request): boolea
   config.cookieSecure === 'auto' ? req.secure : config.cookieSecure;
 
 export function authRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { config, knex, store, tokens, csrf } = deps;
-  const login = makeLogin({ knex, store, tokens });
-  const logout = makeLogout({ knex, store });
-  const changePassword = makeChangePassword({ knex, store, tokens });
+  const { config, csrf, commands } = deps;
+  const publicUser = deps.queries.users.toApi;
   const ipOf = (req: Request) => req.ip ?? null;
-  const audit = (req: Request, user: AuthenticatedUser | undefined) => ({
-    actor: user ? { kind: 'user' as const, id: user.row.id } : anonymous,
-    correlationId: requestIdOf(req),
-    now: new Date(),
-  });
 
   const setSession = (req: Request, res: Response, token: string, expiresAt: Date) =>
     res.cookie(SESSION_COOKIE, token, {
@@ -45,7 +37,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/',
       expires: expiresAt,
     });
-  const issued = (token: { token: string; expiresAt: Date }, user: Parameters<typeof publicUser>[0]) => ({
+  const issued = (token: { token: string; expiresAt: Date }, user: UserRow) => ({
     access_token: token.token,
     token_type: 'Bearer' as const,
     expires_at: token.expiresAt.toISOString(),
@@ -55,12 +47,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
 
   const limited = (scope: 'user' | 'address') => async (req: Request) => {
     const username = bodyString(req, 'username').slice(0, 200);
-    await appendAudit(store, audit(req, undefined), 'LoginFailed', {
-      username,
-      userId: null,
-      reason: 'rate_limited',
-      ip: ipOf(req),
-    });
+    await commands.auditLoginRateLimited(commandContext(req, undefined), { username, ip: ipOf(req) });
     return new AppError('RATE_LIMIT_EXCEEDED', `too many login attempts for this ${scope}; try again later`, {
       retry_after_seconds: Math.ceil(config.loginRateLimit.windowMs / 1000),
     });
@@ -105,7 +92,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({ username: z.string().min(1).max(200), password: z.string().min(1).max(1024) }),
       response: tokenSchema,
       handler: async ({ body, req, res }) => {
-        const result = await login(body.username, body.password, ipOf(req), {
+        const result = await commands.login(body.username, body.password, ipOf(req), {
           correlationId: requestIdOf(req),
           now: new Date(),
         });
@@ -121,7 +108,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
       access: { permission: 'view' },
       response: z.object({ logged_out: z.boolean() }),
       handler: async ({ user, req, res }) => {
-        await logout(user!.row, user!.claims, ipOf(req), audit(req, user));
+        await commands.logout(user!.row, user!.claims, ipOf(req), commandContext(req, user));
         res.clearCookie(SESSION_COOKIE, { path: '/' });
         return { data: { logged_out: true }, message: 'logged out' };
       },
@@ -158,7 +145,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
       }),
       response: tokenSchema,
       handler: async ({ body, user, req, res }) => {
-        const token = await changePassword(
+        const token = await commands.changePassword(
           user!.row,
           user!.claims,
           {
@@ -166,7 +153,7 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
             newPassword: body.new_password,
             confirmPassword: body.confirm_password,
           },
-          audit(req, user),
+          commandContext(req, user),
         );
         setSession(req, res, token.token, token.expiresAt);
         return { data: issued(token, user!.row), message: 'password changed' };

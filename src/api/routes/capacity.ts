@@ -1,65 +1,21 @@
 // Capacity: start capacity collections (202 + session_id, the session runs on), compute aggregations for
-// a period, read the aggregations and their summaries, the database ledgers and daily sizes, and table
-// sizes of one database, addressed by the database id the ledgers show (refreshed by the
-// refreshTableSizes command, which reads them live from the instance).
+// a period, read the aggregations and their summaries. The databases' sizes are in databases.ts.
 import { z } from 'zod';
-import { describeOutcome, makeAggregate, type AggregationOutcome } from '../../commands/aggregate.js';
-import { makeRefreshTableSizes } from '../../commands/refreshTableSizes.js';
-import { makeRunCapacityCollection } from '../../commands/sync/collectCapacity.js';
+import { describeOutcome, type AggregationOutcome } from '../../commands/aggregate.js';
 import { aggregationScopes } from '../../domain/aggregation/events.js';
 import { dbTypes } from '../../domain/engines/model.js';
-import { notFound } from '../../domain/errors.js';
 import { periodTypes } from '../../domain/periods/periods.js';
-import {
-  databaseSizes,
-  databaseTableSizes,
-  listDatabaseLedgers,
-  withDatabaseId,
-} from '../../projections/capacity/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
-import { booleanQuery, idParams } from '../schemas/common.js';
-import {
-  aggregationSummary,
-  allDatabaseSizes,
-  listAggregations,
-} from '../../projections/aggregations/queries.js';
+import { aggregationSummary, listAggregations } from '../../projections/aggregations/queries.js';
 import {
   databaseAggregationSchema,
-  databaseLedgerSchema,
-  databaseSizeSchema,
+  dateInput as day,
   instanceAggregationSchema,
 } from '../schemas/capacity.js';
-import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
-
-const day = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
-
-const tableSizesSchema = z.object({
-  database: z.object({
-    id: z.uuid(),
-    instance_id: z.uuid(),
-    instance_name: z.string().nullable(),
-    database_name: z.string(),
-    is_active: z.boolean(),
-    /** Of the latest snapshot; null before the first refresh. */
-    collected_at: z.string().nullable(),
-  }),
-  tables: z.array(
-    z.object({
-      schema_name: z.string(),
-      table_name: z.string(),
-      size_mb: z.number(),
-      data_size_mb: z.number().nullable(),
-      index_size_mb: z.number().nullable(),
-      row_count: z.number().nullable(),
-      collected_at: z.string(),
-    }),
-  ),
-});
-const itemErrorSchema = z.object({ item: z.string(), code: z.string(), message: z.string() });
 
 const periodSchema = z.object({
   type: z.enum(periodTypes),
@@ -116,29 +72,14 @@ const summarySchema = z.object({
 });
 
 export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, config } = deps;
-  const runCollection = makeRunCapacityCollection(sessionRunDeps(deps), config.timezone, {
-    attempts: config.capacity.attempts,
-    backoffMs: config.capacity.retryBackoffMs,
-  });
-  const makeRun = makeAggregate({
-    knex,
-    store,
-    sessions: deps.sessions,
-    deadlineMs: config.sync.instanceDeadlineMs,
-  });
+  const { knex, projections, config, commands, queries } = deps;
   // The figures come from the stats tables and the instance list: let the projections reach what the
   // log holds now (a collection that just ended), so a run never misses stats that are already recorded.
-  const aggregate: typeof makeRun = async (cmd, ctx) => {
-    await projections.waitForPosition(await store.headPosition());
-    return makeRun(cmd, ctx);
+  const aggregate: typeof commands.aggregate = async (cmd, ctx) => {
+    // issue 11: goes once commands read the write side
+    await projections.waitForPosition(await queries.headPosition());
+    return commands.aggregate(cmd, ctx);
   };
-  const refreshTableSizes = makeRefreshTableSizes({
-    knex,
-    store,
-    keyring: deps.keyring.current,
-    reloadKeyring: deps.keyring.reload,
-  });
 
   const instanceQuery = aggregationFilters.strict();
   const databaseQuery = aggregationFilters
@@ -159,7 +100,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       singleSummary: "Collect one instance's database inventory and sizes (answers with the session_id)",
       batchSummary:
         'Collect capacity of the listed instances, or of every active instance when instance_ids is omitted',
-      run: runCollection,
+      run: commands.runCapacityCollection,
     }),
     defineRoute({
       method: 'post',
@@ -275,94 +216,6 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
           limit: 1,
         }),
       }),
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/databases/ledgers',
-      tag: 'capacity',
-      summary:
-        "The database inventory: each database's id and latest size (filters: instance_id, search, active)",
-      access: { permission: 'view' },
-      query: pagingQuery
-        .extend({
-          instance_id: z.uuid().optional(),
-          search: z.string().max(128).optional(),
-          active: booleanQuery.optional(),
-        })
-        .strict(),
-      response: databaseLedgerSchema,
-      paged: true,
-      handler: async ({ query }) => {
-        const { items, total } = await listDatabaseLedgers(
-          knex,
-          { instanceId: query.instance_id, search: query.search, active: query.active },
-          query,
-        );
-        return { data: items, meta: pageMeta(query, total) };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/databases/sizes',
-      tag: 'capacity',
-      summary:
-        'Daily database sizes with their database_id, newest first (filters: instance_id, database, start_date, end_date)',
-      access: { permission: 'view' },
-      query: pagingQuery
-        .extend({
-          instance_id: z.uuid().optional(),
-          database: z.string().min(1).max(256).optional(),
-          start_date: day.optional(),
-          end_date: day.optional(),
-        })
-        .strict(),
-      response: databaseSizeSchema,
-      paged: true,
-      handler: async ({ query }) => {
-        const filters = {
-          databaseName: query.database,
-          from: query.start_date,
-          to: query.end_date,
-        };
-        const { items, total } = query.instance_id
-          ? await databaseSizes(knex, { instanceId: query.instance_id, ...filters }, query)
-          : await allDatabaseSizes(knex, filters, query);
-        // allDatabaseSizes' rows are loosely typed; the e2e route test checks them against the schema.
-        type Row = z.input<typeof databaseSizeSchema>;
-        return { data: items.map(withDatabaseId) as Row[], meta: pageMeta(query, total) };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/databases/:id/tables/sizes/actions/refresh',
-      tag: 'capacity',
-      summary:
-        "Read one database's table sizes from its instance now and record them (TableSizesSaved); " +
-        'the id is that of GET /databases/ledgers',
-      access: { permission: 'update' },
-      params: idParams,
-      response: tableSizesSchema.extend({ errors: z.array(itemErrorSchema) }),
-      handler: async ({ params, req, user }) => {
-        const refreshed = await refreshTableSizes(params.id, commandContext(req, user));
-        await projections.waitForPosition(refreshed.position);
-        const snapshot = await databaseTableSizes(knex, params.id);
-        if (!snapshot) throw notFound('database', params.id);
-        return { data: { ...snapshot, errors: refreshed.errors }, message: 'table sizes refreshed' };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/databases/:id/tables/sizes',
-      tag: 'capacity',
-      summary: 'The latest table-size snapshot of one database, largest tables first',
-      access: { permission: 'view' },
-      params: idParams,
-      response: tableSizesSchema,
-      handler: async ({ params }) => {
-        const snapshot = await databaseTableSizes(knex, params.id);
-        if (!snapshot) throw notFound('database', params.id);
-        return { data: snapshot };
-      },
     }),
   ];
 }

@@ -1,29 +1,20 @@
 // Connection checks: test one instance or ad-hoc parameters (never stored), validate parameters without
 // connecting, test many instances with bounded concurrency, read an instance's last check.
 import { z } from 'zod';
-import { defaultPorts } from '../../adapters/engines/index.js';
-import {
-  makeBatchTestConnections,
-  makeTestInstanceConnection,
-  probeConnection,
-} from '../../commands/testConnections.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { comparePositions } from '../../domain/events/envelope.js';
 import { notFound } from '../../domain/errors.js';
 import { connectionStatusToApi, getInstanceRow } from '../../projections/instances/queries.js';
 import type { ApiDeps } from '../deps.js';
+import { hostField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
+import { batchAnswer } from '../batch.js';
 import { commandContext } from '../commandContext.js';
 import { idParams } from '../schemas/common.js';
 
 const adHoc = z.strictObject({
   db_type: z.enum(dbTypes),
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(255)
-    .regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expected a host name or IP address'),
+  host: hostField,
   port: z.number().int().min(1).max(65535),
   database_name: z.string().trim().min(1).max(128).optional(),
   username: z.string().min(1).max(128),
@@ -40,10 +31,8 @@ const outcomeSchema = z.object({
 });
 
 export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, keyring } = deps;
-  const connectionDeps = { knex, store, keyring: keyring.current, reloadKeyring: keyring.reload };
-  const testInstance = makeTestInstanceConnection(connectionDeps);
-  const testMany = makeBatchTestConnections(connectionDeps);
+  const { knex, commands, projections } = deps;
+  const { defaultPorts } = deps.queries;
 
   return [
     defineRoute({
@@ -57,11 +46,14 @@ export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
       response: outcomeSchema.extend({ instance_id: z.string().nullable() }),
       handler: async ({ body, req, user }) => {
         if ('instance_id' in body) {
-          const { position, ...outcome } = await testInstance(body.instance_id, commandContext(req, user));
-          await deps.projections.waitForPosition(position);
+          const { position, ...outcome } = await commands.testInstanceConnection(
+            body.instance_id,
+            commandContext(req, user),
+          );
+          await projections.waitForPosition(position);
           return { data: outcome, message: outcome.ok ? 'connected' : 'connection failed' };
         }
-        const outcome = await probeConnection({
+        const outcome = await commands.probeConnection({
           dbType: body.db_type,
           host: body.host,
           port: body.port,
@@ -122,13 +114,14 @@ export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
         failed: z.number(),
       }),
       handler: async ({ body, req, user }) => {
-        const tested = await testMany([...new Set(body.instance_ids)], commandContext(req, user));
+        const tested = await commands.batchTestConnections(
+          [...new Set(body.instance_ids)],
+          commandContext(req, user),
+        );
         const positions = tested.flatMap((t) => (t.position ? [t.position] : []));
         const last = positions.sort(comparePositions).at(-1);
-        if (last) await deps.projections.waitForPosition(last);
         const results = tested.map(({ position: _position, ...r }) => r);
-        const connected = results.filter((r) => r.ok).length;
-        return { data: { results, connected, failed: results.length - connected } };
+        return batchAnswer(projections, last, results, 'connected');
       },
     }),
     defineRoute({

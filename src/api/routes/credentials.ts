@@ -1,15 +1,10 @@
 // /credentials: create, list, get, update, delete. Responses never carry the password.
 import { z } from 'zod';
-import {
-  makeCreateCredential,
-  makeDeleteCredential,
-  makeUpdateCredential,
-} from '../../commands/credentials.js';
 import { dbTypes } from '../../domain/engines/model.js';
 import { notFound } from '../../domain/errors.js';
 import { getCredential, listCredentials } from '../../projections/credentials/queries.js';
 import type { ApiDeps } from '../deps.js';
-import { pageMeta, pagingQuery } from '../envelope.js';
+import { pageOf, pagingQuery } from '../envelope.js';
 import { nameField, usernameField } from '../requestFields.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
@@ -34,10 +29,7 @@ const username = usernameField(128);
 const secret = z.string().min(1).max(1024);
 
 export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, keyring, projections } = deps;
-  const create = makeCreateCredential({ knex, store, keyring: keyring.current });
-  const update = makeUpdateCredential({ knex, store, keyring: keyring.current });
-  const remove = makeDeleteCredential({ store });
+  const { knex, projections, commands } = deps;
   const fresh = async (id: string, position: Parameters<typeof projections.waitForPosition>[0]) => {
     await projections.waitForPosition(position);
     const row = await getCredential(knex, id);
@@ -61,14 +53,15 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
         .strict(),
       response: credentialSchema,
       paged: true,
-      handler: async ({ query }) => {
-        const { items, total } = await listCredentials(
-          knex,
-          { dbType: query.db_type, search: query.search, deleted: query.deleted === 'true' },
+      handler: ({ query }) =>
+        pageOf(
           query,
-        );
-        return { data: items, meta: pageMeta(query, total) };
-      },
+          listCredentials(
+            knex,
+            { dbType: query.db_type, search: query.search, deleted: query.deleted === 'true' },
+            query,
+          ),
+        ),
     }),
     defineRoute({
       method: 'post',
@@ -86,7 +79,7 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
       }),
       response: credentialSchema,
       handler: async ({ body, req, user }) => {
-        const { id, position } = await create(
+        const { id, position } = await commands.createCredential(
           {
             name: body.name,
             dbType: body.db_type,
@@ -138,7 +131,10 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
           ...(db_type ? { dbType: db_type } : {}),
           ...(is_active !== undefined ? { isActive: is_active } : {}),
         };
-        const { position } = await update({ id: params.id, changes, password }, commandContext(req, user));
+        const { position } = await commands.updateCredential(
+          { id: params.id, changes, password },
+          commandContext(req, user),
+        );
         return { data: await fresh(params.id, position), message: 'credential updated' };
       },
     }),
@@ -151,7 +147,7 @@ export function credentialRoutes(deps: ApiDeps): RouteDefinition[] {
       params: idParams,
       response: credentialSchema,
       handler: async ({ params, req, user }) => {
-        const { position } = await remove(params.id, commandContext(req, user));
+        const { position } = await commands.deleteCredential(params.id, commandContext(req, user));
         return { data: await fresh(params.id, position), message: 'credential deleted' };
       },
     }),

@@ -3,8 +3,6 @@
 // each database call races its own timer, and a call that loses is reported, not awaited.
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { DatabaseMonitor } from '../../adapters/db/databaseMonitor.js';
-import { migrationDrift } from '../../adapters/db/knex.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
 import type { ApiDeps } from '../deps.js';
@@ -51,10 +49,7 @@ const migrationsSchema = z.object({
   error: z.string().optional(),
 });
 
-export function healthRoutes(
-  { knex, store, projections, version }: ApiDeps,
-  database?: DatabaseMonitor,
-): RouteDefinition[] {
+export function healthRoutes({ queries, projections, version, database }: ApiDeps): RouteDefinition[] {
   const started = Date.now();
   const basic = () => ({
     status: 'ok',
@@ -64,7 +59,7 @@ export function healthRoutes(
   });
   /** Migrations this code has and the database lacks, or the other way round. */
   const migrations = async (ms: number) => {
-    const drift = await timed(ms, () => migrationDrift(knex));
+    const drift = await timed(ms, () => queries.migrationDrift());
     const { pending = [], unknown = [] } = drift.value ?? {};
     return {
       ok: drift.ok && pending.length === 0 && unknown.length === 0,
@@ -184,13 +179,13 @@ export function healthRoutes(
       }),
       handler: async () => {
         const [db, head, m, lags] = await Promise.all([
-          timed(DETAILED_BUDGET_MS, () => knex.raw('SELECT 1')),
-          timed(DETAILED_BUDGET_MS, () => store.headPosition()),
+          timed(DETAILED_BUDGET_MS, () => queries.pingDatabase()),
+          timed(DETAILED_BUDGET_MS, () => queries.headPosition()),
           migrations(DETAILED_BUDGET_MS),
           Promise.all(
             projections.status().map(async (p) => {
               const behind = await timed(DETAILED_BUDGET_MS, () =>
-                store.readAll({ fromPosition: p.checkpoint, maxCount: LAG_CAP }),
+                queries.eventsAfter(p.checkpoint, LAG_CAP),
               );
               const events = behind.value;
               const oldest = events?.[0];

@@ -2,8 +2,8 @@
 // ahead and drop the months past retention (admin). Every partition created or dropped is an event
 // (PartitionCreated / PartitionDropped on stream `partitions`) naming who did it.
 import { z } from 'zod';
-import { listPartitions, partitionStatus, type PartitionInfo } from '../../adapters/db/partitions.js';
-import { makeCleanupPartitions, makeCreatePartitions, partitionedTables } from '../../commands/partitions.js';
+import type { PartitionInfo } from '../../adapters/db/partitions.js';
+import { partitionedTables } from '../../commands/partitions.js';
 import { localDate } from '../../domain/periods/periods.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
@@ -39,18 +39,16 @@ const partitionToApi = (table: string, p: PartitionInfo) => ({
 /** 'YYYY-MM-01' from a `<table>_YYYY_MM` name; null when the name has another shape. */
 
 export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections, config } = deps;
+  const { projections, config, commands } = deps;
+  const { list: listPartitions, status: partitionStatus } = deps.queries.partitions;
   const today = () => localDate(new Date(), config.timezone);
 
   const allPartitions = async () => {
     const out: ReturnType<typeof partitionToApi>[] = [];
     for (const table of partitionedTables)
-      for (const p of await listPartitions(knex, table)) out.push(partitionToApi(table, p));
+      for (const p of await listPartitions(table)) out.push(partitionToApi(table, p));
     return out;
   };
-
-  const createPartitions = makeCreatePartitions({ knex, store });
-  const cleanupPartitions = makeCleanupPartitions({ knex, store });
 
   return [
     defineRoute({
@@ -67,7 +65,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
         for (const table of partitionedTables)
           tables.push({
             table,
-            partitions: (await listPartitions(knex, table)).map((p) => partitionToApi(table, p)),
+            partitions: (await listPartitions(table)).map((p) => partitionToApi(table, p)),
           });
         return { data: { tables } };
       },
@@ -91,7 +89,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       }),
       handler: async () => {
         const day = today();
-        const s = await partitionStatus(knex, partitionedTables, day, STATUS_MONTHS_AHEAD);
+        const s = await partitionStatus(partitionedTables, day, STATUS_MONTHS_AHEAD);
         return {
           data: {
             healthy: s.healthy,
@@ -161,7 +159,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({ months_ahead: z.number().int().min(1).max(24).default(STATUS_MONTHS_AHEAD) }),
       response: z.object({ created: z.array(changeSchema) }),
       handler: async ({ body, req, user }) => {
-        const { created, position } = await createPartitions(
+        const { created, position } = await commands.createPartitions(
           today(),
           body.months_ahead,
           commandContext(req, user),
@@ -182,7 +180,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       body: z.strictObject({ retention_months: z.number().int().min(1).max(120).default(12) }),
       response: z.object({ before_month: z.string(), dropped: z.array(changeSchema) }),
       handler: async ({ body, req, user }) => {
-        const { before, dropped, position } = await cleanupPartitions(
+        const { before, dropped, position } = await commands.cleanupPartitions(
           today(),
           body.retention_months,
           commandContext(req, user),

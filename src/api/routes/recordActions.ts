@@ -2,14 +2,7 @@
 // next attempt through the session's own runner and answer 202 while it runs (?wait=true answers with its
 // outcome, a failure as an error with the record's code); revert-inventory and abandon answer at once.
 import { z } from 'zod';
-import {
-  makeAbandonRecord,
-  makeConfirmInventory,
-  makeRetryRecord,
-  makeRevertInventory,
-  type RetryDeps,
-  type StartedRetry,
-} from '../../commands/sync/compensations.js';
+import type { StartedRetry } from '../../commands/sync/compensations.js';
 import type { CommandContext } from '../../commands/commandContext.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
@@ -18,7 +11,6 @@ import { getSession } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
-import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionWithRecordsSchema } from '../schemas/syncSessions.js';
 
 const recordParams = z.strictObject({ id: z.uuid(), instanceId: z.uuid() });
@@ -34,18 +26,9 @@ const attemptResponse = z.object({
 });
 
 export function recordActionRoutes(
-  deps: Pick<
-    ApiDeps,
-    'knex' | 'pool' | 'store' | 'projections' | 'logger' | 'config' | 'keyring' | 'tasks' | 'sessions'
-  >,
+  deps: Pick<ApiDeps, 'knex' | 'projections' | 'logger' | 'tasks' | 'commands' | 'queries'>,
 ): RouteDefinition[] {
-  const { knex, store, projections, logger, config } = deps;
-  const retryDeps: RetryDeps = {
-    ...sessionRunDeps(deps),
-    timeZone: config.timezone,
-    deadlineMs: config.sync.instanceDeadlineMs,
-    maxDeactivatePercent: config.inventory.maxDeactivatePercent,
-  };
+  const { knex, projections, logger, commands, queries } = deps;
 
   /** retry and confirm-inventory: 202 while the attempt runs, or (wait) its outcome. */
   const attemptRoute = (
@@ -77,7 +60,7 @@ export function recordActionRoutes(
             message: `${action} started: GET /sync-sessions/${params.id} shows its outcome`,
           };
         const outcome = await started.done;
-        await projections.waitForPosition(await store.headPosition());
+        await projections.waitForPosition(await queries.headPosition());
         if (outcome.status !== 'completed' && outcome.status !== 'skipped') {
           const code = outcome.messageCode && isMessageCode(outcome.messageCode) ? outcome.messageCode : null;
           throw new AppError(
@@ -107,12 +90,12 @@ export function recordActionRoutes(
     attemptRoute(
       'retry',
       "Retry a failed, abandoned or retrying record with its session's work (202 while it runs; ?wait=true answers with the outcome)",
-      makeRetryRecord(retryDeps),
+      commands.retryRecord,
     ),
     attemptRoute(
       'confirm-inventory',
       'Confirm the mass deactivation the inventory guard stopped: the sync runs again, allowed past the guard (202; ?wait=true)',
-      makeConfirmInventory(retryDeps),
+      commands.confirmInventory,
     ),
     defineRoute({
       method: 'post',
@@ -124,7 +107,7 @@ export function recordActionRoutes(
       response: sessionWithRecordsSchema,
       handler: async ({ params, req, user }) => {
         const ctx = commandContext(req, user);
-        const position = await makeRevertInventory(retryDeps)(params.id, params.instanceId, ctx);
+        const position = await commands.revertInventory(params.id, params.instanceId, ctx);
         return answer(params.id, position, 'inventory reverted');
       },
     }),
@@ -140,7 +123,7 @@ export function recordActionRoutes(
       handler: async ({ params, body, req, user }) => {
         const reason = `abandoned by an operator${body.reason ? `: ${body.reason}` : ''}`;
         const ctx = commandContext(req, user);
-        const position = await makeAbandonRecord({ store })(params.id, params.instanceId, reason, ctx);
+        const position = await commands.abandonRecord(params.id, params.instanceId, reason, ctx);
         return answer(params.id, position, 'record abandoned');
       },
     }),

@@ -1,20 +1,16 @@
 // Sync sessions: start account syncs (answering with the session_id at once), list and read sessions,
 // their timeline from the event log, and the operators' compensating commands.
 import { z } from 'zod';
-import { makeCancelSession } from '../../commands/sync/compensations.js';
-import { makeRunAccountSync } from '../../commands/sync/runAccountSync.js';
-import { sessionTimeline } from '../../commands/sync/sessionTimeline.js';
 import { notFound } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
 import type { recordPhases } from '../../domain/sessions/events.js';
-import { sessionCategories, sessionStream, syncTypes } from '../../domain/sessions/events.js';
+import { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
-import { pageMeta, pagingQuery } from '../envelope.js';
+import { pageOf, pagingQuery, timeRange } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
 import { recordActionRoutes } from './recordActions.js';
-import { sessionRunDeps } from './sessionRunDeps.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from '../schemas/common.js';
 import {
@@ -26,10 +22,9 @@ import {
 } from '../schemas/syncSessions.js';
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, store, projections } = deps;
-  const runSync = makeRunAccountSync(sessionRunDeps(deps), deps.config.inventory);
+  const { knex, projections, commands, queries } = deps;
   const ensureSession = async (id: string) => {
-    if (!((await store.streamRevision(sessionStream(id))) !== undefined)) throw notFound('sync session', id);
+    if (!(await queries.sessionExists(id))) throw notFound('sync session', id);
   };
   // After a command's events reached the projection: its session row is there (the stream exists).
   const sessionAfter = async (id: string) => {
@@ -48,7 +43,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         "Sync one instance's accounts and permissions (answers with the session_id; the sync runs on)",
       batchSummary:
         'Sync accounts of the listed instances, or of every active instance when instance_ids is omitted',
-      run: runSync,
+      run: commands.runAccountSync,
     }),
     defineRoute({
       method: 'get',
@@ -67,20 +62,15 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         .strict(),
       response: sessionSchema,
       paged: true,
-      handler: async ({ query }) => {
-        const { items, total } = await listSessions(
-          knex,
-          {
-            category: query.category,
-            syncType: query.type,
-            status: query.status,
-            from: query.from ? new Date(query.from) : undefined,
-            to: query.to ? new Date(query.to) : undefined,
-          },
+      handler: ({ query }) =>
+        pageOf(
           query,
-        );
-        return { data: items, meta: pageMeta(query, total) };
-      },
+          listSessions(
+            knex,
+            { category: query.category, syncType: query.type, status: query.status, ...timeRange(query) },
+            query,
+          ),
+        ),
     }),
     defineRoute({
       method: 'get',
@@ -119,7 +109,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       params: idParams,
       response: z.array(timelineEntrySchema),
       handler: async ({ params }) => {
-        const timeline = await sessionTimeline(store, params.id);
+        const timeline = await queries.sessionTimeline(params.id);
         if (!timeline) throw notFound('sync session', params.id);
         return {
           data: timeline.map(({ event: e, instanceId, instanceName }) => ({
@@ -151,11 +141,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       response: sessionWithRecordsSchema,
       handler: async ({ params, body, req, user }) => {
         await ensureSession(params.id);
-        const position = await makeCancelSession({ store })(
-          params.id,
-          body.reason,
-          commandContext(req, user),
-        );
+        const position = await commands.cancelSession(params.id, body.reason, commandContext(req, user));
         if (position) await projections.waitForPosition(position);
         return { data: await sessionAfter(params.id), message: 'session cancelled' };
       },

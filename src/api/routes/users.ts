@@ -1,16 +1,12 @@
 // /users: list, create, get, update, delete (never the last admin), stats. Administrators only.
-import type { Request } from 'express';
 import { z } from 'zod';
 import { checkPasswordRules } from '../../commands/auth.js';
-import { makeCreateUser, makeDeleteUser, makeUpdateUser } from '../../commands/users.js';
-import { publicUser, usersTable } from '../../adapters/db/usersTable.js';
 import { notFound } from '../../domain/errors.js';
 import { roles } from '../../domain/users/roles.js';
 import type { ApiDeps } from '../deps.js';
-import { requestIdOf } from '../middleware/requestId.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { nameField } from '../requestFields.js';
-import type { AuthenticatedUser } from '../middleware/authenticate.js';
+import { commandContext } from '../commandContext.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { booleanQuery, idParams, userSchema } from '../schemas/common.js';
 
@@ -19,15 +15,8 @@ const username = nameField(64)
   .min(3)
   .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
 
-export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
-  const createUser = makeCreateUser({ knex, store });
-  const updateUser = makeUpdateUser({ knex, store });
-  const deleteUser = makeDeleteUser({ knex, store });
-  const ctx = (req: Request, user: AuthenticatedUser | undefined) => ({
-    actor: { kind: 'user' as const, id: user!.row.id },
-    correlationId: requestIdOf(req),
-    now: new Date(),
-  });
+export function userRoutes({ commands, queries }: ApiDeps): RouteDefinition[] {
+  const users = queries.users;
 
   return [
     defineRoute({
@@ -46,12 +35,11 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       response: userSchema,
       paged: true,
       handler: async ({ query }) => {
-        const { rows, total } = await usersTable.list(
-          knex,
+        const { rows, total } = await users.list(
           { role: query.role, active: query.active, search: query.search },
           query,
         );
-        return { data: rows.map(publicUser), meta: pageMeta(query, total) };
+        return { data: rows.map(users.toApi), meta: pageMeta(query, total) };
       },
     }),
     defineRoute({
@@ -66,7 +54,7 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
         inactive: z.number(),
         by_role: z.object({ admin: z.number(), user: z.number(), viewer: z.number() }),
       }),
-      handler: async () => ({ data: await usersTable.stats(knex) }),
+      handler: async () => ({ data: await users.stats() }),
     }),
     defineRoute({
       method: 'post',
@@ -84,11 +72,11 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       response: userSchema,
       handler: async ({ body, req, user }) => {
         checkPasswordRules(body.password, body.username);
-        const created = await createUser(
+        const created = await commands.createUser(
           { username: body.username, password: body.password, role: body.role, isActive: body.is_active },
-          ctx(req, user),
+          commandContext(req, user),
         );
-        return { data: publicUser(created), message: 'user created' };
+        return { data: users.toApi(created), message: 'user created' };
       },
     }),
     defineRoute({
@@ -100,9 +88,9 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       params: idParams,
       response: userSchema,
       handler: async ({ params }) => {
-        const row = await usersTable.byId(knex, params.id);
+        const row = await users.byId(params.id);
         if (!row) throw notFound('user', params.id);
-        return { data: publicUser(row) };
+        return { data: users.toApi(row) };
       },
     }),
     defineRoute({
@@ -122,15 +110,15 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       response: userSchema,
       handler: async ({ params, body, req, user }) => {
         if (body.password !== undefined) {
-          const target = await usersTable.byId(knex, params.id);
+          const target = await users.byId(params.id);
           if (!target) throw notFound('user', params.id);
           checkPasswordRules(body.password, target.username);
         }
-        const updated = await updateUser(
+        const updated = await commands.updateUser(
           { id: params.id, role: body.role, isActive: body.is_active, password: body.password },
-          ctx(req, user),
+          commandContext(req, user),
         );
-        return { data: publicUser(updated), message: 'user updated' };
+        return { data: users.toApi(updated), message: 'user updated' };
       },
     }),
     defineRoute({
@@ -142,7 +130,7 @@ export function userRoutes({ knex, store }: ApiDeps): RouteDefinition[] {
       params: idParams,
       response: z.object({ deleted: z.boolean() }),
       handler: async ({ params, req, user }) => {
-        await deleteUser(params.id, ctx(req, user));
+        await commands.deleteUser(params.id, commandContext(req, user));
         return { data: { deleted: true }, message: 'user deleted' };
       },
     }),

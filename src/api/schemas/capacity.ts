@@ -84,3 +84,30 @@ export const databaseSizeSchema = z.object({
   ...sizes,
   collected_at: time,
 });
+
+/** A date in a request (a filter, a period's start). */
+export const dateInput = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
+
+export const tableSizesSchema = z.object({
+  database: z.object({
+    id: z.uuid(),
+    instance_id: z.uuid(),
+    instance_name: z.string().nullable(),
+    database_name: z.string(),
+    is_active: z.boolean(),
+    /** Of the latest snapshot; null before the first refresh. */
+    collected_at: z.string().nullable(),
+  }),
+  tables: z.array(
+    z.object({
+      schema_name: z.string(),
+      table_name: z.string(),
+      size_mb: z.number(),
+      data_size_mb: z.number().nullable(),
+      index_size_mb: z.number().nullable(),
+      row_count: z.number().nullable(),
+      collected_at: z.string(),
+    }),
+  ),
+});
+export const itemErrorSchema = z.object({ item: z.string(), code: z.string(), message: z.string() });

@@ -1,0 +1,176 @@
+// The composition root: every command is built here, once, from the runtime; the API and the CLI receive
+// them built. composeApi adds what only the HTTP side needs (token service, CSRF, the authentication port,
+// the read functions that live in adapters), so no route or middleware reaches into src/adapters itself.
+import { serverSecret } from './adapters/auth/serverSecrets.js';
+import { createTokenService, passwordFingerprint, TokenInvalidError } from './adapters/auth/tokens.js';
+import { migrationDrift } from './adapters/db/knex.js';
+import { listPartitions, partitionStatus } from './adapters/db/partitions.js';
+import { isDatabaseUnavailable } from './adapters/db/unavailable.js';
+import { publicUser, usersTable } from './adapters/db/usersTable.js';
+import { defaultPorts } from './adapters/engines/index.js';
+import type { ApiDeps } from './api/deps.js';
+import { createCsrf } from './api/middleware/csrf.js';
+import { isSecureRequest } from './api/routes/auth.js';
+import { makeAggregate } from './commands/aggregate.js';
+import { appendAudit } from './commands/appendAudit.js';
+import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
+import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
+import {
+  makeDeleteInstance,
+  makeRegisterInstance,
+  makeRestoreInstance,
+  makeUpdateInstance,
+} from './commands/instances.js';
+import { runPartitionMaintenance } from './commands/partitionMaintenance.js';
+import { makeCleanupPartitions, makeCreatePartitions } from './commands/partitions.js';
+import { makeRefreshTableSizes } from './commands/refreshTableSizes.js';
+import { makeRunCapacityCollection } from './commands/sync/collectCapacity.js';
+import {
+  makeAbandonRecord,
+  makeCancelSession,
+  makeConfirmInventory,
+  makeRetryRecord,
+  makeRevertInventory,
+  type RetryDeps,
+} from './commands/sync/compensations.js';
+import { abandonExpiredRecords } from './commands/sync/recovery.js';
+import { makeRunAccountSync } from './commands/sync/runAccountSync.js';
+import { leaseFor, type SessionRunDeps } from './commands/sync/runSession.js';
+import { sessionTimeline } from './commands/sync/sessionTimeline.js';
+import {
+  makeBatchTestConnections,
+  makeTestInstanceConnection,
+  probeConnection,
+} from './commands/testConnections.js';
+import { makeCreateUser, makeDeleteUser, makeUpdateUser } from './commands/users.js';
+import { toLedgerEvents } from './commands/sync/syncInstanceAccounts.js';
+import { accountsStream } from './domain/accounts/events.js';
+import { foldLedger } from './domain/accounts/ledger.js';
+import { sessionStream } from './domain/sessions/events.js';
+import type { Runtime } from './runtime.js';
+import { packageVersion } from './version.js';
+
+/** What building the commands needs of the runtime (tests and the route inspection pass a partial one). */
+export type CommandRuntime = Pick<
+  Runtime,
+  'config' | 'logger' | 'knex' | 'pool' | 'store' | 'keyring' | 'sessions'
+>;
+
+export function composeCommands(runtime: CommandRuntime) {
+  const { config, logger, knex, pool, store, keyring, sessions } = runtime;
+  const keys = { keyring: keyring.current, reloadKeyring: keyring.reload };
+  const sessionRun: SessionRunDeps = { knex, pool, store, logger, sessions, ...keys };
+  const retry: RetryDeps = {
+    ...sessionRun,
+    timeZone: config.timezone,
+    deadlineMs: config.sync.instanceDeadlineMs,
+    maxDeactivatePercent: config.inventory.maxDeactivatePercent,
+  };
+  const connections = { knex, store, ...keys };
+  return {
+    runAccountSync: makeRunAccountSync(sessionRun, config.inventory),
+    runCapacityCollection: makeRunCapacityCollection(sessionRun, config.timezone, {
+      attempts: config.capacity.attempts,
+      backoffMs: config.capacity.retryBackoffMs,
+    }),
+    retryRecord: makeRetryRecord(retry),
+    confirmInventory: makeConfirmInventory(retry),
+    revertInventory: makeRevertInventory(retry),
+    abandonRecord: makeAbandonRecord({ store }),
+    cancelSession: makeCancelSession({ store }),
+    /** Ends the records of processes that stopped (recovery's pass). */
+    abandonExpiredRecords: (now: Date) =>
+      abandonExpiredRecords(runtime, now, leaseFor(config.sync.instanceDeadlineMs)),
+    aggregate: makeAggregate({ knex, store, sessions, deadlineMs: config.sync.instanceDeadlineMs }),
+    refreshTableSizes: makeRefreshTableSizes(connections),
+    createPartitions: makeCreatePartitions({ knex, store }),
+    cleanupPartitions: makeCleanupPartitions({ knex, store }),
+    maintainPartitions: (pass: { today: string; monthsAhead: number; now: Date }) =>
+      runPartitionMaintenance(runtime, pass),
+    registerInstance: makeRegisterInstance({ knex, store }),
+    updateInstance: makeUpdateInstance({ knex, store }),
+    deleteInstance: makeDeleteInstance({ store }),
+    restoreInstance: makeRestoreInstance({ store }),
+    createCredential: makeCreateCredential({ knex, store, keyring: keyring.current }),
+    updateCredential: makeUpdateCredential({ knex, store, keyring: keyring.current }),
+    deleteCredential: makeDeleteCredential({ store }),
+    testInstanceConnection: makeTestInstanceConnection(connections),
+    batchTestConnections: makeBatchTestConnections(connections),
+    probeConnection: (params: Parameters<typeof probeConnection>[0]) => probeConnection(params),
+    createUser: makeCreateUser({ knex, store }),
+    updateUser: makeUpdateUser({ knex, store }),
+    deleteUser: makeDeleteUser({ knex, store }),
+    bootstrapAdmin: makeBootstrapAdmin({ knex, store }),
+  };
+}
+
+export type Commands = ReturnType<typeof composeCommands>;
+
+/** The API's dependencies: the commands, the HTTP secrets (token service, CSRF) and the read ports. */
+export async function composeApi(
+  runtime: CommandRuntime & Pick<Runtime, 'projections' | 'tasks'> & Partial<Pick<Runtime, 'database'>>,
+): Promise<ApiDeps> {
+  const { config, knex, store } = runtime;
+  const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
+  const csrf = createCsrf((await serverSecret(knex, 'csrf')).toString('base64'), (req) =>
+    isSecureRequest(config, req),
+  );
+  return {
+    config,
+    logger: runtime.logger,
+    knex,
+    projections: runtime.projections,
+    tasks: runtime.tasks,
+    database: runtime.database,
+    version: packageVersion(),
+    csrf,
+    commands: {
+      ...composeCommands(runtime),
+      login: makeLogin({ knex, store, tokens }),
+      logout: makeLogout({ knex, store }),
+      changePassword: makeChangePassword({ knex, store, tokens }),
+      auditLoginRateLimited: (ctx, attempt) =>
+        appendAudit(store, ctx, 'LoginFailed', {
+          ...attempt,
+          userId: null,
+          reason: 'rate_limited',
+        }),
+    },
+    queries: {
+      pingDatabase: () => knex.raw('SELECT 1'),
+      headPosition: () => store.headPosition(),
+      eventsAfter: (fromPosition, maxCount) => store.readAll({ fromPosition, maxCount }),
+      sessionExists: async (id) => (await store.streamRevision(sessionStream(id))) !== undefined,
+      sessionTimeline: (id) => sessionTimeline(store, id),
+      accountLedgerAt: async (instanceId, asOf) =>
+        foldLedger(toLedgerEvents(await store.readStream(accountsStream(instanceId))), asOf),
+      users: {
+        list: (filters, page) => usersTable.list(knex, filters, page),
+        stats: () => usersTable.stats(knex),
+        byId: (id) => usersTable.byId(knex, id),
+        toApi: publicUser,
+      },
+      partitions: {
+        list: (table) => listPartitions(knex, table),
+        status: (tables, today, monthsAhead) => partitionStatus(knex, tables, today, monthsAhead),
+      },
+      migrationDrift: () => migrationDrift(knex),
+      defaultPorts,
+    },
+    authentication: {
+      verify: async (token) => {
+        try {
+          return await tokens.verify(token);
+        } catch (err) {
+          if (err instanceof TokenInvalidError) return err.reason === 'expired' ? 'expired' : 'invalid';
+          throw err;
+        }
+      },
+      userById: (id) => usersTable.byId(knex, id),
+      isRevoked: async (jti) =>
+        (await knex<{ jti: string }>('revoked_tokens').where({ jti }).first('jti')) !== undefined,
+      passwordFingerprint,
+    },
+    isDatabaseUnavailable,
+  };
+}
