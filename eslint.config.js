@@ -17,6 +17,12 @@ const layers = {
 // block per depth. test/scripts/importRule.unit.test.ts fails when a file in src/ lies deeper than this.
 const maxLayerDepth = 6;
 
+// `./a/../../adapters` would reach a layer without the `../` run the rule counts: such paths are refused.
+const unnormalized = {
+  regex: '^\\./\\.|^(\\.{1,2}/)+[^./].*?/\\.{1,2}(/|$)',
+  message: 'write the relative path without ./ or ../ after its start: the import rule reads it',
+};
+
 const layerBlock = (layer, depth, test) => {
   const { forbidden, allowTypeImports = false } = layers[layer];
   const toSrc = `^(\\.\\./){${depth}}`;
@@ -31,7 +37,9 @@ const layerBlock = (layer, depth, test) => {
   return {
     files: [`src/${layer}/${'*/'.repeat(depth - 1)}*${test ? '.test' : ''}.ts`],
     ignores: ['**/*.int.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message, allowTypeImports }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message, allowTypeImports }, unnormalized] }],
+    },
   };
 };
 const layerBlocks = Object.keys(layers).flatMap((layer) =>

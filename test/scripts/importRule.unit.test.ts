@@ -42,9 +42,16 @@ const forbidden: [file: string, source: string][] = [
   ['src/adapters/a/b/c/d/x.ts', "import { main } from '../../../../../cli/store.js';"],
 ];
 
+const unnormalized: [file: string, source: string][] = [
+  ['src/domain/x.ts', "import { knexFor } from './sessions/../../adapters/db/knex.js';"],
+  ['src/domain/x.ts', "import { knexFor } from './../adapters/db/knex.js';"],
+  ['src/commands/sync/x.ts', "import { envelope } from '../../domain/./../api/envelope.js';"],
+];
+
 const permitted: [file: string, source: string][] = [
   ['src/domain/x.ts', "import { z } from 'zod';"],
   ['src/domain/sessions/x.ts', "import { AppError } from '../errors.js';"],
+  ['src/domain/x.ts', "import { decide } from './sessions/decider.js';"],
   ['src/domain/engines/mysql/x.ts', "import { roleClosure } from '../../roleClosure.js';"],
   [
     'src/domain/sessions/x.unit.test.ts',
@@ -72,6 +79,10 @@ const permitted: [file: string, source: string][] = [
 describe('the import rule', () => {
   it.each(forbidden)('%s: %s is an error', async (file, source) => {
     expect(await importErrors(file, source)).toEqual([expect.stringContaining('docs/architecture.md')]);
+  });
+
+  it.each(unnormalized)('%s: %s is refused, the path not being normalized', async (file, source) => {
+    expect(await importErrors(file, source)).toEqual([expect.stringContaining('without ./ or ../')]);
   });
 
   it.each(permitted)('%s: %s passes', async (file, source) => {
