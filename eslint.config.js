@@ -2,6 +2,54 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// What each layer may not import (docs/architecture.md#what-may-import-what): folders or files directly
+// under src/ (`cli` is both src/cli/ and src/cli.ts); the domain imports nothing of ours outside itself.
+// The composition root (compose.ts, runtime.ts, server.ts, cli.ts) and src/cli/ may import anything, and so
+// may integration tests (*.int.test.ts), which wire layers together as the root does.
+const layers = {
+  domain: { forbidden: 'everything' },
+  commands: { forbidden: ['projections', 'api', 'cli'] },
+  projections: { forbidden: ['commands', 'api', 'cli'] },
+  adapters: { forbidden: ['commands', 'projections', 'api', 'cli'] },
+  api: { forbidden: ['adapters'], allowTypeImports: true },
+};
+// Imports are relative paths: a file n folders below src/ reaches src/ with n times `../`, so there is one
+// block per depth. test/scripts/importRule.unit.test.ts fails when a file in src/ lies deeper than this.
+const maxLayerDepth = 6;
+
+// `./a/../../adapters` would reach a layer without the `../` run the rule counts: such paths are refused.
+const unnormalized = {
+  regex: '^\\./\\.|^(\\.{1,2}/)+[^./].*?/\\.{1,2}(/|$)',
+  message: 'write the relative path without ./ or ../ after its start: the import rule reads it',
+};
+
+const layerBlock = (layer, depth, test) => {
+  const { forbidden, allowTypeImports = false } = layers[layer];
+  const toSrc = `^(\\.\\./){${depth}}`;
+  // A test beside domain code may use the test helpers; nothing else leaves the domain.
+  const regex =
+    forbidden === 'everything'
+      ? toSrc + (test ? '(?!\\.\\./test/support/)' : '')
+      : `${toSrc}(${forbidden.join('|')})(/|\\.[jt]s$|$)`;
+  const what =
+    forbidden === 'everything' ? 'anything outside the domain' : forbidden.map((f) => `src/${f}`).join(', ');
+  const message = `src/${layer} may not ${allowTypeImports ? 'value-' : ''}import ${what}: docs/architecture.md#what-may-import-what`;
+  return {
+    files: [`src/${layer}/${'*/'.repeat(depth - 1)}*${test ? '.test' : ''}.ts`],
+    ignores: ['**/*.int.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message, allowTypeImports }, unnormalized] }],
+    },
+  };
+};
+const layerBlocks = Object.keys(layers).flatMap((layer) =>
+  Array.from({ length: maxLayerDepth }, (_, i) => i + 1).flatMap((depth) =>
+    layers[layer].forbidden === 'everything'
+      ? [layerBlock(layer, depth, false), layerBlock(layer, depth, true)]
+      : [layerBlock(layer, depth, false)],
+  ),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.whalefall/**', 'coverage/**'] },
   js.configs.recommended,
@@ -30,5 +78,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  ...layerBlocks,
   { files: ['eslint.config.js', 'scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -1,4 +1,4 @@
-// Response envelopes (REFERENCE.md section 4) and paging.
+// Response envelopes (docs/api.md#response-envelopes) and paging.
 import { z } from 'zod';
 import type { MessageCode } from '../domain/messageCodes.js';
 import type { Paging } from '../domain/paging.js';

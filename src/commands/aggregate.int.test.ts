@@ -1,6 +1,6 @@
 // Aggregation over collected stats: defects 6 (default = last completed period), 7 (the current period only
 // on request, marked partial) and 8 (instances without stats make the coverage incomplete, never silent);
-// a re-run replaces its figures; live tables equal a rebuild.
+// a re-run replaces its figures; live tables equal a rebuild. Defects: docs/defects.md.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';

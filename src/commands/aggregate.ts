@@ -2,8 +2,8 @@
 // active instance): set-based SQL over the stats tables for every instance at once, then one
 // InstanceAggregated per instance and an AggregationCompleted with the coverage on the period's stream,
 // then each record ends: completed with its figures, or failed (SYNC_DATA_ERROR) when the instance had
-// no stats in the period, so the session ends `partial` instead of `completed`.
-// - By default the period is the last COMPLETED one of its type (defect 6: never today's half day).
+// no stats in the period, so the session ends `partial` instead of `completed`. Defects: docs/defects.md.
+// - By default the period is the last COMPLETED one of its type, never today's half day (defect 6).
 // - The current period is computed only when asked for, and is marked partial (defect 7).
 // - Instances without stats in the period are listed as missing; the coverage is then incomplete and the
 //   aggregation says so (defect 8), instead of silently summing fewer instances.

@@ -1,4 +1,4 @@
-// The message-code catalog (REFERENCE.md section 5): each code's HTTP status, default message and
+// The message-code catalog (docs/api.md#message-codes): each code's HTTP status, default message and
 // whether retrying the same request can succeed. Every error the API returns carries one of these.
 export const messageCodes = {
   // generic

@@ -4,7 +4,7 @@
 // stop the server and check that `whalefall rebuild` gives back exactly the read tables the live run built.
 // The stats are collected today, so the completed periods have none: they must say so (defect 8), and
 // say that nothing was computed; a period_start in the future or before the first stat makes no session;
-// `scope` (the reference's field) runs one level under the same coverage.
+// `scope` (the reference's field) runs one level under the same coverage. Defects: docs/defects.md.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';

@@ -1,6 +1,6 @@
 // Account sync against the local MariaDB as a monitored instance: the two phases, the reference's
-// defects 1 and 2, compensation (revert the inventory, retry permissions), a revoke seen as a diff, and
-// two syncs of one instance that must not interleave.
+// defects 1 and 2 (docs/defects.md), compensation (revert the inventory, retry permissions), a revoke
+// seen as a diff, and two syncs of one instance that must not interleave.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

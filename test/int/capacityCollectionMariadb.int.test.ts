@@ -2,6 +2,7 @@
 // (defect 4), sizes that grow when data is added, an instance without databases skipped apart (defect 5),
 // and a failed attempt retried with backoff within the run, each attempt an event (defect 3), the record
 // waiting in `retrying` while the session stays running.
+// "defect N": docs/defects.md.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

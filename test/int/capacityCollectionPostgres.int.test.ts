@@ -2,6 +2,7 @@
 // the least privileges of docs/engines.md sizes two databases of a known volume, one of them closed to
 // PUBLIC; one StatsSaved per collection holds both and the instance total (defect 4); sizes cover the
 // bytes loaded, agree with pg_database_size, and grow by at least the bytes added.
+// "defect N": docs/defects.md.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// One contract every EventStore implementation passes (DESIGN.md section 3).
+// One contract every EventStore implementation passes (src/adapters/eventStore/port.ts, docs/decisions.md).
 // Streams are unique per test, so the suite also runs against a shared, non-empty store.
 import { firstValueFrom, take, toArray, filter, timeout } from 'rxjs';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// One port for the four engines (DESIGN.md section 7). An adapter holds one small pool for one
+// One port for the four engines (docs/engines.md#the-engine-port). An adapter holds one small pool for one
 // instance; every connect and query has a timeout; failures are EngineError with a message code and
 // text scrubbed of secrets. A catalog the collector may not read is an ItemError in the result.
 import type {

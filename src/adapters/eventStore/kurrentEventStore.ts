@@ -1,4 +1,4 @@
-// KurrentDB / EventStoreDB implementation of the event store port (DESIGN.md section 3).
+// KurrentDB / EventStoreDB implementation of the event store port (how it differs: docs/decisions.md).
 import {
   ANY,
   BACKWARDS,

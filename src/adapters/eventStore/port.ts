@@ -1,5 +1,5 @@
-// The event store port (DESIGN.md section 3). Two implementations pass one contract suite:
-// postgresEventStore.ts (default) and kurrentEventStore.ts (EVENTSTORE_URL).
+// The event store port (docs/architecture.md#the-event-log-postgresql). Two implementations pass one
+// contract suite: postgresEventStore.ts (default) and kurrentEventStore.ts (EVENTSTORE_URL).
 import type { Observable } from 'rxjs';
 import type { EventData, Position, RecordedEvent } from '../../domain/events/envelope.js';
 

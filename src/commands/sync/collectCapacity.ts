@@ -1,6 +1,7 @@
 // Capacity collection of one instance: the database inventory (DatabaseInventorySynced), then every
 // database's size and the instance total in ONE StatsSaved (they can never disagree: defect 4). An
 // instance with no active database is skipped with that reason, counted apart from successes (defect 5).
+// Defects: docs/defects.md.
 import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { capacityStream } from '../../domain/capacity/events.js';

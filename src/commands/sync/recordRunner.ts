@@ -82,12 +82,12 @@ export async function runRecord(deps: { store: FencedStore; logger: Logger }, ru
     } catch (err) {
       // Fenced: the record ended elsewhere (runAttempt logged it). Aborted: stop() ended it.
       if (err instanceof FencedAppendError || err instanceof RunAborted) return;
-      // Defect 2 of the reference: an exception must never leave the record running.
+      // An exception must never leave the record running (docs/defects.md#defect-2).
       const failure = failureOf(err);
       deps.logger.warn({ err, ...ref, phase: failure.phase }, `instance ${run.category} sync failed`);
       if (n >= run.attempts) return void (await end({ type: 'FailRecord', ...ref, ...failure }));
-      // Defect 3: a failed instance is retried within the run, each attempt an event; the record
-      // waits in `retrying` (the session stays running), its lease covering the backoff.
+      // A failed instance is retried within the run, each attempt an event (docs/defects.md#defect-3);
+      // the record waits in `retrying` (the session stays running), its lease covering the backoff.
       const backoff = run.backoffMs * 2 ** (n - 1);
       const leaseMs = leaseFor(deadlineMs);
       await end({ type: 'FailAttempt', ...ref, ...failure, retryInMs: backoff, now: new Date(), leaseMs });

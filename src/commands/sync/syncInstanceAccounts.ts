@@ -129,7 +129,7 @@ export async function syncInstanceAccounts(input: {
       );
     }
   } catch (err) {
-    // Defect 1 of the reference: the inventory is written, the permissions are not. Say so in the
+    // docs/defects.md#defect-1: the inventory is written, the permissions are not. Say so in the
     // account stream; the record fails with phase 'permissions' and can be retried or reverted.
     await store.append(
       stream,

@@ -1,6 +1,6 @@
-// The inventory guard (DESIGN.md section 9): an inventory that would deactivate an implausible share of
-// an instance's accounts is more likely a collector that lost its rights than a mass deletion, so it is
-// not applied until an operator confirms it.
+// The inventory guard (docs/flows/accounts-sync.md#what-a-sync-may-claim): an inventory that would
+// deactivate an implausible share of an instance's accounts is more likely a collector that lost its
+// rights than a mass deletion, so it is not applied until an operator confirms it.
 
 /** INVENTORY_MAX_DEACTIVATE_PERCENT's default. */
 export const DEFAULT_MAX_DEACTIVATE_PERCENT = 50;

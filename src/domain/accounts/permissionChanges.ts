@@ -1,5 +1,5 @@
 // What one permission snapshot may claim about an instance's accounts. Only what was observed is
-// recorded (DESIGN.md section 9):
+// recorded (docs/flows/accounts-sync.md#what-a-sync-may-claim):
 // - an account whose permissions could not be read keeps its earlier facts: no entry, no diff, an item
 //   error with its code. That is an account an error names, one the snapshot left out while catalog
 //   errors say why, and one whose facts miss a catalog its earlier facts had (facts.errors names an item

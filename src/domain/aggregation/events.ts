@@ -1,5 +1,6 @@
 // Aggregation events (stream aggregation-{periodType}-{periodStart}): each instance's figures for a period,
 // then the coverage. Re-running a period appends new events that replace the figures (last one wins).
+// "defect N": docs/defects.md.
 import { z } from 'zod';
 import { defineEvent, type EventDefinition } from '../events/registry.js';
 import { periodTypes } from '../periods/periods.js';
@@ -58,7 +59,10 @@ export const aggregationEventDefinitions: readonly EventDefinition[] = [
       ...period,
       sessionId: z.uuid(),
       included: z.array(z.uuid()),
-      /** Instances that had no stats in the period: their absence makes the aggregation partial (defect 8). */
+      /**
+       * Instances that had no stats in the period: their absence makes the aggregation partial
+       * (docs/defects.md#defect-8).
+       */
       missing: z.array(z.strictObject({ instanceId: z.uuid(), reason: z.string() })),
       coverageComplete: z.boolean(),
     }),

@@ -1,5 +1,6 @@
 // Capacity events (stream capacity-{instanceId}): the database inventory of a collection, and ONE StatsSaved
-// holding every database's size and the instance total together, so the two can never disagree (defect 4).
+// holding every database's size and the instance total together, so the two can never disagree
+// (docs/defects.md#defect-4).
 import { z } from 'zod';
 import { sizeMethods } from '../engines/model.js';
 import { defineEvent, type EventDefinition } from '../events/registry.js';

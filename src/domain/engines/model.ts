@@ -1,4 +1,4 @@
-// What the engine adapters report, in the words of REFERENCE.md section 2: databases and sizes, accounts,
+// What the engine adapters report (docs/engines.md): databases and sizes, accounts,
 // the v4 permission snapshot and the permission facts derived from it. Pure types: no I/O here.
 
 export const dbTypes = ['mysql', 'postgresql', 'sqlserver', 'oracle'] as const;

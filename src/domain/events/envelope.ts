@@ -1,4 +1,4 @@
-// The event envelope (DESIGN.md section 4). Pure types and schemas: no I/O, no clock, no ids made here.
+// The event envelope (docs/architecture.md#events). Pure types and schemas: no I/O, no clock, no ids here.
 import { z } from 'zod';
 
 /**

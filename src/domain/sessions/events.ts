@@ -1,5 +1,5 @@
 // Sync-session events (stream session-{id}): a session holds one record per instance, and every record
-// reaches an end state. DESIGN.md section 6.
+// reaches an end state. docs/flows/sync-session.md.
 import { z } from 'zod';
 import { aggregationScopes, type AggregationScope } from '../aggregation/events.js';
 import { defineEvent, type EventDefinition } from '../events/registry.js';

@@ -1,4 +1,4 @@
-// Roles and what they may do (REFERENCE.md section 2: admin / user / viewer).
+// Roles and what they may do: admin / user / viewer (docs/api.md#roles-and-permissions).
 export const roles = ['admin', 'user', 'viewer'] as const;
 export type Role = (typeof roles)[number];
 
