@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
 import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
 import { diffFacts, foldLedger, inventoryChanges } from '../../domain/accounts/ledger.js';
 import { makeFacts, type DbType, type PermissionFacts } from '../../domain/engines/model.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
-import { createLogger } from '../../logger.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { accountId, accountsProjection } from './projection.js';
 import { accountChangeHistory, accountStatistics, getAccount, listAccountLedgers } from './queries.js';
 
@@ -121,30 +115,11 @@ const mysqlAccount = (username: string, extra: Partial<InventoryAccount> = {}): 
 });
 
 describe('accounts projection', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(accountsProjection);
 
   it('projects inventories, permissions and reverts into accounts and a change log; equals a rebuild', async () => {
-    const registry = createEventRegistry();
-    const store = validatingEventStore(raw, registry);
-    const decode = decodeKnown(registry);
-    const runner = new ProjectionRunner({
-      projection: accountsProjection,
-      store: raw,
-      knex: db.knex,
-      logger: createLogger({ level: 'silent' }),
-      decode,
-      batchSize: 2,
-    });
-    const ev = accountEvents(store);
+    const runner = spec.runner({ batchSize: 2 });
+    const ev = accountEvents(spec.store);
     const i1 = randomUUID(); // MariaDB
     const i2 = randomUUID(); // PostgreSQL
     const [s1, s2, s3] = [randomUUID(), randomUUID(), randomUUID()];
@@ -208,8 +183,8 @@ describe('accounts projection', () => {
       alice_ro: makeFacts('postgresql', { roles: ['pg_read_all_data'] }),
     });
 
-    await runner.catchUp();
-    const first = await listAccountLedgers(db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
+    await spec.catchUp(runner);
+    const first = await listAccountLedgers(spec.db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
     expect(first.items.map((a) => a.username)).toEqual([
       'app@%',
       'mysql.sys@localhost',
@@ -246,17 +221,17 @@ describe('accounts projection', () => {
       reactivated: ['report@%'],
     });
     await ev.permissionsFailed(i1, s3, t3f);
-    await runner.catchUp();
-    expect(await getAccount(db.knex, accountId(i1, 'report@%'))).toMatchObject({
+    await spec.catchUp(runner);
+    expect(await getAccount(spec.db.knex, accountId(i1, 'report@%'))).toMatchObject({
       is_active: true,
       deleted_at: null,
       last_seen_at: t3,
     });
     await ev.revert(i1, s3, t3r);
-    await runner.catchUp();
+    await spec.catchUp(runner);
 
     // instance_accounts
-    const report1 = await getAccount(db.knex, accountId(i1, 'report@%'));
+    const report1 = await getAccount(spec.db.knex, accountId(i1, 'report@%'));
     expect(report1).toMatchObject({
       username: 'report@%',
       is_active: false,
@@ -265,7 +240,7 @@ describe('accounts projection', () => {
       deleted_at: t3r,
       permissions: { last_change_type: 'add', last_change_time: t1p },
     });
-    const app1 = (await getAccount(db.knex, accountId(i1, 'app@%')))!;
+    const app1 = (await getAccount(spec.db.knex, accountId(i1, 'app@%')))!;
     expect(app1).toMatchObject({
       id: accountId(i1, 'app@%'),
       instance_id: i1,
@@ -286,17 +261,17 @@ describe('accounts projection', () => {
       },
     });
     expect(app1.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(await getAccount(db.knex, accountId(i1, 'root@localhost'))).toMatchObject({
+    expect(await getAccount(spec.db.knex, accountId(i1, 'root@localhost'))).toMatchObject({
       is_superuser: true,
       permissions: { last_change_type: 'none', last_change_time: t1p, last_sync_time: t2p },
     });
-    expect(await getAccount(db.knex, accountId(i1, 'backup@%'))).toMatchObject({
+    expect(await getAccount(spec.db.knex, accountId(i1, 'backup@%'))).toMatchObject({
       permissions: { last_change_type: 'add', last_change_time: t2p },
     });
-    expect(await getAccount(db.knex, randomUUID())).toBeUndefined();
+    expect(await getAccount(spec.db.knex, randomUUID())).toBeUndefined();
 
     // account_change_log: event order, then username; ids numbered in that order.
-    const log = await db.knex('account_change_log').where({ instance_id: i1 }).orderBy('id').select<
+    const log = await spec.db.knex('account_change_log').where({ instance_id: i1 }).orderBy('id').select<
       {
         id: string;
         username: string;
@@ -319,7 +294,7 @@ describe('accounts projection', () => {
       ['report@%', 'add', t3, s3],
       ['report@%', 'delete', t3r, s3],
     ]);
-    const allIds = (await db.knex('account_change_log').orderBy('id').pluck('id')) as string[];
+    const allIds = (await spec.db.knex('account_change_log').orderBy('id').pluck('id')) as string[];
     expect(allIds.map(Number)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(log[4]!.other_diff).toEqual({
       is_locked: { from: false, to: true },
@@ -336,7 +311,7 @@ describe('accounts projection', () => {
     // Queries: filters, paging, history newest first, statistics.
     const page = { page: 1, limit: 10 };
     const names = async (filters: Parameters<typeof listAccountLedgers>[1], paging = page) => {
-      const result = await listAccountLedgers(db.knex, filters, paging);
+      const result = await listAccountLedgers(spec.db.knex, filters, paging);
       return { total: result.total, names: result.items.map((a) => a.username) };
     };
     expect(await names({ instanceId: i1 })).toEqual({
@@ -359,7 +334,7 @@ describe('accounts projection', () => {
       names: ['root@localhost'],
     });
 
-    const history = (await accountChangeHistory(db.knex, accountId(i1, 'app@%'), page))!;
+    const history = (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), page))!;
     expect(history.total).toBe(3);
     expect(history.items.map((h) => [h.change_type, h.change_time])).toEqual([
       ['modify_privilege', t2p],
@@ -368,16 +343,18 @@ describe('accounts projection', () => {
     ]);
     expect(history.items[0]).toMatchObject({ id: 10, instance_id: i1, username: 'app@%', session_id: s2 });
     expect(
-      (await accountChangeHistory(db.knex, accountId(i1, 'app@%'), { page: 2, limit: 2 }))!.items.map(
+      (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), { page: 2, limit: 2 }))!.items.map(
         (h) => h.change_type,
       ),
     ).toEqual(['add']);
     expect(
-      (await accountChangeHistory(db.knex, accountId(i1, 'report@%'), page))!.items.map((h) => h.change_type),
+      (await accountChangeHistory(spec.db.knex, accountId(i1, 'report@%'), page))!.items.map(
+        (h) => h.change_type,
+      ),
     ).toEqual(['delete', 'add', 'delete', 'add']);
-    expect(await accountChangeHistory(db.knex, randomUUID(), page)).toBeUndefined();
+    expect(await accountChangeHistory(spec.db.knex, randomUUID(), page)).toBeUndefined();
 
-    const stats = await accountStatistics(db.knex);
+    const stats = await accountStatistics(spec.db.knex);
     expect(stats).toMatchObject({ total: 7, active: 6, deleted: 1, locked: 2, superuser: 2, system: 2 });
     expect(stats.by_db_type).toEqual({
       mysql: { total: 5, active: 4, deleted: 1, locked: 2, superuser: 1, system: 1 },
@@ -396,6 +373,6 @@ describe('accounts projection', () => {
       system: 1,
     });
 
-    await expectRebuildMatchesLive({ knex: db.knex, store: raw, projections: [accountsProjection], decode });
+    await spec.expectRebuildMatchesLive();
   });
 });

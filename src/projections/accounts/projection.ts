@@ -3,103 +3,11 @@
 // the accounts of the instances it touches, folds its events in log order in memory, then writes each
 // changed row once and appends the change-log rows with ids it numbers itself (log order, then
 // username), so a rebuild numbers them exactly as the live table did.
-import type { Knex } from 'knex';
-import type { FactsDiff, InventoryAccount } from '../../domain/accounts/events.js';
-import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
-import { stableId } from '../../domain/ids.js';
 import type { Projection } from '../projection.js';
-import { upsertRows } from '../syncSessions/projection.js';
+import { insertRows, json, selectWhereIn, upsertRows } from '../rows.js';
+import { type AccountRow, foldAccounts } from './fold.js';
 
-/** The stable id of an account: from `${instanceId}/${username}`, the input of every id issued so far. */
-export const accountId = (instanceId: string, username: string): string => stableId(instanceId, username);
-
-export type ChangeType = 'add' | 'modify_privilege' | 'modify_other' | 'delete';
-
-interface AccountRow {
-  id: string;
-  instance_id: string;
-  username: string;
-  db_type: string;
-  is_active: boolean;
-  is_system: boolean;
-  is_locked: boolean;
-  attributes: Record<string, unknown>;
-  first_seen_at: string;
-  last_seen_at: string;
-  deleted_at: string | null;
-}
-
-interface ChangeRow {
-  instance_id: string;
-  username: string;
-  change_type: ChangeType;
-  change_time: string;
-  session_id: string | null;
-  privilege_diff: FactsDiff | null;
-  other_diff: Record<string, unknown> | null;
-}
-
-interface InventoryData {
-  instanceId: string;
-  sessionId: string;
-  dbType?: DbType;
-  accounts: InventoryAccount[];
-  added?: string[];
-  changed?: string[];
-  deactivated?: string[];
-  reactivated?: string[];
-}
-
-interface PermissionsData {
-  instanceId: string;
-  sessionId: string;
-  accounts: {
-    username: string;
-    facts: PermissionFacts;
-    snapshot: Record<string, unknown>;
-    diff: FactsDiff | null;
-  }[];
-}
-
-/** JSON with object keys sorted: jsonb reorders keys, so compare values in this form. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, (v as Record<string, unknown>)[k]]),
-        )
-      : v,
-  );
-
-/** What differs, besides privileges, between an account's row and its new inventory entry. */
-function otherDiff(before: AccountRow, after: InventoryAccount): Record<string, unknown> | null {
-  const diff: Record<string, unknown> = {};
-  if (before.is_locked !== after.locked) diff.is_locked = { from: before.is_locked, to: after.locked };
-  if (before.is_system !== after.isSystem) diff.is_system = { from: before.is_system, to: after.isSystem };
-  const attributes: Record<string, unknown> = {};
-  for (const key of [
-    ...new Set([...Object.keys(before.attributes), ...Object.keys(after.attributes)]),
-  ].sort()) {
-    const from = before.attributes[key];
-    const to = after.attributes[key];
-    if (canonical(from) !== canonical(to)) attributes[key] = { from: from ?? null, to: to ?? null };
-  }
-  if (Object.keys(attributes).length > 0) diff.attributes = attributes;
-  return Object.keys(diff).length > 0 ? diff : null;
-}
-
-const diffIsEmpty = (d: FactsDiff): boolean =>
-  d.capabilities.added.length === 0 &&
-  d.capabilities.removed.length === 0 &&
-  d.roles.added.length === 0 &&
-  d.roles.removed.length === 0 &&
-  Object.values(d.privileges).every((p) => p.added.length === 0 && p.removed.length === 0);
-
-const rank: Record<ChangeType, number> = { add: 0, modify_other: 1, modify_privilege: 2, delete: 3 };
-const byUsername = (a: ChangeRow, b: ChangeRow) =>
-  a.username < b.username ? -1 : a.username > b.username ? 1 : rank[a.change_type] - rank[b.change_type];
+export { accountId, type ChangeType } from './fold.js';
 
 const accountColumns = [
   'id',
@@ -114,10 +22,8 @@ const accountColumns = [
   'last_seen_at',
   'deleted_at',
 ];
+// Times are read back as text so that rewriting a loaded row keeps microseconds (see rows.selectList).
 const timeColumns = new Set(['first_seen_at', 'last_seen_at', 'deleted_at', 'last_change_time']);
-// Times are read back as text so that rewriting a loaded row keeps microseconds (see syncSessions).
-const selectList = (trx: Knex.Transaction, columns: readonly string[]) =>
-  columns.map((c) => (timeColumns.has(c) ? trx.raw('??::text AS ??', [c, c]) : c));
 
 export const accountsProjection: Projection = {
   name: 'accounts',
@@ -139,187 +45,48 @@ export const accountsProjection: Projection = {
     // instance id -> username -> row
     const accounts = new Map<string, Map<string, AccountRow>>();
     for (const id of inventoryInstances) accounts.set(id, new Map());
-    if (inventoryInstances.size > 0) {
-      const rows = await trx(accountsTable)
-        .whereIn('instance_id', [...inventoryInstances])
-        .select<AccountRow[]>(selectList(trx, accountColumns));
-      for (const row of rows) accounts.get(row.instance_id)!.set(row.username, row);
-    }
+    for (const row of await selectWhereIn<AccountRow>(
+      trx,
+      accountsTable,
+      'instance_id',
+      [...inventoryInstances],
+      accountColumns,
+      timeColumns,
+    ))
+      accounts.get(row.instance_id)!.set(row.username, row);
     // account id -> when its permissions last changed
     const lastChange = new Map<string, string>();
-    if (permissionInstances.size > 0) {
-      const rows = await trx(permissionTable)
-        .whereIn('instance_id', [...permissionInstances])
-        .select<{ account_id: string; last_change_time: string }[]>(
-          selectList(trx, ['account_id', 'last_change_time']),
-        );
-      for (const row of rows) lastChange.set(row.account_id, row.last_change_time);
-    }
+    for (const row of await selectWhereIn<{ account_id: string; last_change_time: string }>(
+      trx,
+      permissionTable,
+      'instance_id',
+      [...permissionInstances],
+      ['account_id', 'last_change_time'],
+      timeColumns,
+    ))
+      lastChange.set(row.account_id, row.last_change_time);
 
-    const dirtyAccounts = new Map<string, AccountRow>();
-    const permissionRows = new Map<string, Record<string, unknown>>();
-    const changeLog: ChangeRow[] = [];
-
-    /**
-     * Makes `set` the instance's active accounts: upserts present ones, deactivates absent ones.
-     * `seen`: an inventory saw the accounts (last_seen_at moves); a revert only restores them.
-     */
-    const applySet = (
-      instanceId: string,
-      dbType: string,
-      set: readonly InventoryAccount[],
-      at: string,
-      seen: boolean,
-    ) => {
-      const known = accounts.get(instanceId)!;
-      const result = {
-        added: [] as string[],
-        reactivated: [] as string[],
-        changed: new Map<string, Record<string, unknown> | null>(),
-        deactivated: [] as string[],
-      };
-      const present = new Set<string>();
-      for (const a of set) {
-        present.add(a.username);
-        const before = known.get(a.username);
-        if (!before) result.added.push(a.username);
-        else if (!before.is_active) result.reactivated.push(a.username);
-        else {
-          const diff = otherDiff(before, a);
-          if (diff) result.changed.set(a.username, diff);
-        }
-        const row: AccountRow = {
-          id: before?.id ?? accountId(instanceId, a.username),
-          instance_id: instanceId,
-          username: a.username,
-          db_type: dbType,
-          is_active: true,
-          is_system: a.isSystem,
-          is_locked: a.locked,
-          attributes: a.attributes,
-          first_seen_at: before?.first_seen_at ?? at,
-          last_seen_at: seen ? at : (before?.last_seen_at ?? at),
-          deleted_at: null,
-        };
-        known.set(a.username, row);
-        dirtyAccounts.set(row.id, row);
-      }
-      for (const row of known.values()) {
-        if (!row.is_active || present.has(row.username)) continue;
-        result.deactivated.push(row.username);
-        row.is_active = false;
-        row.deleted_at = at;
-        dirtyAccounts.set(row.id, row);
-      }
-      return result;
-    };
-
-    for (const e of events) {
-      const at = e.metadata.occurredAt;
-      const rows: ChangeRow[] = [];
-      const change = (
-        instanceId: string,
-        username: string,
-        changeType: ChangeType,
-        sessionId: string,
-        diffs: { privilege?: FactsDiff; other?: Record<string, unknown> | null } = {},
-      ) =>
-        rows.push({
-          instance_id: instanceId,
-          username,
-          change_type: changeType,
-          change_time: at,
-          session_id: sessionId,
-          privilege_diff: diffs.privilege ?? null,
-          other_diff: diffs.other ?? null,
-        });
-
-      switch (e.type) {
-        case 'InstanceInventorySynced': {
-          const d = e.data as InventoryData;
-          const result = applySet(d.instanceId, d.dbType!, d.accounts, at, true);
-          // The event says what the sync decided. A 'changed' account is logged only when its row
-          // really changed (locked, system or attributes, compared key-order-free: attributes come back
-          // from jsonb with their keys reordered), with what changed as other_diff.
-          for (const u of d.added ?? []) change(d.instanceId, u, 'add', d.sessionId);
-          for (const u of d.reactivated ?? [])
-            change(d.instanceId, u, 'add', d.sessionId, { other: { reactivated: true } });
-          for (const u of d.changed ?? []) {
-            const other = result.changed.get(u);
-            if (other) change(d.instanceId, u, 'modify_other', d.sessionId, { other });
-          }
-          for (const u of d.deactivated ?? []) change(d.instanceId, u, 'delete', d.sessionId);
-          break;
-        }
-        case 'InventoryReverted': {
-          // Restores exactly the given set; the log records what the restore changed.
-          const d = e.data as InventoryData;
-          const known = accounts.get(d.instanceId)!;
-          const dbType = known.values().next().value?.db_type ?? 'unknown';
-          const result = applySet(d.instanceId, dbType, d.accounts, at, false);
-          for (const u of result.added) change(d.instanceId, u, 'add', d.sessionId);
-          for (const u of result.reactivated)
-            change(d.instanceId, u, 'add', d.sessionId, { other: { reactivated: true } });
-          for (const [u, other] of result.changed)
-            change(d.instanceId, u, 'modify_other', d.sessionId, { other });
-          for (const u of result.deactivated) change(d.instanceId, u, 'delete', d.sessionId);
-          break;
-        }
-        case 'PermissionsSynced': {
-          const d = e.data as PermissionsData;
-          for (const a of d.accounts) {
-            const id = accountId(d.instanceId, a.username);
-            const previous = lastChange.get(id);
-            // diff null: first sight, or (as the sync writes it) nothing changed since the last facts.
-            const type =
-              a.diff === null
-                ? previous === undefined
-                  ? 'add'
-                  : 'none'
-                : diffIsEmpty(a.diff)
-                  ? 'none'
-                  : 'modify_privilege';
-            const changedAt = type === 'none' ? (previous ?? at) : at;
-            lastChange.set(id, changedAt);
-            permissionRows.set(id, {
-              account_id: id,
-              instance_id: d.instanceId,
-              username: a.username,
-              db_type: a.facts.db_type,
-              permission_snapshot: JSON.stringify(a.snapshot),
-              permission_facts: JSON.stringify(a.facts),
-              is_superuser: a.facts.capabilities.includes('SUPERUSER'),
-              is_locked: a.facts.capabilities.includes('LOCKED'),
-              last_sync_time: at,
-              last_change_type: type,
-              last_change_time: changedAt,
-            });
-            if (type === 'modify_privilege')
-              change(d.instanceId, a.username, 'modify_privilege', d.sessionId, { privilege: a.diff! });
-          }
-          break;
-        }
-      }
-      changeLog.push(...rows.sort(byUsername));
-    }
-
+    const changed = foldAccounts({ accounts, lastChange }, events);
     await upsertRows(
       trx,
       accountsTable,
-      [...dirtyAccounts.values()].map((r) => ({ ...r, attributes: JSON.stringify(r.attributes) })),
+      changed.accounts.map((r) => ({ ...r, attributes: JSON.stringify(r.attributes) })),
       ['id'],
     );
-    await upsertRows(trx, permissionTable, [...permissionRows.values()], ['account_id']);
-    if (changeLog.length > 0) {
+    await upsertRows(trx, permissionTable, changed.permissions, ['account_id']);
+    if (changed.changeLog.length > 0) {
       const [{ max }] = (await trx(logTable).max({ max: 'id' })) as [{ max: string | null }];
       let next = BigInt(max ?? 0);
-      const numbered = changeLog.map((r) => ({
-        id: (++next).toString(),
-        ...r,
-        privilege_diff: r.privilege_diff === null ? null : JSON.stringify(r.privilege_diff),
-        other_diff: r.other_diff === null ? null : JSON.stringify(r.other_diff),
-      }));
-      for (let i = 0; i < numbered.length; i += 3000) await trx(logTable).insert(numbered.slice(i, i + 3000));
+      await insertRows(
+        trx,
+        logTable,
+        changed.changeLog.map((r) => ({
+          id: (++next).toString(),
+          ...r,
+          privilege_diff: json(r.privilege_diff),
+          other_diff: json(r.other_diff),
+        })),
+      );
     }
   },
 };

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { FactsDiff } from '../../domain/accounts/events.js';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 import type { ChangeType } from './projection.js';
 
@@ -142,16 +143,14 @@ export async function listAccountLedgers(knex: Knex, filters: AccountFilters, pa
   if (filters.superuser !== undefined) q.whereRaw(`${superuserSql} = ?`, [filters.superuser]);
   if (filters.search)
     q.whereRaw("lower(a.username) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows = await q
-    .orderBy([
+  const { total, rows } = await paged<LedgerDbRow>(q, paging, {
+    order: [
       { column: 'a.username', order: 'asc' },
       { column: 'a.instance_id', order: 'asc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select<LedgerDbRow[]>(ledgerColumns);
-  return { total: Number(total), items: rows.map(ledgerToApi) };
+    ],
+    columns: ledgerColumns,
+  });
+  return { total, items: rows.map(ledgerToApi) };
 }
 
 /** One account with its permission snapshot and facts, or undefined. */
@@ -180,17 +179,15 @@ export async function accountChangeHistory(knex: Knex, accountId: string, paging
     'c.instance_id': account.instance_id,
     'c.username': account.username,
   });
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows = await q
-    .leftJoin({ i: 'instances' }, 'i.id', 'c.instance_id')
-    .orderBy([
+  const { total, rows } = await paged<ChangeDbRow>(q, paging, {
+    order: [
       { column: 'c.change_time', order: 'desc' },
       { column: 'c.id', order: 'desc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select<ChangeDbRow[]>('c.*', 'i.name as instance_name');
-  return { total: Number(total), items: rows.map(changeToApi) };
+    ],
+    columns: ['c.*', 'i.name as instance_name'],
+    join: (page) => page.leftJoin({ i: 'instances' }, 'i.id', 'c.instance_id'),
+  });
+  return { total, items: rows.map(changeToApi) };
 }
 
 interface Counts {

@@ -1,6 +1,7 @@
 // Reads of the capacity aggregation tables and raw size stats for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 import type { PeriodType } from '../../domain/periods/periods.js';
 
 export interface AggregationSummary {
@@ -74,25 +75,24 @@ export const rowToApi = (row: Record<string, unknown>) => {
 
 export async function listAggregations(knex: Knex, table: string, f: AggregationFilters) {
   const base = filteredAggregations(knex, table, f);
-  const [{ total }] = (await base.clone().count({ total: '*' })) as [{ total: string }];
-  const order = [
-    { column: 'a.period_start', order: 'desc' },
-    { column: 'a.period_type', order: 'asc' },
-    { column: 'a.instance_id', order: 'asc' },
-    ...(table === 'database_size_aggregations' ? [{ column: 'a.database_name', order: 'asc' }] : []),
-  ];
-  const rows: Record<string, unknown>[] = await base
-    .orderBy(order)
-    .limit(f.limit)
-    .offset((f.page - 1) * f.limit)
-    .select(
+  const { total, rows } = await paged<Record<string, unknown>>(base, f, {
+    order: [
+      { column: 'a.period_start', order: 'desc' },
+      { column: 'a.period_type', order: 'asc' },
+      { column: 'a.instance_id', order: 'asc' },
+      ...(table === 'database_size_aggregations'
+        ? [{ column: 'a.database_name', order: 'asc' as const }]
+        : []),
+    ],
+    columns: [
       'a.*',
       knex.raw('a.period_start::text AS period_start'),
       knex.raw('a.period_end::text AS period_end'),
       'i.name AS instance_name',
       'i.db_type',
-    );
-  return { total: Number(total), items: rows.map(rowToApi) };
+    ],
+  });
+  return { total, items: rows.map(rowToApi) };
 }
 
 /** Totals over the latest period of the type that has rows (after the filters). */
@@ -161,16 +161,13 @@ export async function allDatabaseSizes(
   if (f.databaseName) q.where('database_name', f.databaseName);
   if (f.from) q.where('collected_date', '>=', f.from);
   if (f.to) q.where('collected_date', '<=', f.to);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: Record<string, unknown>[] = await q
-    .orderBy([
+  const { total, rows } = await paged<Record<string, unknown>>(q, paging, {
+    order: [
       { column: 'collected_date', order: 'desc' },
       { column: 'instance_id', order: 'asc' },
       { column: 'database_name', order: 'asc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select(
+    ],
+    columns: [
       'instance_id',
       'database_name',
       'size_mb',
@@ -178,9 +175,10 @@ export async function allDatabaseSizes(
       'log_size_mb',
       knex.raw('collected_date::text AS collected_date'),
       'collected_at',
-    );
+    ],
+  });
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({
       ...r,
       size_mb: Number(r.size_mb),

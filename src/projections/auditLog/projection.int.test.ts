@@ -1,71 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
+import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../../commands/appendAudit.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
-import { createLogger } from '../../logger.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
 import { auditLogProjection } from './projection.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { listAuditEvents } from './queries.js';
 
 describe('audit_log projection', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(auditLogProjection);
 
   it('projects audit events into rows, filters and pages them, and equals a rebuild', async () => {
-    const store = validatingEventStore(raw, createEventRegistry());
     const alice = randomUUID();
     const at = (iso: string) => ({
       actor: { kind: 'user' as const, id: alice },
       correlationId: 'c',
       now: new Date(iso),
     });
-    await appendAudit(store, at('2026-11-20T10:00:00Z'), 'UserCreated', {
+    await appendAudit(spec.store, at('2026-11-20T10:00:00Z'), 'UserCreated', {
       userId: alice,
       username: 'alice',
       role: 'viewer',
       isActive: true,
     });
-    await appendAudit(store, at('2026-11-21T10:00:00Z'), 'LoginFailed', {
+    await appendAudit(spec.store, at('2026-11-21T10:00:00Z'), 'LoginFailed', {
       username: 'alice',
       userId: alice,
       reason: 'wrong_password',
       ip: '10.0.0.1',
     });
-    await appendAudit(store, at('2026-11-21T11:00:00Z'), 'LoginSucceeded', {
+    await appendAudit(spec.store, at('2026-11-21T11:00:00Z'), 'LoginSucceeded', {
       userId: alice,
       username: 'Alice',
       ip: '10.0.0.1',
     });
-    await appendAudit(store, at('2026-11-22T09:00:00Z'), 'UserRoleChanged', {
+    await appendAudit(spec.store, at('2026-11-22T09:00:00Z'), 'UserRoleChanged', {
       userId: alice,
       username: 'alice',
       from: 'viewer',
       to: 'user',
     });
     // Streams are per UTC day.
-    expect(await raw.streamRevision('audit-2026-11-21')).toBe(1n);
+    expect(await spec.raw.streamRevision('audit-2026-11-21')).toBe(1n);
 
-    const logger = createLogger({ level: 'silent' });
-    await new ProjectionRunner({
-      projection: auditLogProjection,
-      store: raw,
-      knex: db.knex,
-      logger,
-    }).catchUp();
+    await spec.runner().catchUp();
 
-    const all = await listAuditEvents(db.knex, {}, { page: 1, limit: 10 });
+    const all = await listAuditEvents(spec.db.knex, {}, { page: 1, limit: 10 });
     expect(all.total).toBe(4);
     expect(all.items.map((i) => i.type)).toEqual([
       'UserRoleChanged',
@@ -79,25 +57,28 @@ describe('audit_log projection', () => {
       details: { reason: 'wrong_password' },
     });
 
-    expect((await listAuditEvents(db.knex, { username: 'ALICE' }, { page: 1, limit: 10 })).total).toBe(4);
-    expect((await listAuditEvents(db.knex, { type: 'LoginFailed' }, { page: 1, limit: 10 })).total).toBe(1);
+    expect((await listAuditEvents(spec.db.knex, { username: 'ALICE' }, { page: 1, limit: 10 })).total).toBe(
+      4,
+    );
+    expect((await listAuditEvents(spec.db.knex, { type: 'LoginFailed' }, { page: 1, limit: 10 })).total).toBe(
+      1,
+    );
     const window = await listAuditEvents(
-      db.knex,
+      spec.db.knex,
       { from: new Date('2026-11-21T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') },
       { page: 1, limit: 10 },
     );
     expect(window.items.map((i) => i.type)).toEqual(['LoginSucceeded', 'LoginFailed']);
-    const page2 = await listAuditEvents(db.knex, {}, { page: 2, limit: 3 });
+    const page2 = await listAuditEvents(spec.db.knex, {}, { page: 2, limit: 3 });
     expect(page2.items.map((i) => i.type)).toEqual(['UserCreated']);
 
-    await expectRebuildMatchesLive({ knex: db.knex, store: raw, projections: [auditLogProjection] });
+    await spec.expectRebuildMatchesLive();
   });
 
   it('refuses an audit event that carries a password field', async () => {
-    const store = validatingEventStore(raw, createEventRegistry());
     const ctx = { actor: { kind: 'system' as const, id: 't' }, correlationId: 'c', now: new Date() };
     await expect(
-      appendAudit(store, ctx, 'UserCreated', {
+      appendAudit(spec.store, ctx, 'UserCreated', {
         userId: randomUUID(),
         username: 'x',
         role: 'user',

@@ -1,6 +1,7 @@
 // Reads of audit_log for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 
 export interface AuditFilters {
   type?: string | undefined;
@@ -17,8 +18,7 @@ export async function listAuditEvents(knex: Knex, filters: AuditFilters, paging:
   if (filters.actorId) q.where('actor_id', filters.actorId);
   if (filters.from) q.where('occurred_at', '>=', filters.from);
   if (filters.to) q.where('occurred_at', '<', filters.to);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: {
+  const { total, rows } = await paged<{
     event_id: string;
     type: string;
     occurred_at: Date;
@@ -28,15 +28,13 @@ export async function listAuditEvents(knex: Knex, filters: AuditFilters, paging:
     username: string | null;
     ip: string | null;
     details: Record<string, unknown>;
-  }[] = await q
-    .orderBy([
+  }>(q, paging, {
+    order: [
       { column: 'occurred_at', order: 'desc' },
       { column: 'position_commit', order: 'desc' },
       { column: 'position_prepare', order: 'desc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select(
+    ],
+    columns: [
       'event_id',
       'type',
       'occurred_at',
@@ -46,9 +44,10 @@ export async function listAuditEvents(knex: Knex, filters: AuditFilters, paging:
       'username',
       'ip',
       'details',
-    );
+    ],
+  });
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({
       event_id: r.event_id,
       type: r.type,

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
 import { capacityStream } from '../../domain/capacity/events.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
 import { databaseId } from '../../domain/ids.js';
-import { createLogger } from '../../logger.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
 import { capacityProjection } from './projection.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { databaseSizes, databaseTableSizes, latestTableSizes, listDatabaseLedgers } from './queries.js';
 
 const actor = { kind: 'scheduler' as const, id: 'scheduler' };
@@ -86,29 +80,11 @@ function capacityEvents(store: EventStore) {
 }
 
 describe('capacity projection', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(capacityProjection);
 
   it('projects inventories, daily stats and table sizes, in any month; equals a rebuild', async () => {
-    const registry = createEventRegistry();
-    const store = validatingEventStore(raw, registry);
-    const runner = new ProjectionRunner({
-      projection: capacityProjection,
-      store: raw,
-      knex: db.knex,
-      logger: createLogger({ level: 'silent' }),
-      decode: decodeKnown(registry),
-      batchSize: 2,
-    });
-    const ev = capacityEvents(store);
+    const runner = spec.runner({ batchSize: 2 });
+    const ev = capacityEvents(spec.store);
     const i1 = randomUUID();
     const i2 = randomUUID();
     // The migration created partitions for the current UTC month and the next 3; 2031-01 has none.
@@ -120,7 +96,7 @@ describe('capacity projection', () => {
     // Day A: i1 has app, shop and legacy; collected twice that day (the second replaces the first).
     await ev.inventory(i1, dayA, ['app', 'shop', 'legacy'], { added: ['app', 'shop', 'legacy'] });
     await ev.stats(i1, dayA, '02:00:05.000', { app: 100, shop: 50, legacy: 10 });
-    await runner.catchUp();
+    await spec.catchUp(runner);
     await ev.stats(i1, dayA, '14:30:00.000', { app: 110.5, shop: 55, legacy: 10 });
     await ev.inventory(i2, dayA, ['main'], { added: ['main'] });
     await ev.stats(i2, dayA, '03:00:00.000', { main: 42 });
@@ -142,10 +118,10 @@ describe('capacity projection', () => {
       ['public', 'orders', 150, 1234.4],
       ['public', 'invoices', 45, 10],
     ]);
-    await runner.catchUp();
+    await spec.catchUp(runner);
 
     // Inventory.
-    const ledgers = await listDatabaseLedgers(db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
+    const ledgers = await listDatabaseLedgers(spec.db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
     expect(ledgers.total).toBe(4);
     expect(ledgers.items).toEqual([
       {
@@ -183,27 +159,31 @@ describe('capacity projection', () => {
       expect.objectContaining({ database_name: 'shop', is_active: true }),
     ]);
     const active = await listDatabaseLedgers(
-      db.knex,
+      spec.db.knex,
       { instanceId: i1, active: true },
       { page: 1, limit: 10 },
     );
     expect(active.items.map((i) => i.database_name)).toEqual(['app', 'reports', 'shop']);
-    const vanished = await listDatabaseLedgers(db.knex, { active: false }, { page: 1, limit: 10 });
+    const vanished = await listDatabaseLedgers(spec.db.knex, { active: false }, { page: 1, limit: 10 });
     expect(vanished.items.map((i) => i.database_name)).toEqual(['legacy']);
-    const searched = await listDatabaseLedgers(db.knex, { search: 'AI' }, { page: 1, limit: 10 });
+    const searched = await listDatabaseLedgers(spec.db.knex, { search: 'AI' }, { page: 1, limit: 10 });
     expect(searched.items.map((i) => [i.instance_id, i.database_name])).toEqual([[i2, 'main']]);
-    const page2 = await listDatabaseLedgers(db.knex, { instanceId: i1 }, { page: 2, limit: 3 });
+    const page2 = await listDatabaseLedgers(spec.db.knex, { instanceId: i1 }, { page: 2, limit: 3 });
     expect(page2).toMatchObject({ total: 4, items: [{ database_name: 'shop' }] });
 
     // Daily stats: the re-collection replaced day A's figures instead of adding rows.
-    const app = await databaseSizes(db.knex, { instanceId: i1, databaseName: 'app' }, { page: 1, limit: 10 });
+    const app = await databaseSizes(
+      spec.db.knex,
+      { instanceId: i1, databaseName: 'app' },
+      { page: 1, limit: 10 },
+    );
     expect(app.items.map((i) => [i.collected_date, i.size_mb, i.collected_at])).toEqual([
       [far, 200, `${far}T02:00:05.000Z`],
       [dayB, 120, `${dayB}T02:00:05.000Z`],
       [dayA, 110.5, `${dayA}T14:30:00.000Z`],
     ]);
     const dayAOnly = await databaseSizes(
-      db.knex,
+      spec.db.knex,
       { instanceId: i1, from: dayA, to: dayA },
       { page: 1, limit: 10 },
     );
@@ -212,7 +192,7 @@ describe('capacity projection', () => {
       ['legacy', 10],
       ['shop', 55],
     ]);
-    const all = await databaseSizes(db.knex, { instanceId: i1 }, { page: 1, limit: 4 });
+    const all = await databaseSizes(spec.db.knex, { instanceId: i1 }, { page: 1, limit: 4 });
     expect(all.total).toBe(9);
     expect(all.items.map((i) => [i.collected_date, i.database_name])).toEqual([
       [far, 'app'],
@@ -220,15 +200,15 @@ describe('capacity projection', () => {
       [far, 'shop'],
       [dayB, 'app'],
     ]);
-    const instanceRows = await db
+    const instanceRows = await spec.db
       .knex('instance_size_stats')
       .where({ instance_id: i1 })
       .orderBy('collected_date')
       .select(
-        db.knex.raw('collected_date::text AS collected_date'),
+        spec.db.knex.raw('collected_date::text AS collected_date'),
         'total_size_mb',
         'database_count',
-        db.knex.raw('tableoid::regclass::text AS partition'),
+        spec.db.knex.raw('tableoid::regclass::text AS partition'),
       );
     expect(instanceRows).toEqual([
       {
@@ -250,18 +230,18 @@ describe('capacity projection', () => {
         partition: 'instance_size_stats_default',
       },
     ]);
-    const farRows = await db
+    const farRows = await spec.db
       .knex('database_size_stats')
       .where({ collected_date: far })
-      .select(db.knex.raw('tableoid::regclass::text AS partition'));
+      .select(spec.db.knex.raw('tableoid::regclass::text AS partition'));
     expect(farRows).toEqual(Array.from({ length: 3 }, () => ({ partition: 'database_size_stats_default' })));
-    expect(await databaseSizes(db.knex, { instanceId: i2 }, { page: 1, limit: 10 })).toMatchObject({
+    expect(await databaseSizes(spec.db.knex, { instanceId: i2 }, { page: 1, limit: 10 })).toMatchObject({
       total: 1,
       items: [{ database_name: 'main', size_mb: 42, data_size_mb: 31.5 }],
     });
 
     // Table sizes: app's snapshot is the last one only.
-    expect(await latestTableSizes(db.knex, i1, 'app')).toEqual([
+    expect(await latestTableSizes(spec.db.knex, i1, 'app')).toEqual([
       {
         schema_name: 'public',
         table_name: 'orders',
@@ -273,17 +253,19 @@ describe('capacity projection', () => {
       },
       expect.objectContaining({ schema_name: 'public', table_name: 'invoices', size_mb: 45, row_count: 10 }),
     ]);
-    expect(await latestTableSizes(db.knex, i1, 'shop')).toMatchObject([{ table_name: 'items', size_mb: 40 }]);
-    expect(await latestTableSizes(db.knex, i2, 'main')).toMatchObject([
+    expect(await latestTableSizes(spec.db.knex, i1, 'shop')).toMatchObject([
+      { table_name: 'items', size_mb: 40 },
+    ]);
+    expect(await latestTableSizes(spec.db.knex, i2, 'main')).toMatchObject([
       { table_name: 'facts', row_count: null },
     ]);
-    expect(await latestTableSizes(db.knex, i1, 'legacy')).toEqual([]);
+    expect(await latestTableSizes(spec.db.knex, i1, 'legacy')).toEqual([]);
 
     // By database id: each id is its own database's (never another instance's of the same name).
     expect(ledgers.items.map((i) => i.id)).toEqual(
       ['app', 'legacy', 'reports', 'shop'].map((name) => databaseId(i1, name)),
     );
-    expect(await databaseTableSizes(db.knex, databaseId(i1, 'app'))).toEqual({
+    expect(await databaseTableSizes(spec.db.knex, databaseId(i1, 'app'))).toEqual({
       database: {
         id: databaseId(i1, 'app'),
         instance_id: i1,
@@ -292,53 +274,41 @@ describe('capacity projection', () => {
         is_active: true,
         collected_at: `${far}T03:00:00.000Z`,
       },
-      tables: await latestTableSizes(db.knex, i1, 'app'),
+      tables: await latestTableSizes(spec.db.knex, i1, 'app'),
     });
-    expect(await databaseTableSizes(db.knex, databaseId(i2, 'main'))).toMatchObject({
+    expect(await databaseTableSizes(spec.db.knex, databaseId(i2, 'main'))).toMatchObject({
       database: { instance_id: i2, database_name: 'main' },
       tables: [{ table_name: 'facts' }],
     });
-    expect(await databaseTableSizes(db.knex, databaseId(i1, 'legacy'))).toMatchObject({
+    expect(await databaseTableSizes(spec.db.knex, databaseId(i1, 'legacy'))).toMatchObject({
       database: { database_name: 'legacy', is_active: false, collected_at: null },
       tables: [],
     });
-    expect(await databaseTableSizes(db.knex, databaseId(i2, 'app'))).toBeUndefined();
+    expect(await databaseTableSizes(spec.db.knex, databaseId(i2, 'app'))).toBeUndefined();
 
-    await expectRebuildMatchesLive({
-      knex: db.knex,
-      store: raw,
-      projections: [capacityProjection],
-      decode: decodeKnown(registry),
-    });
+    await spec.expectRebuildMatchesLive();
     // The rebuild kept the partitions: a far-month row still sits in the default partition.
-    const [{ partition }] = (await db
+    const [{ partition }] = (await spec.db
       .knex('database_size_stats')
       .where({ collected_date: far })
       .limit(1)
-      .select(db.knex.raw('tableoid::regclass::text AS partition'))) as [{ partition: string }];
+      .select(spec.db.knex.raw('tableoid::regclass::text AS partition'))) as [{ partition: string }];
     expect(partition).toBe('database_size_stats_default');
   });
 
   it('a same-day re-collection replaces the day: a database gone from it loses its row; live == rebuild', async () => {
-    const registry = createEventRegistry();
-    const runner = new ProjectionRunner({
-      projection: capacityProjection,
-      store: raw,
-      knex: db.knex,
-      logger: createLogger({ level: 'silent' }),
-      decode: decodeKnown(registry),
-    });
-    const ev = capacityEvents(validatingEventStore(raw, registry));
+    const runner = spec.runner();
+    const ev = capacityEvents(spec.store);
     const instance = randomUUID();
     const month = new Date().toISOString().slice(0, 7);
     const [dayA, dayB] = [`${month}-03`, `${month}-04`];
     const day = async (date: string) => {
-      const rows = await db
+      const rows = await spec.db
         .knex('database_size_stats')
         .where({ instance_id: instance, collected_date: date })
         .orderBy('database_name')
         .select('database_name', 'size_mb');
-      const [total] = await db
+      const [total] = await spec.db
         .knex('instance_size_stats')
         .where({ instance_id: instance, collected_date: date })
         .select('total_size_mb', 'database_count');
@@ -348,12 +318,12 @@ describe('capacity projection', () => {
 
     // Day A: the second collection, projected in a later batch, no longer has crm (dropped meanwhile).
     await ev.stats(instance, dayA, '02:00:00.000', { app: 0.109, crm: 0.016, shop: 0.016 });
-    await runner.catchUp();
+    await spec.catchUp(runner);
     await ev.stats(instance, dayA, '09:00:00.000', { app: 0.109, shop: 0.016 });
     // Day B: both collections in the same batch; the second lost shop and gained reports.
     await ev.stats(instance, dayB, '02:00:00.000', { app: 1, shop: 2 });
     await ev.stats(instance, dayB, '09:00:00.000', { app: 1.5, reports: 3 });
-    await runner.catchUp();
+    await spec.catchUp(runner);
 
     const a = await day(dayA);
     expect(a.rows).toEqual([
@@ -370,12 +340,7 @@ describe('capacity projection', () => {
     expect(b.total).toEqual({ total_size_mb: '4.500', database_count: 2 });
     expect(sum(b.rows)).toBe(b.total.total_size_mb);
 
-    await expectRebuildMatchesLive({
-      knex: db.knex,
-      store: raw,
-      projections: [capacityProjection],
-      decode: decodeKnown(registry),
-    });
+    await spec.expectRebuildMatchesLive();
     expect(await day(dayA)).toEqual(a);
   });
 });

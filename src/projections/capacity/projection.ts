@@ -3,11 +3,10 @@
 // instance_size_stats: partitioned by month, with a DEFAULT partition, so any collected_date inserts),
 // and the latest table-size snapshot of each database (database_table_size_stats). A re-collection on
 // the same day replaces that day's figures: the instance total and exactly the databases it holds.
-import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
 import { eachEvent, type Projection } from '../projection.js';
-import { upsertRows } from '../syncSessions/projection.js';
+import { insertRows, lastByKey, upsertRows } from '../rows.js';
 
 interface InventoryData {
   instanceId: string;
@@ -39,17 +38,6 @@ interface TableSizesData {
   }[];
 }
 
-/** The last row per key: one INSERT ... ON CONFLICT may not touch the same row twice. */
-const lastByKey = <T>(rows: readonly T[], key: (row: T) => string): T[] => [
-  ...new Map(rows.map((r) => [key(r), r])).values(),
-];
-
-async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]) {
-  if (rows.length === 0) return;
-  const size = Math.max(1, Math.floor(30_000 / Object.keys(rows[0]!).length));
-  for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
-}
-
 export const capacityProjection: Projection = {
   name: 'capacity',
   tables: ['instance_databases', 'database_size_stats', 'instance_size_stats', 'database_table_size_stats'],
@@ -61,24 +49,21 @@ export const capacityProjection: Projection = {
         const t = table('instance_databases');
         const present = [...new Set(d.databases)];
         // first_seen_date is written on insert only; a reappearing database is active again.
-        if (present.length > 0) {
-          for (let i = 0; i < present.length; i += 5000) {
-            await trx(t)
-              .insert(
-                present.slice(i, i + 5000).map((name) => ({
-                  id: databaseId(d.instanceId, name),
-                  instance_id: d.instanceId,
-                  database_name: name,
-                  is_active: true,
-                  first_seen_date: d.collectedDate,
-                  last_seen_date: d.collectedDate,
-                  deleted_at: null,
-                })),
-              )
-              .onConflict(['instance_id', 'database_name'])
-              .merge(['is_active', 'last_seen_date', 'deleted_at']);
-          }
-        }
+        await upsertRows(
+          trx,
+          t,
+          present.map((name) => ({
+            id: databaseId(d.instanceId, name),
+            instance_id: d.instanceId,
+            database_name: name,
+            is_active: true,
+            first_seen_date: d.collectedDate,
+            last_seen_date: d.collectedDate,
+            deleted_at: null,
+          })),
+          ['instance_id', 'database_name'],
+          ['is_active', 'last_seen_date', 'deleted_at'],
+        );
         const listed = new Set(present);
         const vanished = [...new Set(d.vanished)].filter((name) => !listed.has(name));
         if (vanished.length > 0) {
@@ -135,7 +120,7 @@ export const capacityProjection: Projection = {
         const d = e.data as TableSizesData;
         const t = table('database_table_size_stats');
         await trx(t).where({ instance_id: d.instanceId, database_name: d.databaseName }).delete();
-        await insertChunked(
+        await insertRows(
           trx,
           t,
           lastByKey(d.tables, (r) => JSON.stringify([r.schemaName, r.tableName])).map((r) => ({

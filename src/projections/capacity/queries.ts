@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { databaseId } from '../../domain/ids.js';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
@@ -41,25 +42,12 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     q.whereRaw("lower(d.database_name) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [
       escapeLike(filters.search),
     ]);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows = await q
-    .leftJoin({ i: 'instances' }, 'i.id', 'd.instance_id')
-    .joinRaw(
-      `LEFT JOIN LATERAL (
-         SELECT s.size_mb, s.data_size_mb, s.log_size_mb, s.collected_date, s.collected_at
-         FROM database_size_stats s
-         WHERE s.instance_id = d.instance_id AND s.database_name = d.database_name
-         ORDER BY s.collected_date DESC
-         LIMIT 1
-       ) latest ON true`,
-    )
-    .orderBy([
+  const { total, rows } = await paged<LedgerDbRow>(q, paging, {
+    order: [
       { column: 'd.instance_id', order: 'asc' },
       { column: 'd.database_name', order: 'asc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select<LedgerDbRow[]>(
+    ],
+    columns: [
       'd.id',
       'd.instance_id',
       'i.name as instance_name',
@@ -73,9 +61,20 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
       'latest.log_size_mb',
       knex.raw('latest.collected_date::text AS collected_date'),
       'latest.collected_at',
-    );
+    ],
+    join: (page) =>
+      page.leftJoin({ i: 'instances' }, 'i.id', 'd.instance_id').joinRaw(
+        `LEFT JOIN LATERAL (
+             SELECT s.size_mb, s.data_size_mb, s.log_size_mb, s.collected_date, s.collected_at
+             FROM database_size_stats s
+             WHERE s.instance_id = d.instance_id AND s.database_name = d.database_name
+             ORDER BY s.collected_date DESC
+             LIMIT 1
+           ) latest ON true`,
+      ),
+  });
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({
       id: r.id,
       instance_id: r.instance_id,
@@ -200,15 +199,12 @@ export async function databaseSizes(knex: Knex, filters: DatabaseSizeFilters, pa
   if (filters.databaseName) q.where('database_name', filters.databaseName);
   if (filters.from) q.where('collected_date', '>=', filters.from);
   if (filters.to) q.where('collected_date', '<=', filters.to);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows = await q
-    .orderBy([
+  const { total, rows } = await paged<SizeDbRow>(q, paging, {
+    order: [
       { column: 'collected_date', order: 'desc' },
       { column: 'database_name', order: 'asc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select<SizeDbRow[]>(
+    ],
+    columns: [
       'instance_id',
       'database_name',
       'size_mb',
@@ -216,9 +212,10 @@ export async function databaseSizes(knex: Knex, filters: DatabaseSizeFilters, pa
       'log_size_mb',
       knex.raw('collected_date::text AS collected_date'),
       'collected_at',
-    );
+    ],
+  });
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({
       instance_id: r.instance_id,
       database_name: r.database_name,

@@ -1,6 +1,7 @@
 // Reads of the credentials table for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 
 interface Row {
   id: string;
@@ -42,13 +43,8 @@ export async function listCredentials(
   if (filters.dbType) q.where('db_type', filters.dbType);
   if (filters.search)
     q.whereRaw("lower(name) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: Row[] = await q
-    .orderBy('name')
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select('*');
-  return { total: Number(total), items: rows.map(toApi) };
+  const { total, rows } = await paged<Row>(q, paging, { order: 'name' });
+  return { total, items: rows.map(toApi) };
 }
 
 export async function getCredential(knex: Knex, id: string) {

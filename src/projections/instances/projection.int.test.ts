@@ -1,47 +1,24 @@
 // The instances projection: connection_status follows what syncs observed, not only connection tests.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
+import { describe, expect, it } from 'vitest';
 import { accountsStream } from '../../domain/accounts/events.js';
 import { capacityStream } from '../../domain/capacity/events.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
 import { instanceStream } from '../../domain/instances/events.js';
 import { sessionStream } from '../../domain/sessions/events.js';
-import { createLogger } from '../../logger.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
 import { instancesProjection } from './projection.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { getInstanceRow, type InstanceRow } from './queries.js';
 
 describe('instances projection: connection status', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  const registry = createEventRegistry();
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(instancesProjection);
 
   it('a sync that could not connect fails it, one that read the instance connects it, each with its time', async () => {
-    const store = validatingEventStore(raw, registry);
-    const runner = new ProjectionRunner({
-      projection: instancesProjection,
-      store: raw,
-      knex: db.knex,
-      logger: createLogger({ level: 'silent' }),
-      decode: decodeKnown(registry),
-    });
+    const runner = spec.runner();
     const instanceId = randomUUID();
     const sessionId = randomUUID();
     const append = (stream: string, type: string, data: Record<string, unknown>, at: string) =>
-      store.append(
+      spec.store.append(
         stream,
         [
           {
@@ -57,8 +34,8 @@ describe('instances projection: connection status', () => {
     /** Catches up until the row shows `expected` (a reader may stop short while other tests' transactions are open). */
     const rowAfter = async (expected: Partial<InstanceRow>) => {
       for (let tries = 0; ; tries++) {
-        await runner.catchUp();
-        const row = await getInstanceRow(db.knex, instanceId);
+        await spec.catchUp(runner);
+        const row = await getInstanceRow(spec.db.knex, instanceId);
         if (
           row &&
           Object.entries(expected).every(([k, v]) => String(row[k as keyof InstanceRow]) === String(v))
@@ -162,11 +139,6 @@ describe('instances projection: connection status', () => {
       last_error_code: null,
     });
 
-    await expectRebuildMatchesLive({
-      knex: db.knex,
-      store: raw,
-      projections: [instancesProjection],
-      decode: decodeKnown(registry),
-    });
+    await spec.expectRebuildMatchesLive();
   });
 });

@@ -1,6 +1,7 @@
 // Reads of the instances table for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 
 export interface InstanceRow {
@@ -82,13 +83,8 @@ function filtered(knex: Knex, f: InstanceFilters) {
 
 export async function listInstances(knex: Knex, f: InstanceFilters, paging: Paging) {
   const q = filtered(knex, f);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: InstanceRow[] = await q
-    .orderBy('name')
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select('*');
-  return { total: Number(total), items: rows.map(instanceToApi) };
+  const { total, rows } = await paged<InstanceRow>(q, paging, { order: 'name' });
+  return { total, items: rows.map(instanceToApi) };
 }
 
 export const allInstances = async (knex: Knex, f: InstanceFilters): Promise<InstanceRow[]> =>

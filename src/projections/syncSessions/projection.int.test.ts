@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
 import type { Actor } from '../../domain/events/envelope.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
 import {
   decide,
   evolve,
@@ -14,12 +11,9 @@ import {
   type SessionState,
 } from '../../domain/sessions/decider.js';
 import { sessionStream } from '../../domain/sessions/events.js';
-import { createLogger } from '../../logger.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
 import { syncSessionsProjection } from './projection.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { expiredRunningRecords, getSession, listSessions, sessionErrorLogs } from './queries.js';
 
 const alice: Actor = { kind: 'user', id: randomUUID() };
@@ -68,31 +62,13 @@ const start = (sessionId: string, instanceId: string, at: string) =>
   ({ type: 'StartRecord', sessionId, instanceId, now: new Date(at), leaseMs: LEASE_MS }) as const;
 
 describe('sync_sessions projection', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(syncSessionsProjection);
 
   it('follows sessions through failure, retry, cancel; answers the queries; equals a rebuild', async () => {
-    const registry = createEventRegistry();
-    const store = validatingEventStore(raw, registry);
-    const decode = decodeKnown(registry);
     // Small batches: rows are loaded back and rewritten across batch boundaries.
-    const runner = new ProjectionRunner({
-      projection: syncSessionsProjection,
-      store: raw,
-      knex: db.knex,
-      logger: createLogger({ level: 'silent' }),
-      decode,
-      batchSize: 3,
-    });
-    const session = async (id: string) => (await getSession(db.knex, id))!;
+    const runner = spec.runner({ batchSize: 3 });
+    const { store } = spec;
+    const session = async (id: string) => (await getSession(spec.db.knex, id))!;
     const record = async (sessionId: string, instanceId: string) =>
       (await session(sessionId)).records.find((r) => r.instance_id === instanceId)!;
 
@@ -110,7 +86,7 @@ describe('sync_sessions projection', () => {
       },
       '2026-11-19T08:00:00.000Z',
     );
-    await exec(store, start(s4, g, '2026-11-19T08:00:01.000Z'), '2026-11-19T08:00:01.000Z');
+    await exec(spec.store, start(s4, g, '2026-11-19T08:00:01.000Z'), '2026-11-19T08:00:01.000Z');
     expect(
       await exec(
         store,
@@ -145,10 +121,10 @@ describe('sync_sessions projection', () => {
       // microseconds: kept when the row is rewritten by a later batch
       '2026-11-20T10:00:00.000001Z',
     );
-    await exec(store, start(s1, a, '2026-11-20T10:00:01.000Z'), '2026-11-20T10:00:01.000Z');
-    await exec(store, start(s1, b, '2026-11-20T10:00:02.000Z'), '2026-11-20T10:00:02.000Z');
+    await exec(spec.store, start(s1, a, '2026-11-20T10:00:01.000Z'), '2026-11-20T10:00:01.000Z');
+    await exec(spec.store, start(s1, b, '2026-11-20T10:00:02.000Z'), '2026-11-20T10:00:02.000Z');
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     expect(await session(s1)).toMatchObject({
       status: 'running',
       total_instances: 3,
@@ -197,7 +173,7 @@ describe('sync_sessions projection', () => {
       ),
     ).toEqual(['InstanceSyncSkipped', 'SessionCompleted']);
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     expect(await session(s1)).toMatchObject({
       status: 'partial',
       completed_at: '2026-11-20T10:00:13.000Z',
@@ -216,7 +192,7 @@ describe('sync_sessions projection', () => {
       lease_expires_at: null,
     });
     expect(await record(s1, c)).toMatchObject({ status: 'skipped', error_message: 'instance is inactive' });
-    expect((await sessionErrorLogs(db.knex, s1)).map((r) => r.instance_name)).toEqual(['db-b']);
+    expect((await sessionErrorLogs(spec.db.knex, s1)).map((r) => r.instance_name)).toEqual(['db-b']);
 
     // A compensation, then a retry of B reopens the session.
     await append(
@@ -246,7 +222,7 @@ describe('sync_sessions projection', () => {
       ),
     ).toEqual(['InstanceSyncRetried', 'InstanceSyncStarted']);
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     expect(await session(s1)).toMatchObject({
       status: 'running',
       completed_at: null,
@@ -280,7 +256,7 @@ describe('sync_sessions projection', () => {
       ),
     ).toEqual(['InstanceSyncCompleted', 'SessionCompleted']);
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     // The second SessionCompleted wins.
     expect(await session(s1)).toMatchObject({
       status: 'completed',
@@ -309,9 +285,9 @@ describe('sync_sessions projection', () => {
         ],
       },
     });
-    expect(await sessionErrorLogs(db.knex, s1)).toEqual([]);
+    expect(await sessionErrorLogs(spec.db.knex, s1)).toEqual([]);
     const [{ same }] = (
-      await db.knex.raw<{ rows: { same: boolean }[] }>(
+      await spec.db.knex.raw<{ rows: { same: boolean }[] }>(
         `SELECT started_at = '2026-11-20T10:00:00.000001Z'::timestamptz AS same FROM sync_sessions WHERE session_id = ?`,
         [s1],
       )
@@ -336,7 +312,7 @@ describe('sync_sessions projection', () => {
       '2026-11-21T02:00:00.000Z',
       scheduler,
     );
-    await exec(store, start(s2, d, '2026-11-21T02:00:01.000Z'), '2026-11-21T02:00:01.000Z', scheduler);
+    await exec(spec.store, start(s2, d, '2026-11-21T02:00:01.000Z'), '2026-11-21T02:00:01.000Z', scheduler);
     expect(
       await exec(
         store,
@@ -359,9 +335,9 @@ describe('sync_sessions projection', () => {
       },
       '2026-11-22T09:00:00.000Z',
     );
-    await exec(store, start(s3, f, '2026-11-22T09:00:01.000Z'), '2026-11-22T09:00:01.000Z');
+    await exec(spec.store, start(s3, f, '2026-11-22T09:00:01.000Z'), '2026-11-22T09:00:01.000Z');
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     expect(await session(s2)).toMatchObject({
       status: 'cancelled',
       sync_category: 'capacity',
@@ -372,7 +348,7 @@ describe('sync_sessions projection', () => {
       successful_instances: 0,
       abandoned_instances: 2,
     });
-    expect(await sessionErrorLogs(db.knex, s2)).toEqual([
+    expect(await sessionErrorLogs(spec.db.knex, s2)).toEqual([
       {
         session_id: s2,
         instance_id: d,
@@ -402,7 +378,7 @@ describe('sync_sessions projection', () => {
       failed_instances: 1,
       completed_at: '2026-11-19T08:00:05.000Z',
     });
-    expect(await sessionErrorLogs(db.knex, s4)).toEqual([
+    expect(await sessionErrorLogs(spec.db.knex, s4)).toEqual([
       expect.objectContaining({
         instance_id: g,
         status: 'failed',
@@ -426,11 +402,11 @@ describe('sync_sessions projection', () => {
       items_deleted: 0,
       sync_details: { added: ['app@%'] },
     });
-    expect(await getSession(db.knex, randomUUID())).toBeUndefined();
+    expect(await getSession(spec.db.knex, randomUUID())).toBeUndefined();
 
     // Recovery: running records whose lease expired.
-    expect(await expiredRunningRecords(db.knex, new Date('2026-11-22T09:00:30Z'))).toEqual([]);
-    expect(await expiredRunningRecords(db.knex, new Date('2026-11-22T09:02:00Z'))).toEqual([
+    expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:00:30Z'))).toEqual([]);
+    expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:02:00Z'))).toEqual([
       {
         session_id: s3,
         instance_id: f,
@@ -446,7 +422,7 @@ describe('sync_sessions projection', () => {
     // listSessions: newest first, filters, paging.
     const page = { page: 1, limit: 10 };
     const ids = async (filters: Parameters<typeof listSessions>[1], paging = page) => {
-      const result = await listSessions(db.knex, filters, paging);
+      const result = await listSessions(spec.db.knex, filters, paging);
       return { total: result.total, ids: result.items.map((i) => i.session_id) };
     };
     expect(await ids({})).toEqual({ total: 4, ids: [s3, s2, s1, s4] });
@@ -458,7 +434,7 @@ describe('sync_sessions projection', () => {
       await ids({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
     ).toEqual({ total: 2, ids: [s2, s1] });
     expect(await ids({}, { page: 2, limit: 3 })).toEqual({ total: 4, ids: [s4] });
-    const listed = await listSessions(db.knex, { status: 'completed' }, page);
+    const listed = await listSessions(spec.db.knex, { status: 'completed' }, page);
     expect(listed.items).toEqual([
       {
         session_id: s1,
@@ -476,14 +452,9 @@ describe('sync_sessions projection', () => {
       },
     ]);
 
-    await expectRebuildMatchesLive({
-      knex: db.knex,
-      store: raw,
-      projections: [syncSessionsProjection],
-      decode,
-    });
+    await spec.expectRebuildMatchesLive();
     const [{ kept }] = (
-      await db.knex.raw<{ rows: { kept: boolean }[] }>(
+      await spec.db.knex.raw<{ rows: { kept: boolean }[] }>(
         `SELECT started_at = '2026-11-20T10:00:00.000001Z'::timestamptz AS kept FROM sync_sessions WHERE session_id = ?`,
         [s1],
       )

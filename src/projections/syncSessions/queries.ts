@@ -1,47 +1,11 @@
 // Reads of sync_sessions and sync_instance_records for the API and for the recovery pass.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
-import type { RecordStatus, SessionStatus } from '../../domain/sessions/decider.js';
-import type { recordPhases, sessionCategories, syncTypes } from '../../domain/sessions/events.js';
+import { paged } from '../paging.js';
+import type { RecordRow, SessionRow } from './fold.js';
 
-// The statuses are what the CHECK constraints of migrations 0005 and 0010 allow; category, type and phase
-// are written only from the session events, whose schemas hold them to these lists.
-type Category = (typeof sessionCategories)[number];
-
-interface SessionDbRow {
-  session_id: string;
-  sync_type: (typeof syncTypes)[number];
-  sync_category: Category;
-  status: Exclude<SessionStatus, 'none'>;
-  started_at: Date;
-  completed_at: Date | null;
-  total_instances: number;
-  successful_instances: number;
-  failed_instances: number;
-  skipped_instances: number;
-  abandoned_instances: number;
-  created_by: string;
-}
-
-interface RecordDbRow {
-  session_id: string;
-  instance_id: string;
-  instance_name: string;
-  sync_category: Category;
-  status: RecordStatus;
-  attempts: number;
-  phase: (typeof recordPhases)[number] | null;
-  started_at: Date | null;
-  completed_at: Date | null;
-  lease_expires_at: Date | null;
-  items_synced: number;
-  items_created: number;
-  items_updated: number;
-  items_deleted: number;
-  error_code: string | null;
-  error_message: string | null;
-  sync_details: Record<string, unknown> | null;
-}
+type SessionDbRow = SessionRow<Date>;
+type RecordDbRow = RecordRow<Date>;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -98,16 +62,13 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
   if (filters.status) q.where('status', filters.status);
   if (filters.from) q.where('started_at', '>=', filters.from);
   if (filters.to) q.where('started_at', '<', filters.to);
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
-  const rows: SessionDbRow[] = await q
-    .orderBy([
+  const { total, rows } = await paged<SessionDbRow>(q, paging, {
+    order: [
       { column: 'started_at', order: 'desc' },
       { column: 'session_id', order: 'desc' },
-    ])
-    .limit(paging.limit)
-    .offset((paging.page - 1) * paging.limit)
-    .select('*');
-  return { total: Number(total), items: rows.map(sessionToApi) };
+    ],
+  });
+  return { total, items: rows.map(sessionToApi) };
 }
 
 /** One session with all its records (by instance name), or undefined. */

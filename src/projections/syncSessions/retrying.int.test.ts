@@ -3,21 +3,16 @@
 // its lease and abandons it once the lease expired (the process died in the backoff); a rebuild equals
 // the live tables.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { decodeKnown, validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
+import { describe, expect, it } from 'vitest';
 import { openSession } from '../../commands/sync/openSessions.js';
 import { ProcessSessions } from '../../commands/sync/processSessions.js';
 import { abandonExpiredRecords } from '../../commands/sync/recovery.js';
 import { executeSession } from '../../commands/sync/sessionWriter.js';
 import type { SessionCommand } from '../../domain/sessions/decider.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
 import { createLogger } from '../../logger.js';
-import { expectRebuildMatchesLive } from '../../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { ProjectionRunner } from '../runner.js';
 import { syncSessionsProjection } from './projection.js';
 import { getSession } from './queries.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
 
 const logger = createLogger({ level: 'silent' });
 const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
@@ -25,26 +20,11 @@ const t0 = new Date('2026-11-22T10:00:00.000Z');
 const plus = (ms: number) => new Date(t0.getTime() + ms);
 
 describe('sync_instance_records: a record waiting to retry', () => {
-  let db: TestDatabase;
-  let raw: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await raw.close();
-    await db.drop();
-  });
+  const spec = projectionSpec(syncSessionsProjection);
 
   it('shows retrying with its last error, survives recovery during its lease, is abandoned after it', async () => {
-    const registry = createEventRegistry();
-    const store = validatingEventStore(raw, registry);
-    const runner = new ProjectionRunner({
-      projection: syncSessionsProjection,
-      store: raw,
-      knex: db.knex,
-      logger,
-    });
+    const { db, store } = spec;
+    const runner = spec.runner();
     const sessionId = randomUUID();
     const instanceId = randomUUID();
     const exec = (command: SessionCommand) => executeSession(store, command, ctx);
@@ -71,7 +51,7 @@ describe('sync_instance_records: a record waiting to retry', () => {
     });
     expect(events.map((e) => e.type)).toEqual(['InstanceAttemptFailed']);
 
-    await runner.catchUp();
+    await spec.catchUp(runner);
     const session = async () => (await getSession(db.knex, sessionId))!;
     expect(await session()).toMatchObject({
       status: 'running',
@@ -95,18 +75,13 @@ describe('sync_instance_records: a record waiting to retry', () => {
     const recovery = { knex: db.knex, store, logger, sessions };
     expect(await abandonExpiredRecords(recovery, plus(66_000), 1)).toBe(0);
     expect(await abandonExpiredRecords(recovery, plus(68_000), 1)).toBe(1);
-    await runner.catchUp();
+    await spec.catchUp(runner);
     expect(await session()).toMatchObject({ status: 'failed', abandoned_instances: 1 });
     expect((await session()).records[0]).toMatchObject({
       status: 'abandoned',
       error_message: 'lease expired: the process running it stopped',
     });
 
-    await expectRebuildMatchesLive({
-      knex: db.knex,
-      store: raw,
-      projections: [syncSessionsProjection],
-      decode: decodeKnown(registry),
-    });
+    await spec.expectRebuildMatchesLive();
   });
 });

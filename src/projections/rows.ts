@@ -1,0 +1,80 @@
+// Table writes shared by the projections. Every write names a physical table (the projection's
+// `ctx.table(name)`), so a rebuild's twins receive exactly what the live tables would.
+import type { Knex } from 'knex';
+
+/** The most bind parameters one statement may carry (PostgreSQL allows 65535). */
+const maxParameters = 30_000;
+
+const chunks = <T>(rows: readonly T[], columns: number): T[][] => {
+  const size = Math.max(1, Math.floor(maxParameters / columns));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+};
+
+/** Inserts rows in chunks small enough for the bind-parameter limit. */
+export async function insertRows(
+  trx: Knex.Transaction,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  for (const chunk of chunks(rows, Object.keys(rows[0]!).length)) await trx(table).insert(chunk);
+}
+
+/**
+ * Inserts or replaces rows in chunks. `merge`: the columns a conflict overwrites (all of them when
+ * omitted). One statement may not touch the same key twice: pass each key once (see lastByKey).
+ */
+export async function upsertRows(
+  trx: Knex.Transaction,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  conflict: string[],
+  merge?: string[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  for (const chunk of chunks(rows, Object.keys(rows[0]!).length)) {
+    const q = trx(table).insert(chunk).onConflict(conflict);
+    await (merge ? q.merge(merge) : q.merge());
+  }
+}
+
+/** The last row per key, in the order keys first appear. */
+export const lastByKey = <T>(rows: readonly T[], key: (row: T) => string): T[] => [
+  ...new Map(rows.map((r) => [key(r), r])).values(),
+];
+
+/** Rows whose `column` is one of `values`, read in chunks (one bound parameter per value). */
+export async function selectWhereIn<Row>(
+  trx: Knex.Transaction,
+  table: string,
+  column: string | string[],
+  values: readonly unknown[],
+  columns: readonly string[],
+  timeColumns: ReadonlySet<string> = new Set(),
+): Promise<Row[]> {
+  const out: Row[] = [];
+  const width = Array.isArray(column) ? column.length : 1;
+  for (const chunk of chunks(values, width)) {
+    const rows = (await trx(table)
+      .whereIn(column as string, chunk as readonly string[])
+      .select(selectList(trx, columns, timeColumns))) as Row[];
+    out.push(...rows);
+  }
+  return out;
+}
+
+/**
+ * A column list whose timestamps are read back as text, not as Date: a Date keeps milliseconds only,
+ * and writing a loaded row back must not change a time the log gave with microseconds (live and rebuilt
+ * tables must agree whatever the batch boundaries).
+ */
+export const selectList = (
+  trx: Knex.Transaction,
+  columns: readonly string[],
+  timeColumns: ReadonlySet<string>,
+): (string | Knex.Raw)[] => columns.map((c) => (timeColumns.has(c) ? trx.raw('??::text AS ??', [c, c]) : c));
+
+/** A JSON column's value for an insert: jsonb columns take text, null stays null. */
+export const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
