@@ -45,11 +45,16 @@ export const makeLogin =
       throw new AppError('ACCOUNT_DISABLED');
     }
     const token = await tokens.issue(user.id, user.password_hash);
-    await knex('users').where({ id: user.id }).update({ last_login_at: ctx.now });
-    await appendAudit(store, { ...ctx, actor: { kind: 'user', id: user.id } }, 'LoginSucceeded', {
-      userId: user.id,
-      username: user.username,
-      ip,
+    await knex.transaction(async (trx) => {
+      await trx('users').where({ id: user.id }).update({ last_login_at: ctx.now });
+      const signedIn = { ...ctx, actor: { kind: 'user' as const, id: user.id } };
+      await appendAudit(
+        store,
+        signedIn,
+        'LoginSucceeded',
+        { userId: user.id, username: user.username, ip },
+        trx,
+      );
     });
     return { user: { ...user, last_login_at: ctx.now }, token };
   };
@@ -57,12 +62,14 @@ export const makeLogin =
 export const makeLogout =
   ({ knex, store }: Pick<CommandDeps, 'knex' | 'store'>) =>
   async (user: UserRow, claims: TokenClaims, ip: string | null, ctx: AuditContext): Promise<void> => {
-    await knex('revoked_tokens')
-      .insert({ jti: claims.jti, expires_at: claims.expiresAt })
-      .onConflict('jti')
-      .ignore();
-    await knex('revoked_tokens').where('expires_at', '<', ctx.now).delete();
-    await appendAudit(store, ctx, 'LoggedOut', { userId: user.id, username: user.username, ip });
+    await knex.transaction(async (trx) => {
+      await trx('revoked_tokens')
+        .insert({ jti: claims.jti, expires_at: claims.expiresAt })
+        .onConflict('jti')
+        .ignore();
+      await trx('revoked_tokens').where('expires_at', '<', ctx.now).delete();
+      await appendAudit(store, ctx, 'LoggedOut', { userId: user.id, username: user.username, ip }, trx);
+    });
   };
 
 export function checkPasswordRules(password: string, username: string): void {

@@ -67,6 +67,7 @@ export const makeCreateCredential =
           description: cmd.description,
         },
         ctx,
+        { within: trx },
       );
     });
     return { id, position };
@@ -103,6 +104,7 @@ export const makeUpdateCredential =
           passwordChanged: cmd.password !== undefined,
         },
         ctx,
+        { within: trx },
       );
     });
     return { id: cmd.id, position };

@@ -95,7 +95,7 @@ export const makeRegisterInstance =
         'InstanceRegistered',
         { instanceId: id, ...cmd },
         ctx,
-        { instanceId: id },
+        { instanceId: id, within: trx },
       );
     });
     return { id, position };
@@ -125,7 +125,7 @@ export const makeUpdateInstance =
         'InstanceUpdated',
         { instanceId: id, changes },
         ctx,
-        { instanceId: id },
+        { instanceId: id, within: trx },
       );
     });
     return { id, position };

@@ -1,9 +1,16 @@
 // Helpers shared by commands on simple aggregates (credentials, instances): load the lifecycle from the
-// stream, reserve unique names, and append one event with the expected revision.
+// stream, reserve unique names, and append one event with the expected revision, in the transaction that
+// wrote the rows it goes with.
 import type { Knex } from 'knex';
-import type { EventStore, ExpectedRevision } from '../adapters/eventStore/port.js';
+import {
+  TransactionalAppendUnsupportedError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type SqlTransaction,
+} from '../adapters/eventStore/port.js';
 import { AppError } from '../domain/errors.js';
-import type { Position } from '../domain/events/envelope.js';
+import type { EventData, Position } from '../domain/events/envelope.js';
 import type { Lifecycle, LifecycleEvent } from '../domain/lifecycle.js';
 import { newEvent, type CommandContext } from './commandContext.js';
 
@@ -25,6 +32,28 @@ export async function loadLifecycle(
   };
 }
 
+/**
+ * Appends inside `trx`, so the rows written there and the events commit together, or neither. A store that
+ * cannot join it (KurrentDB) refuses before sending anything; then the events go on their own, still
+ * before `trx` commits: a failed append rolls the rows back, a crash between the two leaves the events
+ * without their rows (docs/decisions.md, "Appends inside a caller's transaction").
+ */
+export async function appendWithRows(
+  store: Pick<EventStore, 'append'>,
+  trx: SqlTransaction | undefined,
+  stream: string,
+  events: readonly EventData[],
+  expectedRevision: ExpectedRevision,
+): Promise<AppendResult> {
+  if (!trx) return store.append(stream, events, { expectedRevision });
+  try {
+    return await store.append(stream, events, { expectedRevision, transaction: trx });
+  } catch (err) {
+    if (!(err instanceof TransactionalAppendUnsupportedError)) throw err;
+    return store.append(stream, events, { expectedRevision });
+  }
+}
+
 export async function appendOne(
   store: Pick<EventStore, 'append'>,
   stream: string,
@@ -32,11 +61,10 @@ export async function appendOne(
   type: string,
   data: Record<string, unknown>,
   ctx: CommandContext,
-  extra: { instanceId?: string } = {},
+  extra: { instanceId?: string; within?: SqlTransaction } = {},
 ): Promise<Position> {
-  const { position } = await store.append(stream, [newEvent(ctx, type, data, extra)], {
-    expectedRevision: expected,
-  });
+  const event = newEvent(ctx, type, data, { instanceId: extra.instanceId });
+  const { position } = await appendWithRows(store, extra.within, stream, [event], expected);
   return position;
 }
 

@@ -1,5 +1,5 @@
 // User management: create, update (role, active, password), delete. Each change and its audit event
-// go together: the event is appended inside the transaction, so a failed append rolls the change back.
+// commit together: the event is appended in the transaction that changes the row.
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../adapters/auth/passwords.js';
 import { usersTable, type UserRow } from '../adapters/db/usersTable.js';
@@ -36,12 +36,18 @@ export const makeCreateUser =
             tokens_valid_after: ctx.now,
           })
           .returning('*')) as UserRow[];
-        await appendAudit(store, ctx, 'UserCreated', {
-          userId: id,
-          username: cmd.username,
-          role: cmd.role,
-          isActive: cmd.isActive,
-        });
+        await appendAudit(
+          store,
+          ctx,
+          'UserCreated',
+          {
+            userId: id,
+            username: cmd.username,
+            role: cmd.role,
+            isActive: cmd.isActive,
+          },
+          trx,
+        );
         return row!;
       });
     } catch (err) {
@@ -87,18 +93,36 @@ export const makeUpdateUser =
         .returning('*')) as UserRow[];
       const subject = { userId: user.id, username: user.username };
       if (changes.role)
-        await appendAudit(store, ctx, 'UserRoleChanged', { ...subject, from: user.role, to: changes.role });
+        await appendAudit(
+          store,
+          ctx,
+          'UserRoleChanged',
+          { ...subject, from: user.role, to: changes.role },
+          trx,
+        );
       if (changes.is_active !== undefined) {
-        await appendAudit(store, ctx, 'UserUpdated', {
-          ...subject,
-          changes: { isActive: changes.is_active },
-        });
+        await appendAudit(
+          store,
+          ctx,
+          'UserUpdated',
+          {
+            ...subject,
+            changes: { isActive: changes.is_active },
+          },
+          trx,
+        );
       }
       if (passwordHash !== undefined) {
-        await appendAudit(store, ctx, 'UserPasswordChanged', {
-          ...subject,
-          by: ctx.actor.id === user.id ? 'self' : 'admin',
-        });
+        await appendAudit(
+          store,
+          ctx,
+          'UserPasswordChanged',
+          {
+            ...subject,
+            by: ctx.actor.id === user.id ? 'self' : 'admin',
+          },
+          trx,
+        );
       }
       return updated!;
     });
@@ -118,6 +142,6 @@ export const makeDeleteUser =
         );
       }
       await trx('users').where({ id }).delete();
-      await appendAudit(store, ctx, 'UserDeleted', { userId: user.id, username: user.username });
+      await appendAudit(store, ctx, 'UserDeleted', { userId: user.id, username: user.username }, trx);
     });
   };

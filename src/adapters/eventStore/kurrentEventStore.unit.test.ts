@@ -7,7 +7,7 @@ import {
   redactConnectionString,
   toClientConnectionString,
   toKurrentEvent,
-} from './kurrentEventStore.js';
+} from './kurrentMapping.js';
 
 const envelope: EventData = {
   eventId: '0b9e0c5e-7a8b-4f4e-9d55-3c0e6f0b1a2c',

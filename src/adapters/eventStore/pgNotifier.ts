@@ -2,6 +2,7 @@
 // commit. Notifications only shorten waits: callers always re-read, and a lost connection degrades to
 // polling until it is back. Appends by other processes wake us through their own notifier.
 import type pg from 'pg';
+import type { SqlTransaction } from './port.js';
 
 export type WakeReason = 'notified' | 'timeout' | 'aborted';
 
@@ -54,6 +55,14 @@ export class PgNotifier {
     })().finally(() => {
       this.notifying = undefined;
     });
+  }
+
+  /**
+   * The same NOTIFY, sent inside a caller's transaction: PostgreSQL delivers it at that commit (and drops it
+   * on rollback). It holds the notify queue's lock during the commit, which command transactions can afford.
+   */
+  async signalOnCommit(trx: SqlTransaction): Promise<void> {
+    await trx.raw(`SELECT pg_notify('${this.channel}', '')`, []);
   }
 
   async close(): Promise<void> {

@@ -18,10 +18,23 @@ export interface AppendFence {
   eventId: string;
 }
 
+/**
+ * A caller's open SQL transaction on the event store's database (a knex transaction is one): raw SQL with
+ * `?` placeholders, resolving to the driver's result.
+ */
+export interface SqlTransaction {
+  raw(sql: string, bindings: readonly unknown[]): PromiseLike<unknown>;
+}
+
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
   /** Every fence must hold, or the append throws FencedAppendError and stores nothing. */
   fence?: AppendFence | readonly AppendFence[];
+  /**
+   * Append inside this transaction: the events commit, or roll back, with the caller's rows. A store on
+   * another server (KurrentDB) refuses it with TransactionalAppendUnsupportedError before sending anything.
+   */
+  transaction?: SqlTransaction | undefined;
 }
 
 export const fencesOf = (options: AppendOptions): readonly AppendFence[] =>
@@ -113,5 +126,15 @@ export class EventStoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EventStoreUnavailableError';
+  }
+}
+
+/** The store cannot join a caller's SQL transaction (docs/decisions.md, "Appends inside a caller's transaction"). */
+export class TransactionalAppendUnsupportedError extends Error {
+  constructor(store: string) {
+    super(
+      `${store} cannot append inside a SQL transaction: append without one before the transaction commits, so a failed append rolls the rows back`,
+    );
+    this.name = 'TransactionalAppendUnsupportedError';
   }
 }

@@ -5,16 +5,12 @@ import type pg from 'pg';
 import { Observable } from 'rxjs';
 import { START, type EventData, type Position, type RecordedEvent } from '../../domain/events/envelope.js';
 import { PgNotifier } from './pgNotifier.js';
+import { appendEvents, transactionRunner, type RunQuery } from './postgresAppend.js';
 import {
   EventStoreUnavailableError,
-  FencedAppendError,
-  WrongExpectedRevisionError,
-  fencesOf,
-  type AppendFence,
   type AppendOptions,
   type AppendResult,
   type EventStore,
-  type ExpectedRevision,
   type ReadAllOptions,
   type ReadBySessionOptions,
   type ReadStreamOptions,
@@ -64,65 +60,6 @@ const positionParams = (p: Position | 'start' | undefined): [string, string] => 
   return [(pos.commit < 0n ? 0n : pos.commit).toString(), pos.prepare.toString()];
 };
 
-interface AppendRow {
-  next_revision: string;
-  last_commit: string;
-  last_prepare: string;
-}
-
-const toAppendResult = (row: AppendRow): AppendResult => ({
-  nextExpectedRevision: BigInt(row.next_revision),
-  position: { commit: BigInt(row.last_commit), prepare: BigInt(row.last_prepare) },
-});
-
-function appendQuery(
-  streamId: string,
-  events: readonly EventData[],
-  expectedRevision: ExpectedRevision,
-  fences: readonly AppendFence[],
-): pg.QueryConfig {
-  const expected = typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
-  const [only] = events;
-  // Fenced appends pass three more arrays; unfenced ones keep the shorter statement (the defaults are NULL).
-  const fenced = fences.length > 0;
-  const fenceArgs = fenced ? ', $8::text[], $9::text[], $10::uuid[]' : '';
-  const fenceValues = fenced
-    ? [fences.map((f) => f.stream), fences.map((f) => f.key), fences.map((f) => f.eventId)]
-    : [];
-  const suffix = fenced ? '_fenced' : '';
-  // Named statements are prepared once per connection.
-  if (events.length === 1 && only) {
-    return {
-      name: `wf_append_one${suffix}`,
-      text: `SELECT next_revision, last_commit, last_prepare FROM wf_append_one($1, $2, $3, $4, $5, $6, $7${fenceArgs})`,
-      values: [
-        streamId,
-        expected,
-        only.eventId,
-        only.type,
-        only.schemaVersion,
-        JSON.stringify(only.data),
-        JSON.stringify(only.metadata),
-        ...fenceValues,
-      ],
-    };
-  }
-  return {
-    name: `wf_append${suffix}`,
-    text: `SELECT next_revision, last_commit, last_prepare FROM wf_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]${fenceArgs})`,
-    values: [
-      streamId,
-      expected,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      ...fenceValues,
-    ],
-  };
-}
-
 const isConnectionError = (err: unknown): boolean => {
   const code = (err as { code?: unknown }).code;
   return (
@@ -153,50 +90,19 @@ export class PostgresEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
-    const fences = fencesOf(options);
-    try {
-      const { rows } = await this.query<AppendRow>(
-        appendQuery(streamId, events, options.expectedRevision, fences),
-      );
-      this.notifier.signal();
-      return toAppendResult(rows[0]!);
-    } catch (err) {
-      const e = err as { code?: string; detail?: string; constraint?: string };
-      const duplicateId = e.code === '23505' && e.constraint === 'events_event_id_key';
-      if (e.code !== 'WF001' && e.code !== 'WF003' && !duplicateId) throw err;
-      // A retry of an append that did land (its reply was lost, or another copy won the race; a fence
-      // checked then held): return the original result. Otherwise it is a real conflict.
-      const prior = await this.priorAppend(streamId, events);
-      if (prior) return prior;
-      if (duplicateId) throw err;
-      if (e.code === 'WF003') {
-        const [index, latest] = (e.detail ?? '').split(' ');
-        const fence = fences[Number(index) - 1] ?? fences[0]!;
-        throw new FencedAppendError(streamId, fence, latest === 'none' ? undefined : latest);
-      }
-      const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
-      throw new WrongExpectedRevisionError(streamId, options.expectedRevision, actual);
+    const trx = options.transaction;
+    if (trx) {
+      // Subscribers learn of it when the caller commits.
+      const { run, attempt } = transactionRunner(trx);
+      const result = await this.guard(() => appendEvents(run, attempt, streamId, events, options));
+      await this.notifier.signalOnCommit(trx);
+      return result;
     }
-  }
-
-  private async priorAppend(
-    streamId: string,
-    events: readonly EventData[],
-  ): Promise<AppendResult | undefined> {
-    try {
-      const { rows } = await this.query<AppendRow>(
-        'SELECT next_revision, last_commit, last_prepare FROM wf_prior_append($1, $2::uuid[])',
-        [streamId, events.map((e) => e.eventId)],
-      );
-      return rows[0] ? toAppendResult(rows[0]) : undefined;
-    } catch (err) {
-      if ((err as { code?: string }).code === 'WF002') {
-        throw new Error(`stream ${streamId}: some of these event ids are already stored by another append`, {
-          cause: err,
-        });
-      }
-      throw err;
-    }
+    const run: RunQuery = async <R extends pg.QueryResultRow>(query: pg.QueryConfig) =>
+      (await this.query<R>(query)).rows;
+    const result = await appendEvents(run, (work) => work(), streamId, events, options);
+    this.notifier.signal();
+    return result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -307,12 +213,18 @@ export class PostgresEventStore implements EventStore {
     await this.notifier.close();
   }
 
-  private async query<R extends pg.QueryResultRow>(
+  private query<R extends pg.QueryResultRow>(
     sql: string | pg.QueryConfig,
     params: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
+    return this.guard(() =>
+      typeof sql === 'string' ? this.pool.query<R>(sql, params) : this.pool.query<R>(sql),
+    );
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return typeof sql === 'string' ? await this.pool.query<R>(sql, params) : await this.pool.query<R>(sql);
+      return await work();
     } catch (err) {
       if (isConnectionError(err)) {
         throw new EventStoreUnavailableError(`event store unreachable: ${(err as Error).message}`, {
