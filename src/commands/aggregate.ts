@@ -36,8 +36,8 @@ import {
   type PeriodType,
 } from '../domain/periods/periods.js';
 import { sessionStream } from '../domain/sessions/events.js';
-import { allInstances } from '../projections/instances/queries.js';
 import { newEvent, type CommandContext } from './commandContext.js';
+import { activeInstances, type InstanceDirectory } from './connections.js';
 import { closeSessionIfEnded, openSession } from './sync/openSessions.js';
 import type { ProcessSessions } from './sync/processSessions.js';
 import { leaseFor } from './sync/recordRunner.js';
@@ -135,6 +135,8 @@ export interface AggregateDeps {
   sessions?: ProcessSessions;
   /** SYNC_INSTANCE_DEADLINE_MS: the records' lease follows from it (leaseFor). */
   deadlineMs?: number;
+  /** Which instances the period is aggregated for; default: the active ones, from their streams. */
+  instances?: Pick<InstanceDirectory, 'active'>;
 }
 
 export const makeAggregate =
@@ -144,7 +146,7 @@ export const makeAggregate =
     const scope = cmd.scope ?? 'all';
     if (cmd.periodStart) await assertStatsCanExist(deps.knex, period);
     const sessionId = randomUUID();
-    const active = await allInstances(deps.knex, { active: true });
+    const active = await (deps.instances ? deps.instances.active() : activeInstances(deps));
     const session = new SessionWriter(deps.store, sessionId, ctx);
     return asRun(deps.sessions, { sessionId, writer: session, scope: 'all' }, async () => {
       await openSession(deps.knex, sessionId);

@@ -173,11 +173,11 @@ export function makeRunCapacityCollection(
       {
         category: 'capacity',
         syncType,
-        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
+        work: ({ instance, adapter, sessionId, ctx: c, store, reached }) =>
           collectInstanceCapacity({
             store,
             adapter,
-            instanceId: row.id,
+            instanceId: instance.id,
             sessionId,
             ctx: c,
             timeZone,

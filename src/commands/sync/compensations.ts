@@ -16,7 +16,7 @@ import {
   type SessionCommand,
   type SessionState,
 } from '../../domain/sessions/decider.js';
-import { getInstanceRow } from '../../projections/instances/queries.js';
+import { directoryOf } from '../connections.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
@@ -106,11 +106,11 @@ async function startRetry(
   ctx: CommandContext,
   options: { confirmDeactivation?: boolean } = {},
 ): Promise<StartedRetry> {
-  const row = await getInstanceRow(deps.knex, instanceId);
-  if (!row) throw notFound('instance', instanceId);
+  const instance = await directoryOf(deps).get(instanceId);
+  if (!instance) throw notFound('instance', instanceId);
   const { state } = await loadSession(deps.store, sessionId);
   if (state.status === 'none') throw notFound('sync session', sessionId);
-  const plan = retryPlan(deps, { state, row, sessionId, ctx, ...options });
+  const plan = retryPlan(deps, { state, instance, sessionId, ctx, ...options });
   const deadlineMs = deps.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const owner = deps.sessions?.id;
   const commands = (now: Date): SessionCommand[] => [

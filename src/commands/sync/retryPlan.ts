@@ -3,10 +3,9 @@
 // mass deactivation for confirm-inventory), a capacity record is collected again, an aggregation record
 // has the session's period aggregated again for its instance.
 import { AppError } from '../../domain/errors.js';
-import type { DbType } from '../../domain/engines/model.js';
 import type { SessionState } from '../../domain/sessions/decider.js';
 import type { compensationActions } from '../../domain/sessions/events.js';
-import type { InstanceRow } from '../../projections/instances/queries.js';
+import type { InstanceTarget } from '../connections.js';
 import type { CommandContext } from '../commandContext.js';
 import { aggregateInstanceWork } from './aggregationRecords.js';
 import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
@@ -31,7 +30,7 @@ export interface RetryPlan {
 
 export interface RetryTarget {
   state: SessionState;
-  row: InstanceRow;
+  instance: InstanceTarget;
   sessionId: string;
   ctx: CommandContext;
   /** confirm-inventory: a whole account sync allowed past the inventory guard. */
@@ -45,8 +44,8 @@ export function retryPlan(
   deps: SessionRunDeps & { timeZone: string; maxDeactivatePercent?: number },
   target: RetryTarget,
 ): RetryPlan {
-  const { state, row, sessionId, ctx } = target;
-  const record = state.records.get(row.id);
+  const { state, instance, sessionId, ctx } = target;
+  const record = state.records.get(instance.id);
   const category = state.category ?? 'account';
   if (target.confirmDeactivation) {
     if (category !== 'account' || record?.status !== 'failed' || record.messageCode !== INVENTORY_GUARD_CODE)
@@ -60,7 +59,7 @@ export function retryPlan(
       action: 'confirm_inventory',
       detail: 'a mass deactivation confirmed by an operator: the whole sync run again',
       category,
-      work: onEngine(deps, { row, sessionId, ctx, confirmDeactivation: true }, (input) =>
+      work: onEngine(deps, { instance, sessionId, ctx, confirmDeactivation: true }, (input) =>
         accountWork({ ...input, maxDeactivatePercent: deps.maxDeactivatePercent }),
       ),
     };
@@ -75,7 +74,7 @@ export function retryPlan(
         action: permissionsOnly ? 'retry_permissions' : 'retry_sync',
         detail: permissionsOnly ? 'permissions phase run again' : 'the whole sync run again',
         category,
-        work: onEngine(deps, { row, sessionId, ctx }, (input) =>
+        work: onEngine(deps, { instance, sessionId, ctx }, (input) =>
           accountWork({ ...input, permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
         ),
       };
@@ -87,8 +86,8 @@ export function retryPlan(
         action: 'retry_capacity',
         detail: 'the capacity collection run again',
         category,
-        work: onEngine(deps, { row, sessionId, ctx }, (input) =>
-          collectInstanceCapacity({ ...input, instanceId: input.row.id, timeZone: deps.timeZone }),
+        work: onEngine(deps, { instance, sessionId, ctx }, (input) =>
+          collectInstanceCapacity({ ...input, instanceId: input.instance.id, timeZone: deps.timeZone }),
         ),
       };
     case 'aggregation': {
@@ -106,7 +105,7 @@ export function retryPlan(
         action: 'retry_aggregation',
         detail: `the ${period.periodType} period ${period.periodStart} aggregated again for this instance`,
         category,
-        work: aggregateInstanceWork(deps, { period, instanceId: row.id, sessionId, ctx }),
+        work: aggregateInstanceWork(deps, { period, instanceId: instance.id, sessionId, ctx }),
       };
     }
     default:
@@ -126,8 +125,8 @@ const accountWork = (
   syncInstanceAccounts({
     store: input.store,
     adapter: input.adapter,
-    dbType: input.row.db_type as DbType,
-    instanceId: input.row.id,
+    dbType: input.instance.dbType,
+    instanceId: input.instance.id,
     sessionId: input.sessionId,
     ctx: input.ctx,
     permissionsOnly: input.permissionsOnly,

@@ -1,5 +1,4 @@
 // Account sync: a session whose work per instance is the two phases of syncInstanceAccounts.
-import type { DbType } from '../../domain/engines/model.js';
 import type { syncTypes } from '../../domain/sessions/events.js';
 import type { CommandContext } from '../commandContext.js';
 import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
@@ -22,12 +21,12 @@ export function makeRunAccountSync(deps: SessionRunDeps, accounts: { maxDeactiva
       {
         category: 'account',
         syncType,
-        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
+        work: ({ instance, adapter, sessionId, ctx: c, store, reached }) =>
           syncInstanceAccounts({
             store,
             adapter,
-            dbType: row.db_type as DbType,
-            instanceId: row.id,
+            dbType: instance.dbType,
+            instanceId: instance.id,
             sessionId,
             ctx: c,
             maxDeactivatePercent: accounts.maxDeactivatePercent,

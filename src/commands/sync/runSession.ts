@@ -11,12 +11,11 @@ import type { createEngineAdapter } from '../../adapters/engines/index.js';
 import type { EngineAdapter, EngineOptions } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import type { Keyring } from '../../adapters/keyring/keyring.js';
-import { AppError } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
 import type { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
-import { allInstances, getInstanceRow, type InstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../commandContext.js';
+import { directoryOf, type InstanceDirectory, type InstanceTarget } from '../connections.js';
 import { onEngine, type InstanceWork } from './attempt.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
@@ -41,7 +40,10 @@ export interface SessionRunDeps {
    */
   sessions?: ProcessSessions;
   /** Tests: replace the engine adapter (e.g. to make a phase fail). */
-  adapterFor?: (row: InstanceRow, params: Parameters<typeof createEngineAdapter>[0]) => EngineAdapter;
+  /** Where the instances and their credentials are read from; default: their streams (instanceDirectory). */
+  instances?: InstanceDirectory;
+  /** Tests: replace the engine adapter (e.g. to make a phase fail). */
+  adapterFor?: (instance: InstanceTarget, params: Parameters<typeof createEngineAdapter>[0]) => EngineAdapter;
 }
 
 export interface RunOptions {
@@ -64,20 +66,8 @@ export type Target = { instanceIds: readonly string[] } | 'all-active';
 
 export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
-async function resolveTarget(knex: Knex, target: Target): Promise<InstanceRow[]> {
-  if (target === 'all-active') return allInstances(knex, { active: true });
-  return Promise.all(
-    target.instanceIds.map(async (id) => {
-      const row = await getInstanceRow(knex, id);
-      if (!row || row.deleted_at)
-        throw new AppError('RESOURCE_NOT_FOUND', `instance ${id} does not exist`, {
-          resource: 'instance',
-          id,
-        });
-      return row;
-    }),
-  );
-}
+const resolveTarget = (instances: InstanceDirectory, target: Target): Promise<InstanceTarget[]> =>
+  target === 'all-active' ? instances.active() : instances.existing(target.instanceIds);
 
 /** The advisory lock key of a category's syncs of one instance (shared by every process). */
 export const syncLockKey = (category: string, instanceId: string): string => `${category}-sync:${instanceId}`;
@@ -119,13 +109,13 @@ export function makeRunSession(deps: SessionRunDeps) {
     const concurrency = options.concurrency ?? 8;
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const attempts = Math.max(1, options.attempts ?? 1);
-    const rows = await resolveTarget(deps.knex, target);
+    const rows = await resolveTarget(directoryOf(deps), target);
     const sessionId = randomUUID();
     const writer = new SessionWriter(deps.store, sessionId, ctx);
     const owner = deps.sessions?.id;
     const { logger } = deps;
 
-    const runOne = async (row: InstanceRow, locks: InstanceLocks, signal: AbortSignal) => {
+    const runOne = async (row: InstanceTarget, locks: InstanceLocks, signal: AbortSignal) => {
       if (signal.aborted) return; // stopping: stop() abandoned the pending records
       const unlock = await locks.tryLock(syncLockKey(session.category, row.id));
       if (!unlock) {
@@ -148,7 +138,7 @@ export function makeRunSession(deps: SessionRunDeps) {
           writer,
           instanceId: row.id,
           category: session.category,
-          work: onEngine(deps, { row, sessionId, ctx }, session.work),
+          work: onEngine(deps, { instance: row, sessionId, ctx }, session.work),
           started: startedIn(started, row.id),
           deadlineMs,
           attempts,
