@@ -179,7 +179,6 @@ async function aggregateSession(
   const opened = await session.executeAll([
     {
       type: 'StartSession',
-      sessionId,
       category: 'aggregation',
       syncType: cmd.syncType ?? 'manual_batch',
       instances: active.map((r) => ({ instanceId: r.id, instanceName: r.name })),
@@ -194,7 +193,6 @@ async function aggregateSession(
     },
     ...activeIds.map((instanceId) => ({
       type: 'StartRecord' as const,
-      sessionId,
       instanceId,
       now: ctx.now,
       leaseMs: leaseFor(deps.deadlineMs ?? DEFAULT_DEADLINE_MS),
@@ -210,7 +208,6 @@ async function aggregateSession(
   const failAll = (messageCode: string, message: string, instanceIds: readonly string[]) =>
     instanceIds.map((instanceId) => ({
       type: 'FailRecord' as const,
-      sessionId,
       instanceId,
       phase: 'aggregate' as const,
       messageCode,
@@ -240,7 +237,6 @@ async function aggregateSession(
   const ended = await session.executeAll([
     ...included.map((instanceId) => ({
       type: 'CompleteRecord' as const,
-      sessionId,
       instanceId,
       itemsSynced: databaseCounts.get(instanceId) ?? 0,
       itemsCreated: 0,

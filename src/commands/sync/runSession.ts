@@ -120,7 +120,7 @@ export function makeRunSession(deps: SessionRunDeps) {
       const unlock = await locks.tryLock(syncLockKey(session.category, row.id));
       if (!unlock) {
         const reason = `another ${session.category} sync of this instance is running`;
-        await writer.execute({ type: 'SkipRecord', sessionId, instanceId: row.id, reason });
+        await writer.execute({ type: 'SkipRecord', instanceId: row.id, reason });
         return;
       }
       try {
@@ -128,7 +128,6 @@ export function makeRunSession(deps: SessionRunDeps) {
         const now = new Date();
         const started = await writer.execute({
           type: 'StartRecord',
-          sessionId,
           instanceId: row.id,
           now,
           leaseMs,
@@ -160,7 +159,6 @@ export function makeRunSession(deps: SessionRunDeps) {
         await openSession(deps.knex, sessionId);
         const opened = await writer.execute({
           type: 'StartSession',
-          sessionId,
           category: session.category,
           syncType: session.syncType,
           instances: rows.map((r) => ({ instanceId: r.id, instanceName: r.name })),
