@@ -15,7 +15,7 @@ import type { SessionPeriod } from '../../domain/sessions/events.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { AttemptWork } from './attempt.js';
 import type { WriterCommand } from './sessionWriter.js';
-import { PhaseError } from './syncInstanceAccounts.js';
+import { PhaseError } from './phaseError.js';
 
 const noStats = (p: SessionPeriod) =>
   `no size stats in the ${p.periodType} period ${p.periodStart}..${p.periodEnd}`;

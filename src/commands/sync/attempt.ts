@@ -12,7 +12,8 @@ import type { Logger } from '../../logger.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf, type InstanceTarget } from '../connections.js';
 import type { SessionRunDeps } from './runSession.js';
-import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
+import { PhaseError } from './phaseError.js';
+import type { SyncResult } from './syncInstanceAccounts.js';
 import { within } from './timing.js';
 
 export type Phase = (typeof recordPhases)[number];

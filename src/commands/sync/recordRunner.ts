@@ -11,7 +11,7 @@ import type { Logger } from '../../logger.js';
 import { runAttempt, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
 import { RunAborted } from './processSessions.js';
 import { startedIn, type SessionWriter, type WriterCommand } from './sessionWriter.js';
-import { PhaseError } from './syncInstanceAccounts.js';
+import { PhaseError } from './phaseError.js';
 import { sleep } from './timing.js';
 
 /** How long a record may stay running before the recovery pass may abandon it: its deadline plus a margin. */
