@@ -5,9 +5,9 @@ import type { EngineAdapter } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { localDate } from '../../domain/periods/periods.js';
-import type { syncTypes } from '../../domain/sessions/events.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
-import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
+import type { InstanceWork } from './attempt.js';
+import { makeCategoryRun, type SessionRunDeps } from './runSession.js';
 import { failedIn, PhaseError } from './phaseError.js';
 import type { SyncResult } from './syncInstanceAccounts.js';
 
@@ -150,35 +150,14 @@ function sizeMethodCounts(rows: readonly { sizeMethod?: string }[]) {
 /** In-run retries (defect 3): attempts in all, and the backoff before the second (doubled after each). */
 export const DEFAULT_CAPACITY_RETRY = { attempts: 3, backoffMs: 2000 };
 
-export function makeRunCapacityCollection(
+/** The capacity collection of one instance, as a session's work (or an operator's retry of it). */
+export const capacityWork =
+  (timeZone: string): InstanceWork =>
+  ({ instance, adapter, sessionId, ctx, store, reached }) =>
+    collectInstanceCapacity({ store, adapter, instanceId: instance.id, sessionId, ctx, timeZone, reached });
+
+export const makeRunCapacityCollection = (
   deps: SessionRunDeps,
   timeZone: string,
   retry: { attempts: number; backoffMs: number } = DEFAULT_CAPACITY_RETRY,
-) {
-  const run = makeRunSession(deps);
-  return (
-    target: Target,
-    syncType: (typeof syncTypes)[number],
-    ctx: CommandContext,
-    options: RunOptions = {},
-  ) =>
-    run(
-      target,
-      {
-        category: 'capacity',
-        syncType,
-        work: ({ instance, adapter, sessionId, ctx: c, store, reached }) =>
-          collectInstanceCapacity({
-            store,
-            adapter,
-            instanceId: instance.id,
-            sessionId,
-            ctx: c,
-            timeZone,
-            reached,
-          }),
-      },
-      ctx,
-      { ...retry, ...options },
-    );
-}
+) => makeCategoryRun(deps, 'capacity', capacityWork(timeZone), retry);

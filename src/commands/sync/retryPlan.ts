@@ -9,9 +9,9 @@ import type { InstanceTarget } from '../connections.js';
 import type { CommandContext } from '../commandContext.js';
 import { aggregateInstanceWork } from './aggregationRecords.js';
 import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
-import { collectInstanceCapacity } from './collectCapacity.js';
+import { capacityWork } from './collectCapacity.js';
 import type { SessionRunDeps } from './runSession.js';
-import { syncInstanceAccounts } from './syncInstanceAccounts.js';
+import { accountWork } from './runAccountSync.js';
 
 /** The code the inventory guard fails a record with; confirm-inventory answers exactly that failure. */
 export const INVENTORY_GUARD_CODE = 'INVENTORY_GUARD_TRIPPED';
@@ -59,8 +59,10 @@ export function retryPlan(
       action: 'confirm_inventory',
       detail: 'a mass deactivation confirmed by an operator: the whole sync run again',
       category,
-      work: onEngine(deps, { instance, sessionId, ctx, confirmDeactivation: true }, (input) =>
-        accountWork({ ...input, maxDeactivatePercent: deps.maxDeactivatePercent }),
+      work: onEngine(
+        deps,
+        { instance, sessionId, ctx, confirmDeactivation: true },
+        accountWork({ maxDeactivatePercent: deps.maxDeactivatePercent }),
       ),
     };
   }
@@ -74,8 +76,10 @@ export function retryPlan(
         action: permissionsOnly ? 'retry_permissions' : 'retry_sync',
         detail: permissionsOnly ? 'permissions phase run again' : 'the whole sync run again',
         category,
-        work: onEngine(deps, { instance, sessionId, ctx }, (input) =>
-          accountWork({ ...input, permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
+        work: onEngine(
+          deps,
+          { instance, sessionId, ctx },
+          accountWork({ permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
         ),
       };
     }
@@ -86,9 +90,7 @@ export function retryPlan(
         action: 'retry_capacity',
         detail: 'the capacity collection run again',
         category,
-        work: onEngine(deps, { instance, sessionId, ctx }, (input) =>
-          collectInstanceCapacity({ ...input, instanceId: input.instance.id, timeZone: deps.timeZone }),
-        ),
+        work: onEngine(deps, { instance, sessionId, ctx }, capacityWork(deps.timeZone)),
       };
     case 'aggregation': {
       const { period } = state;
@@ -115,22 +117,3 @@ export function retryPlan(
       );
   }
 }
-
-const accountWork = (
-  input: Parameters<Parameters<typeof onEngine>[2]>[0] & {
-    permissionsOnly?: boolean;
-    maxDeactivatePercent?: number | undefined;
-  },
-) =>
-  syncInstanceAccounts({
-    store: input.store,
-    adapter: input.adapter,
-    dbType: input.instance.dbType,
-    instanceId: input.instance.id,
-    sessionId: input.sessionId,
-    ctx: input.ctx,
-    permissionsOnly: input.permissionsOnly,
-    maxDeactivatePercent: input.maxDeactivatePercent,
-    confirmDeactivation: input.confirmDeactivation,
-    reached: input.reached,
-  });

@@ -95,6 +95,22 @@ export async function startRun<R, T>(
   return { started: await started, done };
 }
 
+/** The sessions of one category: its work per instance, and the run options it defaults to. */
+export function makeCategoryRun(
+  deps: SessionRunDeps,
+  category: (typeof sessionCategories)[number],
+  work: InstanceWork,
+  defaults: RunOptions = {},
+) {
+  const run = makeRunSession(deps);
+  return (
+    target: Target,
+    syncType: (typeof syncTypes)[number],
+    ctx: CommandContext,
+    options: RunOptions = {},
+  ): Promise<StartedSession> => run(target, { category, syncType, work }, ctx, { ...defaults, ...options });
+}
+
 export function makeRunSession(deps: SessionRunDeps) {
   return async (
     target: Target,
