@@ -10,7 +10,7 @@ import { sessionStream } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import { runAttempt, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
 import { RunAborted } from './processSessions.js';
-import { startedIn, type SessionWriter, type WriterCommand } from './sessionWriter.js';
+import { startedIn, type Executed, type SessionWriter, type WriterCommand } from './sessionWriter.js';
 import { PhaseError } from './phaseError.js';
 import { sleep } from './timing.js';
 
@@ -112,6 +112,31 @@ export async function runRecord(deps: { store: FencedStore; logger: Logger }, ru
     else await end({ type: 'CompleteRecord', ...ref, ...result });
     return;
   }
+}
+
+/** When an attempt opens: what its opening command says (InstanceSyncStarted's lease and owner). */
+export interface Opening {
+  now: Date;
+  leaseMs: number;
+  owner?: string;
+}
+
+/**
+ * The one attempt runner of every category and every retry: opens the record's attempt with the commands
+ * `open` gives (StartRecord; a compensation and RetryRecord), then runs the work under its deadline, lease
+ * and fence to the record's end. Resolves once the attempt is open (a refusal rejects), with `done`, the
+ * rest: it rejects only when the outcome could not be appended (see logOutcomeNotRecorded).
+ */
+export async function runInstanceAttempt(
+  deps: { store: FencedStore; logger: Logger },
+  run: Omit<RecordRun, 'started'> & { open: (opening: Opening) => WriterCommand[] },
+): Promise<{ opened: Executed; done: Promise<void> }> {
+  const { open, ...record } = run;
+  const opened = await run.writer.executeAll(
+    open({ now: new Date(), leaseMs: leaseFor(run.deadlineMs), ...(run.owner ? { owner: run.owner } : {}) }),
+  );
+  const started = startedIn(opened, run.instanceId);
+  return { opened, done: runRecord(deps, { ...record, started }) };
 }
 
 /**

@@ -20,8 +20,8 @@ import { onEngine, type InstanceWork } from './attempt.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
-import { leaseFor, logOutcomeNotRecorded, runRecord } from './recordRunner.js';
-import { SessionWriter, startedIn } from './sessionWriter.js';
+import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
+import { SessionWriter } from './sessionWriter.js';
 
 export { leaseFor } from './recordRunner.js';
 export type { InstanceWork } from './attempt.js';
@@ -140,21 +140,12 @@ export function makeRunSession(deps: SessionRunDeps) {
         return;
       }
       try {
-        const leaseMs = leaseFor(deadlineMs);
-        const now = new Date();
-        const started = await writer.execute({
-          type: 'StartRecord',
-          instanceId: row.id,
-          now,
-          leaseMs,
-          ...(owner ? { owner } : {}),
-        });
-        await runRecord(deps, {
+        const { done } = await runInstanceAttempt(deps, {
           writer,
           instanceId: row.id,
           category: session.category,
           work: onEngine(deps, { instance: row, sessionId, ctx }, session.work),
-          started: startedIn(started, row.id),
+          open: (opening) => [{ type: 'StartRecord', instanceId: row.id, ...opening }],
           deadlineMs,
           attempts,
           backoffMs: options.backoffMs ?? 1000,
@@ -162,6 +153,7 @@ export function makeRunSession(deps: SessionRunDeps) {
           owner,
           signal,
         });
+        await done;
       } finally {
         await unlock();
       }
