@@ -11,6 +11,7 @@ import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import { loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
+import { onlyAccounts } from '../support/capacityHarness.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { registerInstance } from '../support/registeredInstance.js';
 import { mysqlService, titled } from '../support/services.js';
@@ -53,23 +54,8 @@ describe.skipIf(!service.url)(titled('a sync before any projection caught up', s
       keyring: () => ring,
       logger: createLogger({ level: 'silent' }),
       // Only this suite's accounts: the server's own are not what is tested here.
-      adapterFor: (_instance, params) => {
-        const real = createEngineAdapter(params);
-        const ours = (a: { username: string }) => a.username.startsWith(p);
-        return {
-          ...real,
-          dbType: real.dbType,
-          close: () => real.close(),
-          listAccounts: async () => {
-            const all = await real.listAccounts();
-            return { ...all, items: all.items.filter(ours) };
-          },
-          permissionSnapshot: async () => {
-            const all = await real.permissionSnapshot();
-            return { ...all, items: all.items.filter(ours) };
-          },
-        };
-      },
+      adapterFor: (_instance, params) =>
+        onlyAccounts(createEngineAdapter(params), (a) => a.username.startsWith(p)),
     });
   });
 

@@ -62,6 +62,24 @@ export const onlyDatabases = (real: EngineAdapter, prefix: string): EngineAdapte
   },
 });
 
+/** The adapter, listing and reading the permissions of only the accounts `ours` accepts. */
+export const onlyAccounts = (
+  adapter: EngineAdapter,
+  ours: (account: { username: string }) => boolean,
+): EngineAdapter => ({
+  ...adapter,
+  dbType: adapter.dbType,
+  close: () => adapter.close(),
+  listAccounts: async () => {
+    const all = await adapter.listAccounts();
+    return { ...all, items: all.items.filter(ours) };
+  },
+  permissionSnapshot: async () => {
+    const all = await adapter.permissionSnapshot();
+    return { ...all, items: all.items.filter(ours) };
+  },
+});
+
 export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHarness> {
   const db = await createTestDatabase();
   const raw = new PostgresEventStore(db.pool);
