@@ -53,7 +53,7 @@ export function phaseTimer(deps: SessionRunDeps) {
     timed(
       deps.adapterFor?.(row, params) ?? createEngineAdapter(params, deps.engineOptions),
       record,
-      (prop) => `engine ${row.db_type} ${prop}`,
+      (prop) => `engine ${row.dbType} ${prop}`,
     );
   return {
     deps: { ...deps, store, pool, adapterFor } satisfies SessionRunDeps,

@@ -19,7 +19,8 @@ import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { makeAggregate } from './aggregate.js';
 import { loadSession } from './sync/sessionWriter.js';
-import { makeRegisterInstance, makeUpdateInstance } from './instances.js';
+import { makeUpdateInstance } from './instances.js';
+import { appendStats, registerStatsOnlyInstance } from '../../test/support/aggregationFixture.js';
 
 const logger = createLogger({ level: 'silent' });
 const tz = 'Asia/Shanghai';
@@ -43,57 +44,17 @@ describe('aggregation', () => {
     db = await createTestDatabase();
     raw = new PostgresEventStore(db.pool);
     const store = validatingEventStore(raw, createEventRegistry());
-    for (const name of ['a', 'b', 'c-no-stats']) {
-      ids.push(
-        (
-          await makeRegisterInstance({ knex: db.knex, store })(
-            {
-              name,
-              dbType: 'mysql',
-              host: 'h',
-              port: 1,
-              databaseName: null,
-              credentialId: null,
-              description: '',
-            },
-            ctx,
-            { allowDuplicate: true },
-          )
-        ).id,
-      );
-    }
+    for (const name of ['a', 'b', 'c-no-stats'])
+      ids.push((await registerStatsOnlyInstance({ knex: db.knex, store }, name, ctx)).id);
     // Stats for a and b on the 16th..23rd (the 23rd is today: half a day); none for c.
-    for (const [i, instanceId] of ids.slice(0, 2).entries()) {
-      for (let day = 16; day <= 23; day++) {
-        const sizeMb = 100 * (i + 1) + day;
-        await store.append(
-          capacityStream(instanceId),
-          [
-            {
-              eventId: randomUUID(),
-              type: 'StatsSaved',
-              schemaVersion: 1,
-              data: {
-                instanceId,
-                sessionId: randomUUID(),
-                collectedDate: `2026-11-${day}`,
-                collectedAt: `2026-11-${day}T12:00:00Z`,
-                databases: [{ databaseName: 'app', sizeMb, dataSizeMb: sizeMb, logSizeMb: null }],
-                totalSizeMb: sizeMb,
-                databaseCount: 1,
-              },
-              metadata: {
-                correlationId: 'c',
-                causationId: null,
-                actor: ctx.actor,
-                occurredAt: `2026-11-${day}T12:00:00Z`,
-              },
-            },
-          ],
-          { expectedRevision: 'any' },
-        );
-      }
-    }
+    for (const [i, instanceId] of ids.slice(0, 2).entries())
+      for (let day = 16; day <= 23; day++)
+        await appendStats(store, {
+          instanceId,
+          day: `2026-11-${day}`,
+          sizeMb: 100 * (i + 1) + day,
+          actor: ctx.actor,
+        });
     await catchUp(instancesProjection, capacityProjection);
   });
   afterAll(async () => {

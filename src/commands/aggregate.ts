@@ -2,13 +2,12 @@
 // active instance): set-based SQL over the stats tables for every instance at once, then one
 // InstanceAggregated per instance and an AggregationCompleted with the coverage on the period's stream,
 // then each record ends: completed with its figures, or failed (SYNC_DATA_ERROR) when the instance had
-// no stats in the period, so the session ends `partial` instead of `completed`. Defects: docs/defects.md.
-// - By default the period is the last COMPLETED one of its type, never today's half day (defect 6).
-// - The current period is computed only when asked for, and is marked partial (defect 7).
+// no stats in the period, so the session ends `partial` instead of `completed`.
+// - Which period: aggregationPeriod.ts (by default the last completed one; defects 6 and 7, docs/defects.md).
 // - Instances without stats in the period are listed as missing; the coverage is then incomplete and the
 //   aggregation says so (defect 8), instead of silently summing fewer instances.
-// - An explicit period that has not begun, or that ends before the earliest collected stat, is refused
-//   before a session starts: it could only fail every record.
+// - An explicit period that cannot have stats is refused before a session starts: it could only fail
+//   every record.
 // - A scope (instance or database) computes one level only; the coverage is the same for every scope, so
 //   an instance without stats is missing and fails its record whichever level runs.
 import { randomUUID } from 'node:crypto';
@@ -16,7 +15,6 @@ import type { Knex } from 'knex';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
-  earliestStatDate,
   instancesWithoutStats,
   type DatabaseAggregation,
 } from '../adapters/db/aggregationSql.js';
@@ -25,34 +23,20 @@ import { FencedAppendError, type EventStore } from '../adapters/eventStore/port.
 import { aggregationStream, levelsOf, type AggregationScope } from '../domain/aggregation/events.js';
 import { AppError, errorMessage } from '../domain/errors.js';
 import type { Position } from '../domain/events/envelope.js';
-import {
-  currentPeriod,
-  hasBegun,
-  isComplete,
-  lastCompletedPeriod,
-  localDate,
-  periodStarting,
-  type Period,
-  type PeriodType,
-} from '../domain/periods/periods.js';
+import type { Period } from '../domain/periods/periods.js';
 import { sessionStream } from '../domain/sessions/events.js';
-import { allInstances } from '../projections/instances/queries.js';
+import { assertStatsCanExist, choosePeriod, type PeriodRequest } from './aggregationPeriod.js';
 import { newEvent, type CommandContext } from './commandContext.js';
+import { activeInstances, type InstanceDirectory } from './connections.js';
 import { closeSessionIfEnded, openSession } from './sync/openSessions.js';
 import type { ProcessSessions } from './sync/processSessions.js';
 import { leaseFor } from './sync/recordRunner.js';
 import { asRun, DEFAULT_DEADLINE_MS } from './sync/runSession.js';
 import { SessionWriter, startedIn } from './sync/sessionWriter.js';
 
-export interface AggregateCommand {
-  periodType: PeriodType;
-  /** An explicit period start; default: the last completed period. */
-  periodStart?: string | undefined;
-  /** Compute the period that is still running (marked partial). */
-  current?: boolean;
+export interface AggregateCommand extends PeriodRequest {
   /** Which levels to compute; default both. */
   scope?: AggregationScope | undefined;
-  timeZone: string;
   syncType?: 'manual_batch' | 'scheduled_task';
 }
 
@@ -83,51 +67,6 @@ export function describeOutcome(o: AggregationOutcome): string {
     : `${period}: nothing computed: no active instance`;
 }
 
-const invalidStart = (message: string, context: Record<string, unknown>) =>
-  new AppError('VALIDATION_ERROR', `period_start ${message}`, { field: 'period_start', ...context });
-
-/** periodStarting, its refusals naming the field they came from. */
-function explicitPeriod(type: PeriodType, start: string): Period {
-  try {
-    return periodStarting(type, start);
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    throw new AppError(err.code, err.message, { field: 'period_start', ...err.context }, { cause: err });
-  }
-}
-
-/** The period to aggregate; an explicit period_start that has not begun yet is refused. */
-export function choosePeriod(cmd: AggregateCommand, now: Date): { period: Period; partial: boolean } {
-  const period = cmd.periodStart
-    ? explicitPeriod(cmd.periodType, cmd.periodStart)
-    : cmd.current
-      ? currentPeriod(cmd.periodType, now, cmd.timeZone)
-      : lastCompletedPeriod(cmd.periodType, now, cmd.timeZone);
-  if (!hasBegun(period, now, cmd.timeZone)) {
-    const today = localDate(now, cmd.timeZone);
-    throw invalidStart(
-      `${period.start} is in the future: the ${period.type} period has not begun (today is ${today} in ${cmd.timeZone})`,
-      { periodStart: period.start, today },
-    );
-  }
-  return { period, partial: !isComplete(period, now, cmd.timeZone) };
-}
-
-/** An explicit period that ends before the first collected stat has nothing to aggregate: refused. */
-async function assertStatsCanExist(knex: Knex, period: Period): Promise<void> {
-  const earliest = await earliestStatDate(knex);
-  if (earliest === null)
-    throw invalidStart(`${period.start}: no size stats have been collected yet`, {
-      periodStart: period.start,
-      earliestStat: null,
-    });
-  if (period.endExclusive <= earliest)
-    throw invalidStart(
-      `${period.start}: the ${period.type} period ${period.start}..${period.end} ends before the earliest collected size stat (${earliest})`,
-      { periodStart: period.start, earliestStat: earliest },
-    );
-}
-
 export interface AggregateDeps {
   knex: Knex;
   store: Pick<EventStore, 'append' | 'readStream'>;
@@ -135,6 +74,8 @@ export interface AggregateDeps {
   sessions?: ProcessSessions;
   /** SYNC_INSTANCE_DEADLINE_MS: the records' lease follows from it (leaseFor). */
   deadlineMs?: number;
+  /** Which instances the period is aggregated for; default: the active ones, from their streams. */
+  instances?: Pick<InstanceDirectory, 'active'>;
 }
 
 export const makeAggregate =
@@ -144,7 +85,7 @@ export const makeAggregate =
     const scope = cmd.scope ?? 'all';
     if (cmd.periodStart) await assertStatsCanExist(deps.knex, period);
     const sessionId = randomUUID();
-    const active = await allInstances(deps.knex, { active: true });
+    const active = await (deps.instances ? deps.instances.active() : activeInstances(deps));
     const session = new SessionWriter(deps.store, sessionId, ctx);
     return asRun(deps.sessions, { sessionId, writer: session, scope: 'all' }, async () => {
       await openSession(deps.knex, sessionId);
@@ -177,7 +118,6 @@ async function aggregateSession(
   const opened = await session.executeAll([
     {
       type: 'StartSession',
-      sessionId,
       category: 'aggregation',
       syncType: cmd.syncType ?? 'manual_batch',
       instances: active.map((r) => ({ instanceId: r.id, instanceName: r.name })),
@@ -192,7 +132,6 @@ async function aggregateSession(
     },
     ...activeIds.map((instanceId) => ({
       type: 'StartRecord' as const,
-      sessionId,
       instanceId,
       now: ctx.now,
       leaseMs: leaseFor(deps.deadlineMs ?? DEFAULT_DEADLINE_MS),
@@ -208,7 +147,6 @@ async function aggregateSession(
   const failAll = (messageCode: string, message: string, instanceIds: readonly string[]) =>
     instanceIds.map((instanceId) => ({
       type: 'FailRecord' as const,
-      sessionId,
       instanceId,
       phase: 'aggregate' as const,
       messageCode,
@@ -238,7 +176,6 @@ async function aggregateSession(
   const ended = await session.executeAll([
     ...included.map((instanceId) => ({
       type: 'CompleteRecord' as const,
-      sessionId,
       instanceId,
       itemsSynced: databaseCounts.get(instanceId) ?? 0,
       itemsCreated: 0,

@@ -21,8 +21,8 @@ import {
   type AggregateCommand,
   type AggregationOutcome,
 } from './aggregate.js';
-import { makeRegisterInstance } from './instances.js';
 import { loadSession } from './sync/sessionWriter.js';
+import { registerStatsOnlyInstance } from '../../test/support/aggregationFixture.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'Asia/Shanghai';
@@ -100,18 +100,7 @@ const ids: Record<'p' | 'q' | 'r', string> = { p: '', q: '', r: '' };
 describe('with stats collected from 2026-11-16', () => {
   beforeAll(async () => {
     for (const name of ['p', 'q', 'r'] as const) {
-      const registered = await makeRegisterInstance({ knex: db.knex, store: store() })(
-        {
-          name,
-          dbType: 'mysql',
-          host: `${name}.example`,
-          port: 1,
-          databaseName: null,
-          credentialId: null,
-          description: '',
-        },
-        ctx,
-      );
+      const registered = await registerStatsOnlyInstance({ knex: db.knex, store: store() }, name, ctx);
       ids[name] = registered.id;
       await project(instancesProjection, registered.position);
     }

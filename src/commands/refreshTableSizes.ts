@@ -14,10 +14,10 @@ import type { Collected, ItemError, TableSize } from '../domain/engines/model.js
 import type { Position } from '../domain/events/envelope.js';
 import { AppError, notFound, errorMessage } from '../domain/errors.js';
 import { getDatabaseRow } from '../projections/capacity/queries.js';
-import { getInstanceRow } from '../projections/instances/queries.js';
 import type { CommandContext } from './commandContext.js';
 import { appendOne } from './streamWrites.js';
-import { instanceConnectionParams, type ConnectionDeps } from './testConnections.js';
+import { directoryOf } from './connections.js';
+import type { ConnectionDeps } from './testConnections.js';
 
 export interface TableSizesRefresh {
   databaseId: string;
@@ -51,12 +51,14 @@ async function readTableSizes(
   }
 }
 
-export const makeRefreshTableSizes =
-  (deps: Pick<ConnectionDeps, 'knex' | 'store' | 'keyring' | 'reloadKeyring' | 'engineOptions'>) =>
-  async (databaseId: string, ctx: CommandContext): Promise<TableSizesRefresh> => {
+export const makeRefreshTableSizes = (deps: ConnectionDeps) => {
+  const instances = directoryOf(deps);
+  return async (databaseId: string, ctx: CommandContext): Promise<TableSizesRefresh> => {
+    // The database id is a hash of instance and name (databaseId()): only the capacity projection maps it
+    // back, so the database comes from there; the instance and its credential come from their streams.
     const database = await getDatabaseRow(deps.knex, databaseId);
-    const instance = database && (await getInstanceRow(deps.knex, database.instance_id));
-    if (!database || !instance || instance.deleted_at) throw notFound('database', databaseId);
+    const instance = database && (await instances.get(database.instance_id));
+    if (!database || !instance || instance.deleted) throw notFound('database', databaseId);
     if (!database.is_active)
       throw new AppError(
         'CONSTRAINT_VIOLATION',
@@ -64,7 +66,7 @@ export const makeRefreshTableSizes =
           'its table sizes cannot be read (collect capacity again if it is back)',
         { database_id: databaseId, is_active: false },
       );
-    const connection = await instanceConnectionParams(deps, instance);
+    const connection = await instances.connection(instance);
     const collected = await readTableSizes(connection, database.database_name, deps.engineOptions);
     const position = await appendOne(
       deps.store,
@@ -95,3 +97,4 @@ export const makeRefreshTableSizes =
       errors: collected.errors,
     };
   };
+};

@@ -12,12 +12,9 @@ import {
 } from '../adapters/engines/port.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Keyring } from '../adapters/keyring/keyring.js';
-import type { DbType } from '../domain/engines/model.js';
 import type { Position } from '../domain/events/envelope.js';
-import { AppError, notFound, errorMessage } from '../domain/errors.js';
-import { getCredential } from '../projections/credentials/queries.js';
-import { getInstanceRow, type InstanceRow } from '../projections/instances/queries.js';
-import { readCredentialPassword } from './credentials.js';
+import { AppError, errorMessage, notFound } from '../domain/errors.js';
+import { directoryOf, type InstanceDirectory } from './connections.js';
 import { makeRecordConnectionCheck } from './instances.js';
 import type { CommandContext } from './commandContext.js';
 
@@ -64,41 +61,22 @@ export interface ConnectionDeps {
   keyring: () => Keyring;
   reloadKeyring?: () => Promise<void>;
   engineOptions?: EngineOptions;
-}
-
-/** The parameters to reach a registered instance, with its credential's password decrypted. */
-export async function instanceConnectionParams(
-  deps: Pick<ConnectionDeps, 'knex' | 'keyring' | 'reloadKeyring'>,
-  row: InstanceRow,
-): Promise<ConnectionParams> {
-  if (!row.credential_id)
-    throw new AppError('VALIDATION_ERROR', `instance ${row.name} has no credential`, {
-      fields: [{ field: 'credential_id', message: 'not set' }],
-    });
-  const credential = await getCredential(deps.knex, row.credential_id);
-  if (!credential || credential.deleted_at)
-    throw new AppError('VALIDATION_ERROR', `the credential of instance ${row.name} was deleted`);
-  return {
-    dbType: row.db_type as DbType,
-    host: row.host,
-    port: row.port,
-    databaseName: row.database_name ?? undefined,
-    username: credential.username,
-    password: await readCredentialPassword(deps, row.credential_id),
-  };
+  /** Where instances and their credentials are read from; default: their streams (instanceDirectory). */
+  instances?: InstanceDirectory;
 }
 
 export const makeTestInstanceConnection = (deps: ConnectionDeps) => {
   const record = makeRecordConnectionCheck(deps);
+  const instances = directoryOf(deps);
   return async (
     instanceId: string,
     ctx: CommandContext,
   ): Promise<ConnectionOutcome & { instance_id: string; position: Position }> => {
-    const row = await getInstanceRow(deps.knex, instanceId);
-    if (!row || row.deleted_at) throw notFound('instance', instanceId);
+    const instance = await instances.get(instanceId);
+    if (!instance || instance.deleted) throw notFound('instance', instanceId);
     let outcome: ConnectionOutcome;
     try {
-      outcome = await probeConnection(await instanceConnectionParams(deps, row), deps.engineOptions);
+      outcome = await probeConnection(await instances.connection(instance), deps.engineOptions);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       outcome = { ok: false, version: null, latency_ms: null, error_code: err.code, message: err.message };

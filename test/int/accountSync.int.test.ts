@@ -73,7 +73,7 @@ describe.skipIf(!service.url)(titled('account sync against MariaDB', service), (
     const store = validatingEventStore(raw, createEventRegistry());
     const url = new URL(service.url!);
     instanceId = await registerInstance(
-      { db, store, raw, keyring: () => ring },
+      { db, store, keyring: () => ring },
       { name: 'maria', dbType: 'mysql', url, username: collector.user, password: collector.password },
       ctx,
     );

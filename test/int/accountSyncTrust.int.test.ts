@@ -90,7 +90,7 @@ describe.skipIf(!service.url)(
       raw = new PostgresEventStore(db.pool);
       store = validatingEventStore(raw, createEventRegistry());
       instanceId = await registerInstance(
-        { db, store, raw, keyring: () => ring },
+        { db, store, keyring: () => ring },
         { name: 'maria', dbType: 'mysql', url: u, username: collector.user, password: collector.password },
         ctx,
       );

@@ -11,7 +11,7 @@ import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
 import type { SessionRunDeps } from '../../src/commands/sync/runSession.js';
 import { loadSession } from '../../src/commands/sync/sessionWriter.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
-import { openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
+import { onlyAccounts, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
 import { capturingLogger, LEVEL } from '../support/capturingLogger.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
@@ -40,19 +40,7 @@ describe.skipIf(!service.url)(titled('attempts are fenced at their end', service
       await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_${name}`, '%', `x-${name}-1`]);
     const url = new URL(service.url!);
     proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port || 3306) });
-    h = await openCapacityHarness((real) => ({
-      ...real,
-      dbType: real.dbType,
-      close: () => real.close(),
-      listAccounts: async () => {
-        const all = await real.listAccounts();
-        return { ...all, items: all.items.filter(ours) };
-      },
-      permissionSnapshot: async () => {
-        const all = await real.permissionSnapshot();
-        return { ...all, items: all.items.filter(ours) };
-      },
-    }));
+    h = await openCapacityHarness((real) => onlyAccounts(real, ours));
     ({ maria: instanceId } = await h.register(
       {
         dbType: 'mysql',

@@ -12,7 +12,7 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { syncSessionsProjection } from '../../src/projections/syncSessions/projection.js';
 import { getSession } from '../../src/projections/syncSessions/queries.js';
 import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
-import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { collectorServer, createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
 const service = mysqlService();
@@ -47,17 +47,7 @@ describe.skipIf(!service.url)(titled('capacity collection against MariaDB', serv
         },
       };
     });
-    const url = new URL(service.url!);
-    ids = await h.register(
-      {
-        dbType: 'mysql',
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        username: collector.user,
-        password: collector.password,
-      },
-      ['ours', 'empty'],
-    );
+    ids = await h.register(collectorServer(service.url!, collector), ['ours', 'empty']);
   });
   afterAll(async () => {
     await h?.close();

@@ -23,7 +23,7 @@ import { ProjectionDaemon } from '../../src/projections/daemon.js';
 import { syncSessionsProjection } from '../../src/projections/syncSessions/projection.js';
 import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
-import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { collectorServer, createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
@@ -162,17 +162,7 @@ describe.skipIf(!service.url)(
           },
         };
       });
-      const url = new URL(service.url!);
-      ids = await h.register(
-        {
-          dbType: 'mysql',
-          host: url.hostname,
-          port: Number(url.port || 3306),
-          username: collector.user,
-          password: collector.password,
-        },
-        ['r1', 'r2', 'r3'],
-      );
+      ids = await h.register(collectorServer(service.url!, collector), ['r1', 'r2', 'r3']);
       const pg = new URL(h.db.url);
       proxy = await startFaultProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
     });

@@ -11,7 +11,7 @@ import { accountsStream } from '../../src/domain/accounts/events.js';
 import { capacityStream } from '../../src/domain/capacity/events.js';
 import { AppError } from '../../src/domain/errors.js';
 import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
-import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { collectorServer, createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
 const service = mysqlService();
@@ -79,17 +79,7 @@ describe.skipIf(!service.url)(titled('operator retry of a record, by category', 
         },
       };
     });
-    const url = new URL(service.url!);
-    ({ maria: instanceId } = await h.register(
-      {
-        dbType: 'mysql',
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        username: collector.user,
-        password: collector.password,
-      },
-      ['maria'],
-    ));
+    ({ maria: instanceId } = await h.register(collectorServer(service.url!, collector), ['maria']));
   });
   afterAll(async () => {
     await h?.close();

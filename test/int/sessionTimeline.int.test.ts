@@ -17,7 +17,12 @@ import { createLogger } from '../../src/logger.js';
 import { capacityProjection } from '../../src/projections/capacity/projection.js';
 import { instancesProjection } from '../../src/projections/instances/projection.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
-import { onlyDatabases, openCapacityHarness, type CapacityHarness } from '../support/capacityHarness.js';
+import {
+  onlyAccounts,
+  onlyDatabases,
+  openCapacityHarness,
+  type CapacityHarness,
+} from '../support/capacityHarness.js';
 import { collectorServer, createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
@@ -49,21 +54,9 @@ describe.skipIf(!service.url)(titled('the session timeline against MariaDB', ser
     await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_app`, '%', 'x-App-pw-1']);
     await root.query(`GRANT SELECT ON \`${p}_app\`.* TO ?@'%'`, [`${p}_app`]);
     // Only this suite's databases and accounts: the server is shared with other suites.
-    h = await openCapacityHarness((real) => {
-      const seen = onlyDatabases(real, p);
-      const ours = (a: { username: string }) => a.username.startsWith(`${p}_app`);
-      return {
-        ...seen,
-        listAccounts: async () => {
-          const all = await real.listAccounts();
-          return { ...all, items: all.items.filter(ours) };
-        },
-        permissionSnapshot: async () => {
-          const all = await real.permissionSnapshot();
-          return { ...all, items: all.items.filter(ours) };
-        },
-      };
-    });
+    h = await openCapacityHarness((real) =>
+      onlyAccounts(onlyDatabases(real, p), (a) => a.username.startsWith(`${p}_app`)),
+    );
     ids = await h.register(collectorServer(service.url!, collector), names);
   });
   afterAll(async () => {

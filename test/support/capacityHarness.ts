@@ -16,8 +16,7 @@ import { capacityStream } from '../../src/domain/capacity/events.js';
 import type { DbType } from '../../src/domain/engines/model.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
-import type { InstanceRow } from '../../src/projections/instances/queries.js';
-import { catchUpInstances } from './registeredInstance.js';
+import type { InstanceTarget } from '../../src/commands/connections.js';
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export interface StatsData {
@@ -36,7 +35,7 @@ export interface MonitoredServer {
 }
 
 /** Puts a test's own twist on the real adapter of an instance (which databases it lists, failures). */
-export type AdapterWrap = (real: EngineAdapter, row: InstanceRow) => EngineAdapter;
+export type AdapterWrap = (real: EngineAdapter, instance: InstanceTarget) => EngineAdapter;
 
 export interface CapacityHarness {
   db: TestDatabase;
@@ -63,6 +62,24 @@ export const onlyDatabases = (real: EngineAdapter, prefix: string): EngineAdapte
   },
 });
 
+/** The adapter, listing and reading the permissions of only the accounts `ours` accepts. */
+export const onlyAccounts = (
+  adapter: EngineAdapter,
+  ours: (account: { username: string }) => boolean,
+): EngineAdapter => ({
+  ...adapter,
+  dbType: adapter.dbType,
+  close: () => adapter.close(),
+  listAccounts: async () => {
+    const all = await adapter.listAccounts();
+    return { ...all, items: all.items.filter(ours) };
+  },
+  permissionSnapshot: async () => {
+    const all = await adapter.permissionSnapshot();
+    return { ...all, items: all.items.filter(ours) };
+  },
+});
+
 export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHarness> {
   const db = await createTestDatabase();
   const raw = new PostgresEventStore(db.pool);
@@ -84,7 +101,6 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
       // Several instances of one server, on purpose.
       ids[name] = (await registerInstance(fields, ctx(), { allowDuplicate: true })).id;
     }
-    await catchUpInstances(db, raw, Object.values<string>(ids));
     return ids;
   };
 
@@ -94,7 +110,7 @@ export async function openCapacityHarness(wrap: AdapterWrap): Promise<CapacityHa
     store: store(),
     keyring: () => ring,
     logger,
-    adapterFor: (row, params) => wrap(createEngineAdapter(params), row),
+    adapterFor: (instance, params) => wrap(createEngineAdapter(params), instance),
   };
   const collect = async (instanceIds: string[]) => {
     const run = makeRunCapacityCollection(deps, 'UTC');

@@ -2,14 +2,12 @@
 // killed after its figures were appended is ended `completed` by recovery (it reads the period's stream),
 // not abandoned; and an aggregation record can be retried: the session's period is aggregated again for
 // that instance, and the other instances' figures stay.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
 import { generateKey } from '../../adapters/keyring/keyring.js';
 import { aggregationStream } from '../../domain/aggregation/events.js';
-import { capacityStream } from '../../domain/capacity/events.js';
 import { createEventRegistry } from '../../domain/eventTypes.js';
 import { createLogger } from '../../logger.js';
 import { aggregationsProjection } from '../../projections/aggregations/projection.js';
@@ -18,12 +16,12 @@ import { instancesProjection } from '../../projections/instances/projection.js';
 import { ProjectionRunner } from '../../projections/runner.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
 import { makeAggregate } from '../aggregate.js';
-import { makeRegisterInstance } from '../instances.js';
 import { makeRetryRecord } from './compensations.js';
 import { ProcessSessions } from './processSessions.js';
 import { leaseFor } from './recordRunner.js';
 import { abandonExpiredRecords } from './recovery.js';
 import { loadSession } from './sessionWriter.js';
+import { appendStats, registerStatsOnlyInstance } from '../../../test/support/aggregationFixture.js';
 
 const logger = createLogger({ level: 'silent' });
 const tz = 'UTC';
@@ -55,52 +53,14 @@ describe('aggregation records: lease, recovery from the stream, retry', () => {
   };
   const statsRows = async () => Number((await db.knex('instance_size_stats').count({ n: '*' }))[0]!.n);
   const stats = (instanceId: string, day: string, sizeMb: number) =>
-    store.append(
-      capacityStream(instanceId),
-      [
-        {
-          eventId: randomUUID(),
-          type: 'StatsSaved',
-          schemaVersion: 1,
-          data: {
-            instanceId,
-            sessionId: randomUUID(),
-            collectedDate: day,
-            collectedAt: `${day}T12:00:00Z`,
-            databases: [{ databaseName: 'app', sizeMb, dataSizeMb: sizeMb, logSizeMb: null }],
-            totalSizeMb: sizeMb,
-            databaseCount: 1,
-          },
-          metadata: {
-            correlationId: 'c',
-            causationId: null,
-            actor: ctx.actor,
-            occurredAt: `${day}T12:00:00Z`,
-          },
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
+    appendStats(store, { instanceId, day, sizeMb, actor: ctx.actor });
 
   beforeAll(async () => {
     db = await createTestDatabase();
     raw = new PostgresEventStore(db.pool);
     store = validatingEventStore(raw, createEventRegistry());
     sessions = new ProcessSessions({ knex: db.knex, logger, heartbeatMs: 500 });
-    const register = makeRegisterInstance({ knex: db.knex, store });
-    const instance = (name: string) =>
-      register(
-        {
-          name,
-          dbType: 'mysql',
-          host: `${name}.example`,
-          port: 1,
-          databaseName: null,
-          credentialId: null,
-          description: '',
-        },
-        ctx,
-      );
+    const instance = (name: string) => registerStatsOnlyInstance({ knex: db.knex, store }, name, ctx);
     a = (await instance('a')).id;
     b = (await instance('b')).id;
     // a: every day of the weeks of the 16th and the 23rd; b: only in the week of the 23rd.

@@ -11,11 +11,11 @@ import type { EventStore } from '../../adapters/eventStore/port.js';
 import { aggregationStream, levelsOf } from '../../domain/aggregation/events.js';
 import { comparePositions, type Position } from '../../domain/events/envelope.js';
 import { periodStarting } from '../../domain/periods/periods.js';
-import type { SessionCommand } from '../../domain/sessions/decider.js';
 import type { SessionPeriod } from '../../domain/sessions/events.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { AttemptWork } from './attempt.js';
-import { PhaseError } from './syncInstanceAccounts.js';
+import type { WriterCommand } from './sessionWriter.js';
+import { PhaseError } from './phaseError.js';
 
 const noStats = (p: SessionPeriod) =>
   `no size stats in the ${p.periodType} period ${p.periodStart}..${p.periodEnd}`;
@@ -74,12 +74,12 @@ export async function aggregationOutcomes(
   store: Pick<EventStore, 'readStream'>,
   session: { sessionId: string; period: SessionPeriod },
   records: readonly { instanceId: string; startedAt: Position }[],
-): Promise<Map<string, SessionCommand>> {
+): Promise<Map<string, WriterCommand>> {
   const { sessionId, period } = session;
   const events = (await store.readStream(aggregationStream(period.periodType, period.periodStart))).filter(
     (e) => (e.data as { sessionId?: string }).sessionId === sessionId,
   );
-  const out = new Map<string, SessionCommand>();
+  const out = new Map<string, WriterCommand>();
   for (const { instanceId, startedAt } of records) {
     const after = events.filter((e) => comparePositions(e.position, startedAt) > 0);
     const aggregated = after.findLast(
@@ -93,7 +93,6 @@ export async function aggregationOutcomes(
     if (aggregated)
       out.set(instanceId, {
         type: 'CompleteRecord',
-        sessionId,
         instanceId,
         itemsSynced: (aggregated.data as { databases: unknown[] }).databases.length,
         itemsCreated: 0,
@@ -104,7 +103,6 @@ export async function aggregationOutcomes(
     else if (missing)
       out.set(instanceId, {
         type: 'FailRecord',
-        sessionId,
         instanceId,
         phase: 'aggregate',
         messageCode: 'SYNC_DATA_ERROR',

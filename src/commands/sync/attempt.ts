@@ -9,11 +9,11 @@ import { FencedAppendError, type AppendFence } from '../../adapters/eventStore/p
 import { AppError, errorMessage } from '../../domain/errors.js';
 import type { recordPhases } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
-import type { InstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../commandContext.js';
-import { instanceConnectionParams } from '../testConnections.js';
+import { directoryOf, type InstanceTarget } from '../connections.js';
 import type { SessionRunDeps } from './runSession.js';
-import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
+import { PhaseError } from './phaseError.js';
+import type { SyncResult } from './syncInstanceAccounts.js';
 import { within } from './timing.js';
 
 export type Phase = (typeof recordPhases)[number];
@@ -36,7 +36,7 @@ export type AttemptWork = (io: AttemptIO) => Promise<AttemptResult>;
 
 /** The work for one instance on its engine adapter: a result, or a reason to skip it. Throw PhaseError to fail in a phase. */
 export type InstanceWork = (input: {
-  row: InstanceRow;
+  instance: InstanceTarget;
   adapter: EngineAdapter;
   sessionId: string;
   ctx: CommandContext;
@@ -52,21 +52,26 @@ const CLOSE_GRACE_MS = 1000;
 
 /** An engine work as an attempt: the adapter is opened for it and closed when the attempt ends. */
 export function onEngine(
-  deps: Pick<SessionRunDeps, 'knex' | 'keyring' | 'reloadKeyring' | 'engineOptions' | 'adapterFor'>,
-  target: { row: InstanceRow; sessionId: string; ctx: CommandContext; confirmDeactivation?: boolean },
+  deps: Pick<
+    SessionRunDeps,
+    'knex' | 'store' | 'keyring' | 'reloadKeyring' | 'engineOptions' | 'adapterFor' | 'instances'
+  >,
+  target: { instance: InstanceTarget; sessionId: string; ctx: CommandContext; confirmDeactivation?: boolean },
   work: InstanceWork,
 ): AttemptWork {
-  const { row } = target;
+  const { instance } = target;
   return async (io) => {
-    const params = await instanceConnectionParams(deps, row).catch((err: unknown) => {
-      throw new PhaseError(
-        'connect',
-        err instanceof AppError ? err.code : 'TASK_EXECUTION_FAILED',
-        errorMessage(err),
-      );
-    });
+    const params = await directoryOf(deps)
+      .connection(instance)
+      .catch((err: unknown) => {
+        throw new PhaseError(
+          'connect',
+          err instanceof AppError ? err.code : 'TASK_EXECUTION_FAILED',
+          errorMessage(err),
+        );
+      });
     const adapter = deps.adapterFor
-      ? deps.adapterFor(row, params)
+      ? deps.adapterFor(instance, params)
       : createEngineAdapter(params, deps.engineOptions);
     io.onEnd(() => adapter.close());
     return work({ ...target, adapter, store: io.store, reached: (phase) => io.reached(phase) });

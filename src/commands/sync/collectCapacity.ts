@@ -1,20 +1,17 @@
 // Capacity collection of one instance: the database inventory (DatabaseInventorySynced), then every
 // database's size and the instance total in ONE StatsSaved (they can never disagree: defect 4). An
-// instance with no active database is skipped with that reason, counted apart from successes (defect 5).
-// Defects: docs/defects.md.
-import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js';
+// instance with no active database is skipped with that reason, counted apart from successes (defect 5; docs/defects.md).
+import type { EngineAdapter } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { capacityStream } from '../../domain/capacity/events.js';
 import { localDate } from '../../domain/periods/periods.js';
-import type { syncTypes } from '../../domain/sessions/events.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
-import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
-import { PhaseError, type SyncResult } from './syncInstanceAccounts.js';
-import { errorMessage } from '../../domain/errors.js';
+import type { InstanceWork } from './attempt.js';
+import { makeCategoryRun, type SessionRunDeps } from './runSession.js';
+import { failedIn, PhaseError } from './phaseError.js';
+import type { SyncResult } from './syncInstanceAccounts.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
-const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
-
 /** Events read per page when looking back for the last inventory. */
 const PAGE = 16;
 
@@ -65,9 +62,7 @@ export async function collectInstanceCapacity(input: {
   try {
     listed = await adapter.listDatabases();
   } catch (err) {
-    throw new PhaseError('inventory', codeOf(err), errorMessage(err), {
-      cause: err,
-    });
+    throw failedIn('inventory', err);
   }
   if (listed.items.length === 0 && listed.errors.length > 0) {
     throw new PhaseError(
@@ -100,9 +95,7 @@ export async function collectInstanceCapacity(input: {
   try {
     sizes = await adapter.databaseSizes();
   } catch (err) {
-    throw new PhaseError('sizes', codeOf(err), errorMessage(err), {
-      cause: err,
-    });
+    throw failedIn('sizes', err);
   }
   const wanted = new Set(databases);
   const rows = sizes.items
@@ -157,35 +150,14 @@ function sizeMethodCounts(rows: readonly { sizeMethod?: string }[]) {
 /** In-run retries (defect 3): attempts in all, and the backoff before the second (doubled after each). */
 export const DEFAULT_CAPACITY_RETRY = { attempts: 3, backoffMs: 2000 };
 
-export function makeRunCapacityCollection(
+/** The capacity collection of one instance, as a session's work (or an operator's retry of it). */
+export const capacityWork =
+  (timeZone: string): InstanceWork =>
+  ({ instance, adapter, sessionId, ctx, store, reached }) =>
+    collectInstanceCapacity({ store, adapter, instanceId: instance.id, sessionId, ctx, timeZone, reached });
+
+export const makeRunCapacityCollection = (
   deps: SessionRunDeps,
   timeZone: string,
   retry: { attempts: number; backoffMs: number } = DEFAULT_CAPACITY_RETRY,
-) {
-  const run = makeRunSession(deps);
-  return (
-    target: Target,
-    syncType: (typeof syncTypes)[number],
-    ctx: CommandContext,
-    options: RunOptions = {},
-  ) =>
-    run(
-      target,
-      {
-        category: 'capacity',
-        syncType,
-        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
-          collectInstanceCapacity({
-            store,
-            adapter,
-            instanceId: row.id,
-            sessionId,
-            ctx: c,
-            timeZone,
-            reached,
-          }),
-      },
-      ctx,
-      { ...retry, ...options },
-    );
-}
+) => makeCategoryRun(deps, 'capacity', capacityWork(timeZone), retry);

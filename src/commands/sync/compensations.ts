@@ -16,14 +16,20 @@ import {
   type SessionCommand,
   type SessionState,
 } from '../../domain/sessions/decider.js';
-import { getInstanceRow } from '../../projections/instances/queries.js';
+import { directoryOf } from '../connections.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
-import { leaseFor, logOutcomeNotRecorded, runRecord } from './recordRunner.js';
+import { leaseFor, logOutcomeNotRecorded, runInstanceAttempt, type Opening } from './recordRunner.js';
 import { retryPlan } from './retryPlan.js';
 import { DEFAULT_DEADLINE_MS, startRun, syncLockKey, type SessionRunDeps } from './runSession.js';
-import { executeSession, loadSession, SessionWriter, startedIn } from './sessionWriter.js';
+import {
+  executeSession,
+  loadSession,
+  SessionWriter,
+  startedIn,
+  type WriterCommand,
+} from './sessionWriter.js';
 import { toLedgerEvents } from './syncInstanceAccounts.js';
 
 export type RetryDeps = SessionRunDeps & {
@@ -61,8 +67,8 @@ const outcomeOf = (state: SessionState | undefined, instanceId: string): RecordO
 };
 
 /** Decides the commands on the state without appending: the refusal, if any, before anything else. */
-const check = (state: SessionState, commands: readonly SessionCommand[]) =>
-  commands.reduce((s, command) => decide(command, s).reduce(evolve, s), state);
+const check = (state: SessionState, sessionId: string, commands: readonly WriterCommand[]) =>
+  commands.reduce((s, command) => decide({ ...command, sessionId }, s).reduce(evolve, s), state);
 
 const busy = (category: string, instanceId: string) =>
   new AppError(
@@ -106,26 +112,19 @@ async function startRetry(
   ctx: CommandContext,
   options: { confirmDeactivation?: boolean } = {},
 ): Promise<StartedRetry> {
-  const row = await getInstanceRow(deps.knex, instanceId);
-  if (!row) throw notFound('instance', instanceId);
+  const instance = await directoryOf(deps).get(instanceId);
+  if (!instance) throw notFound('instance', instanceId);
   const { state } = await loadSession(deps.store, sessionId);
   if (state.status === 'none') throw notFound('sync session', sessionId);
-  const plan = retryPlan(deps, { state, row, sessionId, ctx, ...options });
+  const plan = retryPlan(deps, { state, instance, sessionId, ctx, ...options });
   const deadlineMs = deps.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const owner = deps.sessions?.id;
-  const commands = (now: Date): SessionCommand[] => [
-    { type: 'RecordCompensation', sessionId, instanceId, action: plan.action, detail: plan.detail },
-    {
-      type: 'RetryRecord',
-      sessionId,
-      instanceId,
-      phase: plan.phase,
-      now,
-      leaseMs: leaseFor(deadlineMs),
-      ...(owner ? { owner } : {}),
-    },
+  const commands = (opening: Opening): WriterCommand[] => [
+    { type: 'RecordCompensation', instanceId, action: plan.action, detail: plan.detail },
+    { type: 'RetryRecord', instanceId, phase: plan.phase, ...opening },
   ];
-  check(state, commands(new Date())); // the record's refusal comes before the lock's
+  // The record's refusal comes before the lock's.
+  check(state, sessionId, commands({ now: new Date(), leaseMs: leaseFor(deadlineMs) }));
   return whileLocked(deps, plan.category, instanceId, async (unlock) => {
     const writer = new SessionWriter(deps.store, sessionId, ctx);
     const scope = { sessionId, writer, scope: new Set([instanceId]) };
@@ -136,23 +135,25 @@ async function startRetry(
       async (signal, ready) => {
         try {
           await openSession(deps.knex, sessionId); // a retry reopens a closed session
-          const executed = await writer.executeAll(commands(new Date()));
-          await openSession(deps.knex, sessionId); // in case a close removed it meanwhile
-          const first = startedIn(executed, instanceId);
-          ready({ position: executed.position, attempt: first.attempt });
-          await runRecord(deps, {
+          const { opened, done } = await runInstanceAttempt(deps, {
             writer,
             instanceId,
             category: plan.category,
             work: plan.work,
-            started: first,
+            open: commands,
             deadlineMs,
             attempts: 1,
             backoffMs: 0,
             startPhase: plan.startPhase,
             owner,
             signal,
-          }).catch((err: unknown) => logOutcomeNotRecorded(deps.logger, err, { sessionId, instanceId }));
+          });
+          const ended = done.catch((err: unknown) =>
+            logOutcomeNotRecorded(deps.logger, err, { sessionId, instanceId }),
+          );
+          await openSession(deps.knex, sessionId); // in case a close removed it meanwhile
+          ready({ position: opened.position, attempt: startedIn(opened, instanceId).attempt });
+          await ended;
           await closeSessionIfEnded(deps, sessionId);
           return outcomeOf(writer.state, instanceId);
         } finally {
@@ -191,7 +192,7 @@ export const makeRevertInventory =
       action: 'revert_inventory',
       detail,
     });
-    check(state, [compensation('')]); // the session and the record exist
+    check(state, sessionId, [compensation('')]); // the session and the record exist
     return whileLocked(deps, 'account', instanceId, async (unlock) => {
       try {
         const detail = await revertOnce(deps, sessionId, instanceId, ctx);

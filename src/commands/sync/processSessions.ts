@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { AppError } from '../../domain/errors.js';
-import type { SessionCommand, SessionState } from '../../domain/sessions/decider.js';
+import type { SessionState } from '../../domain/sessions/decider.js';
 import type { Logger } from '../../logger.js';
-import type { SessionWriter } from './sessionWriter.js';
+import type { SessionWriter, WriterCommand } from './sessionWriter.js';
 import { settleWithin } from './timing.js';
 
 /** How long stop() waits for the abandons to land, and then for the aborted runs to return. */
@@ -153,14 +153,14 @@ export class ProcessSessions {
   }
 
   private abandonOwned(run: Tracked, reason: string) {
-    const owned = (state: SessionState): SessionCommand[] =>
+    const owned = (state: SessionState): WriterCommand[] =>
       [...state.records]
         .filter(([instanceId, r]) => {
           if (run.scope !== 'all' && !run.scope.has(instanceId)) return false;
           if (r.status === 'running' || r.status === 'retrying') return r.owner === this.id;
           return r.status === 'pending' && run.scope === 'all' && state.owner === this.id;
         })
-        .map(([instanceId]) => ({ type: 'AbandonRecord', sessionId: run.sessionId, instanceId, reason }));
+        .map(([instanceId]) => ({ type: 'AbandonRecord', instanceId, reason }));
     const ctx = {
       actor: { kind: 'system' as const, id: reason },
       correlationId: `${reason}-${this.id}`,

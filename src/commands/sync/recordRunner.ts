@@ -5,13 +5,13 @@
 import type { FencedStore } from '../../adapters/eventStore/fencedStore.js';
 import { FencedAppendError } from '../../adapters/eventStore/port.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
-import { isEndStatus, type RecordStatus, type SessionCommand } from '../../domain/sessions/decider.js';
+import { isEndStatus, type RecordStatus } from '../../domain/sessions/decider.js';
 import { sessionStream } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
 import { runAttempt, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
 import { RunAborted } from './processSessions.js';
-import { startedIn, type SessionWriter } from './sessionWriter.js';
-import { PhaseError } from './syncInstanceAccounts.js';
+import { startedIn, type Executed, type SessionWriter, type WriterCommand } from './sessionWriter.js';
+import { PhaseError } from './phaseError.js';
 import { sleep } from './timing.js';
 
 /** How long a record may stay running before the recovery pass may abandon it: its deadline plus a margin. */
@@ -64,10 +64,10 @@ export function failureOf(err: unknown): Failure {
 export async function runRecord(deps: { store: FencedStore; logger: Logger }, run: RecordRun): Promise<void> {
   const { writer, instanceId, deadlineMs } = run;
   const { sessionId } = writer;
-  const end = (command: SessionCommand) => writer.execute(command);
+  const end = (command: WriterCommand) => writer.execute(command);
   let current = run.started;
   for (let n = 1; ; n++) {
-    const ref = { sessionId, instanceId, attempt: current.attempt };
+    const ref = { instanceId, attempt: current.attempt };
     let result;
     try {
       result = await runAttempt(run.work, {
@@ -77,14 +77,17 @@ export async function runRecord(deps: { store: FencedStore; logger: Logger }, ru
         startPhase: run.startPhase,
         signal: run.signal,
         logger: deps.logger,
-        ids: ref,
+        ids: { sessionId, ...ref },
       });
     } catch (err) {
       // Fenced: the record ended elsewhere (runAttempt logged it). Aborted: stop() ended it.
       if (err instanceof FencedAppendError || err instanceof RunAborted) return;
       // An exception must never leave the record running (docs/defects.md#defect-2).
       const failure = failureOf(err);
-      deps.logger.warn({ err, ...ref, phase: failure.phase }, `instance ${run.category} sync failed`);
+      deps.logger.warn(
+        { err, sessionId, ...ref, phase: failure.phase },
+        `instance ${run.category} sync failed`,
+      );
       if (n >= run.attempts) return void (await end({ type: 'FailRecord', ...ref, ...failure }));
       // A failed instance is retried within the run, each attempt an event (docs/defects.md#defect-3);
       // the record waits in `retrying` (the session stays running), its lease covering the backoff.
@@ -95,7 +98,6 @@ export async function runRecord(deps: { store: FencedStore; logger: Logger }, ru
       if (run.signal.aborted) return;
       const retried = await end({
         type: 'RetryRecord',
-        sessionId,
         instanceId,
         phase: failure.phase,
         now: new Date(),
@@ -110,6 +112,31 @@ export async function runRecord(deps: { store: FencedStore; logger: Logger }, ru
     else await end({ type: 'CompleteRecord', ...ref, ...result });
     return;
   }
+}
+
+/** When an attempt opens: what its opening command says (InstanceSyncStarted's lease and owner). */
+export interface Opening {
+  now: Date;
+  leaseMs: number;
+  owner?: string;
+}
+
+/**
+ * The one attempt runner of every category and every retry: opens the record's attempt with the commands
+ * `open` gives (StartRecord; a compensation and RetryRecord), then runs the work under its deadline, lease
+ * and fence to the record's end. Resolves once the attempt is open (a refusal rejects), with `done`, the
+ * rest: it rejects only when the outcome could not be appended (see logOutcomeNotRecorded).
+ */
+export async function runInstanceAttempt(
+  deps: { store: FencedStore; logger: Logger },
+  run: Omit<RecordRun, 'started'> & { open: (opening: Opening) => WriterCommand[] },
+): Promise<{ opened: Executed; done: Promise<void> }> {
+  const { open, ...record } = run;
+  const opened = await run.writer.executeAll(
+    open({ now: new Date(), leaseMs: leaseFor(run.deadlineMs), ...(run.owner ? { owner: run.owner } : {}) }),
+  );
+  const started = startedIn(opened, run.instanceId);
+  return { opened, done: runRecord(deps, { ...record, started }) };
 }
 
 /**

@@ -11,13 +11,13 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { AppError } from '../../domain/errors.js';
-import type { RecordState, SessionCommand, SessionState } from '../../domain/sessions/decider.js';
+import type { RecordState, SessionState } from '../../domain/sessions/decider.js';
 import type { Position, RecordedEvent } from '../../domain/events/envelope.js';
 import type { Logger } from '../../logger.js';
 import { aggregationOutcomes } from './aggregationRecords.js';
 import { forgetSession, isClosed, openSessions, type OpenSessionRow } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
-import { loadSession, SessionWriter } from './sessionWriter.js';
+import { loadSession, SessionWriter, type WriterCommand } from './sessionWriter.js';
 import { processAlive } from '../../adapters/processAlive.js';
 
 export interface RecoveryDeps {
@@ -120,7 +120,7 @@ async function endOrphans(
     correlationId: `recovery-${now.toISOString()}`,
     now,
   };
-  const ended = new Map<string, SessionCommand>();
+  const ended = new Map<string, WriterCommand>();
   if (state.category === 'aggregation' && state.period) {
     const started = orphans.flatMap((o) =>
       o.startedAt ? [{ instanceId: o.instanceId, startedAt: o.startedAt }] : [],
@@ -137,12 +137,11 @@ async function endOrphans(
   for (const o of orphans) {
     const command = ended.get(o.instanceId) ?? {
       type: 'AbandonRecord' as const,
-      sessionId,
       instanceId: o.instanceId,
       reason: o.reason,
     };
     try {
-      await writer.execute({ ...command, attempt: o.attempt } as SessionCommand);
+      await writer.execute({ ...command, attempt: o.attempt } as WriterCommand);
       count++;
     } catch (err) {
       // Ended meanwhile (its runner recorded the outcome after all): nothing to do.

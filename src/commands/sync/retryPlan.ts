@@ -3,16 +3,15 @@
 // mass deactivation for confirm-inventory), a capacity record is collected again, an aggregation record
 // has the session's period aggregated again for its instance.
 import { AppError } from '../../domain/errors.js';
-import type { DbType } from '../../domain/engines/model.js';
 import type { SessionState } from '../../domain/sessions/decider.js';
 import type { compensationActions } from '../../domain/sessions/events.js';
-import type { InstanceRow } from '../../projections/instances/queries.js';
+import type { InstanceTarget } from '../connections.js';
 import type { CommandContext } from '../commandContext.js';
 import { aggregateInstanceWork } from './aggregationRecords.js';
 import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attempt.js';
-import { collectInstanceCapacity } from './collectCapacity.js';
+import { capacityWork } from './collectCapacity.js';
 import type { SessionRunDeps } from './runSession.js';
-import { syncInstanceAccounts } from './syncInstanceAccounts.js';
+import { accountWork } from './runAccountSync.js';
 
 /** The code the inventory guard fails a record with; confirm-inventory answers exactly that failure. */
 export const INVENTORY_GUARD_CODE = 'INVENTORY_GUARD_TRIPPED';
@@ -31,7 +30,7 @@ export interface RetryPlan {
 
 export interface RetryTarget {
   state: SessionState;
-  row: InstanceRow;
+  instance: InstanceTarget;
   sessionId: string;
   ctx: CommandContext;
   /** confirm-inventory: a whole account sync allowed past the inventory guard. */
@@ -45,8 +44,8 @@ export function retryPlan(
   deps: SessionRunDeps & { timeZone: string; maxDeactivatePercent?: number },
   target: RetryTarget,
 ): RetryPlan {
-  const { state, row, sessionId, ctx } = target;
-  const record = state.records.get(row.id);
+  const { state, instance, sessionId, ctx } = target;
+  const record = state.records.get(instance.id);
   const category = state.category ?? 'account';
   if (target.confirmDeactivation) {
     if (category !== 'account' || record?.status !== 'failed' || record.messageCode !== INVENTORY_GUARD_CODE)
@@ -60,8 +59,10 @@ export function retryPlan(
       action: 'confirm_inventory',
       detail: 'a mass deactivation confirmed by an operator: the whole sync run again',
       category,
-      work: onEngine(deps, { row, sessionId, ctx, confirmDeactivation: true }, (input) =>
-        accountWork({ ...input, maxDeactivatePercent: deps.maxDeactivatePercent }),
+      work: onEngine(
+        deps,
+        { instance, sessionId, ctx, confirmDeactivation: true },
+        accountWork({ maxDeactivatePercent: deps.maxDeactivatePercent }),
       ),
     };
   }
@@ -75,8 +76,10 @@ export function retryPlan(
         action: permissionsOnly ? 'retry_permissions' : 'retry_sync',
         detail: permissionsOnly ? 'permissions phase run again' : 'the whole sync run again',
         category,
-        work: onEngine(deps, { row, sessionId, ctx }, (input) =>
-          accountWork({ ...input, permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
+        work: onEngine(
+          deps,
+          { instance, sessionId, ctx },
+          accountWork({ permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
         ),
       };
     }
@@ -87,9 +90,7 @@ export function retryPlan(
         action: 'retry_capacity',
         detail: 'the capacity collection run again',
         category,
-        work: onEngine(deps, { row, sessionId, ctx }, (input) =>
-          collectInstanceCapacity({ ...input, instanceId: input.row.id, timeZone: deps.timeZone }),
-        ),
+        work: onEngine(deps, { instance, sessionId, ctx }, capacityWork(deps.timeZone)),
       };
     case 'aggregation': {
       const { period } = state;
@@ -106,7 +107,7 @@ export function retryPlan(
         action: 'retry_aggregation',
         detail: `the ${period.periodType} period ${period.periodStart} aggregated again for this instance`,
         category,
-        work: aggregateInstanceWork(deps, { period, instanceId: row.id, sessionId, ctx }),
+        work: aggregateInstanceWork(deps, { period, instanceId: instance.id, sessionId, ctx }),
       };
     }
     default:
@@ -116,22 +117,3 @@ export function retryPlan(
       );
   }
 }
-
-const accountWork = (
-  input: Parameters<Parameters<typeof onEngine>[2]>[0] & {
-    permissionsOnly?: boolean;
-    maxDeactivatePercent?: number | undefined;
-  },
-) =>
-  syncInstanceAccounts({
-    store: input.store,
-    adapter: input.adapter,
-    dbType: input.row.db_type as DbType,
-    instanceId: input.row.id,
-    sessionId: input.sessionId,
-    ctx: input.ctx,
-    permissionsOnly: input.permissionsOnly,
-    maxDeactivatePercent: input.maxDeactivatePercent,
-    confirmDeactivation: input.confirmDeactivation,
-    reached: input.reached,
-  });

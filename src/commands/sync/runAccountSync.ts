@@ -1,40 +1,28 @@
 // Account sync: a session whose work per instance is the two phases of syncInstanceAccounts.
-import type { DbType } from '../../domain/engines/model.js';
-import type { syncTypes } from '../../domain/sessions/events.js';
-import type { CommandContext } from '../commandContext.js';
-import { makeRunSession, type RunOptions, type SessionRunDeps, type Target } from './runSession.js';
+import type { InstanceWork } from './attempt.js';
+import { makeCategoryRun, type SessionRunDeps } from './runSession.js';
 import { syncInstanceAccounts } from './syncInstanceAccounts.js';
 
 export { leaseFor, type StartedSession } from './runSession.js';
 export type AccountSyncDeps = SessionRunDeps;
 
+/** The account sync of one instance, as a session's work (or an operator's retry of it). */
+export const accountWork =
+  (options: { maxDeactivatePercent?: number | undefined; permissionsOnly?: boolean }): InstanceWork =>
+  (input) =>
+    syncInstanceAccounts({
+      store: input.store,
+      adapter: input.adapter,
+      dbType: input.instance.dbType,
+      instanceId: input.instance.id,
+      sessionId: input.sessionId,
+      ctx: input.ctx,
+      permissionsOnly: options.permissionsOnly,
+      maxDeactivatePercent: options.maxDeactivatePercent,
+      confirmDeactivation: input.confirmDeactivation,
+      reached: input.reached,
+    });
+
 /** `maxDeactivatePercent`: INVENTORY_MAX_DEACTIVATE_PERCENT, the inventory guard's limit (default 50). */
-export function makeRunAccountSync(deps: SessionRunDeps, accounts: { maxDeactivatePercent?: number } = {}) {
-  const run = makeRunSession(deps);
-  return (
-    target: Target,
-    syncType: (typeof syncTypes)[number],
-    ctx: CommandContext,
-    options: RunOptions = {},
-  ) =>
-    run(
-      target,
-      {
-        category: 'account',
-        syncType,
-        work: ({ row, adapter, sessionId, ctx: c, store, reached }) =>
-          syncInstanceAccounts({
-            store,
-            adapter,
-            dbType: row.db_type as DbType,
-            instanceId: row.id,
-            sessionId,
-            ctx: c,
-            maxDeactivatePercent: accounts.maxDeactivatePercent,
-            reached,
-          }),
-      },
-      ctx,
-      options,
-    );
-}
+export const makeRunAccountSync = (deps: SessionRunDeps, accounts: { maxDeactivatePercent?: number } = {}) =>
+  makeCategoryRun(deps, 'account', accountWork(accounts));

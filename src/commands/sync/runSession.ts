@@ -11,18 +11,17 @@ import type { createEngineAdapter } from '../../adapters/engines/index.js';
 import type { EngineAdapter, EngineOptions } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import type { Keyring } from '../../adapters/keyring/keyring.js';
-import { AppError } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
 import type { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
-import { allInstances, getInstanceRow, type InstanceRow } from '../../projections/instances/queries.js';
 import type { CommandContext } from '../commandContext.js';
+import { directoryOf, type InstanceDirectory, type InstanceTarget } from '../connections.js';
 import { onEngine, type InstanceWork } from './attempt.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
-import { leaseFor, logOutcomeNotRecorded, runRecord } from './recordRunner.js';
-import { SessionWriter, startedIn } from './sessionWriter.js';
+import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
+import { SessionWriter } from './sessionWriter.js';
 
 export { leaseFor } from './recordRunner.js';
 export type { InstanceWork } from './attempt.js';
@@ -41,7 +40,10 @@ export interface SessionRunDeps {
    */
   sessions?: ProcessSessions;
   /** Tests: replace the engine adapter (e.g. to make a phase fail). */
-  adapterFor?: (row: InstanceRow, params: Parameters<typeof createEngineAdapter>[0]) => EngineAdapter;
+  /** Where the instances and their credentials are read from; default: their streams (instanceDirectory). */
+  instances?: InstanceDirectory;
+  /** Tests: replace the engine adapter (e.g. to make a phase fail). */
+  adapterFor?: (instance: InstanceTarget, params: Parameters<typeof createEngineAdapter>[0]) => EngineAdapter;
 }
 
 export interface RunOptions {
@@ -64,20 +66,8 @@ export type Target = { instanceIds: readonly string[] } | 'all-active';
 
 export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
-async function resolveTarget(knex: Knex, target: Target): Promise<InstanceRow[]> {
-  if (target === 'all-active') return allInstances(knex, { active: true });
-  return Promise.all(
-    target.instanceIds.map(async (id) => {
-      const row = await getInstanceRow(knex, id);
-      if (!row || row.deleted_at)
-        throw new AppError('RESOURCE_NOT_FOUND', `instance ${id} does not exist`, {
-          resource: 'instance',
-          id,
-        });
-      return row;
-    }),
-  );
-}
+const resolveTarget = (instances: InstanceDirectory, target: Target): Promise<InstanceTarget[]> =>
+  target === 'all-active' ? instances.active() : instances.existing(target.instanceIds);
 
 /** The advisory lock key of a category's syncs of one instance (shared by every process). */
 export const syncLockKey = (category: string, instanceId: string): string => `${category}-sync:${instanceId}`;
@@ -105,6 +95,22 @@ export async function startRun<R, T>(
   return { started: await started, done };
 }
 
+/** The sessions of one category: its work per instance, and the run options it defaults to. */
+export function makeCategoryRun(
+  deps: SessionRunDeps,
+  category: (typeof sessionCategories)[number],
+  work: InstanceWork,
+  defaults: RunOptions = {},
+) {
+  const run = makeRunSession(deps);
+  return (
+    target: Target,
+    syncType: (typeof syncTypes)[number],
+    ctx: CommandContext,
+    options: RunOptions = {},
+  ): Promise<StartedSession> => run(target, { category, syncType, work }, ctx, { ...defaults, ...options });
+}
+
 export function makeRunSession(deps: SessionRunDeps) {
   return async (
     target: Target,
@@ -119,37 +125,27 @@ export function makeRunSession(deps: SessionRunDeps) {
     const concurrency = options.concurrency ?? 8;
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const attempts = Math.max(1, options.attempts ?? 1);
-    const rows = await resolveTarget(deps.knex, target);
+    const rows = await resolveTarget(directoryOf(deps), target);
     const sessionId = randomUUID();
     const writer = new SessionWriter(deps.store, sessionId, ctx);
     const owner = deps.sessions?.id;
     const { logger } = deps;
 
-    const runOne = async (row: InstanceRow, locks: InstanceLocks, signal: AbortSignal) => {
+    const runOne = async (row: InstanceTarget, locks: InstanceLocks, signal: AbortSignal) => {
       if (signal.aborted) return; // stopping: stop() abandoned the pending records
       const unlock = await locks.tryLock(syncLockKey(session.category, row.id));
       if (!unlock) {
         const reason = `another ${session.category} sync of this instance is running`;
-        await writer.execute({ type: 'SkipRecord', sessionId, instanceId: row.id, reason });
+        await writer.execute({ type: 'SkipRecord', instanceId: row.id, reason });
         return;
       }
       try {
-        const leaseMs = leaseFor(deadlineMs);
-        const now = new Date();
-        const started = await writer.execute({
-          type: 'StartRecord',
-          sessionId,
-          instanceId: row.id,
-          now,
-          leaseMs,
-          ...(owner ? { owner } : {}),
-        });
-        await runRecord(deps, {
+        const { done } = await runInstanceAttempt(deps, {
           writer,
           instanceId: row.id,
           category: session.category,
-          work: onEngine(deps, { row, sessionId, ctx }, session.work),
-          started: startedIn(started, row.id),
+          work: onEngine(deps, { instance: row, sessionId, ctx }, session.work),
+          open: (opening) => [{ type: 'StartRecord', instanceId: row.id, ...opening }],
           deadlineMs,
           attempts,
           backoffMs: options.backoffMs ?? 1000,
@@ -157,6 +153,7 @@ export function makeRunSession(deps: SessionRunDeps) {
           owner,
           signal,
         });
+        await done;
       } finally {
         await unlock();
       }
@@ -170,7 +167,6 @@ export function makeRunSession(deps: SessionRunDeps) {
         await openSession(deps.knex, sessionId);
         const opened = await writer.execute({
           type: 'StartSession',
-          sessionId,
           category: session.category,
           syncType: session.syncType,
           instances: rows.map((r) => ({ instanceId: r.id, instanceName: r.name })),

@@ -31,6 +31,13 @@ const toEventData = (e: SessionEvent, command: SessionCommand, ctx: CommandConte
   return newEvent(running(ctx), e.type, e.data, { sessionId: command.sessionId, instanceId });
 };
 
+/** A command given to a session's writer: without its session, which the writer supplies. */
+export type WriterCommand = SessionCommand extends infer C
+  ? C extends SessionCommand
+    ? Omit<C, 'sessionId'>
+    : never
+  : never;
+
 export interface Executed {
   events: SessionEvent[];
   /** The ids the events were appended with, in order (an attempt's fence is its InstanceSyncStarted). */
@@ -79,12 +86,12 @@ export class SessionWriter {
     return this.loaded?.state;
   }
 
-  execute(command: SessionCommand): Promise<Executed> {
+  execute(command: WriterCommand): Promise<Executed> {
     return this.executeAll([command]);
   }
 
   /** Decides the commands in order on one state and appends all their events in ONE append. */
-  executeAll(commands: readonly SessionCommand[]): Promise<Executed> {
+  executeAll(commands: readonly WriterCommand[]): Promise<Executed> {
     return this.executeWith(() => commands);
   }
 
@@ -93,7 +100,7 @@ export class SessionWriter {
    * conflict); `as` names another actor than the writer's (the process stopping).
    */
   executeWith(
-    choose: (state: SessionState) => readonly SessionCommand[],
+    choose: (state: SessionState) => readonly WriterCommand[],
     as: CommandContext = this.ctx,
   ): Promise<Executed> {
     const run = this.tail.then(() => this.apply(choose, as));
@@ -102,7 +109,7 @@ export class SessionWriter {
   }
 
   private async apply(
-    choose: (state: SessionState) => readonly SessionCommand[],
+    choose: (state: SessionState) => readonly WriterCommand[],
     ctx: CommandContext,
   ): Promise<Executed> {
     for (let attempt = 0; ; attempt++) {
@@ -111,7 +118,8 @@ export class SessionWriter {
       let state = this.loaded.state;
       const events: SessionEvent[] = [];
       const data: ReturnType<typeof toEventData>[] = [];
-      for (const command of choose(state)) {
+      for (const given of choose(state)) {
+        const command: SessionCommand = { ...given, sessionId: this.sessionId };
         const decided = decide(command, state);
         state = decided.reduce(evolve, state);
         events.push(...decided);

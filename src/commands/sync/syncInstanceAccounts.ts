@@ -3,8 +3,7 @@
 // in; the session runner turns that into InstanceSyncFailed, so the record always ends. An inventory the
 // guard stops (too many deactivations) appends nothing and fails with INVENTORY_GUARD_TRIPPED until an
 // operator confirms it; an account whose permissions could not be read keeps its facts.
-import type { EngineAdapter } from '../../adapters/engines/port.js';
-import { EngineError } from '../../adapters/engines/port.js';
+import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
 import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationGuard } from '../../domain/accounts/inventoryGuard.js';
@@ -14,18 +13,7 @@ import type { DbType } from '../../domain/engines/model.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { errorMessage } from '../../domain/errors.js';
-
-export class PhaseError extends Error {
-  constructor(
-    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes' | 'aggregate',
-    readonly messageCode: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'PhaseError';
-  }
-}
+import { engineCode, failedIn, PhaseError } from './phaseError.js';
 
 export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
   events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
@@ -37,8 +25,6 @@ export interface SyncResult {
   itemsDeleted: number;
   details: Record<string, unknown>;
 }
-
-const codeOf = (err: unknown) => (err instanceof EngineError ? err.code : 'TASK_EXECUTION_FAILED');
 
 export async function syncInstanceAccounts(input: {
   store: Pick<EventStore, 'readStream' | 'append'>;
@@ -77,7 +63,7 @@ export async function syncInstanceAccounts(input: {
     try {
       listed = await adapter.listAccounts();
     } catch (err) {
-      throw new PhaseError('inventory', codeOf(err), errorMessage(err), { cause: err });
+      throw failedIn('inventory', err);
     }
     if (listed.items.length === 0 && listed.errors.length > 0) {
       throw new PhaseError(
@@ -137,13 +123,13 @@ export async function syncInstanceAccounts(input: {
         event('PermissionsFailed', {
           instanceId,
           sessionId,
-          messageCode: codeOf(err),
+          messageCode: engineCode(err),
           message: errorMessage(err).slice(0, 4000),
         }),
       ],
       { expectedRevision: revision },
     );
-    throw new PhaseError('permissions', codeOf(err), errorMessage(err), { cause: err });
+    throw failedIn('permissions', err);
   }
   const read = permissionChanges({
     previous: before.facts,
