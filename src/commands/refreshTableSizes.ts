@@ -13,10 +13,10 @@ import { capacityStream } from '../domain/capacity/events.js';
 import type { Collected, ItemError, TableSize } from '../domain/engines/model.js';
 import type { Position } from '../domain/events/envelope.js';
 import { AppError, notFound, errorMessage } from '../domain/errors.js';
-import { getDatabaseRow } from '../projections/capacity/queries.js';
 import type { CommandContext } from './commandContext.js';
 import { appendOne } from './streamWrites.js';
 import { directoryOf } from './connections.js';
+import { lastInventory } from './sync/collectCapacity.js';
 import type { ConnectionDeps } from './testConnections.js';
 
 export interface TableSizesRefresh {
@@ -53,21 +53,28 @@ async function readTableSizes(
 
 export const makeRefreshTableSizes = (deps: ConnectionDeps) => {
   const instances = directoryOf(deps);
-  return async (databaseId: string, ctx: CommandContext): Promise<TableSizesRefresh> => {
-    // The database id is a hash of instance and name (databaseId()): only the capacity projection maps it
-    // back, so the database comes from there; the instance and its credential come from their streams.
-    const database = await getDatabaseRow(deps.knex, databaseId);
-    const instance = database && (await instances.get(database.instance_id));
-    if (!database || !instance || instance.deleted) throw notFound('database', databaseId);
-    if (!database.is_active)
+  /**
+   * `database` names the database by its id and by what the id stands for (instance and name: the id is a
+   * hash of them, which the caller's read side maps back). The decision is the write side's: the instance
+   * from its stream, the database from the capacity stream's last inventory.
+   */
+  return async (
+    database: { databaseId: string; instanceId: string; databaseName: string },
+    ctx: CommandContext,
+  ): Promise<TableSizesRefresh> => {
+    const { databaseId } = database;
+    const instance = await instances.get(database.instanceId);
+    if (!instance || instance.deleted) throw notFound('database', databaseId);
+    const inventory = await lastInventory(deps.store, capacityStream(instance.id));
+    if (!inventory.databases.includes(database.databaseName))
       throw new AppError(
         'CONSTRAINT_VIOLATION',
-        `database ${database.database_name} of instance ${instance.name} was gone at the last inventory: ` +
+        `database ${database.databaseName} of instance ${instance.name} was gone at the last inventory: ` +
           'its table sizes cannot be read (collect capacity again if it is back)',
         { database_id: databaseId, is_active: false },
       );
     const connection = await instances.connection(instance);
-    const collected = await readTableSizes(connection, database.database_name, deps.engineOptions);
+    const collected = await readTableSizes(connection, database.databaseName, deps.engineOptions);
     const position = await appendOne(
       deps.store,
       capacityStream(instance.id),
@@ -75,7 +82,7 @@ export const makeRefreshTableSizes = (deps: ConnectionDeps) => {
       'TableSizesSaved',
       {
         instanceId: instance.id,
-        databaseName: database.database_name,
+        databaseName: database.databaseName,
         collectedAt: ctx.now.toISOString(),
         tables: collected.items.map((t) => ({
           schemaName: t.schemaName,
@@ -92,7 +99,7 @@ export const makeRefreshTableSizes = (deps: ConnectionDeps) => {
     return {
       databaseId,
       instanceId: instance.id,
-      databaseName: database.database_name,
+      databaseName: database.databaseName,
       position,
       errors: collected.errors,
     };

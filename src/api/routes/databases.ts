@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
 import { allDatabaseSizes } from '../../projections/aggregations/queries.js';
 import {
+  getDatabaseRow,
   databaseSizes,
   databaseTableSizes,
   listDatabaseLedgers,
@@ -92,7 +93,12 @@ export function databaseRoutes({ knex, projections, commands }: ApiDeps): RouteD
       params: idParams,
       response: tableSizesSchema.extend({ errors: z.array(itemErrorSchema) }),
       handler: async ({ params, req, user }) => {
-        const refreshed = await commands.refreshTableSizes(params.id, commandContext(req, user));
+        const database = await getDatabaseRow(knex, params.id);
+        if (!database) throw notFound('database', params.id);
+        const refreshed = await commands.refreshTableSizes(
+          { databaseId: params.id, instanceId: database.instance_id, databaseName: database.database_name },
+          commandContext(req, user),
+        );
         await projections.waitForPosition(refreshed.position);
         const snapshot = await databaseTableSizes(knex, params.id);
         if (!snapshot) throw notFound('database', params.id);

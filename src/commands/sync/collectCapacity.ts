@@ -19,7 +19,8 @@ const PAGE = 16;
  * The databases of the stream's last inventory, and the stream's revision. Read backwards page by page:
  * the inventory is normally among the last few events, while the stream grows with every collection.
  */
-async function lastInventory(
+/** The databases of the instance's last inventory (DatabaseInventorySynced), and the stream's revision. */
+export async function lastInventory(
   store: Pick<EventStore, 'readStream'>,
   stream: string,
 ): Promise<{ databases: string[]; revision: bigint | 'no_stream' }> {
