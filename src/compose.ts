@@ -12,6 +12,7 @@ import type { ApiDeps } from './api/deps.js';
 import { createCsrf } from './api/middleware/csrf.js';
 import { isSecureRequest } from './api/routes/auth.js';
 import { makeAggregate } from './commands/aggregate.js';
+import { instanceDirectory } from './commands/connections.js';
 import { appendAudit } from './commands/appendAudit.js';
 import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
@@ -53,20 +54,26 @@ import { packageVersion } from './version.js';
 /** What building the commands needs of the runtime (tests and the route inspection pass a partial one). */
 export type CommandRuntime = Pick<
   Runtime,
-  'config' | 'logger' | 'knex' | 'pool' | 'store' | 'keyring' | 'sessions'
+  'config' | 'logger' | 'knex' | 'pool' | 'store' | 'keyring' | 'sessions' | 'projections'
 >;
 
 export function composeCommands(runtime: CommandRuntime) {
-  const { config, logger, knex, pool, store, keyring, sessions } = runtime;
+  const { config, logger, knex, pool, store, keyring, sessions, projections } = runtime;
   const keys = { keyring: keyring.current, reloadKeyring: keyring.reload };
-  const sessionRun: SessionRunDeps = { knex, pool, store, logger, sessions, ...keys };
+  // The write side's view of instances and their credentials: every command reads them through it.
+  const instances = instanceDirectory({ knex, store, ...keys });
+  const sessionRun: SessionRunDeps = { knex, pool, store, logger, sessions, instances, ...keys };
   const retry: RetryDeps = {
     ...sessionRun,
     timeZone: config.timezone,
     deadlineMs: config.sync.instanceDeadlineMs,
     maxDeactivatePercent: config.inventory.maxDeactivatePercent,
   };
-  const connections = { knex, store, ...keys };
+  const connections = { knex, store, instances, ...keys };
+  const capacity = projections.runners.find((r) => r.projection.name === 'capacity');
+  const statsRecorded = async () => {
+    if (capacity) await capacity.waitForPosition(await store.headPosition());
+  };
   return {
     runAccountSync: makeRunAccountSync(sessionRun, config.inventory),
     runCapacityCollection: makeRunCapacityCollection(sessionRun, config.timezone, {
@@ -81,7 +88,14 @@ export function composeCommands(runtime: CommandRuntime) {
     /** Ends the records of processes that stopped (recovery's pass). */
     abandonExpiredRecords: (now: Date) =>
       abandonExpiredRecords(runtime, now, leaseFor(config.sync.instanceDeadlineMs)),
-    aggregate: makeAggregate({ knex, store, sessions, deadlineMs: config.sync.instanceDeadlineMs }),
+    aggregate: makeAggregate({
+      knex,
+      store,
+      sessions,
+      instances,
+      statsRecorded,
+      deadlineMs: config.sync.instanceDeadlineMs,
+    }),
     refreshTableSizes: makeRefreshTableSizes(connections),
     createPartitions: makeCreatePartitions({ knex, store }),
     cleanupPartitions: makeCleanupPartitions({ knex, store }),

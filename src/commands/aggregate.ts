@@ -76,6 +76,12 @@ export interface AggregateDeps {
   deadlineMs?: number;
   /** Which instances the period is aggregated for; default: the active ones, from their streams. */
   instances?: Pick<InstanceDirectory, 'active'>;
+  /**
+   * Resolves once the stats tables (the aggregation's input, a read model) hold every StatsSaved the log
+   * holds now, so a run right after a collection does not miss it. Awaited inside the session, after it
+   * started: only the stats wait, nothing else of the read side.
+   */
+  statsRecorded?: () => Promise<void>;
 }
 
 export const makeAggregate =
@@ -156,6 +162,7 @@ async function aggregateSession(
   let figures: Awaited<ReturnType<typeof aggregatePeriod>>;
   try {
     const store = fencedStore(deps.store, fences);
+    await deps.statsRecorded?.();
     figures = await aggregatePeriod(
       { knex: deps.knex, store },
       { period, partial, scope, sessionId, activeIds },

@@ -72,14 +72,8 @@ const summarySchema = z.object({
 });
 
 export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { knex, projections, config, commands, queries } = deps;
-  // The figures come from the stats tables and the instance list: let the projections reach what the
-  // log holds now (a collection that just ended), so a run never misses stats that are already recorded.
-  const aggregate: typeof commands.aggregate = async (cmd, ctx) => {
-    // issue 11: goes once commands read the write side
-    await projections.waitForPosition(await queries.headPosition());
-    return commands.aggregate(cmd, ctx);
-  };
+  const { knex, projections, config, commands } = deps;
+  const { aggregate } = commands;
 
   const instanceQuery = aggregationFilters.strict();
   const databaseQuery = aggregationFilters
