@@ -8,7 +8,7 @@ import { localDate } from '../../domain/periods/periods.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { InstanceWork } from './attempt.js';
 import { makeCategoryRun, type SessionRunDeps } from './runSession.js';
-import { failedIn, PhaseError } from './phaseError.js';
+import { failedIn, listInventory, PhaseError } from './phaseError.js';
 import type { SyncResult } from './syncInstanceAccounts.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -59,19 +59,7 @@ export async function collectInstanceCapacity(input: {
   const event = <T extends string, D>(type: T, data: D) =>
     newEvent(running(ctx), type, data, { sessionId, instanceId });
 
-  let listed;
-  try {
-    listed = await adapter.listDatabases();
-  } catch (err) {
-    throw failedIn('inventory', err);
-  }
-  if (listed.items.length === 0 && listed.errors.length > 0) {
-    throw new PhaseError(
-      'inventory',
-      listed.errors[0]!.code,
-      listed.errors.map((e) => `${e.item}: ${e.message}`).join('; '),
-    );
-  }
+  const listed = await listInventory(() => adapter.listDatabases());
   const databases = listed.items
     .filter((d) => !d.isSystem)
     .map((d) => d.name)

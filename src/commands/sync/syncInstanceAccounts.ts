@@ -13,7 +13,7 @@ import type { DbType } from '../../domain/engines/model.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { errorMessage } from '../../domain/errors.js';
-import { engineCode, failedIn, PhaseError } from './phaseError.js';
+import { engineCode, failedIn, listInventory, PhaseError } from './phaseError.js';
 
 export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
   events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
@@ -59,19 +59,7 @@ export async function syncInstanceAccounts(input: {
   let confirmed = false;
 
   if (!input.permissionsOnly) {
-    let listed;
-    try {
-      listed = await adapter.listAccounts();
-    } catch (err) {
-      throw failedIn('inventory', err);
-    }
-    if (listed.items.length === 0 && listed.errors.length > 0) {
-      throw new PhaseError(
-        'inventory',
-        listed.errors[0]!.code,
-        `no account could be read: ${listed.errors.map((e) => `${e.item}: ${e.message}`).join('; ')}`,
-      );
-    }
+    const listed = await listInventory(() => adapter.listAccounts(), 'no account could be read: ');
     accounts = listed.items.map((a): InventoryAccount => ({
       username: a.username,
       isSystem: a.isSystem,
