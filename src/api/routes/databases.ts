@@ -3,7 +3,6 @@
 // refreshTableSizes command, which reads them live from the instance).
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
-import { allDatabaseSizes } from '../../projections/aggregations/queries.js';
 import {
   getDatabaseRow,
   databaseSizes,
@@ -74,12 +73,12 @@ export function databaseRoutes({ knex, projections, commands }: ApiDeps): RouteD
           from: query.start_date,
           to: query.end_date,
         };
-        const { items, total } = query.instance_id
-          ? await databaseSizes(knex, { instanceId: query.instance_id, ...filters }, query)
-          : await allDatabaseSizes(knex, filters, query);
-        // allDatabaseSizes' rows are loosely typed; the e2e route test checks them against the schema.
-        type Row = z.input<typeof databaseSizeSchema>;
-        return { data: items.map(withDatabaseId) as Row[], meta: pageMeta(query, total) };
+        const { items, total } = await databaseSizes(
+          knex,
+          { instanceId: query.instance_id, ...filters },
+          query,
+        );
+        return { data: items.map(withDatabaseId), meta: pageMeta(query, total) };
       },
     }),
     defineRoute({

@@ -175,7 +175,8 @@ export const withDatabaseId = <T extends Record<string, unknown>>(row: T) => ({
 });
 
 export interface DatabaseSizeFilters {
-  instanceId: string;
+  /** One instance's databases; every instance's when omitted. */
+  instanceId?: string | undefined;
   databaseName?: string | undefined;
   /** First day, inclusive ('YYYY-MM-DD'). */
   from?: string | undefined;
@@ -195,13 +196,15 @@ interface SizeDbRow {
 
 /** The daily sizes of an instance's databases (or one database), newest day first, then by name. */
 export async function databaseSizes(knex: Knex, filters: DatabaseSizeFilters, paging: Paging) {
-  const q = knex('database_size_stats').where('instance_id', filters.instanceId);
+  const q = knex('database_size_stats');
+  if (filters.instanceId) q.where('instance_id', filters.instanceId);
   if (filters.databaseName) q.where('database_name', filters.databaseName);
   if (filters.from) q.where('collected_date', '>=', filters.from);
   if (filters.to) q.where('collected_date', '<=', filters.to);
   const { total, rows } = await paged<SizeDbRow>(q, paging, {
     order: [
       { column: 'collected_date', order: 'desc' },
+      ...(filters.instanceId ? [] : [{ column: 'instance_id', order: 'asc' as const }]),
       { column: 'database_name', order: 'asc' },
     ],
     columns: [
