@@ -82,17 +82,24 @@ export async function getSession(knex: Knex, id: string) {
   return { ...sessionToApi(row), records: records.map(recordToApi) };
 }
 
+/** The records `where` picks, ordered by `first` (ascending), then by the record's key. */
+const recordsBy = (
+  knex: Knex,
+  where: (q: Knex.QueryBuilder) => void,
+  first: readonly string[],
+): Promise<RecordDbRow[]> =>
+  knex<RecordDbRow>('sync_instance_records')
+    .modify(where)
+    .orderBy([...first, 'session_id', 'instance_id'].map((column) => ({ column, order: 'asc' as const })))
+    .select('*');
+
 /** The records of a session that failed or were abandoned, with what went wrong, in the order they ended. */
 export async function sessionErrorLogs(knex: Knex, id: string) {
-  const rows: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
-    .where({ session_id: id })
-    .whereIn('status', ['failed', 'abandoned'])
-    .orderBy([
-      { column: 'completed_at', order: 'asc' },
-      { column: 'instance_name', order: 'asc' },
-      { column: 'instance_id', order: 'asc' },
-    ])
-    .select('*');
+  const rows = await recordsBy(
+    knex,
+    (q) => void q.where({ session_id: id }).whereIn('status', ['failed', 'abandoned']),
+    ['completed_at', 'instance_name'],
+  );
   return rows.map((r) => ({
     session_id: r.session_id,
     instance_id: r.instance_id,
@@ -108,15 +115,11 @@ export async function sessionErrorLogs(knex: Knex, id: string) {
 
 /** For recovery: running (or retrying) records whose lease expired before `now`, oldest lease first. */
 export async function expiredRunningRecords(knex: Knex, now: Date) {
-  const rows: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
-    .whereIn('status', ['running', 'retrying'])
-    .where('lease_expires_at', '<', now)
-    .orderBy([
-      { column: 'lease_expires_at', order: 'asc' },
-      { column: 'session_id', order: 'asc' },
-      { column: 'instance_id', order: 'asc' },
-    ])
-    .select('*');
+  const rows = await recordsBy(
+    knex,
+    (q) => void q.whereIn('status', ['running', 'retrying']).where('lease_expires_at', '<', now),
+    ['lease_expires_at'],
+  );
   return rows.map((r) => ({
     session_id: r.session_id,
     instance_id: r.instance_id,
