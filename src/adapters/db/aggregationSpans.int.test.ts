@@ -8,12 +8,12 @@ import {
   periodContaining,
   periodStarting,
   periodTypes,
+  spanOf,
   type Period,
 } from '../../domain/periods/periods.js';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
-  spanOf,
   upsertDatabaseAggregations,
   upsertInstanceAggregations,
   withAggregationSettings,
