@@ -20,14 +20,18 @@ import type { Knex } from 'knex';
 import {
   aggregationStatements,
   computeDatabaseAggregations,
-  spanOf,
   withAggregationSettings,
   type DatabaseAggregation,
   type InstanceAggregation,
-  type PeriodSpan,
 } from '../src/adapters/db/aggregationSql.js';
 import { ensurePartitions } from '../src/adapters/db/partitions.js';
-import { periodContaining, periodTypes, type PeriodType } from '../src/domain/periods/periods.js';
+import {
+  periodContaining,
+  periodTypes,
+  spanOf,
+  type PeriodSpan,
+  type PeriodType,
+} from '../src/domain/periods/periods.js';
 import { openBenchDatabase, report, type BenchContext, type ReportRow } from './support.js';
 
 export const about =

@@ -13,7 +13,7 @@ import {
 import { credentialStream } from '../domain/credentials/events.js';
 import type { DbType } from '../domain/engines/model.js';
 import { notFound } from '../domain/errors.js';
-import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
+import { decideLifecycle, evolveLifecycle, type Lifecycle } from '../domain/lifecycle.js';
 import type { CommandContext } from './commandContext.js';
 import { appendOne, loadLifecycle, reserveName } from './streamWrites.js';
 
@@ -26,6 +26,21 @@ export interface CredentialDeps {
 }
 
 const evolve = evolveLifecycle('CredentialCreated', 'CredentialDeleted', '');
+
+/** A credential as its stream ends: its lifecycle and the engine it is for (undefined before it exists). */
+export async function loadCredential(
+  store: Pick<EventStore, 'readStream'>,
+  id: string,
+): Promise<{ state: Lifecycle; dbType: DbType | undefined }> {
+  const { state, events } = await loadLifecycle(store, credentialStream(id), evolve);
+  let dbType: DbType | undefined;
+  for (const e of events) {
+    const data = e.data as { dbType?: DbType; changes?: { dbType?: DbType } };
+    if (e.type === 'CredentialCreated') dbType = data.dbType;
+    else if (e.type === 'CredentialUpdated') dbType = data.changes?.dbType ?? dbType;
+  }
+  return { state, dbType };
+}
 
 async function storeSecret(trx: Knex.Transaction, ring: Keyring, credentialId: string, password: string) {
   await trx('credential_secrets')

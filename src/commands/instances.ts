@@ -1,6 +1,6 @@
 // Instances: register / update / soft-delete / restore, and recording a connection check. Decisions
-// read the instance-{id} stream; names and endpoints (the server monitored) are reserved in the
-// transaction that appends.
+// read the instance-{id} stream (and the credential-{id} stream of the credential it names); names and
+// endpoints (the server monitored) are reserved in the transaction that appends.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
@@ -16,6 +16,7 @@ import {
 import { instanceStream } from '../domain/instances/events.js';
 import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
 import type { CommandContext } from './commandContext.js';
+import { loadCredential } from './credentials.js';
 import { appendOne, loadLifecycle, reserveName } from './streamWrites.js';
 
 type Deps = { knex: Knex; store: EventStore };
@@ -81,9 +82,33 @@ async function claimEndpoint(
     .merge();
 }
 
+/**
+ * Refuses a credential that does not exist, is deleted, or is for another engine than `dbType` (when
+ * known), as its credential-{id} stream says.
+ */
+async function checkCredential(
+  store: Pick<EventStore, 'readStream'>,
+  credentialId: string | null | undefined,
+  dbType: DbType | undefined,
+): Promise<void> {
+  if (!credentialId) return;
+  const credential = await loadCredential(store, credentialId);
+  if (credential.state !== 'active')
+    throw new AppError('VALIDATION_ERROR', `credential ${credentialId} does not exist`, {
+      fields: [{ field: 'body.credential_id', message: 'no such credential' }],
+    });
+  if (dbType && credential.dbType !== dbType)
+    throw new AppError(
+      'VALIDATION_ERROR',
+      `credential ${credentialId} is for ${credential.dbType}, not ${dbType}`,
+      { fields: [{ field: 'body.credential_id', message: `the credential is for ${credential.dbType}` }] },
+    );
+}
+
 export const makeRegisterInstance =
   ({ knex, store }: Deps) =>
   async (cmd: InstanceFields, ctx: CommandContext, options: EndpointOptions = {}) => {
+    await checkCredential(store, cmd.credentialId, cmd.dbType);
     const id = randomUUID();
     const position = await knex.transaction(async (trx) => {
       await reserveName(trx, 'instance', cmd.name, id);
@@ -110,8 +135,10 @@ export const makeUpdateInstance =
     options: EndpointOptions = {},
   ) => {
     const { state, revision, events } = await loadLifecycle(store, instanceStream(id), evolve);
-    decideLifecycle('instance', id, state, 'update');
     const current = endpointOf(events);
+    // The engine the instance will be: the new one if it changes.
+    await checkCredential(store, changes.credentialId, changes.dbType ?? current?.dbType);
+    decideLifecycle('instance', id, state, 'update');
     const next = current && changedEndpoint(current, changes);
     const position = await knex.transaction(async (trx) => {
       if (changes.name !== undefined) await reserveName(trx, 'instance', changes.name, id);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMonths, listPartitions, monthOf, partitionName } from '../adapters/db/partitions.js';
+import { listPartitions, partitionName } from '../adapters/db/partitions.js';
+import { addMonths, monthOf } from '../domain/periods/months.js';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
 import { validatingEventStore } from '../adapters/eventStore/validatingEventStore.js';
 import { createEventRegistry } from '../domain/eventTypes.js';

@@ -1,7 +1,8 @@
 // Creating partitions ahead and dropping them beyond retention, each change recorded as an event
 // (PartitionCreated / PartitionDropped on the `partitions` stream). Used by the API and the CLI.
 import type { Knex } from 'knex';
-import { addMonths, dropPartitionsBefore, ensurePartitions, monthOf } from '../adapters/db/partitions.js';
+import { dropPartitionsBefore, ensurePartitions } from '../adapters/db/partitions.js';
+import { addMonths, monthOf } from '../domain/periods/months.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import type { Position } from '../domain/events/envelope.js';
 import { PARTITIONS_STREAM } from '../domain/partitions/events.js';

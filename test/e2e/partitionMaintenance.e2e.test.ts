@@ -2,7 +2,8 @@
 // partitions are missing has them again by the time the server answers, each one a PartitionCreated by
 // the system actor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMonths, listPartitions, monthOf, partitionName } from '../../src/adapters/db/partitions.js';
+import { listPartitions, partitionName } from '../../src/adapters/db/partitions.js';
+import { addMonths, monthOf } from '../../src/domain/periods/months.js';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { partitionedTables } from '../../src/commands/partitions.js';
 import { PARTITIONS_STREAM } from '../../src/domain/partitions/events.js';

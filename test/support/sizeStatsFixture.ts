@@ -9,7 +9,9 @@
 //   instance B: total 1000 - 10 i,  2 databases in October, 3 in November
 //   instance C: no stats at all
 import type { Knex } from 'knex';
+import { afterAll, beforeAll } from 'vitest';
 import type { DatabaseAggregation, InstanceAggregation } from '../../src/adapters/db/aggregationSql.js';
+import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export const A = '00000000-0000-4000-8000-00000000000a';
 export const B = '00000000-0000-4000-8000-00000000000b';
@@ -18,6 +20,24 @@ const DAYS = 61;
 const NOVEMBER = 31;
 
 const day = (i: number): string => new Date(Date.UTC(2026, 9, 1 + i)).toISOString().slice(0, 10);
+
+/**
+ * A database of its own holding the fixture, for the test file that calls this at its top level: made
+ * before its tests, dropped after them. `knex` is set once the tests run.
+ */
+export function useSizeStatsDatabase(): { knex: Knex } {
+  const own = { knex: undefined as unknown as Knex };
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await loadSizeStats(db.knex);
+    own.knex = db.knex;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return own;
+}
 
 /** Writes the fixture's database_size_stats and instance_size_stats rows. */
 export async function loadSizeStats(knex: Knex): Promise<void> {

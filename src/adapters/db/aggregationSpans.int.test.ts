@@ -1,19 +1,18 @@
 // Spans (every period of a range in one statement equals the periods one by one; gaps; the fitted growth)
 // and the upserts into the aggregation tables, over the fixture of test/support/sizeStatsFixture.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, B, loadSizeStats } from '../../../test/support/sizeStatsFixture.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
+import { describe, expect, it } from 'vitest';
+import { A, B, useSizeStatsDatabase } from '../../../test/support/sizeStatsFixture.js';
 import {
   nextPeriod,
   periodContaining,
   periodStarting,
   periodTypes,
+  spanOf,
   type Period,
 } from '../../domain/periods/periods.js';
 import {
   computeDatabaseAggregations,
   computeInstanceAggregations,
-  spanOf,
   upsertDatabaseAggregations,
   upsertInstanceAggregations,
   withAggregationSettings,
@@ -21,16 +20,7 @@ import {
   type InstanceAggregation,
 } from './aggregationSql.js';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await loadSizeStats(db.knex);
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useSizeStatsDatabase();
 
 describe('spans: every period of a range in one statement', () => {
   const periodsOf = (first: Period, last: Period): Period[] => {

@@ -1,63 +1,25 @@
 // Monthly range partitions of tables partitioned by a date column (database_size_stats,
 // instance_size_stats): list them, create the months ahead, drop old months, report health.
-// No hidden clock: callers pass the months and days. Months are plain 'YYYY-MM-01' strings and month
-// arithmetic is integer arithmetic on year and month, so no time zone can shift a month.
+// No hidden clock: callers pass the months and days, as plain 'YYYY-MM-01' strings (domain/periods/months.ts).
 // Partitions are named `<table>_YYYY_MM`; each table may have a DEFAULT partition (`<table>_default`)
 // that catches rows of months nobody created a partition for. Rows found there for a month being
 // created are moved into the new partition (PostgreSQL refuses to create a partition while the default
 // holds rows that belong to it).
 import type { Knex } from 'knex';
-
-type Db = Knex | Knex.Transaction;
+import { addMonths, monthOf, monthsFrom, parseMonth } from '../../domain/periods/months.js';
+import {
+  catalogPartitions,
+  covering,
+  exactCount,
+  parentTable,
+  q,
+  type Db,
+  type ParentTable,
+} from './partitionCatalog.js';
 
 /** Rebuilds clone partitions as `<partition>__rebuild` (src/projections/tableTwins.ts). */
 const REBUILD_SUFFIX = '__rebuild';
 const MAX_IDENTIFIER_BYTES = 63;
-
-const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
-
-// ---- months ---------------------------------------------------------------------------------------
-
-interface YearMonth {
-  year: number;
-  month: number; // 1..12
-}
-
-function parseMonth(monthStart: string): YearMonth {
-  const m = /^(\d{4})-(\d{2})-01$/.exec(monthStart);
-  const month = m ? Number(m[2]) : 0;
-  if (!m || month < 1 || month > 12)
-    throw new Error(`not the first day of a month (YYYY-MM-01): ${JSON.stringify(monthStart)}`);
-  return { year: Number(m[1]), month };
-}
-
-const formatMonth = ({ year, month }: YearMonth): string =>
-  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-01`;
-
-/** 'YYYY-MM-01' plus n months (n may be negative). */
-export function addMonths(monthStart: string, n: number): string {
-  if (!Number.isInteger(n)) throw new Error(`not a whole number of months: ${n}`);
-  const { year, month } = parseMonth(monthStart);
-  const index = year * 12 + (month - 1) + n;
-  return formatMonth({ year: Math.floor(index / 12), month: (index % 12) + 1 });
-}
-
-/** The first day of the month of a 'YYYY-MM-DD' day. */
-export function monthOf(day: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (!m || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
-    throw new Error(`not a date (YYYY-MM-DD): ${JSON.stringify(day)}`);
-  return `${m[1]}-${m[2]}-01`;
-}
-
-function monthsFrom(fromMonth: string, monthsAhead: number): string[] {
-  if (!Number.isInteger(monthsAhead) || monthsAhead < 0)
-    throw new Error(`monthsAhead must be a whole number >= 0: ${monthsAhead}`);
-  parseMonth(fromMonth);
-  return Array.from({ length: monthsAhead + 1 }, (_, i) => addMonths(fromMonth, i));
-}
 
 // ---- names ----------------------------------------------------------------------------------------
 
@@ -76,107 +38,6 @@ export function partitionName(table: string, monthStart: string): string {
 }
 
 export const defaultPartitionName = (table: string): string => checkLength(`${table}_default`);
-
-// ---- catalog --------------------------------------------------------------------------------------
-
-interface ParentTable {
-  oid: string;
-  schema: string;
-  name: string;
-  keyColumn: string;
-}
-
-/** The table (as found on the search path), checked to be range-partitioned on one date column. */
-async function parentTable(db: Db, table: string): Promise<ParentTable> {
-  const { rows } = await db.raw<{
-    rows: {
-      oid: string;
-      schema: string;
-      strategy: string | null;
-      natts: number | null;
-      key: string | null;
-      key_type: string | null;
-    }[];
-  }>(
-    `SELECT c.oid::text AS oid, n.nspname AS schema, p.partstrat::text AS strategy, p.partnatts::int AS natts,
-            a.attname AS key, format_type(a.atttypid, NULL) AS key_type
-     FROM pg_class c
-     JOIN pg_namespace n ON n.oid = c.relnamespace
-     LEFT JOIN pg_partitioned_table p ON p.partrelid = c.oid
-     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0]
-     WHERE c.oid = to_regclass(?)`,
-    [q(table)],
-  );
-  const row = rows[0];
-  if (!row) throw new Error(`table ${table} does not exist`);
-  if (row.strategy !== 'r' || row.natts !== 1 || !row.key || row.key_type !== 'date')
-    throw new Error(`table ${table} is not partitioned by range on one date column`);
-  return { oid: row.oid, schema: row.schema, name: table, keyColumn: row.key };
-}
-
-interface CatalogPartition {
-  name: string;
-  schema: string;
-  from: string | null;
-  to: string | null;
-  isDefault: boolean;
-  reltuples: number;
-  sizeBytes: number;
-}
-
-async function catalogPartitions(db: Db, parent: ParentTable): Promise<CatalogPartition[]> {
-  // Bound values are read back through a date cast in the same session, so whatever DateStyle the
-  // session prints them in, they come out as YYYY-MM-DD. MINVALUE / MAXVALUE give null.
-  const { rows } = await db.raw<{
-    rows: {
-      name: string;
-      schema: string;
-      from: string | null;
-      to: string | null;
-      is_default: boolean;
-      reltuples: number;
-      size_bytes: string;
-    }[];
-  }>(
-    `WITH parts AS (
-       SELECT c.oid, c.relname, n.nspname, c.reltuples, pg_get_expr(c.relpartbound, c.oid) AS bound
-       FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE i.inhparent = ?::oid
-     )
-     SELECT relname AS name, nspname AS schema, bound = 'DEFAULT' AS is_default,
-            to_char((regexp_match(bound, 'FROM \\(''([^'']+)''\\)'))[1]::date, 'YYYY-MM-DD') AS "from",
-            to_char((regexp_match(bound, 'TO \\(''([^'']+)''\\)'))[1]::date, 'YYYY-MM-DD') AS "to",
-            reltuples::float8 AS reltuples, pg_total_relation_size(oid)::text AS size_bytes
-     FROM parts`,
-    [parent.oid],
-  );
-  return rows.map((r) => ({
-    name: r.name,
-    schema: r.schema,
-    from: r.from,
-    to: r.to,
-    isDefault: r.is_default,
-    reltuples: Number(r.reltuples),
-    sizeBytes: Number(r.size_bytes),
-  }));
-}
-
-/** Whether some non-default partition covers the whole month [month, month + 1). */
-function covering(parts: CatalogPartition[], month: string): CatalogPartition | undefined {
-  const next = addMonths(month, 1);
-  return parts.find(
-    (p) => !p.isDefault && (p.from === null || p.from <= month) && (p.to === null || p.to >= next),
-  );
-}
-
-async function exactCount(db: Db, schema: string, name: string): Promise<number> {
-  const { rows } = await db.raw<{ rows: { n: string }[] }>(
-    `SELECT count(*)::text AS n FROM ${q(schema)}.${q(name)}`,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
 
 // ---- listing --------------------------------------------------------------------------------------
 

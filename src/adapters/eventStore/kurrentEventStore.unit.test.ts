@@ -1,6 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import type { AllStreamResolvedEvent, JSONType, ResolvedEvent } from '@eventstore/db-client';
 import type { EventData } from '../../domain/events/envelope.js';
+import { createKurrentEventStore } from './kurrentEventStore.js';
 import {
   fromResolvedEvent,
   isDomainEvent,
@@ -8,6 +9,7 @@ import {
   toClientConnectionString,
   toKurrentEvent,
 } from './kurrentMapping.js';
+import { TransactionalAppendUnsupportedError } from './port.js';
 
 const envelope: EventData = {
   eventId: '0b9e0c5e-7a8b-4f4e-9d55-3c0e6f0b1a2c',
@@ -177,5 +179,24 @@ describe('connection strings', () => {
       'esdb+discover://a:b@host:2113',
     );
     expect(toClientConnectionString('esdb://localhost:2113')).toBe('esdb://localhost:2113');
+  });
+});
+
+describe('createKurrentEventStore: an append inside a SQL transaction', () => {
+  it('is refused with TransactionalAppendUnsupportedError before anything is sent', async () => {
+    // Nothing listens on port 1: a request that went out would fail as unavailable, not as refused.
+    const store = createKurrentEventStore('kurrentdb://127.0.0.1:1?tls=false');
+    const raw = vi.fn();
+    try {
+      const appending = store.append('session-s-1', [envelope], {
+        expectedRevision: 'any',
+        transaction: { raw },
+      });
+      await expect(appending).rejects.toBeInstanceOf(TransactionalAppendUnsupportedError);
+      await expect(appending).rejects.toThrow(/append without one before the transaction commits/);
+      expect(raw).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
+    }
   });
 });

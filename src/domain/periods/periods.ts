@@ -19,6 +19,18 @@ export interface Period {
   readonly endExclusive: string;
 }
 
+/**
+ * Whole periods of one type: `start` begins a period and `endExclusive` ends one. A Period is a span
+ * of one period; spanOf(first, last) covers first..last.
+ */
+export type PeriodSpan = Pick<Period, 'type' | 'start' | 'endExclusive'>;
+
+export const spanOf = (first: Period, last: Period): PeriodSpan => {
+  if (first.type !== last.type || last.start < first.start)
+    throw new RangeError(`not a span: ${first.type} ${first.start} .. ${last.type} ${last.start}`);
+  return { type: first.type, start: first.start, endExclusive: last.endExclusive };
+};
+
 export const DEFAULT_TIME_ZONE = 'UTC';
 
 const MS_PER_DAY = 86_400_000;

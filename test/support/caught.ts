@@ -1,0 +1,11 @@
+// The error a call throws, for tests that look at more than its message.
+import type { AppError } from '../../src/domain/errors.js';
+
+export const caught = (fn: () => unknown): AppError => {
+  try {
+    fn();
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('expected an error');
+};
