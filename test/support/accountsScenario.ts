@@ -51,7 +51,8 @@ const reportFacts = makeFacts('mysql', { database: { appdb: ['SELECT'] } });
 const backupFacts = makeFacts('mysql', { global: ['LOCK TABLES', 'RELOAD', 'SELECT'] });
 
 export function accountsScenario(spec: ProjectionSpec) {
-  const ev = accountEvents(spec.store);
+  // spec.store opens with the database (before the file's tests), not when the scenario is made.
+  const ev = () => accountEvents(spec.store);
   const i1 = randomUUID(); // MariaDB
   const i2 = randomUUID(); // PostgreSQL
   const [s1, s2, s3] = [randomUUID(), randomUUID(), randomUUID()];
@@ -63,8 +64,8 @@ export function accountsScenario(spec: ProjectionSpec) {
     accounts: InventoryAccount[],
     facts: Record<string, PermissionFacts>,
   ) => ({
-    changes: await ev.inventory(i1, 'mysql', sessionId, at, accounts),
-    diffs: await ev.permissions(i1, sessionId, permissionsAt, facts),
+    changes: await ev().inventory(i1, 'mysql', sessionId, at, accounts),
+    diffs: await ev().permissions(i1, sessionId, permissionsAt, facts),
   });
 
   /** Each step returns i1's inventory changes (and permission diffs) as the ledger decided them. */
@@ -77,11 +78,11 @@ export function accountsScenario(spec: ProjectionSpec) {
         'app@%': appFacts,
         'report@%': reportFacts,
       });
-      await ev.inventory(i2, 'postgresql', s1, '2026-11-20T10:00:02.000Z', [
+      await ev().inventory(i2, 'postgresql', s1, '2026-11-20T10:00:02.000Z', [
         { username: 'postgres', isSystem: true, locked: false, attributes: { rolcanlogin: true } },
         { username: 'alice_ro', isSystem: false, locked: false, attributes: { rolcanlogin: true } },
       ]);
-      await ev.permissions(i2, s1, '2026-11-20T10:00:03.000Z', {
+      await ev().permissions(i2, s1, '2026-11-20T10:00:03.000Z', {
         postgres: makeFacts('postgresql', { capabilities: { SUPERUSER: ['rolsuper'] } }),
         alice_ro: makeFacts('postgresql', { roles: ['pg_read_all_data'] }),
       });
@@ -98,21 +99,22 @@ export function accountsScenario(spec: ProjectionSpec) {
     },
     /** Day 3: report is back; the permissions phase fails. */
     async day3() {
-      const changes = await ev.inventory(i1, 'mysql', s3, t3, [root, sys, appLocked, backup, report]);
-      await ev.permissionsFailed(i1, s3, t3f);
+      const changes = await ev().inventory(i1, 'mysql', s3, t3, [root, sys, appLocked, backup, report]);
+      await ev().permissionsFailed(i1, s3, t3f);
       return { changes };
     },
     /** Day 3: the inventory is reverted to day 2's set. */
-    day3Revert: () => ev.revert(i1, s3, t3r),
+    day3Revert: () => ev().revert(i1, s3, t3r),
   };
 
   return {
     instances: { i1, i2 },
     sessions: { s1, s2, s3 },
     steps,
-    /** Every step, in order. */
+    /** Every step, in order, then a catch-up in batches of 2. */
     async run() {
       for (const step of Object.values(steps)) await step();
+      await spec.catchUp(spec.runner({ batchSize: 2 }));
     },
   };
 }

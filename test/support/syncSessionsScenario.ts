@@ -226,9 +226,10 @@ export function syncSessionsScenario(spec: ProjectionSpec) {
     sessions: { s1, s2, s3, s4 },
     instances: { a, b, c, d, e, f, g },
     steps,
-    /** Every step, in order. */
+    /** Every step, in order, then a catch-up in batches of 3. */
     async run() {
       for (const step of Object.values(steps)) await step();
+      await spec.catchUp(spec.runner({ batchSize: 3 }));
     },
   };
 }

@@ -9,12 +9,8 @@ import { accountChangeHistory, accountStatistics, listAccountLedgers } from './q
 
 describe('accounts queries', () => {
   const spec = projectionSpec(accountsProjection);
-  let scenario: ReturnType<typeof accountsScenario>;
-  beforeAll(async () => {
-    scenario = accountsScenario(spec);
-    await scenario.run();
-    await spec.catchUp(spec.runner({ batchSize: 2 }));
-  });
+  const scenario = accountsScenario(spec);
+  beforeAll(() => scenario.run());
   const page = { page: 1, limit: 10 };
 
   it('listAccountLedgers: filters, paging', async () => {

@@ -9,12 +9,8 @@ import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/
 
 describe('sync_sessions queries', () => {
   const spec = projectionSpec(syncSessionsProjection);
-  let scenario: ReturnType<typeof syncSessionsScenario>;
-  beforeAll(async () => {
-    scenario = syncSessionsScenario(spec);
-    await scenario.run();
-    await spec.catchUp(spec.runner({ batchSize: 3 }));
-  });
+  const scenario = syncSessionsScenario(spec);
+  beforeAll(() => scenario.run());
 
   it('getSession: the session with its records by instance name', async () => {
     const full = (await getSession(spec.db.knex, scenario.sessions.s1))!;
