@@ -11,10 +11,11 @@ describe('accounts queries', () => {
   const spec = projectionSpec(accountsProjection);
   const scenario = accountsScenario(spec);
   beforeAll(() => scenario.run());
+  const { i1, i2 } = scenario.instances;
+  const { t1, t2, t2p } = times;
   const page = { page: 1, limit: 10 };
 
   it('listAccountLedgers: filters, paging', async () => {
-    const { i1 } = scenario.instances;
     const names = async (filters: Parameters<typeof listAccountLedgers>[1], paging = page) => {
       const result = await listAccountLedgers(spec.db.knex, filters, paging);
       return { total: result.total, names: result.items.map((a) => a.username) };
@@ -41,9 +42,6 @@ describe('accounts queries', () => {
   });
 
   it('accountChangeHistory: newest first, paged; undefined for an unknown account', async () => {
-    const { i1 } = scenario.instances;
-    const { s2 } = scenario.sessions;
-    const { t1, t2, t2p } = times;
     const history = (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), page))!;
     expect(history.total).toBe(3);
     expect(history.items.map((h) => [h.change_type, h.change_time])).toEqual([
@@ -51,7 +49,12 @@ describe('accounts queries', () => {
       ['modify_other', t2],
       ['add', t1],
     ]);
-    expect(history.items[0]).toMatchObject({ id: 10, instance_id: i1, username: 'app@%', session_id: s2 });
+    expect(history.items[0]).toMatchObject({
+      id: 10,
+      instance_id: i1,
+      username: 'app@%',
+      session_id: scenario.sessions.s2,
+    });
     expect(
       (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), { page: 2, limit: 2 }))!.items.map(
         (h) => h.change_type,
@@ -66,7 +69,6 @@ describe('accounts queries', () => {
   });
 
   it('accountStatistics: totals, by db type, by instance', async () => {
-    const { i2 } = scenario.instances;
     const stats = await accountStatistics(spec.db.knex);
     expect(stats).toMatchObject({ total: 7, active: 6, deleted: 1, locked: 2, superuser: 2, system: 2 });
     expect(stats.by_db_type).toEqual({

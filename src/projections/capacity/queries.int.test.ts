@@ -11,10 +11,10 @@ describe('capacity queries', () => {
   const spec = projectionSpec(capacityProjection);
   const scenario = capacityScenario(spec);
   beforeAll(() => scenario.run());
+  const { i1, i2 } = scenario.instances;
+  const { dayA, dayB, far } = scenario.days;
 
   it('listDatabaseLedgers: the inventory, active or vanished, searched, paged', async () => {
-    const { i1, i2 } = scenario.instances;
-    const { dayA, dayB, far } = scenario.days;
     const ledgers = await listDatabaseLedgers(spec.db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
     expect(ledgers.total).toBe(4);
     expect(ledgers.items).toEqual([
@@ -67,8 +67,6 @@ describe('capacity queries', () => {
   });
 
   it("databaseSizes: the re-collection replaced day A's figures instead of adding rows", async () => {
-    const { i1, i2 } = scenario.instances;
-    const { dayA, dayB, far } = scenario.days;
     const app = await databaseSizes(
       spec.db.knex,
       { instanceId: i1, databaseName: 'app' },
@@ -104,8 +102,6 @@ describe('capacity queries', () => {
   });
 
   it("latestTableSizes: app's snapshot is the last one only", async () => {
-    const { i1, i2 } = scenario.instances;
-    const { far } = scenario.days;
     expect(await latestTableSizes(spec.db.knex, i1, 'app')).toEqual([
       {
         schema_name: 'public',
@@ -128,8 +124,6 @@ describe('capacity queries', () => {
   });
 
   it("databaseTableSizes: each id is its own database's (never another instance's of the same name)", async () => {
-    const { i1, i2 } = scenario.instances;
-    const { far } = scenario.days;
     const ledgers = await listDatabaseLedgers(spec.db.knex, { instanceId: i1 }, { page: 1, limit: 10 });
     expect(ledgers.items.map((i) => i.id)).toEqual(
       ['app', 'legacy', 'reports', 'shop'].map((name) => databaseId(i1, name)),

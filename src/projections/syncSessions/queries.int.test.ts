@@ -11,9 +11,10 @@ describe('sync_sessions queries', () => {
   const spec = projectionSpec(syncSessionsProjection);
   const scenario = syncSessionsScenario(spec);
   beforeAll(() => scenario.run());
+  const { s1, s2, s3, s4 } = scenario.sessions;
 
   it('getSession: the session with its records by instance name', async () => {
-    const full = (await getSession(spec.db.knex, scenario.sessions.s1))!;
+    const full = (await getSession(spec.db.knex, s1))!;
     expect(full.records.map((r) => [r.instance_name, r.status])).toEqual([
       ['db-a', 'completed'],
       ['db-b', 'completed'],
@@ -33,7 +34,7 @@ describe('sync_sessions queries', () => {
     expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:00:30Z'))).toEqual([]);
     expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:02:00Z'))).toEqual([
       {
-        session_id: scenario.sessions.s3,
+        session_id: s3,
         instance_id: scenario.instances.f,
         instance_name: 'db-f',
         sync_category: 'account',
@@ -46,7 +47,6 @@ describe('sync_sessions queries', () => {
   });
 
   it('listSessions: newest first, filters, paging', async () => {
-    const { s1, s2, s3, s4 } = scenario.sessions;
     const page = { page: 1, limit: 10 };
     const ids = async (filters: Parameters<typeof listSessions>[1], paging = page) => {
       const result = await listSessions(spec.db.knex, filters, paging);
