@@ -1,25 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import type { AppError } from './errors.js';
-import { decideLifecycle, evolveLifecycle, type Lifecycle, type LifecycleCommand } from './lifecycle.js';
+import { spec } from '../../test/support/deciderSpec.js';
+import {
+  decideLifecycle,
+  evolveLifecycle,
+  type Lifecycle,
+  type LifecycleCommand,
+  type LifecycleEvent,
+} from './lifecycle.js';
 
-const evolve = evolveLifecycle('Created', 'Deleted', 'Restored');
-const given = (...types: string[]): Lifecycle =>
-  types.reduce<Lifecycle>((s, type) => evolve(s, { type }), 'none');
-const refusal = (state: Lifecycle, command: LifecycleCommand) => {
-  try {
-    decideLifecycle('instance', 'i1', state, command);
-    return undefined;
-  } catch (err) {
-    return (err as AppError).code;
-  }
+const events = (...types: string[]): LifecycleEvent[] => types.map((type) => ({ type }));
+// decideLifecycle only refuses: an accepted command produces no events of its own.
+const { given } = spec<LifecycleCommand, LifecycleEvent, Lifecycle>(
+  (command, state) => decideLifecycle('instance', 'i1', state, command),
+  evolveLifecycle('Created', 'Deleted', 'Restored'),
+  () => 'none',
+);
+const historyOf: Record<Lifecycle, LifecycleEvent[]> = {
+  none: [],
+  active: events('Created'),
+  deleted: events('Created', 'Deleted'),
 };
 
 describe('lifecycle decider', () => {
   it('folds events into a state', () => {
-    expect(given()).toBe('none');
-    expect(given('Created', 'Updated')).toBe('active');
-    expect(given('Created', 'Deleted')).toBe('deleted');
-    expect(given('Created', 'Deleted', 'Restored')).toBe('active');
+    expect(given().state).toBe('none');
+    expect(given(...events('Created', 'Updated')).state).toBe('active');
+    expect(given(...events('Created', 'Deleted')).state).toBe('deleted');
+    expect(given(...events('Created', 'Deleted', 'Restored')).state).toBe('active');
   });
 
   it.each<[Lifecycle, LifecycleCommand, string | undefined]>([
@@ -35,6 +42,8 @@ describe('lifecycle decider', () => {
     ['active', 'restore', 'CONSTRAINT_VIOLATION'],
     ['none', 'restore', 'RESOURCE_NOT_FOUND'],
   ])('given %s, when %s: %s', (state, command, code) => {
-    expect(refusal(state, command)).toBe(code);
+    const when = given(...historyOf[state]).when(command);
+    if (code === undefined) when.then();
+    else when.thenThrows(code);
   });
 });

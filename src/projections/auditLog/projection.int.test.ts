@@ -41,7 +41,7 @@ describe('audit_log projection', () => {
     // Streams are per UTC day.
     expect(await spec.raw.streamRevision('audit-2026-11-21')).toBe(1n);
 
-    await spec.runner().catchUp();
+    await spec.catchUp(spec.runner());
 
     const all = await listAuditEvents(spec.db.knex, {}, { page: 1, limit: 10 });
     expect(all.total).toBe(4);

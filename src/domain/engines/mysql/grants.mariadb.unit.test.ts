@@ -1,34 +1,10 @@
 // SHOW GRANTS lines as MariaDB prints them (10.6, 10.11 — checked against the local 10.11 — and 11.x),
 // with their parse. No parse may keep authentication data.
 import { describe, expect, it } from 'vitest';
-import { parseGrant, type GrantAccount, type ParsedGrant, type PrivilegeGrant } from './grants.js';
-
-const acct = (user: string, host: string | null = '%'): GrantAccount => ({ user, host });
-
-function priv(
-  target: '*.*' | [string, string?],
-  privileges: string[],
-  grantee: GrantAccount,
-  extra: Partial<PrivilegeGrant> = {},
-): PrivilegeGrant {
-  const [database, object] = target === '*.*' ? [null, undefined] : target;
-  return {
-    kind: 'privileges',
-    level: database === null ? 'global' : object === undefined ? 'database' : 'table',
-    database,
-    databaseWildcard: false,
-    object: object ?? null,
-    routineType: null,
-    privileges,
-    columns: {},
-    grantee,
-    grantOption: false,
-    ...extra,
-  };
-}
+import { parseGrant, type ParsedGrant } from './grants.js';
+import { acct, priv, root } from '../../../../test/support/mysqlGrants.js';
 
 const HASH = '*14E65567ABDB5135D0CFD9A70B3032C179A49EE7';
-const root = acct('root', 'localhost');
 const a = acct('zz_a');
 const b = acct('zz_b', '10.0.%');
 

@@ -1,33 +1,9 @@
 // SHOW GRANTS lines as MySQL 5.7 and 8.0 print them, with their parse. MariaDB lines are in
 // grants.mariadb.unit.test.ts, folding in grantFold.unit.test.ts.
 import { describe, expect, it } from 'vitest';
-import { parseGrant, type GrantAccount, type ParsedGrant, type PrivilegeGrant } from './grants.js';
+import { parseGrant, type ParsedGrant, type PrivilegeGrant } from './grants.js';
+import { acct, priv, root } from '../../../../test/support/mysqlGrants.js';
 
-const acct = (user: string, host: string | null = '%'): GrantAccount => ({ user, host });
-
-function priv(
-  target: '*.*' | [string, string?],
-  privileges: string[],
-  grantee: GrantAccount,
-  extra: Partial<PrivilegeGrant> = {},
-): PrivilegeGrant {
-  const [database, object] = target === '*.*' ? [null, undefined] : target;
-  return {
-    kind: 'privileges',
-    level: database === null ? 'global' : object === undefined ? 'database' : 'table',
-    database,
-    databaseWildcard: false,
-    object: object ?? null,
-    routineType: null,
-    privileges,
-    columns: {},
-    grantee,
-    grantOption: false,
-    ...extra,
-  };
-}
-
-const root = acct('root', 'localhost');
 const withGrant = { grantOption: true };
 
 const MYSQL_ROOT_STATIC =

@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSystemUser, mapUsers, statusReasons } from './accounts.js';
 import type { UserRow } from './catalogRows.js';
-
-function user(
-  name: string,
-  status: string | null,
-  maintained: string | null,
-  extra: Partial<UserRow> = {},
-): UserRow {
-  return {
-    USERNAME: name,
-    ACCOUNT_STATUS: status,
-    DEFAULT_TABLESPACE: 'USERS',
-    PROFILE: 'DEFAULT',
-    AUTHENTICATION_TYPE: 'PASSWORD',
-    ORACLE_MAINTAINED: maintained,
-    LOCK_DATE: null,
-    EXPIRY_DATE: null,
-    ...extra,
-  };
-}
+import { user } from '../../../../test/support/oracleRows.js';
 
 // Recorded from an Oracle 19c PDB (names changed), plus an 11g row without ORACLE_MAINTAINED.
 const rows: UserRow[] = [

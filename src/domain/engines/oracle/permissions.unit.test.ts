@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemError } from '../model.js';
-import type { RolePrivRow, SysPrivRow, UserRow } from './catalogRows.js';
+import type { RolePrivRow, SysPrivRow } from './catalogRows.js';
 import { buildOraclePermissions, type OraclePermissionCatalog } from './permissions.js';
+import { user } from '../../../../test/support/oracleRows.js';
 
-function user(name: string, status = 'OPEN', maintained = 'N'): UserRow {
-  return {
-    USERNAME: name,
-    ACCOUNT_STATUS: status,
-    DEFAULT_TABLESPACE: 'USERS',
-    PROFILE: 'DEFAULT',
-    AUTHENTICATION_TYPE: 'PASSWORD',
-    ORACLE_MAINTAINED: maintained,
-    LOCK_DATE: null,
-    EXPIRY_DATE: null,
-  };
-}
 const role = (grantee: string, granted: string, admin = 'NO', def: string | null = 'YES'): RolePrivRow => ({
   GRANTEE: grantee,
   GRANTED_ROLE: granted,

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { collectorRightsErrors, isSystemLogin, lockReasons, mapLogins } from './accounts.js';
 import type { LoginRow, ServerPermissionRow, ServerRoleMemberRow } from './catalogRows.js';
-
-/** A SQL login as the logins query returns it (sys.server_principals + sys.sql_logins + LOGINPROPERTY). */
-function sqlLogin(name: string, overrides: Partial<LoginRow> = {}): LoginRow {
-  return {
-    name,
-    type: 'S',
-    type_desc: 'SQL_LOGIN',
-    is_disabled: false,
-    default_database_name: 'master',
-    is_expiration_checked: false,
-    is_policy_checked: true,
-    is_locked: 0,
-    is_expired: 0,
-    is_must_change: 0,
-    is_sysadmin: 0,
-    ...overrides,
-  };
-}
+import { login } from '../../../../test/support/sqlserverRows.js';
 
 // Recorded from a SQL Server 2022 instance (names changed).
 const logins: LoginRow[] = [
-  sqlLogin('sa', { is_sysadmin: 1 }),
-  sqlLogin('##MS_PolicyTsqlExecutionLogin##', { is_disabled: true }),
+  login('sa', { is_sysadmin: 1 }),
+  login('##MS_PolicyTsqlExecutionLogin##', { is_disabled: true }),
   {
     name: 'NT SERVICE\\SQLWriter',
     type: 'U',
@@ -37,13 +20,13 @@ const logins: LoginRow[] = [
     is_must_change: null,
     is_sysadmin: 1,
   },
-  sqlLogin('app_user'),
-  sqlLogin('locked_user', { is_locked: 1, is_expiration_checked: true }),
-  sqlLogin('expired_user', { is_expired: 1, is_expiration_checked: true }),
-  sqlLogin('disabled_user', { is_disabled: true }),
-  sqlLogin('new_hire', { is_must_change: 1, is_expiration_checked: true }),
-  sqlLogin('no_connect'),
-  sqlLogin('contractor'),
+  login('app_user'),
+  login('locked_user', { is_locked: 1, is_expiration_checked: true }),
+  login('expired_user', { is_expired: 1, is_expiration_checked: true }),
+  login('disabled_user', { is_disabled: true }),
+  login('new_hire', { is_must_change: 1, is_expiration_checked: true }),
+  login('no_connect'),
+  login('contractor'),
 ];
 
 const roleMembers: ServerRoleMemberRow[] = [
@@ -111,7 +94,7 @@ describe('SQL Server logins', () => {
 
   it('keeps the engine attributes, with LOGINPROPERTY flags as booleans and Windows nulls kept', () => {
     const [, , windows] = mapLogins(logins, roleMembers, permissions);
-    const newHire = mapLogins([sqlLogin('new_hire', { is_must_change: 1 })], [], [])[0];
+    const newHire = mapLogins([login('new_hire', { is_must_change: 1 })], [], [])[0];
     expect(newHire?.attributes).toEqual({
       type: 'S',
       type_desc: 'SQL_LOGIN',
@@ -134,14 +117,14 @@ describe('SQL Server logins', () => {
   });
 
   it('says why a login is locked, one reason per cause', () => {
-    const all = sqlLogin('x', { is_disabled: true, is_locked: 1, is_expired: 1, is_must_change: 1 });
+    const all = login('x', { is_disabled: true, is_locked: 1, is_expired: 1, is_must_change: 1 });
     expect(lockReasons(all, 'CONNECT SQL denied')).toEqual([
       'login is disabled (is_disabled = 1)',
       'login is locked out (LOGINPROPERTY IsLocked = 1)',
       'password expired (LOGINPROPERTY IsExpired = 1)',
       'CONNECT SQL denied',
     ]);
-    expect(lockReasons(sqlLogin('ok', { is_must_change: 1 }), null)).toEqual([]);
+    expect(lockReasons(login('ok', { is_must_change: 1 }), null)).toEqual([]);
   });
 
   it('reports a collector that cannot see other logins', () => {

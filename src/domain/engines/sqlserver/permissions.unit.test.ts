@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemError } from '../model.js';
-import type { DatabaseCatalog, LoginRow, PermissionState, ServerPermissionRow } from './catalogRows.js';
+import type { DatabaseCatalog, PermissionState, ServerPermissionRow } from './catalogRows.js';
 import { buildSqlserverPermissions, type SqlserverPermissionCatalog } from './permissions.js';
-
-function login(name: string, overrides: Partial<LoginRow> = {}): LoginRow {
-  return {
-    name,
-    type: 'S',
-    type_desc: 'SQL_LOGIN',
-    is_disabled: false,
-    default_database_name: 'master',
-    is_expiration_checked: false,
-    is_policy_checked: true,
-    is_locked: 0,
-    is_expired: 0,
-    is_must_change: 0,
-    is_sysadmin: 0,
-    ...overrides,
-  };
-}
+import { login } from '../../../../test/support/sqlserverRows.js';
 
 function serverPerm(
   grantee: string,

@@ -1,0 +1,91 @@
+// The accounts queries over the tables test/support/accountsScenario.ts leaves: the ledger list's filters
+// and paging, an account's change history (newest first), the statistics.
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
+import { accountsScenario, times } from '../../../test/support/accountsScenario.js';
+import { accountId, accountsProjection } from './projection.js';
+import { accountChangeHistory, accountStatistics, listAccountLedgers } from './queries.js';
+
+describe('accounts queries', () => {
+  const spec = projectionSpec(accountsProjection);
+  const scenario = accountsScenario(spec);
+  beforeAll(() => scenario.run());
+  const { i1, i2 } = scenario.instances;
+  const { t1, t2, t2p } = times;
+  const page = { page: 1, limit: 10 };
+
+  it('listAccountLedgers: filters, paging', async () => {
+    const names = async (filters: Parameters<typeof listAccountLedgers>[1], paging = page) => {
+      const result = await listAccountLedgers(spec.db.knex, filters, paging);
+      return { total: result.total, names: result.items.map((a) => a.username) };
+    };
+    expect(await names({ instanceId: i1 })).toEqual({
+      total: 4,
+      names: ['app@%', 'backup@%', 'mysql.sys@localhost', 'root@localhost'],
+    });
+    expect(await names({ instanceId: i1, includeDeleted: true })).toMatchObject({ total: 5 });
+    expect(await names({ superuser: true })).toEqual({ total: 2, names: ['postgres', 'root@localhost'] });
+    expect(await names({ locked: true })).toEqual({ total: 2, names: ['app@%', 'mysql.sys@localhost'] });
+    expect(await names({ locked: false, instanceId: i1 })).toEqual({
+      total: 2,
+      names: ['backup@%', 'root@localhost'],
+    });
+    expect(await names({ search: 'RO' })).toEqual({ total: 2, names: ['alice_ro', 'root@localhost'] });
+    expect(await names({ search: '@%' })).toEqual({ total: 2, names: ['app@%', 'backup@%'] });
+    expect(await names({ search: '@%', includeDeleted: true })).toMatchObject({ total: 3 });
+    expect(await names({ dbType: 'postgresql' })).toEqual({ total: 2, names: ['alice_ro', 'postgres'] });
+    expect(await names({ instanceId: i1 }, { page: 2, limit: 3 })).toEqual({
+      total: 4,
+      names: ['root@localhost'],
+    });
+  });
+
+  it('accountChangeHistory: newest first, paged; undefined for an unknown account', async () => {
+    const history = (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), page))!;
+    expect(history.total).toBe(3);
+    expect(history.items.map((h) => [h.change_type, h.change_time])).toEqual([
+      ['modify_privilege', t2p],
+      ['modify_other', t2],
+      ['add', t1],
+    ]);
+    expect(history.items[0]).toMatchObject({
+      id: 10,
+      instance_id: i1,
+      username: 'app@%',
+      session_id: scenario.sessions.s2,
+    });
+    expect(
+      (await accountChangeHistory(spec.db.knex, accountId(i1, 'app@%'), { page: 2, limit: 2 }))!.items.map(
+        (h) => h.change_type,
+      ),
+    ).toEqual(['add']);
+    expect(
+      (await accountChangeHistory(spec.db.knex, accountId(i1, 'report@%'), page))!.items.map(
+        (h) => h.change_type,
+      ),
+    ).toEqual(['delete', 'add', 'delete', 'add']);
+    expect(await accountChangeHistory(spec.db.knex, randomUUID(), page)).toBeUndefined();
+  });
+
+  it('accountStatistics: totals, by db type, by instance', async () => {
+    const stats = await accountStatistics(spec.db.knex);
+    expect(stats).toMatchObject({ total: 7, active: 6, deleted: 1, locked: 2, superuser: 2, system: 2 });
+    expect(stats.by_db_type).toEqual({
+      mysql: { total: 5, active: 4, deleted: 1, locked: 2, superuser: 1, system: 1 },
+      postgresql: { total: 2, active: 2, deleted: 0, locked: 0, superuser: 1, system: 1 },
+    });
+    expect(stats.by_instance).toHaveLength(2);
+    expect(stats.by_instance.find((i) => i.instance_id === i2)).toEqual({
+      instance_id: i2,
+      instance_name: null, // no InstanceRegistered in this log
+      db_type: 'postgresql',
+      total: 2,
+      active: 2,
+      deleted: 0,
+      locked: 0,
+      superuser: 1,
+      system: 1,
+    });
+  });
+});

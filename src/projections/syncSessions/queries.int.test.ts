@@ -1,0 +1,75 @@
+// The sync_sessions queries over the tables test/support/syncSessionsScenario.ts leaves: a session with
+// its records, the running records whose lease expired, and the session list (order, filters, paging).
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { syncSessionsProjection } from './projection.js';
+import { expiredRunningRecords, getSession, listSessions } from './queries.js';
+import { projectionSpec } from '../../../test/support/projectionSpec.js';
+import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/syncSessionsScenario.js';
+
+describe('sync_sessions queries', () => {
+  const spec = projectionSpec(syncSessionsProjection);
+  const scenario = syncSessionsScenario(spec);
+  beforeAll(() => scenario.run());
+  const { s1, s2, s3, s4 } = scenario.sessions;
+
+  it('getSession: the session with its records by instance name', async () => {
+    const full = (await getSession(spec.db.knex, s1))!;
+    expect(full.records.map((r) => [r.instance_name, r.status])).toEqual([
+      ['db-a', 'completed'],
+      ['db-b', 'completed'],
+      ['db-c', 'skipped'],
+    ]);
+    expect(full.records[0]).toMatchObject({
+      items_synced: 5,
+      items_created: 1,
+      items_updated: 2,
+      items_deleted: 0,
+      sync_details: { added: ['app@%'] },
+    });
+    expect(await getSession(spec.db.knex, randomUUID())).toBeUndefined();
+  });
+
+  it('recovery: running records whose lease expired', async () => {
+    expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:00:30Z'))).toEqual([]);
+    expect(await expiredRunningRecords(spec.db.knex, new Date('2026-11-22T09:02:00Z'))).toEqual([
+      {
+        session_id: s3,
+        instance_id: scenario.instances.f,
+        instance_name: 'db-f',
+        sync_category: 'account',
+        attempts: 1,
+        phase: null,
+        started_at: '2026-11-22T09:00:01.000Z',
+        lease_expires_at: '2026-11-22T09:01:01.000Z',
+      },
+    ]);
+  });
+
+  it('listSessions: newest first, filters, paging', async () => {
+    const page = { page: 1, limit: 10 };
+    const ids = async (filters: Parameters<typeof listSessions>[1], paging = page) => {
+      const result = await listSessions(spec.db.knex, filters, paging);
+      return { total: result.total, ids: result.items.map((i) => i.session_id) };
+    };
+    expect(await ids({})).toEqual({ total: 4, ids: [s3, s2, s1, s4] });
+    expect(await ids({ category: 'account' })).toEqual({ total: 3, ids: [s3, s1, s4] });
+    expect(await ids({ syncType: 'scheduled_task' })).toEqual({ total: 1, ids: [s2] });
+    expect(await ids({ status: 'cancelled' })).toEqual({ total: 1, ids: [s2] });
+    expect(await ids({ status: 'running', category: 'account' })).toEqual({ total: 1, ids: [s3] });
+    expect(
+      await ids({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
+    ).toEqual({ total: 2, ids: [s2, s1] });
+    expect(await ids({}, { page: 2, limit: 3 })).toEqual({ total: 4, ids: [s4] });
+    const listed = await listSessions(spec.db.knex, { status: 'completed' }, page);
+    expect(listed.items).toEqual([
+      {
+        session_id: s1,
+        sync_type: 'manual_batch',
+        sync_category: 'account',
+        ...s1Completed,
+        created_by: alice.id,
+      },
+    ]);
+  });
+});
