@@ -5,6 +5,10 @@ import { DEFAULT_ENGINE_OPTIONS, EngineError } from '../port.js';
 import * as q from './queries.js';
 import { sqlserverAdapterOn, tediousConfig } from './sqlserverAdapter.js';
 import type { SqlRow, SqlRunner } from './tediousPool.js';
+import { login as loginRow } from '../../../../test/support/sqlserverRows.js';
+
+/** A login row as the catalog returns it (the recorded rows of the domain's tests). */
+const login = (...args: Parameters<typeof loginRow>): SqlRow => ({ ...loginRow(...args) });
 
 type Answer = SqlRow[] | Error;
 const queryNames = new Map<string, string>();
@@ -44,21 +48,6 @@ function denied(number: number, message: string): RequestError {
 const VERSION_TEXT =
   'Microsoft SQL Server 2022 (RTM-CU14) (KB5038325) - 16.0.4135.4 (X64) \n\tJul 10 2024 14:09:09 \n\t' +
   'Copyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux (Ubuntu 22.04.4 LTS) <X64>';
-
-const login = (name: string, extra: SqlRow = {}): SqlRow => ({
-  name,
-  type: 'S',
-  type_desc: 'SQL_LOGIN',
-  is_disabled: false,
-  default_database_name: 'master',
-  is_expiration_checked: false,
-  is_policy_checked: true,
-  is_locked: 0,
-  is_expired: 0,
-  is_must_change: 0,
-  is_sysadmin: 0,
-  ...extra,
-});
 
 const fullRights = {
   VERSION: [{ version: VERSION_TEXT }],
