@@ -14,6 +14,7 @@ import { isSecureRequest } from './api/routes/auth.js';
 import { makeAggregate } from './commands/aggregate.js';
 import { appendAudit } from './commands/appendAudit.js';
 import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
+import { instanceDirectory } from './commands/connections.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
 import {
   makeDeleteInstance,
@@ -105,6 +106,17 @@ export function composeCommands(runtime: CommandRuntime) {
 }
 
 export type Commands = ReturnType<typeof composeCommands>;
+
+/** The CLI's dependencies: the commands, and the write side's instances (to resolve `--instance` names). */
+export function composeCli(runtime: CommandRuntime) {
+  const { knex, store, keyring } = runtime;
+  return {
+    commands: composeCommands(runtime),
+    instances: instanceDirectory({ knex, store, keyring: keyring.current, reloadKeyring: keyring.reload }),
+  };
+}
+
+export type CliDeps = ReturnType<typeof composeCli>;
 
 /** The API's dependencies: the commands, the HTTP secrets (token service, CSRF) and the read ports. */
 export async function composeApi(

@@ -10,7 +10,7 @@ import { syncSessionRoutes } from '../../src/api/routes/syncSessions.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { makeAggregate } from '../../src/commands/aggregate.js';
 import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
-import { replaySession } from '../../src/cli/syncCommands.js';
+import { replaySession } from '../../src/cli/replay.js';
 import { loadConfig } from '../../src/config.js';
 import { parsePosition, comparePositions, type RecordedEvent } from '../../src/domain/events/envelope.js';
 import { createLogger } from '../../src/logger.js';
