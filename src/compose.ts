@@ -12,9 +12,9 @@ import type { ApiDeps } from './api/deps.js';
 import { createCsrf } from './api/middleware/csrf.js';
 import { isSecureRequest } from './api/routes/auth.js';
 import { makeAggregate } from './commands/aggregate.js';
+import { instanceDirectory } from './commands/connections.js';
 import { appendAudit } from './commands/appendAudit.js';
 import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
-import { instanceDirectory } from './commands/connections.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
 import {
   makeDeleteInstance,
