@@ -24,6 +24,9 @@ export async function aggregate(
       field: 'scope',
     });
   for (const runner of runtime.projections.runners) await runner.catchUp();
+  // The projections follow the log while the aggregation runs, as in a server: a command may wait for one
+  // inside its session (the capacity projection, for the stats of a collection that just ended).
+  runtime.projections.start();
   const result = await commands.aggregate(
     {
       periodType: options.period,
