@@ -120,6 +120,17 @@ export function composeCommands(runtime: CommandRuntime) {
 
 export type Commands = ReturnType<typeof composeCommands>;
 
+/** The CLI's dependencies: the commands, and the write side's instances (to resolve `--instance` names). */
+export function composeCli(runtime: CommandRuntime) {
+  const { knex, store, keyring } = runtime;
+  return {
+    commands: composeCommands(runtime),
+    instances: instanceDirectory({ knex, store, keyring: keyring.current, reloadKeyring: keyring.reload }),
+  };
+}
+
+export type CliDeps = ReturnType<typeof composeCli>;
+
 /** The API's dependencies: the commands, the HTTP secrets (token service, CSRF) and the read ports. */
 export async function composeApi(
   runtime: CommandRuntime & Pick<Runtime, 'projections' | 'tasks'> & Partial<Pick<Runtime, 'database'>>,

@@ -11,6 +11,7 @@ import { AppError, notFound } from '../domain/errors.js';
 import { instanceStream } from '../domain/instances/events.js';
 import { instanceState, type InstanceState } from '../domain/instances/state.js';
 import { readCredentialPassword, type CredentialDeps } from './credentials.js';
+import { nameKey } from './streamWrites.js';
 
 export type InstanceTarget = InstanceState;
 
@@ -21,6 +22,10 @@ export interface InstanceDirectory {
   existing(ids: readonly string[]): Promise<InstanceTarget[]>;
   /** Every active instance not deleted, by name. */
   active(): Promise<InstanceTarget[]>;
+  /** The instance with that id, else with that name (case-insensitive), deleted or not. */
+  byRef(ref: string): Promise<InstanceTarget | undefined>;
+  /** Up to `limit` instances not deleted whose name contains `part` (case-insensitive), by name. */
+  namedLike(part: string, limit: number): Promise<InstanceTarget[]>;
   /** How to reach it: its credential's username and decrypted password (refused when it has none). */
   connection(instance: InstanceTarget): Promise<ConnectionParams>;
 }
@@ -59,6 +64,25 @@ export function instanceDirectory(deps: DirectoryDeps): InstanceDirectory {
       });
     },
     active: () => activeInstances(deps),
+    async byRef(ref) {
+      const wanted = ref.trim();
+      const byId = await readInstance(deps.store, wanted.toLowerCase());
+      if (byId) return byId;
+      const owner = await reservedNames(deps.knex)
+        .where({ name_key: nameKey(wanted) })
+        .first<{ owner_id: string } | undefined>('owner_id');
+      return owner && readInstance(deps.store, owner.owner_id);
+    },
+    async namedLike(part, limit) {
+      const owners = await reservedNames(deps.knex)
+        .whereRaw('strpos(name_key, ?) > 0', [nameKey(part)])
+        .pluck<string[]>('owner_id');
+      const found = await readInstances(deps.store, owners);
+      return found
+        .filter((i): i is InstanceTarget => !!i && !i.deleted)
+        .sort(byName)
+        .slice(0, limit);
+    },
     async connection(instance) {
       if (!instance.credentialId)
         throw new AppError('VALIDATION_ERROR', `instance ${instance.name} has no credential`, {
@@ -84,6 +108,12 @@ export function instanceDirectory(deps: DirectoryDeps): InstanceDirectory {
 /** The directory a command was given, else the one over the streams. */
 export const directoryOf = (deps: DirectoryDeps & { instances?: InstanceDirectory | undefined }) =>
   deps.instances ?? instanceDirectory(deps);
+
+/** Instance names as the register and update commands reserve them (src/commands/streamWrites.ts). */
+const reservedNames = (knex: Knex) =>
+  knex<{ scope: string; name_key: string; owner_id: string }>('name_reservations').where({
+    scope: 'instance',
+  });
 
 const registeredIds = async (knex: Knex): Promise<string[]> =>
   (await knex('instance_endpoints').select<{ instance_id: string }[]>('instance_id')).map(

@@ -68,7 +68,8 @@ export async function appendOne(
   return position;
 }
 
-const nameKey = (name: string) => name.trim().toLowerCase();
+/** The key a name is reserved under: names are unique case-insensitively, spaces around ignored. */
+export const nameKey = (name: string) => name.trim().toLowerCase();
 
 /**
  * Takes `name` for `owner` in `scope` (case-insensitive), releasing the owner's previous name. A concurrent

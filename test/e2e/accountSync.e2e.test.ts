@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { registerCollector, syncAccountsAndWait } from '../support/apiInstances.js';
 import { createCollector, dropCollector, setCollectorPassword } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
@@ -20,15 +21,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
   type Body = { data: Record<string, unknown> & { session_id?: string } };
   const call = (method: string, path: string, body?: unknown) =>
     api.call<Body>(method, path, { token, body });
-  const syncAndWait = async () => {
-    const started = await call('POST', `/instances/${instanceId}/actions/sync-accounts`);
-    expect(started.status).toBe(202);
-    const id = started.body.data.session_id!;
-    await expect
-      .poll(async () => (await call('GET', `/sync-sessions/${id}`)).body.data.status, { timeout: 30_000 })
-      .not.toBe('running');
-    return id;
-  };
+  const syncAndWait = () => syncAccountsAndWait(api, token, instanceId);
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url! });
@@ -38,21 +31,7 @@ describe.skipIf(!service.url)(titled('account sync over HTTP', service), () => {
     await root.query(`GRANT SELECT, DELETE ON \`${p}_db\`.* TO ?@'%'`, [`${p}_app`]);
     api = await startApiServer();
     token = await api.adminToken();
-    const url = new URL(service.url!);
-    const cred = await call('POST', '/credentials', {
-      name: 'm',
-      db_type: 'mysql',
-      username: collector.user,
-      password: collector.password,
-    });
-    const inst = await call('POST', '/instances', {
-      name: 'm',
-      db_type: 'mysql',
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      credential_id: cred.body.data.id,
-    });
-    instanceId = inst.body.data.id as string;
+    instanceId = await registerCollector(api, token, 'm', service.url!, collector);
   });
   afterAll(async () => {
     await api?.stop();

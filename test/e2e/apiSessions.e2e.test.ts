@@ -1,24 +1,18 @@
 // Sessions (logout, change of password, disabled accounts) and the audit trail, against the built
 // binary (users and the last administrator: apiUsers.e2e.test.ts). Ends by checking that no
 // password (nor a hash) reached the events, the audit log, a response or the server's output.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, type CallResult } from '../support/apiServer.js';
+import { describe, expect, it } from 'vitest';
+import type { CallResult } from '../support/apiServer.js';
 import {
   codeOf,
   describeSecretsNeverLeak,
-  useSecurityFixture,
-  userHelpers,
+  useAdminFixture,
   type Page,
   type UserData,
 } from '../support/securityFixture.js';
 
-const fixture = useSecurityFixture();
+const { fixture, admin, createUser, me, login, put, del } = useAdminFixture();
 const { api, rnd, pw, shortPw } = fixture;
-let admin: string;
-beforeAll(async () => {
-  admin = await api.login('admin', ADMIN_PASSWORD);
-});
-const { createUser, me, login, put, del } = userHelpers(fixture, () => admin);
 
 describe('sessions', () => {
   it('logout revokes the bearer token it was called with, and only that one', async () => {
@@ -114,7 +108,7 @@ describe('sessions', () => {
 
     expect((await put(u.id, { is_active: true })).status).toBe(200);
     expect((await me(token)).status).toBe(401);
-    const back = await api.call('GET', '/users', { token: admin }); // the admin is unaffected
+    const back = await api.call('GET', '/users', { token: admin.token }); // the admin is unaffected
     expect(back.status).toBe(200);
   });
 
@@ -206,7 +200,7 @@ describe('the audit trail', () => {
     actor: { kind: string; id: string };
     details: Record<string, unknown>;
   }
-  const events = async (query: string, token = admin) =>
+  const events = async (query: string, token = admin.token) =>
     (await api.call<Page<AuditEvent>>('GET', `/audit/events?limit=100&${query}`, { token })).body;
 
   it('records sign-ins, failures (with their reason) and user changes', async () => {
@@ -256,7 +250,7 @@ describe('the audit trail', () => {
       new Set([someone.toLowerCase()]),
     );
 
-    const bad = await api.call('GET', '/audit/events?type=NoSuchEvent', { token: admin });
+    const bad = await api.call('GET', '/audit/events?type=NoSuchEvent', { token: admin.token });
     expect(codeOf(bad)).toBe('VALIDATION_ERROR');
   });
 

@@ -3,33 +3,27 @@
 // the same moment. Against the built binary; ends by checking that no password (nor a hash) reached the
 // events, the audit log, a response or the server's output.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD } from '../support/apiServer.js';
 import {
   codeOf,
   describeSecretsNeverLeak,
-  useSecurityFixture,
-  userHelpers,
+  useAdminFixture,
   type Page,
   type Role,
   type UserData,
 } from '../support/securityFixture.js';
 
-const fixture = useSecurityFixture();
+/** `admin.token`, the acting administrator's: the bootstrap admin's, until the concurrency test replaces it. */
+const { fixture, admin, createUser, me, put, del } = useAdminFixture();
 const { api, rnd, pw, shortPw } = fixture;
-/** The acting administrator's token: the bootstrap admin's, until the concurrency test replaces it. */
-let admin: string;
-beforeAll(async () => {
-  admin = await api.login('admin', ADMIN_PASSWORD);
-});
-const { createUser, me, put, del } = userHelpers(fixture, () => admin);
 const activeAdmins = async () =>
-  (await api.call<Page<UserData>>('GET', '/users?role=admin&active=true&limit=100', { token: admin })).body;
+  (await api.call<Page<UserData>>('GET', '/users?role=admin&active=true&limit=100', { token: admin.token }))
+    .body;
 
 describe('users', () => {
   it('creates a user (201, defaults viewer/active, no hash) and refuses a duplicate in another case', async () => {
     const username = `Create-${rnd()}`;
     const res = await api.call<{ data: UserData & Record<string, unknown> }>('POST', '/users', {
-      token: admin,
+      token: admin.token,
       body: { username, password: pw('create') },
     });
     expect(res.status).toBe(201);
@@ -39,22 +33,25 @@ describe('users', () => {
     );
     for (const other of [username.toLowerCase(), username.toUpperCase(), `  ${username}  `]) {
       const dup = await api.call('POST', '/users', {
-        token: admin,
+        token: admin.token,
         body: { username: other, password: pw('dup') },
       });
       expect([dup.status, codeOf(dup)], other).toEqual([409, 'USERNAME_EXISTS']);
       expect(dup.body).toMatchObject({ context: { field: 'username' } });
     }
-    const get = await api.call<{ data: UserData }>('GET', `/users/${res.body.data.id}`, { token: admin });
+    const get = await api.call<{ data: UserData }>('GET', `/users/${res.body.data.id}`, {
+      token: admin.token,
+    });
     expect(get.body.data).toMatchObject({ id: res.body.data.id, username });
-    expect(codeOf(await api.call('GET', `/users/${crypto.randomUUID()}`, { token: admin }))).toBe(
+    expect(codeOf(await api.call('GET', `/users/${crypto.randomUUID()}`, { token: admin.token }))).toBe(
       'RESOURCE_NOT_FOUND',
     );
   });
 
   it('refuses bad usernames and passwords', async () => {
     const name = `rules-${rnd()}`;
-    const bad = async (body: unknown) => codeOf(await api.call('POST', '/users', { token: admin, body }));
+    const bad = async (body: unknown) =>
+      codeOf(await api.call('POST', '/users', { token: admin.token, body }));
     expect(await bad({ username: 'a b c', password: pw('rules') })).toBe('VALIDATION_ERROR');
     expect(await bad({ username: 'ab', password: pw('rules') })).toBe('VALIDATION_ERROR');
     expect(await bad({ username: name, password: shortPw() })).toBe('PASSWORD_INVALID');
@@ -67,7 +64,7 @@ describe('users', () => {
     const name = `race-${rnd()}`;
     const results = await Promise.all(
       [name, name.toUpperCase()].map((username) =>
-        api.call('POST', '/users', { token: admin, body: { username, password: pw('race') } }),
+        api.call('POST', '/users', { token: admin.token, body: { username, password: pw('race') } }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -83,8 +80,11 @@ describe('users', () => {
       await createUser('admin', `${tag}-e`, false),
     ];
     const list = async (query: string) =>
-      (await api.call<Page<UserData>>('GET', `/users?search=${tag.toUpperCase()}&${query}`, { token: admin }))
-        .body;
+      (
+        await api.call<Page<UserData>>('GET', `/users?search=${tag.toUpperCase()}&${query}`, {
+          token: admin.token,
+        })
+      ).body;
 
     const all = await list('limit=100');
     expect(all.data.map((u) => u.id).sort()).toEqual(made.map((u) => u.id).sort());
@@ -104,13 +104,15 @@ describe('users', () => {
     // LIKE wildcards are literal.
     for (const wildcard of ['%25', '_'])
       expect(
-        (await api.call<Page<UserData>>('GET', `/users?search=${wildcard}`, { token: admin })).body.meta
+        (await api.call<Page<UserData>>('GET', `/users?search=${wildcard}`, { token: admin.token })).body.meta
           .total,
       ).toBe(0);
   });
 
   it('stats agree with the users table', async () => {
-    const res = await api.call<{ data: Record<string, unknown> }>('GET', '/users/stats', { token: admin });
+    const res = await api.call<{ data: Record<string, unknown> }>('GET', '/users/stats', {
+      token: admin.token,
+    });
     expect(res.status).toBe(200);
     const rows: { role: Role; is_active: boolean }[] = await api.db.knex('users').select('role', 'is_active');
     const count = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).length;
@@ -130,7 +132,7 @@ describe('users', () => {
 describe('the last active administrator', () => {
   let self: UserData;
   beforeAll(async () => {
-    self = (await api.call<{ data: UserData }>('GET', '/auth/me', { token: admin })).body.data;
+    self = (await api.call<{ data: UserData }>('GET', '/auth/me', { token: admin.token })).body.data;
     // Only the bootstrap admin is active; inactive admins do not count.
     for (const other of (await activeAdmins()).data.filter((u) => u.id !== self.id)) await del(other.id);
     await createUser('admin', 'inactive-admin', false);
@@ -145,7 +147,7 @@ describe('the last active administrator', () => {
     ]) {
       expect([res.status, codeOf(res)]).toEqual([400, 'LAST_ADMIN_REQUIRED']);
     }
-    expect((await me(admin)).body).toMatchObject({ data: { role: 'admin', is_active: true } });
+    expect((await me(admin.token)).body).toMatchObject({ data: { role: 'admin', is_active: true } });
   });
 
   it('another admin can be demoted, disabled and deleted while one remains', async () => {
@@ -165,7 +167,7 @@ describe('the last active administrator', () => {
 
   it('two admins removing each other concurrently: exactly one succeeds and one active admin remains', async () => {
     const kinds = ['delete', 'delete', 'demote', 'disable', 'delete', 'demote'] as const;
-    let survivor = { id: self.id, token: admin };
+    let survivor = { id: self.id, token: admin.token };
     const outcomes: string[] = [];
     for (const kind of kinds) {
       const peer = await createUser('admin', `racer-${kind}`);
@@ -193,7 +195,7 @@ describe('the last active administrator', () => {
           '403 ACCOUNT_DISABLED',
         ]).toContain(s);
       survivor = a.status === 200 ? survivor : peerSide;
-      admin = survivor.token;
+      admin.token = survivor.token;
       const remaining = await activeAdmins();
       expect(remaining.meta.total).toBe(1);
       expect(remaining.data[0]!.id).toBe(survivor.id);

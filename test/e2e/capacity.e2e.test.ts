@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { registerCollector } from '../support/apiInstances.js';
 import { createCollector, dropCollector, setCollectorPassword } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
@@ -52,21 +53,7 @@ describe.skipIf(!service.url)(titled('capacity over HTTP', service), () => {
     await root.query(`CREATE DATABASE \`${goneName}\``);
     api = await startApiServer();
     token = await api.adminToken();
-    const url = new URL(service.url!);
-    const cred = await call('POST', '/credentials', {
-      name: 'c',
-      db_type: 'mysql',
-      username: collector.user,
-      password: collector.password,
-    });
-    const inst = await call('POST', '/instances', {
-      name: 'c',
-      db_type: 'mysql',
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      credential_id: cred.body.data.id,
-    });
-    instanceId = inst.body.data.id as string;
+    instanceId = await registerCollector(api, token, 'c', service.url!, collector);
   });
   afterAll(async () => {
     await api?.stop();

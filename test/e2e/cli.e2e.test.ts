@@ -1,18 +1,26 @@
 // The command line as an operator meets it, against the built binary: --instance by name, an unknown
 // name, no store (never a new empty one), output piped into `head`, and Ctrl-C during a sync of an
-// instance whose server never answers (the session is cancelled, the summary printed).
-import { randomUUID } from 'node:crypto';
+// instance whose server never answers (the session is cancelled, the summary printed); and a sync by name of
+// an instance registered a moment before, which the instances read model has not taken in.
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
+import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
+import { parseKey } from '../../src/adapters/keyring/keyring.js';
+import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { startApiServer, TEST_SECRET_KEY, type ApiServer } from '../support/apiServer.js';
 import { runCliToEnd, runToEnd, spawnCli, spawnProcess } from '../support/cliProcess.js';
 import { testMetadata } from '../support/eventFactory.js';
 import { useFakePeers } from '../support/fakePeers.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { registerInstance } from '../support/registeredInstance.js';
 import { builtCli } from '../support/serverProcess.js';
-import { createTestDatabase } from '../support/testDatabase.js';
+import { mysqlService, titled } from '../support/services.js';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 describe('the whalefall command line', () => {
   const peers = useFakePeers();
@@ -156,3 +164,67 @@ describe('the whalefall command line', () => {
       .toMatchObject({ status: 'cancelled', records: [{ instance_id: slowId, status: 'abandoned' }] });
   });
 });
+
+const service = mysqlService();
+
+describe.skipIf(!service.url)(
+  titled('whalefall sync of an instance the projections have not seen', service),
+  () => {
+    const p = `wfc_${randomBytes(3).toString('hex')}`;
+    const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
+    let root: mysql.Connection;
+    let db: TestDatabase;
+
+    beforeAll(async () => {
+      root = await mysql.createConnection({ uri: service.url! });
+      await createCollector(root, collector.user, collector.password);
+      db = await createTestDatabase();
+    });
+    afterAll(async () => {
+      await db?.drop();
+      await dropCollector(root, collector.user);
+      await root?.end();
+    });
+
+    it('`sync accounts --instance <name>` resolves and syncs it while the instances table cannot take it in', async () => {
+      const raw = new PostgresEventStore(db.pool);
+      const ring = { current: parseKey(TEST_SECRET_KEY), previous: [] };
+      const ctx = { actor: { kind: 'user' as const, id: 'tester' }, correlationId: 'c', now: new Date() };
+      await registerInstance(
+        { db, store: validatingEventStore(raw, createEventRegistry()), keyring: () => ring },
+        {
+          name: 'Fresh-Maria',
+          dbType: 'mysql',
+          url: new URL(service.url!),
+          username: collector.user,
+          password: collector.password,
+        },
+        ctx,
+      );
+      await raw.close();
+      // No projection has run, and none can write the instances table while this lock is held.
+      const held = await db.pool.connect();
+      try {
+        await held.query('BEGIN');
+        await held.query('LOCK TABLE instances IN SHARE MODE');
+        const cli = spawnCli(['sync', 'accounts', '--instance', 'fresh-maria'], {
+          DATABASE_URL: db.url,
+          WHALEFALL_SECRET_KEY: TEST_SECRET_KEY,
+        });
+        const code = await Promise.race([
+          cli.exited,
+          new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000)),
+        ]);
+        if (code === 'hung') cli.child.kill('SIGKILL');
+        expect(code, cli.stdout() + cli.stderr()).toBe(0);
+        expect(cli.stdout()).toContain('  Fresh-Maria: completed');
+        expect(cli.stdout()).toMatch(/^session [0-9a-f-]{36}: completed$/m);
+        const { rows } = await held.query<{ n: number }>('SELECT count(*)::int AS n FROM instances');
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await held.query('ROLLBACK');
+        held.release();
+      }
+    }, 60_000);
+  },
+);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type CallResult } from '../support/apiServer.js';
+import { syncAccountsAndWait } from '../support/apiInstances.js';
 import { createCollector, dropCollector, setCollectorPassword } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
@@ -27,18 +28,7 @@ describe.skipIf(!service.url)(titled('instance input, duplicates, as_of and name
   const port = Number(url.port || 3306);
   const call = <T = { data: Row }>(method: string, path: string, body?: unknown) =>
     api.call<T>(method, path, { token, body });
-  const syncAndWait = async () => {
-    const started = await call<{ data: { session_id: string } }>(
-      'POST',
-      `/instances/${instanceId}/actions/sync-accounts`,
-    );
-    expect(started.status).toBe(202);
-    const id = started.body.data.session_id;
-    await expect
-      .poll(async () => (await call('GET', `/sync-sessions/${id}`)).body.data.status, { timeout: 30_000 })
-      .not.toBe('running');
-    return id;
-  };
+  const syncAndWait = () => syncAccountsAndWait(api, token, instanceId);
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: service.url! });

@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
+import { registerCollector } from '../support/apiInstances.js';
 import { createCollector, dropCollector, setCollectorPassword } from '../support/mariadbCollector.js';
 import { mysqlService, titled } from '../support/services.js';
 
@@ -69,20 +70,7 @@ describe.skipIf(!service.url)(titled('operator actions on records over HTTP', se
     proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port || 3306) });
     api = await startApiServer({ SYNC_INSTANCE_DEADLINE_MS: '20000' });
     token = await api.adminToken();
-    const cred = await call('POST', '/credentials', {
-      name: 'm',
-      db_type: 'mysql',
-      username: collector.user,
-      password: collector.password,
-    });
-    const inst = await call('POST', '/instances', {
-      name: 'm',
-      db_type: 'mysql',
-      host: proxy.host,
-      port: proxy.port,
-      credential_id: cred.body.data.id,
-    });
-    instanceId = inst.body.data.id as string;
+    instanceId = await registerCollector(api, token, 'm', service.url!, collector, proxy);
   });
   afterAll(async () => {
     proxy?.reset();

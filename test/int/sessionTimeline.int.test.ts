@@ -10,7 +10,8 @@ import { syncSessionRoutes } from '../../src/api/routes/syncSessions.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { makeAggregate } from '../../src/commands/aggregate.js';
 import { makeRunAccountSync } from '../../src/commands/sync/runAccountSync.js';
-import { replaySession } from '../../src/cli/syncCommands.js';
+import { replaySession } from '../../src/cli/replay.js';
+import { sessionTimeline } from '../../src/commands/sync/sessionTimeline.js';
 import { loadConfig } from '../../src/config.js';
 import { parsePosition, comparePositions, type RecordedEvent } from '../../src/domain/events/envelope.js';
 import { createLogger } from '../../src/logger.js';
@@ -126,6 +127,8 @@ describe.skipIf(!service.url)(titled('the session timeline against MariaDB', ser
       store: h.deps.store,
       logger: h.deps.logger,
       keyring: { current: h.deps.keyring, reload: () => Promise.resolve() },
+      commands: {},
+      queries: { sessionTimeline: (id: string) => sessionTimeline(h.deps.store, id) },
     };
     const routes = syncSessionRoutes(deps as unknown as ApiDeps);
     const route = routes.find((r) => r.path === '/sync-sessions/:id/events')!;

@@ -82,6 +82,19 @@ export interface Created extends UserData {
 }
 export type Page<T> = { data: T[]; meta: { page: number; limit: number; total: number; pages: number } };
 
+/**
+ * useSecurityFixture with the bootstrap administrator logged in by a beforeAll after it: `admin.token` (a
+ * test may replace it), and the user-management calls made as that administrator.
+ */
+export function useAdminFixture(env?: Record<string, string>) {
+  const fixture = useSecurityFixture(env);
+  const admin = { token: '' };
+  beforeAll(async () => {
+    admin.token = await fixture.api.login('admin', ADMIN_PASSWORD);
+  });
+  return { fixture, admin, ...userHelpers(fixture, () => admin.token) };
+}
+
 /** User-management calls made as the administrator whose token `adminToken()` returns at call time. */
 export function userHelpers(fixture: SecurityFixture, adminToken: () => string) {
   const { api, rnd, pw } = fixture;
