@@ -12,7 +12,7 @@ import type { ApiDeps } from './api/deps.js';
 import { createCsrf } from './api/middleware/csrf.js';
 import { isSecureRequest } from './api/routes/auth.js';
 import { makeAggregate } from './commands/aggregate.js';
-import { instanceDirectory } from './commands/connections.js';
+import { instanceDirectory, type InstanceDirectory } from './commands/connections.js';
 import { appendAudit } from './commands/appendAudit.js';
 import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
@@ -57,11 +57,16 @@ export type CommandRuntime = Pick<
   'config' | 'logger' | 'knex' | 'pool' | 'store' | 'keyring' | 'sessions' | 'projections'
 >;
 
-export function composeCommands(runtime: CommandRuntime) {
+/** The write side's view of instances and their credentials: every command reads them through it. */
+export const composeInstances = ({ knex, store, keyring }: CommandRuntime): InstanceDirectory =>
+  instanceDirectory({ knex, store, keyring: keyring.current, reloadKeyring: keyring.reload });
+
+export function composeCommands(
+  runtime: CommandRuntime,
+  instances: InstanceDirectory = composeInstances(runtime),
+) {
   const { config, logger, knex, pool, store, keyring, sessions, projections } = runtime;
   const keys = { keyring: keyring.current, reloadKeyring: keyring.reload };
-  // The write side's view of instances and their credentials: every command reads them through it.
-  const instances = instanceDirectory({ knex, store, ...keys });
   const sessionRun: SessionRunDeps = { knex, pool, store, logger, sessions, instances, ...keys };
   const retry: RetryDeps = {
     ...sessionRun,
@@ -122,11 +127,8 @@ export type Commands = ReturnType<typeof composeCommands>;
 
 /** The CLI's dependencies: the commands, and the write side's instances (to resolve `--instance` names). */
 export function composeCli(runtime: CommandRuntime) {
-  const { knex, store, keyring } = runtime;
-  return {
-    commands: composeCommands(runtime),
-    instances: instanceDirectory({ knex, store, keyring: keyring.current, reloadKeyring: keyring.reload }),
-  };
+  const instances = composeInstances(runtime);
+  return { commands: composeCommands(runtime, instances), instances };
 }
 
 export type CliDeps = ReturnType<typeof composeCli>;
