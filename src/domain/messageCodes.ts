@@ -58,6 +58,10 @@ export const messageCodes = {
   DSL_V4_REQUIRED: { status: 400, message: 'Rules must use DSL version 4.', recoverable: false },
   INVALID_DSL_EXPRESSION: { status: 400, message: 'The rule expression is invalid.', recoverable: false },
   FORBIDDEN: { status: 403, message: 'Forbidden.', recoverable: false },
+  // classification rules, as evaluation reports them per node (a write is refused with INVALID_DSL_EXPRESSION)
+  UNKNOWN_DSL_FUNCTION: { status: 400, message: 'The rule names an unknown function.', recoverable: false },
+  INVALID_DSL_ARGS: { status: 400, message: 'A rule function has invalid arguments.', recoverable: false },
+  MISSING_DSL_ARGS: { status: 400, message: 'A rule function misses an argument.', recoverable: false },
   // domain
   TAG_IN_USE: { status: 409, message: 'The tag is still assigned.', recoverable: false },
   CLASSIFICATION_IN_USE: { status: 409, message: 'The classification is still in use.', recoverable: false },
