@@ -14,6 +14,8 @@
 //   another child, an AND cannot;
 // - a rule that is not an object with version 4 does not match (DSL_V4_REQUIRED);
 // - an account without facts does not match (PERMISSION_FACTS_MISSING).
+// - a node nested deeper than maxDepth (the rule's expr is depth 1) does not match (INVALID_DSL_EXPRESSION):
+//   a hostile rule cannot exhaust the stack.
 // Operator names are case-insensitive; function names are exact.
 //
 // The validator for writes walks the same checks and refuses: DSL_V4_REQUIRED when the rule is not an
@@ -63,6 +65,8 @@ export interface DslProblem {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+export const maxDepth = 32;
+
 const ops: Record<string, DslOp> = { and: 'AND', or: 'OR', not: 'NOT' };
 
 const fail = (code: DslError['code'], path: string, message: string): Evaluation => ({
@@ -71,7 +75,8 @@ const fail = (code: DslError['code'], path: string, message: string): Evaluation
 });
 
 /** Evaluates a node; with `facts` null only the checks run (the validator), every node is visited. */
-function walk(node: unknown, path: string, facts: FactsView | null): Evaluation {
+function walk(node: unknown, path: string, facts: FactsView | null, depth = 1): Evaluation {
+  if (depth > maxDepth) return fail('INVALID_DSL_EXPRESSION', path, `nested deeper than ${maxDepth}`);
   if (!isObject(node)) return fail('INVALID_DSL_EXPRESSION', path, 'a node must be an object');
   const hasOp = 'op' in node;
   if (hasOp === 'fn' in node) return fail('INVALID_DSL_EXPRESSION', path, 'a node has either op or fn');
@@ -95,7 +100,7 @@ function walk(node: unknown, path: string, facts: FactsView | null): Evaluation 
     return fail('INVALID_DSL_ARGS', path, `NOT takes exactly one argument, got ${args.length}`);
   if (args.length === 0) return fail('INVALID_DSL_ARGS', path, `${op} takes at least one argument`);
 
-  const children = args.map((child, i) => walk(child, `${path}.args[${i}]`, facts));
+  const children = args.map((child, i) => walk(child, `${path}.args[${i}]`, facts, depth + 1));
   const errors = children.flatMap((c) => c.errors);
   const ok = (c: Evaluation) => c.matched && c.errors.length === 0;
   const matched =

@@ -44,16 +44,19 @@ export interface FactsView {
   global: Set<string>;
   server: Set<string>;
   system: Set<string>;
-  database: Record<string, Set<string>>;
-  tablespace: Record<string, Set<string>>;
+  database: Map<string, Set<string>>;
+  tablespace: Map<string, Set<string>>;
 }
 
 const lower = (v: unknown): Set<string> =>
   new Set(Array.isArray(v) ? v.filter((x) => typeof x === 'string').map((x) => x.toLowerCase()) : []);
-const lowerMap = (v: unknown): Record<string, Set<string>> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, xs]) => [k, lower(xs)]))
-    : {};
+// A Map, not an object: a database called `constructor` must not find Object.prototype's.
+const lowerMap = (v: unknown): Map<string, Set<string>> =>
+  new Map(
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.entries(v as Record<string, unknown>).map(([k, xs]) => [k, lower(xs)])
+      : [],
+  );
 
 export function factsView(facts: PermissionFacts): FactsView {
   const f = facts as Partial<PermissionFacts>;
@@ -122,7 +125,7 @@ const specs: Record<FunctionName, FunctionSpec> = {
     },
     match: (args, f) => {
       const n = name(args);
-      const any = (m: Record<string, Set<string>>) => Object.values(m).some((s) => s.has(n));
+      const any = (m: Map<string, Set<string>>) => [...m.values()].some((s) => s.has(n));
       switch ((args.scope as string).toLowerCase() as PrivilegeScope) {
         case 'global':
           return f.global.has(n);
@@ -132,7 +135,7 @@ const specs: Record<FunctionName, FunctionSpec> = {
           return any(f.tablespace);
         case 'database':
           return typeof args.database === 'string'
-            ? (f.database[args.database]?.has(n) ?? false)
+            ? (f.database.get(args.database)?.has(n) ?? false)
             : any(f.database);
       }
     },

@@ -82,6 +82,13 @@ describe('has_privilege, per scope', () => {
     ['database: names are exact', dba, { name: 'DELETE', scope: 'database', database: 'billing' }, false],
     ['database: a global privilege is not', dba, { name: 'SELECT', scope: 'database' }, false],
     ['the scope in upper case', dba, { name: 'SELECT', scope: 'GLOBAL' }, true],
+    [
+      'database: a name Object.prototype has',
+      dba,
+      { name: 'x', scope: 'database', database: 'constructor' },
+      false,
+    ],
+    ['database: __proto__', dba, { name: 'x', scope: 'database', database: '__proto__' }, false],
   ])('given %s, then matched is %s', (_, facts, args, matched) => {
     expect(evaluate(rule('has_privilege', args), facts)).toEqual({ matched, errors: [] });
   });

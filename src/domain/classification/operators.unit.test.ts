@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeFacts } from '../engines/model.js';
-import { evaluate, type DslError } from './dsl.js';
+import { evaluate, maxDepth, type DslError } from './dsl.js';
 
 const facts = makeFacts('mysql', {
   capabilities: { GRANT_ADMIN: ['WITH GRANT OPTION on *.*'] },
@@ -86,5 +86,21 @@ describe('rule and facts errors', () => {
 
   it('given no facts and a NOT, then it does not match (no negation of the unknown)', () => {
     expect(evaluate({ version: 4, expr: { op: 'NOT', args: [no] } }, null).matched).toBe(false);
+  });
+});
+
+describe('nesting depth', () => {
+  const nest = (depth: number): unknown => {
+    let node: unknown = yes;
+    for (let d = 1; d < depth; d += 2) node = { op: 'NOT', args: [{ op: 'NOT', args: [node] }] };
+    return node;
+  };
+  it.each<[string, number, boolean, string[]]>([
+    ['at the limit', maxDepth - 1, true, []],
+    ['past the limit', maxDepth + 1, false, ['INVALID_DSL_EXPRESSION']],
+    ['far past it (no stack overflow)', 20_001, false, ['INVALID_DSL_EXPRESSION']],
+  ])('given the facts, when nested %s (depth %i), then matched is %s', (_, depth, matched, codes) => {
+    const result = evaluate({ version: 4, expr: nest(depth) }, facts);
+    expect([result.matched, result.errors.map((e) => e.code)]).toEqual([matched, codes]);
   });
 });
