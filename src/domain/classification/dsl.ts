@@ -1,4 +1,4 @@
-// Classification DSL v4 (REFERENCE §6): `{"version": 4, "expr": NODE}`, NODE is
+// Classification DSL v4 (docs/dsl-v4.md): `{"version": 4, "expr": NODE}`, NODE is
 // `{"op": "AND"|"OR"|"NOT", "args": [NODE, ...]}` or `{"fn": NAME, "args": {...}}` (functions.ts).
 // Pure: no I/O, no clock.
 //

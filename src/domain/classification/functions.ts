@@ -1,4 +1,4 @@
-// The DSL v4 functions (REFERENCE §6): how each checks its arguments and what it matches in an account's
+// The DSL v4 functions (docs/dsl-v4.md): how each checks its arguments and what it matches in an account's
 // permission facts. Pure: no I/O, no clock.
 // - Function names are exact (`has_role`, not `HAS_ROLE`); only the operators are case-insensitive.
 // - Arguments are strict: a missing required key is MISSING_DSL_ARGS; a wrong type, an empty string or
