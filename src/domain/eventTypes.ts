@@ -5,6 +5,7 @@ import { accountEventDefinitions } from './accounts/events.js';
 import { aggregationEventDefinitions } from './aggregation/events.js';
 import { auditEventDefinitions } from './audit/events.js';
 import { capacityEventDefinitions } from './capacity/events.js';
+import { classificationEventDefinitions } from './classification/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
 import { partitionEventDefinitions } from './partitions/events.js';
@@ -19,6 +20,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...capacityEventDefinitions,
   ...aggregationEventDefinitions,
   ...partitionEventDefinitions,
+  ...classificationEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);
