@@ -125,18 +125,18 @@ const specs: Record<FunctionName, FunctionSpec> = {
     },
     match: (args, f) => {
       const n = name(args);
-      const any = (m: Map<string, Set<string>>) => [...m.values()].some((s) => s.has(n));
+      const heldInSome = (m: Map<string, Set<string>>) => [...m.values()].some((s) => s.has(n));
       switch ((args.scope as string).toLowerCase() as PrivilegeScope) {
         case 'global':
           return f.global.has(n);
         case 'server':
           return f.server.has(n) || f.system.has(n);
         case 'tablespace':
-          return any(f.tablespace);
+          return heldInSome(f.tablespace);
         case 'database':
           return typeof args.database === 'string'
             ? (f.database.get(args.database)?.has(n) ?? false)
-            : any(f.database);
+            : heldInSome(f.database);
       }
     },
   },

@@ -3,26 +3,26 @@
 // The stats are written straight into the stats tables: they are the aggregation's input.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../adapters/eventStore/validatingEventStore.js';
-import { aggregationStream } from '../domain/aggregation/events.js';
-import { comparePositions, type Position } from '../domain/events/envelope.js';
-import { createEventRegistry } from '../domain/eventTypes.js';
-import { createLogger } from '../logger.js';
-import { aggregationsProjection } from '../projections/aggregations/projection.js';
-import { instancesProjection } from '../projections/instances/projection.js';
-import type { Projection } from '../projections/projection.js';
-import { ProjectionRunner } from '../projections/runner.js';
-import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
+import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
+import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
+import { aggregationStream } from '../../src/domain/aggregation/events.js';
+import { comparePositions, type Position } from '../../src/domain/events/envelope.js';
+import { createEventRegistry } from '../../src/domain/eventTypes.js';
+import { createLogger } from '../../src/logger.js';
+import { aggregationsProjection } from '../../src/projections/aggregations/projection.js';
+import { instancesProjection } from '../../src/projections/instances/projection.js';
+import type { Projection } from '../../src/projections/projection.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+import { expectRebuildMatchesLive } from '../support/readTables.js';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 import {
   describeOutcome,
   makeAggregate,
   type AggregateCommand,
   type AggregationOutcome,
-} from './aggregate.js';
-import { loadSession } from './sync/sessionWriter.js';
-import { registerStatsOnlyInstance } from '../../test/support/aggregationFixture.js';
+} from '../../src/commands/aggregate.js';
+import { loadSession } from '../../src/commands/sync/sessionWriter.js';
+import { registerStatsOnlyInstance } from '../support/aggregationFixture.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'Asia/Shanghai';

@@ -3,25 +3,25 @@
 // not abandoned; and an aggregation record can be retried: the session's period is aggregated again for
 // that instance, and the other instances' figures stay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../adapters/eventStore/port.js';
-import { PostgresEventStore } from '../../adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../../adapters/eventStore/validatingEventStore.js';
-import { generateKey } from '../../adapters/keyring/keyring.js';
-import { aggregationStream } from '../../domain/aggregation/events.js';
-import { createEventRegistry } from '../../domain/eventTypes.js';
-import { createLogger } from '../../logger.js';
-import { aggregationsProjection } from '../../projections/aggregations/projection.js';
-import { capacityProjection } from '../../projections/capacity/projection.js';
-import { instancesProjection } from '../../projections/instances/projection.js';
-import { ProjectionRunner } from '../../projections/runner.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { makeAggregate } from '../aggregate.js';
-import { makeRetryRecord } from './compensations.js';
-import { ProcessSessions } from './processSessions.js';
-import { leaseFor } from './recordRunner.js';
-import { abandonExpiredRecords } from './recovery.js';
-import { loadSession } from './sessionWriter.js';
-import { appendStats, registerStatsOnlyInstance } from '../../../test/support/aggregationFixture.js';
+import type { EventStore } from '../../src/adapters/eventStore/port.js';
+import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
+import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
+import { generateKey } from '../../src/adapters/keyring/keyring.js';
+import { aggregationStream } from '../../src/domain/aggregation/events.js';
+import { createEventRegistry } from '../../src/domain/eventTypes.js';
+import { createLogger } from '../../src/logger.js';
+import { aggregationsProjection } from '../../src/projections/aggregations/projection.js';
+import { capacityProjection } from '../../src/projections/capacity/projection.js';
+import { instancesProjection } from '../../src/projections/instances/projection.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
+import { makeAggregate } from '../../src/commands/aggregate.js';
+import { makeRetryRecord } from '../../src/commands/sync/compensations.js';
+import { ProcessSessions } from '../../src/commands/sync/processSessions.js';
+import { leaseFor } from '../../src/commands/sync/recordRunner.js';
+import { abandonExpiredRecords } from '../../src/commands/sync/recovery.js';
+import { loadSession } from '../../src/commands/sync/sessionWriter.js';
+import { appendStats, registerStatsOnlyInstance } from '../support/aggregationFixture.js';
 
 const logger = createLogger({ level: 'silent' });
 const tz = 'UTC';
