@@ -16,6 +16,8 @@ import * as eventsSessionIndex from './20261122_0012_events_session_index.js';
 import * as instanceEndpoints from './20261122_0013_instance_endpoints.js';
 import * as appendFence from './20261122_0014_append_fence.js';
 import * as processHeartbeats from './20261122_0015_process_heartbeats.js';
+import * as classificationWriteSide from './20261202_0016_classification_write_side.js';
+import * as classificationReadModels from './20261202_0017_classification_read_models.js';
 
 export interface Migration {
   name: string;
@@ -39,4 +41,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0013_instance_endpoints', ...instanceEndpoints },
   { name: '20261122_0014_append_fence', ...appendFence },
   { name: '20261122_0015_process_heartbeats', ...processHeartbeats },
+  { name: '20261202_0016_classification_write_side', ...classificationWriteSide },
+  { name: '20261202_0017_classification_read_models', ...classificationReadModels },
 ];

@@ -5,6 +5,7 @@ import { accountEventDefinitions } from './accounts/events.js';
 import { aggregationEventDefinitions } from './aggregation/events.js';
 import { auditEventDefinitions } from './audit/events.js';
 import { capacityEventDefinitions } from './capacity/events.js';
+import { assignmentEventDefinitions } from './classification/assignments.js';
 import { classificationEventDefinitions } from './classification/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
@@ -21,6 +22,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...aggregationEventDefinitions,
   ...partitionEventDefinitions,
   ...classificationEventDefinitions,
+  ...assignmentEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);
