@@ -15,6 +15,9 @@ export function stableId(...parts: readonly string[]): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
+/** The stable id of an account: from `${instanceId}/${username}`, the input of every id issued so far. */
+export const accountId = (instanceId: string, username: string): string => stableId(instanceId, username);
+
 /**
  * The id of a database of an instance's inventory. 'database' comes first so that a database and an
  * account of the same name on the same instance get different ids.

@@ -78,6 +78,11 @@ export const messageCodes = {
     recoverable: true,
   },
   SYNC_DATA_ERROR: { status: 409, message: 'The sync data is inconsistent.', recoverable: true },
+  CONCURRENT_MODIFICATION: {
+    status: 409,
+    message: 'The data changed while the change was decided; try again.',
+    recoverable: true,
+  },
   SYNC_ALREADY_RUNNING: {
     status: 409,
     message: 'Another sync of this instance is running.',

@@ -1,7 +1,8 @@
 // What an operator's retry of a record runs again: the work of its session's category, never another's.
 // An account record syncs again (only its permissions phase when that is where it failed; with a confirmed
 // mass deactivation for confirm-inventory), a capacity record is collected again, an aggregation record
-// has the session's period aggregated again for its instance.
+// has the session's period aggregated again for its instance, a classification record is classified again with
+// the rules as they are now.
 import { AppError } from '../../domain/errors.js';
 import type { SessionState } from '../../domain/sessions/decider.js';
 import type { compensationActions } from '../../domain/sessions/events.js';
@@ -12,6 +13,8 @@ import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attemp
 import { capacityWork } from './collectCapacity.js';
 import type { SessionRunDeps } from './runSession.js';
 import { accountWork } from './runAccountSync.js';
+import { classifyWork } from '../classification/autoClassify.js';
+import type { ActiveRule } from '../../domain/classification/assignments.js';
 
 /** The code the inventory guard fails a record with; confirm-inventory answers exactly that failure. */
 export const INVENTORY_GUARD_CODE = 'INVENTORY_GUARD_TRIPPED';
@@ -41,7 +44,12 @@ const refuse = (message: string, context?: Record<string, unknown>) =>
   new AppError('CONSTRAINT_VIOLATION', message, context);
 
 export function retryPlan(
-  deps: SessionRunDeps & { timeZone: string; maxDeactivatePercent?: number },
+  deps: SessionRunDeps & {
+    timeZone: string;
+    maxDeactivatePercent?: number;
+    /** The active rules (classification records); without it they cannot be retried. */
+    classificationRules?: () => Promise<ActiveRule[]>;
+  },
   target: RetryTarget,
 ): RetryPlan {
   const { state, instance, sessionId, ctx } = target;
@@ -110,10 +118,22 @@ export function retryPlan(
         work: aggregateInstanceWork(deps, { period, instanceId: instance.id, sessionId, ctx }),
       };
     }
-    default:
-      throw refuse(
-        `records of ${category} sessions cannot be retried (only account, capacity and aggregation records can): start a new ${category} run instead`,
-        { category, retryable_categories: ['account', 'capacity', 'aggregation'] },
-      );
+    case 'classification': {
+      const rules = deps.classificationRules;
+      if (rules)
+        return {
+          phase: 'classify',
+          startPhase: 'classify',
+          action: 'retry_classification',
+          detail: 'the instance classified again with the rules as they are now',
+          category,
+          work: classifyWork(deps, rules).attemptFor({ instance, sessionId, ctx }),
+        };
+      break;
+    }
   }
+  throw refuse(
+    `records of ${category} sessions cannot be retried (only account, capacity, aggregation and classification records can): start a new ${category} run instead`,
+    { category, retryable_categories: ['account', 'capacity', 'aggregation', 'classification'] },
+  );
 }

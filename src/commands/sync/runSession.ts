@@ -16,7 +16,7 @@ import type { sessionCategories, syncTypes } from '../../domain/sessions/events.
 import type { Logger } from '../../logger.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf, type InstanceDirectory, type InstanceTarget } from '../connections.js';
-import { onEngine, type InstanceWork } from './attempt.js';
+import { onEngine, type AttemptWork, type InstanceWork, type WorkPhase } from './attempt.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { closeSessionIfEnded, openSession } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
@@ -53,6 +53,8 @@ export interface RunOptions {
   attempts?: number;
   /** Backoff before the second attempt, doubled after each failure. */
   backoffMs?: number;
+  /** The new session's id, when the caller must name it before it starts (a run that follows another). */
+  sessionId?: string;
 }
 
 export interface StartedSession {
@@ -95,29 +97,40 @@ export async function startRun<R, T>(
   return { started: await started, done };
 }
 
+/** What a session runs for each instance: the attempt, and the phase a deadline reports until it gets further. */
+export interface SessionWork {
+  attemptFor: (target: { instance: InstanceTarget; sessionId: string; ctx: CommandContext }) => AttemptWork;
+  startPhase: WorkPhase;
+}
+
 /** The sessions of one category: its work per instance, and the run options it defaults to. */
 export function makeCategoryRun(
   deps: SessionRunDeps,
   category: (typeof sessionCategories)[number],
-  work: InstanceWork,
+  work: InstanceWork | SessionWork,
   defaults: RunOptions = {},
 ) {
   const run = makeRunSession(deps);
+  // An engine work opens the instance's adapter for each attempt; a SessionWork needs no connection.
+  const session: SessionWork =
+    typeof work === 'function'
+      ? { attemptFor: (target) => onEngine(deps, target, work), startPhase: 'connect' }
+      : work;
   return (
     target: Target,
     syncType: (typeof syncTypes)[number],
     ctx: CommandContext,
     options: RunOptions = {},
-  ): Promise<StartedSession> => run(target, { category, syncType, work }, ctx, { ...defaults, ...options });
+  ): Promise<StartedSession> =>
+    run(target, { category, syncType, ...session }, ctx, { ...defaults, ...options });
 }
 
 export function makeRunSession(deps: SessionRunDeps) {
   return async (
     target: Target,
-    session: {
+    session: SessionWork & {
       category: (typeof sessionCategories)[number];
       syncType: (typeof syncTypes)[number];
-      work: InstanceWork;
     },
     ctx: CommandContext,
     options: RunOptions = {},
@@ -126,7 +139,7 @@ export function makeRunSession(deps: SessionRunDeps) {
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const attempts = Math.max(1, options.attempts ?? 1);
     const rows = await resolveTarget(directoryOf(deps), target);
-    const sessionId = randomUUID();
+    const sessionId = options.sessionId ?? randomUUID();
     const writer = new SessionWriter(deps.store, sessionId, ctx);
     const owner = deps.sessions?.id;
     const { logger } = deps;
@@ -144,12 +157,12 @@ export function makeRunSession(deps: SessionRunDeps) {
           writer,
           instanceId: row.id,
           category: session.category,
-          work: onEngine(deps, { instance: row, sessionId, ctx }, session.work),
+          work: session.attemptFor({ instance: row, sessionId, ctx }),
           open: (opening) => [{ type: 'StartRecord', instanceId: row.id, ...opening }],
           deadlineMs,
           attempts,
           backoffMs: options.backoffMs ?? 1000,
-          startPhase: 'connect',
+          startPhase: session.startPhase,
           owner,
           signal,
         });

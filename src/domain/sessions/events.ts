@@ -21,6 +21,7 @@ export const compensationActions = [
   'retry_sync',
   'retry_capacity',
   'retry_aggregation',
+  'retry_classification',
   'confirm_inventory',
   'abandon',
 ] as const;

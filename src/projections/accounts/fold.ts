@@ -5,10 +5,9 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { FactsDiff, InventoryAccount } from '../../domain/accounts/events.js';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
-import { stableId } from '../../domain/ids.js';
+import { accountId } from '../../domain/ids.js';
 
-/** The stable id of an account: from `${instanceId}/${username}`, the input of every id issued so far. */
-export const accountId = (instanceId: string, username: string): string => stableId(instanceId, username);
+export { accountId };
 
 export type ChangeType = 'add' | 'modify_privilege' | 'modify_other' | 'delete';
 
