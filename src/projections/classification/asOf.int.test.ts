@@ -78,6 +78,11 @@ describe('classification as-of queries', () => {
       ],
     });
     expect(await classificationsAsOf(spec.store, spec.db.knex, randomUUID(), new Date())).toBeUndefined();
+    await expect(
+      classificationsAsOf(spec.store, spec.db.knex, acc.root, new Date('soon')),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
   });
 
   it('membersAsOf: the accounts holding it at that moment, over every instance, paged', async () => {

@@ -25,9 +25,16 @@ import {
   type RuleState,
 } from '../../domain/classification/ruleDecider.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { AppError } from '../../domain/errors.js';
 import type { Paging } from '../../domain/paging.js';
 
 type StreamReader = Pick<EventStore, 'readStream'>;
+
+const checkedMoment = (asOf: Date): Date => {
+  if (!(asOf instanceof Date) || Number.isNaN(asOf.getTime()))
+    throw new AppError('VALIDATION_ERROR', 'as_of is not a valid instant: expected an ISO 8601 date-time');
+  return asOf;
+};
 
 /** Streams read at once by membersAsOf. */
 export const asOfReadConcurrency = 16;
@@ -88,6 +95,7 @@ const byName = (a: { name: string | null; classification_id: string }, b: typeof
  * they were then; undefined when instance_accounts has no such account.
  */
 export async function classificationsAsOf(store: StreamReader, knex: Knex, accountId: string, asOf: Date) {
+  checkedMoment(asOf);
   const account = await knex('instance_accounts')
     .where({ id: accountId })
     .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
@@ -136,6 +144,7 @@ export async function membersAsOf(
   asOf: Date,
   paging: Paging,
 ) {
+  checkedMoment(asOf);
   const instances = (await knex('instances').select('id', 'name').orderBy('id')) as {
     id: string;
     name: string;
