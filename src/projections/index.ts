@@ -4,6 +4,8 @@ import type { Projection } from './projection.js';
 import { accountsProjection } from './accounts/projection.js';
 import { auditLogProjection } from './auditLog/projection.js';
 import { capacityProjection } from './capacity/projection.js';
+import { classificationAssignmentsProjection } from './classification/assignmentsProjection.js';
+import { classificationsProjection } from './classification/catalogProjection.js';
 import { credentialsProjection } from './credentials/projection.js';
 import { instancesProjection } from './instances/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
@@ -18,6 +20,8 @@ export const allProjections: readonly Projection[] = [
   accountsProjection,
   capacityProjection,
   aggregationsProjection,
+  classificationsProjection,
+  classificationAssignmentsProjection,
 ];
 
 export function findProjection(name: string): Projection {
