@@ -6,7 +6,11 @@
 // classification_index (one row per live classification, with is_active) is kept in the same transaction.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { EventStore, ExpectedRevision } from '../../adapters/eventStore/port.js';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type ExpectedRevision,
+} from '../../adapters/eventStore/port.js';
 import {
   decideClassification,
   evolveClassification,
@@ -50,6 +54,20 @@ export async function loadClassification(
   );
   const last = events[events.length - 1];
   return { state, revision: last ? last.revision : 'no_stream' };
+}
+
+/**
+ * Runs a load-decide-append again when another write appended to the stream in between (its expected
+ * revision refused): the second of two concurrent edits is decided on the state the first left.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevisionError) || attempt >= attempts) throw err;
+    }
+  }
 }
 
 /** Another owner holds this name (case-insensitively): the decider's nameTaken. */
@@ -111,21 +129,23 @@ export const makeUpdateClassification =
     ctx: CommandContext,
   ): Promise<{ id: string; position: Position | null }> => {
     const id = cmd.classificationId;
-    const { state, revision } = await loadClassification(store, id);
-    const position = await knex.transaction(async (trx) => {
-      const name = cmd.changes.name;
-      const taken = name !== undefined && (await nameTaken(trx, name, id));
-      const events = decideClassification({ type: 'update', ...cmd }, state, { nameTaken: taken });
-      for (const e of events) {
-        if (e.type !== 'ClassificationUpdated') continue;
-        const { changes } = e.data;
-        if (changes.name !== undefined) await reserveName(trx, NAME_SCOPE, changes.name, id);
-        if (changes.isActive !== undefined)
-          await trx('classification_index')
-            .where({ classification_id: id })
-            .update({ is_active: changes.isActive });
-      }
-      return appendDecided(store, trx, id, revision, events, ctx);
+    const position = await retryOnConflict(async () => {
+      const { state, revision } = await loadClassification(store, id);
+      return knex.transaction(async (trx) => {
+        const name = cmd.changes.name;
+        const taken = name !== undefined && (await nameTaken(trx, name, id));
+        const events = decideClassification({ type: 'update', ...cmd }, state, { nameTaken: taken });
+        for (const e of events) {
+          if (e.type !== 'ClassificationUpdated') continue;
+          const { changes } = e.data;
+          if (changes.name !== undefined) await reserveName(trx, NAME_SCOPE, changes.name, id);
+          if (changes.isActive !== undefined)
+            await trx('classification_index')
+              .where({ classification_id: id })
+              .update({ is_active: changes.isActive });
+        }
+        return appendDecided(store, trx, id, revision, events, ctx);
+      });
     });
     return { id, position };
   };
@@ -147,22 +167,24 @@ export const makeDeleteClassification =
     ctx: CommandContext,
   ): Promise<{ id: string; position: Position }> => {
     const id = cmd.classificationId;
-    const { state, revision } = await loadClassification(store, id);
-    const position = await knex.transaction(async (trx) => {
-      await lockClassification(trx, id, 'exclusive');
-      const activeRuleCount = await countOf(
-        trx('classification_rule_index').where({ classification_id: id, is_active: true }),
-      );
-      const assignmentCount = await countOf(
-        trx('classification_assignment_index').where({ classification_id: id }),
-      );
-      const events = decideClassification({ type: 'delete', classificationId: id }, state, {
-        activeRuleCount,
-        assignmentCount,
+    const position = await retryOnConflict(async () => {
+      const { state, revision } = await loadClassification(store, id);
+      return knex.transaction(async (trx) => {
+        await lockClassification(trx, id, 'exclusive');
+        const activeRuleCount = await countOf(
+          trx('classification_rule_index').where({ classification_id: id, is_active: true }),
+        );
+        const assignmentCount = await countOf(
+          trx('classification_assignment_index').where({ classification_id: id }),
+        );
+        const events = decideClassification({ type: 'delete', classificationId: id }, state, {
+          activeRuleCount,
+          assignmentCount,
+        });
+        await trx('classification_index').where({ classification_id: id }).delete();
+        await trx('name_reservations').where({ scope: NAME_SCOPE, owner_id: id }).delete();
+        return appendDecided(store, trx, id, revision, events, ctx);
       });
-      await trx('classification_index').where({ classification_id: id }).delete();
-      await trx('name_reservations').where({ scope: NAME_SCOPE, owner_id: id }).delete();
-      return appendDecided(store, trx, id, revision, events, ctx);
     });
     return { id, position: position! };
   };

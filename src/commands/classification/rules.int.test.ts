@@ -143,6 +143,20 @@ describe('rule writes', () => {
     await expectIndexesMatchStreams(w);
   });
 
+  it('two edits at once both land, the second decided on the version the first left', async () => {
+    const { id } = await createRule(
+      { classificationId, dbType: 'mysql', ruleName: 'edits', expression: role('e0') },
+      ctx,
+    );
+    await Promise.all([
+      updateRule({ ruleId: id, changes: { expression: role('e1') } }, ctx),
+      updateRule({ ruleId: id, changes: { expression: role('e2') } }, ctx),
+    ]);
+    const versions = (await events(id)).slice(1).map((e) => (e.data as { version: number }).version);
+    expect(versions).toEqual([2, 3]);
+    await expectIndexesMatchStreams(w);
+  });
+
   it('refuses an invalid expression and an unknown rule', async () => {
     const bad = { version: 4, expr: { fn: 'has_role', args: {} } };
     expect(

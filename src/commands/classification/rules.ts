@@ -28,7 +28,7 @@ import type { Position } from '../../domain/events/envelope.js';
 import { decideLifecycle } from '../../domain/lifecycle.js';
 import { newEvent, type CommandContext } from '../commandContext.js';
 import { appendWithRows } from '../streamWrites.js';
-import { lockClassification } from './classifications.js';
+import { lockClassification, retryOnConflict } from './classifications.js';
 
 export type RuleDeps = { knex: Knex; store: EventStore };
 
@@ -181,20 +181,22 @@ export const makeUpdateRule =
     ctx: CommandContext,
   ): Promise<{ id: string; position: Position | null }> => {
     const id = cmd.ruleId;
-    const { state, revision } = await loadRule(deps.store, id);
-    decideLifecycle('rule', id, state.lifecycle, 'update'); // the locks need the rule's classification
-    const target = { classificationId: state.classificationId, dbType: state.dbType! };
-    const position = await decideAndAppend(
-      deps,
-      id,
-      target,
-      async (trx) =>
-        decideRule({ type: 'update', ...cmd }, state, {
-          otherExpressions: await otherExpressions(trx, target.classificationId, target.dbType, id),
-        }),
-      revision,
-      ctx,
-    );
+    const position = await retryOnConflict(async () => {
+      const { state, revision } = await loadRule(deps.store, id);
+      decideLifecycle('rule', id, state.lifecycle, 'update'); // the locks need the rule's classification
+      const target = { classificationId: state.classificationId, dbType: state.dbType! };
+      return decideAndAppend(
+        deps,
+        id,
+        target,
+        async (trx) =>
+          decideRule({ type: 'update', ...cmd }, state, {
+            otherExpressions: await otherExpressions(trx, target.classificationId, target.dbType, id),
+          }),
+        revision,
+        ctx,
+      );
+    });
     return { id, position };
   };
 
@@ -202,17 +204,19 @@ export const makeDeleteRule =
   (deps: RuleDeps) =>
   async (cmd: { ruleId: string }, ctx: CommandContext): Promise<{ id: string; position: Position }> => {
     const id = cmd.ruleId;
-    const { state, revision } = await loadRule(deps.store, id);
-    decideLifecycle('rule', id, state.lifecycle, 'delete');
-    const target = { classificationId: state.classificationId, dbType: state.dbType! };
-    const position = await decideAndAppend(
-      deps,
-      id,
-      target,
-      () => Promise.resolve(decideRule({ type: 'delete', ruleId: id }, state)),
-      revision,
-      ctx,
-    );
+    const position = await retryOnConflict(async () => {
+      const { state, revision } = await loadRule(deps.store, id);
+      decideLifecycle('rule', id, state.lifecycle, 'delete');
+      const target = { classificationId: state.classificationId, dbType: state.dbType! };
+      return decideAndAppend(
+        deps,
+        id,
+        target,
+        () => Promise.resolve(decideRule({ type: 'delete', ruleId: id }, state)),
+        revision,
+        ctx,
+      );
+    });
     return { id, position: position! };
   };
 
