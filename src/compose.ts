@@ -15,6 +15,19 @@ import { makeAggregate } from './commands/aggregate.js';
 import { instanceDirectory, type InstanceDirectory } from './commands/connections.js';
 import { appendAudit } from './commands/appendAudit.js';
 import { makeBootstrapAdmin, makeChangePassword, makeLogin, makeLogout } from './commands/auth.js';
+import {
+  makeCreateClassification,
+  makeDeleteClassification,
+  makeUpdateClassification,
+} from './commands/classification/classifications.js';
+import {
+  activeRules,
+  makeCreateRule,
+  makeDeleteRule,
+  makeUpdateRule,
+} from './commands/classification/rules.js';
+import { seedSystemClassifications } from './commands/classification/seed.js';
+import type { CommandContext } from './commands/commandContext.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
 import {
   makeDeleteInstance,
@@ -120,6 +133,14 @@ export function composeCommands(
     updateUser: makeUpdateUser({ knex, store }),
     deleteUser: makeDeleteUser({ knex, store }),
     bootstrapAdmin: makeBootstrapAdmin({ knex, store }),
+    createClassification: makeCreateClassification({ knex, store }),
+    updateClassification: makeUpdateClassification({ knex, store }),
+    deleteClassification: makeDeleteClassification({ knex, store }),
+    createRule: makeCreateRule({ knex, store }),
+    updateRule: makeUpdateRule({ knex, store }),
+    deleteRule: makeDeleteRule({ knex, store }),
+    seedSystemClassifications: (ctx: CommandContext) => seedSystemClassifications({ knex, store }, ctx),
+    listActiveRules: () => activeRules(knex),
   };
 }
 

@@ -45,6 +45,17 @@ export async function startServer(
       `\n  whalefall: created the administrator 'admin' with the password\n\n      ${generated}\n\n  Log in and change it (POST /api/v1/auth/change-password). It will not be shown again.\n`,
     );
   }
+  const seeded = await commands.seedSystemClassifications({
+    actor: { kind: 'system', id: 'seed' },
+    correlationId: 'seed',
+    now: new Date(),
+  });
+  if (seeded.created.length > 0) logger.info({ streams: seeded.created }, 'system classifications seeded');
+  if (seeded.nameConflicts.length > 0)
+    logger.warn(
+      { names: seeded.nameConflicts },
+      'system classifications not created: a classification of the same name exists',
+    );
   runtime.projections.start();
   runtime.database.start();
   // Until the server is listening, a lost database is remembered and acted on once shutdown exists.
