@@ -27,6 +27,8 @@ import {
   makeUpdateRule,
 } from './commands/classification/rules.js';
 import { seedSystemClassifications } from './commands/classification/seed.js';
+import { makeAssignManually, makeRemoveAssignment } from './commands/classification/assignments.js';
+import { makeRunClassification, makeSyncThenClassify } from './commands/classification/autoClassify.js';
 import type { CommandContext } from './commands/commandContext.js';
 import { makeCreateCredential, makeDeleteCredential, makeUpdateCredential } from './commands/credentials.js';
 import {
@@ -86,14 +88,23 @@ export function composeCommands(
     timeZone: config.timezone,
     deadlineMs: config.sync.instanceDeadlineMs,
     maxDeactivatePercent: config.inventory.maxDeactivatePercent,
+    classificationRules: () => activeRules(knex),
   };
+  const classify = { knex, timeZone: config.timezone, rules: () => activeRules(knex) };
+  const runAccountSync = makeRunAccountSync(sessionRun, config.inventory);
+  const runClassification = makeRunClassification(sessionRun, classify);
   const connections = { knex, store, instances, ...keys };
   const capacity = projections.runners.find((r) => r.projection.name === 'capacity');
   const statsRecorded = async () => {
     if (capacity) await capacity.waitForPosition(await store.headPosition());
   };
   return {
-    runAccountSync: makeRunAccountSync(sessionRun, config.inventory),
+    runAccountSync,
+    runClassification,
+    /** An account sync, then a classification of the same instances (`?then=classify`). */
+    runAccountSyncThenClassify: makeSyncThenClassify(runAccountSync, runClassification, logger),
+    assignClassification: makeAssignManually({ knex, store, timeZone: config.timezone }),
+    removeAssignment: makeRemoveAssignment({ knex, store, timeZone: config.timezone }),
     runCapacityCollection: makeRunCapacityCollection(sessionRun, config.timezone, {
       attempts: config.capacity.attempts,
       backoffMs: config.capacity.retryBackoffMs,

@@ -1,4 +1,4 @@
-// `whalefall sync accounts|capacity`: a session run in this process, its progress with instance names;
+// `whalefall sync accounts|capacity` and `whalefall classify`: a session run in this process, its progress with instance names;
 // Ctrl-C cancels the session it started.
 import type { CommandContext } from '../commands/commandContext.js';
 import type { Target } from '../commands/sync/runSession.js';
@@ -17,6 +17,7 @@ import { cliContext } from './withRuntime.js';
 export const sessionRuns = {
   accounts: (commands: Commands) => commands.runAccountSync,
   capacity: (commands: Commands) => commands.runCapacityCollection,
+  classify: (commands: Commands) => commands.runClassification,
 };
 
 const syncTypeOf = (target: Target) =>

@@ -1,4 +1,4 @@
-// The session commands: `sync accounts|capacity`, `aggregate` and `replay`.
+// The session commands: `sync accounts|capacity`, `classify`, `aggregate` and `replay`.
 import { InvalidArgumentError, type Command } from 'commander';
 import { isPeriodType, type PeriodType } from '../../domain/periods/periods.js';
 import { aggregate } from '../aggregate.js';
@@ -33,6 +33,27 @@ export function addSessionCommands(program: Command): void {
     'accounts',
     'sync accounts and permissions of the given instances (all active ones by default), showing progress',
   );
+
+  program
+    .command('classify')
+    .description(
+      'classify the accounts of the given instances (all active ones by default) by the active rules, showing progress; appends only what changed',
+    )
+    .option(...instanceOption)
+    .action((opts: { instance?: string[] }) =>
+      withRuntime(
+        async (runtime, cli) => {
+          process.exitCode = await syncInstances(
+            runtime,
+            cli,
+            'classify',
+            opts.instance ?? [],
+            process.stdout,
+          );
+        },
+        { closeWithinMs: 5000 },
+      ),
+    );
 
   program
     .command('aggregate')

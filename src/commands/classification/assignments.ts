@@ -19,6 +19,7 @@ import { accountId } from '../../domain/ids.js';
 import { localDate } from '../../domain/periods/periods.js';
 import { newEvent, timeOf, type CommandContext } from '../commandContext.js';
 import { appendWithRows } from '../streamWrites.js';
+import { lockClassification } from './classifications.js';
 import { toLedgerEvents } from '../sync/syncInstanceAccounts.js';
 
 type Deps = { knex: Knex; store: Pick<EventStore, 'readStream' | 'append'>; timeZone: string };
@@ -43,9 +44,7 @@ async function appendChange(
   const data: AssignmentsChangedData = { ...change, statDate: localDate(timeOf(ctx), deps.timeZone) };
   return deps.knex.transaction(async (trx) => {
     for (const a of data.added) {
-      await trx.raw('SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [
-        `classification:${a.classificationId}`,
-      ]);
+      await lockClassification(trx, a.classificationId, 'shared');
       // Under the lock: a classification deleted meanwhile has no row any more.
       const live = await trx<{ classification_id: string }>('classification_index')
         .where({ classification_id: a.classificationId })

@@ -28,6 +28,7 @@ import { localDate } from '../../domain/periods/periods.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { InstanceTarget } from '../connections.js';
 import { appendWithRows } from '../streamWrites.js';
+import { lockClassification } from './classifications.js';
 import type { AttemptWork } from '../sync/attempt.js';
 import { PhaseError } from '../sync/phaseError.js';
 import {
@@ -87,8 +88,7 @@ function resultOf(c: InstanceClassification, appended: boolean): SyncResult {
  */
 async function indexChange(trx: Knex.Transaction, instanceId: string, data: AssignmentsChangedData) {
   const adding = [...new Set(data.added.map((a) => a.classificationId))].sort();
-  for (const id of adding)
-    await trx.raw('SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [`classification:${id}`]);
+  for (const id of adding) await lockClassification(trx, id, 'shared');
   const removed = data.removed.map((r) => r.assignmentId);
   if (removed.length > 0)
     await trx('classification_assignment_index').whereIn('assignment_id', removed).delete();

@@ -5,6 +5,7 @@
 // - revert-inventory: once per inventory (a second call is refused), under the account-sync lock.
 // - abandon (with the operator's reason), cancel.
 import { WrongExpectedRevisionError } from '../../adapters/eventStore/port.js';
+import type { ActiveRule } from '../../domain/classification/assignments.js';
 import { accountsStream } from '../../domain/accounts/events.js';
 import { foldLedger } from '../../domain/accounts/ledger.js';
 import { AppError, notFound } from '../../domain/errors.js';
@@ -39,6 +40,8 @@ export type RetryDeps = SessionRunDeps & {
   deadlineMs?: number;
   /** INVENTORY_MAX_DEACTIVATE_PERCENT: an account retry's inventory guard. */
   maxDeactivatePercent?: number;
+  /** The active rules a classification record's retry is judged by. */
+  classificationRules?: () => Promise<ActiveRule[]>;
 };
 
 /** Where a record stands: what GET /sync-sessions/{id} will show once the projection caught up. */
