@@ -2,7 +2,7 @@
 // the ledger rows, and the filter the accounts ledger applies for classification_id / risk_level.
 import type { Knex } from 'knex';
 import type { AssignmentType } from '../../domain/classification/assignments.js';
-import type { RiskLevel } from '../../domain/classification/events.js';
+import { riskLevels, type RiskLevel } from '../../domain/classification/events.js';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 
@@ -141,7 +141,7 @@ export interface ClassifiedFilters {
 
 /**
  * A sub-query of the ids of accounts holding a classification that matches (this classification, and/or
- * one of this risk level; deleted classifications never match), for `whereIn('a.id', ...)`.
+ * one of this risk level or above; deleted classifications never match), for `whereIn('a.id', ...)`.
  */
 export function classifiedAccountIds(knex: Knex, filters: ClassifiedFilters): Knex.QueryBuilder {
   const q = knex({ x: 'account_classification_assignments' })
@@ -149,7 +149,8 @@ export function classifiedAccountIds(knex: Knex, filters: ClassifiedFilters): Kn
     .whereNull('c.deleted_at')
     .distinct('x.account_id');
   if (filters.classification_id) q.where('x.classification_id', filters.classification_id);
-  if (filters.risk_level) q.where('c.risk_level', filters.risk_level);
+  // A risk level is a floor: `high` is every account holding a high or critical classification.
+  if (filters.risk_level) q.whereIn('c.risk_level', riskLevels.slice(riskLevels.indexOf(filters.risk_level)));
   return q;
 }
 

@@ -187,7 +187,9 @@ describe('classification queries', () => {
     expect(await ledger({ risk_level: 'critical' })).toEqual(['postgres', 'root@localhost']);
     expect(await ledger({ classification_id: ids.watch })).toEqual(['alice', 'app@%']);
     expect(await ledger({ classification_id: ids.watch, risk_level: 'critical' })).toEqual([]);
-    expect(await ledger({ risk_level: 'low' })).toEqual([]);
+    // A floor: high lists the critical ones too, low every classified account.
+    expect(await ledger({ risk_level: 'high' })).toEqual(['postgres', 'root@localhost']);
+    expect(await ledger({ risk_level: 'low' })).toEqual(['alice', 'app@%', 'postgres', 'root@localhost']);
     expect(await ledger({})).toHaveLength(5);
   });
 
