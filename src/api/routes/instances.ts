@@ -78,7 +78,8 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       summary: 'CSV export of the instances (same filters as the list)',
       access: { permission: 'view' },
       query: z.strictObject(instanceFilters),
-      response: z.string(),
+      response: z.string().describe('text/csv: one line per instance, cells neutralised against formulas'),
+      contentType: 'text/csv',
       handler: async ({ query }) => {
         const rows = (await allInstances(knex, filtersOf(query))).map(instanceToApi);
         return {
