@@ -96,7 +96,7 @@ export function accountRoutes({ knex, queries, config }: ApiDeps): RouteDefiniti
       method: 'get',
       path: '/accounts/ledgers/actions/export',
       tag: 'accounts',
-      summary: `CSV export of the account ledgers, every page (${filterSummary}); at most ${MAX_EXPORT_ROWS} rows`,
+      summary: `CSV export of the account ledgers, every page (same filters as the list); at most ${MAX_EXPORT_ROWS} rows`,
       access: { permission: 'view' },
       query: z.strictObject(ledgerFilters),
       response: z.string().describe('text/csv: one line per account, cells neutralised against formulas'),
