@@ -129,6 +129,14 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
     ids.users = (await api.call<Body>('GET', '/auth/me', { token })).body.data.id!;
     const refresh = '/databases/:id/tables/sizes/actions/refresh';
     await call('POST', refresh, refresh.replace(':id', ids.databases));
+    const rule = { version: 4, expr: { fn: 'has_privilege', args: { name: 'SELECT', scope: 'database' } } };
+    await call('POST', '/accounts/classifications/rules/actions/validate-expression', undefined, {
+      expression: rule,
+    });
+    await call('POST', '/accounts/classifications/rules/actions/evaluate', undefined, {
+      expression: rule,
+      account_ids: [ids.accounts],
+    });
     await call('POST', '/instances/actions/validate-connection-params', undefined, {
       db_type: 'mysql',
       host: server.host,
@@ -159,7 +167,7 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
         ? [route.path]
         : resource === 'sync-sessions'
           ? sessions.map((s) => route.path.replace(':id', s))
-          : [route.path.replace(':id', ids[resource]!)];
+          : [route.path.replace(':id', ids[resource]!).replace(':db_type', 'mysql')];
       for (const path of targets) {
         const res = await call('GET', route.path, path);
         // A list with nothing in it would check nothing: each one has rows here.

@@ -123,6 +123,8 @@ export interface AccountFilters {
   superuser?: boolean | undefined;
   /** Part of the username, any case. */
   search?: string | undefined;
+  /** Holds this capability in its latest facts (SUPERUSER, GRANT_ADMIN, LOCKED). */
+  capability?: string | undefined;
   /** Also list accounts the last inventory no longer showed (default: active ones only). */
   includeDeleted?: boolean | undefined;
 }
@@ -133,8 +135,8 @@ const joined = (knex: Knex) =>
     .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
     .leftJoin({ i: 'instances' }, 'i.id', 'a.instance_id');
 
-/** Accounts with their permission state, by username then instance, with the total that matches. */
-export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+/** The accounts the filters select (the ledger list and its export). */
+function filteredLedgers(knex: Knex, filters: AccountFilters) {
   const q = joined(knex);
   if (!filters.includeDeleted) q.where('a.is_active', true);
   if (filters.instanceId) q.where('a.instance_id', filters.instanceId);
@@ -143,14 +145,61 @@ export async function listAccountLedgers(knex: Knex, filters: AccountFilters, pa
   if (filters.superuser !== undefined) q.whereRaw(`${superuserSql} = ?`, [filters.superuser]);
   if (filters.search)
     q.whereRaw("lower(a.username) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
-  const { total, rows } = await paged<LedgerDbRow>(q, paging, {
-    order: [
-      { column: 'a.username', order: 'asc' },
-      { column: 'a.instance_id', order: 'asc' },
-    ],
+  // Containment, not `?`: knex reads a question mark as a binding.
+  if (filters.capability)
+    q.whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [JSON.stringify([filters.capability])]);
+  return q;
+}
+
+const ledgerOrder = [
+  { column: 'a.username', order: 'asc' },
+  { column: 'a.instance_id', order: 'asc' },
+] as const;
+
+/** Accounts with their permission state, by username then instance, with the total that matches. */
+export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+  const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters), paging, {
+    order: ledgerOrder,
     columns: ledgerColumns,
   });
   return { total, items: rows.map(ledgerToApi) };
+}
+
+/**
+ * Every account the filters select, in the list's order (the CSV export), or only the count when more
+ * than `max` match: the caller refuses rather than sending a truncated file.
+ */
+export async function allAccountLedgers(knex: Knex, filters: AccountFilters, max: number) {
+  const [{ total }] = (await filteredLedgers(knex, filters).count({ total: '*' })) as [{ total: string }];
+  if (Number(total) > max) return { total: Number(total), items: undefined };
+  const rows = await filteredLedgers(knex, filters)
+    .orderBy([...ledgerOrder])
+    .select<LedgerDbRow[]>(...ledgerColumns);
+  return { total: Number(total), items: rows.map(ledgerToApi) };
+}
+
+/** An account's identity and latest facts (null until its permissions were read once). */
+export interface AccountFacts {
+  account_id: string;
+  instance_id: string;
+  username: string;
+  db_type: DbType;
+  facts: PermissionFacts | null;
+}
+
+/** The accounts of `ids` that exist (deleted ones too), with their latest facts; unknown ids are left out. */
+export async function factsOfAccounts(knex: Knex, ids: readonly string[]): Promise<AccountFacts[]> {
+  if (ids.length === 0) return [];
+  return knex({ a: 'instance_accounts' })
+    .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
+    .whereIn('a.id', [...new Set(ids)])
+    .select<AccountFacts[]>(
+      'a.id as account_id',
+      'a.instance_id',
+      'a.username',
+      'a.db_type',
+      'p.permission_facts as facts',
+    );
 }
 
 /** One account with its permission snapshot and facts, or undefined. */
