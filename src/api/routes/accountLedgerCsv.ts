@@ -1,5 +1,6 @@
 // The columns of GET /accounts/ledgers/actions/export: one line per account, its state and what its
-// latest facts say (lists joined with "; ", per-database privileges as "db: A, B; db2: C").
+// latest facts say (lists joined with "; ", per-database privileges as "db: A, B; db2: C"), and the
+// classifications it holds ("super user (critical); grant admin (high)").
 import type { z } from 'zod';
 import type { CsvValue } from '../csv.js';
 import type { accountLedgerSchema } from '../schemas/accounts.js';
@@ -21,6 +22,7 @@ export const ledgerCsvColumns = [
   'global_privileges',
   'server_privileges',
   'database_privileges',
+  'classifications',
   'first_seen_at',
   'last_seen_at',
   'deleted_at',
@@ -53,6 +55,7 @@ export function ledgerCsvCells(a: Ledger): CsvValue[] {
     list(f?.privileges.global),
     list([...(f?.privileges.server ?? []), ...(f?.privileges.system ?? [])]),
     perDatabase(f?.privileges.database),
+    list(a.classifications.map((c) => `${c.name} (${c.risk_level})`)),
     a.first_seen_at,
     a.last_seen_at,
     a.deleted_at,

@@ -17,12 +17,19 @@ const account = {
   last_seen_at: '2026-12-02T00:00:00.000Z',
   deleted_at: null,
   permissions: null,
+  classifications: [],
 };
 
 describe('the account export columns', () => {
   it('an account never synced for permissions: empty facts columns', () => {
     const row = Object.fromEntries(ledgerCsvColumns.map((c, i) => [c, ledgerCsvCells(account)[i]]));
-    expect(row).toMatchObject({ username: 'app@%', capabilities: '', roles: '', last_sync_time: null });
+    expect(row).toMatchObject({
+      username: 'app@%',
+      capabilities: '',
+      roles: '',
+      classifications: '',
+      last_sync_time: null,
+    });
     expect(ledgerCsvCells(account)).toHaveLength(ledgerCsvColumns.length);
   });
 
@@ -37,6 +44,10 @@ describe('the account export columns', () => {
     });
     const cells = ledgerCsvCells({
       ...account,
+      classifications: [
+        { id: account.id, name: 'super user', risk_level: 'critical', color: '#c00' },
+        { id: account.id, name: 'locked accounts', risk_level: 'low', color: '#999' },
+      ],
       permissions: {
         facts,
         last_sync_time: '2026-12-02T00:00:00.000Z',
@@ -51,6 +62,7 @@ describe('the account export columns', () => {
       global_privileges: 'SELECT',
       server_privileges: 'CONTROL SERVER; CREATE SESSION',
       database_privileges: 'a: INSERT, SELECT; b: CONNECT',
+      classifications: 'super user (critical); locked accounts (low)',
       last_change_type: 'add',
     });
   });

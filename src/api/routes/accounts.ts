@@ -2,16 +2,17 @@
 // moment (computed from the event log, not from the current table), its change history, statistics.
 import { z } from 'zod';
 import { capabilities, dbTypes } from '../../domain/engines/model.js';
+import { riskLevels } from '../../domain/classification/events.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { endOfLocalDay, startOfLocalDay } from '../../domain/periods/zonedTime.js';
 import {
-  accountChangeHistory,
   accountStatistics,
   allAccountLedgers,
   getAccount,
   listAccountLedgers,
   type AccountFilters,
 } from '../../projections/accounts/queries.js';
+import { accountChangeHistory } from '../../projections/accounts/changeHistory.js';
 import { csvFile } from '../csv.js';
 import { ledgerCsvCells, ledgerCsvColumns } from './accountLedgerCsv.js';
 import type { ApiDeps } from '../deps.js';
@@ -61,10 +62,16 @@ const ledgerFilters = {
     .enum(capabilities)
     .optional()
     .describe('holds this capability in its latest permission facts'),
+  classification_id: z.uuid().optional().describe('holds this classification now'),
+  risk_level: z
+    .enum(riskLevels)
+    .optional()
+    .describe('holds a classification of this risk level or above now (high: high or critical)'),
   search: z.string().max(128).optional(),
   include_deleted: booleanQuery.optional(),
 };
-const filterSummary = 'filters: instance_id, db_type, locked, superuser, capability, search, include_deleted';
+const filterSummary =
+  'filters: instance_id, db_type, locked, superuser, capability, classification_id, risk_level (a floor), search, include_deleted';
 
 const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountFilters => ({
   instanceId: query.instance_id,
@@ -72,6 +79,8 @@ const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountF
   locked: query.locked,
   superuser: query.superuser,
   capability: query.capability,
+  classificationId: query.classification_id,
+  riskLevel: query.risk_level,
   search: query.search,
   includeDeleted: query.include_deleted,
 });

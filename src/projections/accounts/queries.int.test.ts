@@ -5,13 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { accountsScenario, times } from '../../../test/support/accountsScenario.js';
 import { accountId, accountsProjection } from './projection.js';
-import {
-  accountChangeHistory,
-  accountStatistics,
-  allAccountLedgers,
-  factsOfAccounts,
-  listAccountLedgers,
-} from './queries.js';
+import { accountStatistics, allAccountLedgers, factsOfAccounts, listAccountLedgers } from './queries.js';
+import { accountChangeHistory } from './changeHistory.js';
 
 describe('accounts queries', () => {
   const spec = projectionSpec(accountsProjection);

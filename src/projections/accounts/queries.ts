@@ -1,11 +1,12 @@
-// Reads of instance_accounts, account_permission and account_change_log for the API.
+// Reads of instance_accounts and account_permission for the API: the ledger (with each account's
+// classifications), its export, an account's facts, the statistics. The change history: changeHistory.ts.
 import type { Knex } from 'knex';
-import type { FactsDiff } from '../../domain/accounts/events.js';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
-import type { ChangeType } from './projection.js';
+import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
+import type { RiskLevel } from '../../domain/classification/events.js';
 
 interface LedgerDbRow {
   id: string;
@@ -26,30 +27,6 @@ interface LedgerDbRow {
   last_sync_time: Date | null;
   last_change_type: 'add' | 'modify_privilege' | 'none' | null;
   last_change_time: Date | null;
-}
-
-interface ChangeDbRow {
-  id: string;
-  instance_id: string;
-  instance_name: string | null;
-  username: string;
-  change_type: ChangeType;
-  change_time: Date;
-  session_id: string | null;
-  privilege_diff: FactsDiff | null;
-  other_diff: OtherDiff | null;
-}
-
-interface FromTo<T> {
-  from: T;
-  to: T;
-}
-
-/** What changed besides privileges, as the projection's otherDiff writes it. */
-interface OtherDiff {
-  is_locked?: FromTo<boolean>;
-  is_system?: FromTo<boolean>;
-  attributes?: Record<string, FromTo<unknown>>;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -104,18 +81,6 @@ const ledgerToApi = (r: LedgerDbRow) => ({
         },
 });
 
-const changeToApi = (r: ChangeDbRow) => ({
-  id: Number(r.id),
-  instance_id: r.instance_id,
-  instance_name: r.instance_name,
-  username: r.username,
-  change_type: r.change_type,
-  change_time: r.change_time.toISOString(),
-  session_id: r.session_id,
-  privilege_diff: r.privilege_diff,
-  other_diff: r.other_diff,
-});
-
 export interface AccountFilters {
   instanceId?: string | undefined;
   dbType?: string | undefined;
@@ -125,6 +90,10 @@ export interface AccountFilters {
   search?: string | undefined;
   /** Holds this capability in its latest facts (SUPERUSER, GRANT_ADMIN, LOCKED). */
   capability?: string | undefined;
+  /** Holds this classification. */
+  classificationId?: string | undefined;
+  /** Holds a classification of this risk level or above. */
+  riskLevel?: RiskLevel | undefined;
   /** Also list accounts the last inventory no longer showed (default: active ones only). */
   includeDeleted?: boolean | undefined;
 }
@@ -148,7 +117,10 @@ function filteredLedgers(knex: Knex, filters: AccountFilters) {
   // Containment, not `?`: knex reads a question mark as a binding.
   if (filters.capability)
     q.whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [JSON.stringify([filters.capability])]);
-  return q;
+  return whereClassified(q, knex, {
+    classification_id: filters.classificationId,
+    risk_level: filters.riskLevel,
+  });
 }
 
 const ledgerOrder = [
@@ -162,7 +134,16 @@ export async function listAccountLedgers(knex: Knex, filters: AccountFilters, pa
     order: ledgerOrder,
     columns: ledgerColumns,
   });
-  return { total, items: rows.map(ledgerToApi) };
+  return { total, items: await withClassifications(knex, rows.map(ledgerToApi)) };
+}
+
+/** The rows, each with the classifications its account holds now (by priority). */
+async function withClassifications<T extends { id: string }>(knex: Knex, rows: T[]) {
+  const held = await classificationsOfAccounts(
+    knex,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...r, classifications: held.get(r.id) ?? [] }));
 }
 
 /**
@@ -175,7 +156,7 @@ export async function allAccountLedgers(knex: Knex, filters: AccountFilters, max
   const rows = await filteredLedgers(knex, filters)
     .orderBy([...ledgerOrder])
     .select<LedgerDbRow[]>(...ledgerColumns);
-  return { total: Number(total), items: rows.map(ledgerToApi) };
+  return { total: Number(total), items: await withClassifications(knex, rows.map(ledgerToApi)) };
 }
 
 /** An account's identity and latest facts (null until its permissions were read once). */
@@ -216,27 +197,6 @@ export async function getAccount(knex: Knex, id: string) {
     ...api,
     permissions: api.permissions && { ...api.permissions, snapshot: row.permission_snapshot },
   };
-}
-
-/** The change log of an account (by its instance and username), newest first; undefined if no such account. */
-export async function accountChangeHistory(knex: Knex, accountId: string, paging: Paging) {
-  const account = await knex('instance_accounts')
-    .where({ id: accountId })
-    .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
-  if (!account) return undefined;
-  const q = knex({ c: 'account_change_log' }).where({
-    'c.instance_id': account.instance_id,
-    'c.username': account.username,
-  });
-  const { total, rows } = await paged<ChangeDbRow>(q, paging, {
-    order: [
-      { column: 'c.change_time', order: 'desc' },
-      { column: 'c.id', order: 'desc' },
-    ],
-    columns: ['c.*', 'i.name as instance_name'],
-    join: (page) => page.leftJoin({ i: 'instances' }, 'i.id', 'c.instance_id'),
-  });
-  return { total, items: rows.map(changeToApi) };
 }
 
 interface Counts {
