@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../support/apiServer.js';
+import { startApiServer, TEST_SECRET_KEY, type ApiServer } from '../support/apiServer.js';
+import { runCliToEnd } from '../support/cliProcess.js';
 import { registerCollector, syncAccountsAndWait } from '../support/apiInstances.js';
 import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { mysqlService, postgresService, titled } from '../support/services.js';
@@ -214,5 +215,18 @@ describe.skipIf(!maria.url || !postgres.url)(titled('classification over HTTP', 
       `/accounts/ledgers/${account.id}/classifications`,
     );
     expect(now.body.data.items.map((i) => i.name)).toEqual(['super user']);
+  });
+
+  it('whalefall classify --instance NAME runs a session in the terminal; unchanged facts append nothing', async () => {
+    const run = await runCliToEnd(['classify', '--instance', `${p}-maria`], {
+      DATABASE_URL: api.db.url,
+      WHALEFALL_SECRET_KEY: TEST_SECRET_KEY,
+    });
+    expect(run.stderr).not.toMatch(/error|\n\s+at /i);
+    expect(run.code).toBe(0);
+    const session = /session ([0-9a-f-]{36}): completed/.exec(run.stdout)?.[1];
+    expect(session).toBeDefined();
+    const events = await call<{ data: { type: string }[] }>('GET', `/sync-sessions/${session}/events`);
+    expect(events.body.data.map((e) => e.type)).not.toContain('AssignmentsChanged');
   });
 });
