@@ -15,9 +15,6 @@
 // Every store call is timed per phase (phaseTimer.ts) and printed after the table.
 // BENCH_SCALE scales the number of instances (0.1 -> 20 instances, 10,000 accounts). BENCH_CPU_PROFILE=dir
 // writes a CPU profile of each measured run there (open it in Chrome DevTools).
-import fs from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeRunClassification } from '../src/commands/classification/autoClassify.js';
 import { loadSession } from '../src/commands/sync/sessionWriter.js';
@@ -31,6 +28,7 @@ import {
   type BenchInstance,
   type ClassifyStore,
 } from './classifySetup.js';
+import { startProfile } from './cpuProfile.js';
 import { cpuBetween, describeCpu, parentPid, sampleCpu } from './cpuUsage.js';
 import { phaseTimer } from './phaseTimer.js';
 import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
@@ -281,24 +279,4 @@ async function postmasterPid(db: BenchDatabase): Promise<number | undefined> {
   if (!process.env.BENCH_DATABASE_URL) return undefined;
   const { rows } = await db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   return rows[0] ? parentPid(rows[0].pid, 'postgres') : undefined;
-}
-
-/** BENCH_CPU_PROFILE: a V8 CPU profile of this process from now until stop(), written as <dir>/<what>.cpuprofile. */
-async function startProfile() {
-  const dir = process.env.BENCH_CPU_PROFILE;
-  if (!dir) return undefined;
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop(what: string) {
-      const { profile } = await session.post('Profiler.stop');
-      await fs.mkdir(dir, { recursive: true });
-      const file = path.join(dir, `${what.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`);
-      await fs.writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-      say(`  CPU profile: ${file}`);
-    },
-  };
 }
