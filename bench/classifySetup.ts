@@ -12,12 +12,14 @@ import { generateKey } from '../src/adapters/keyring/keyring.js';
 import { newEvent, type CommandContext } from '../src/commands/commandContext.js';
 import { makeCreateCredential } from '../src/commands/credentials.js';
 import { makeRegisterInstance } from '../src/commands/instances.js';
-import type { SessionRunDeps } from '../src/commands/sync/runSession.js';
+import type { SessionRunDeps, SessionWork } from '../src/commands/sync/runSession.js';
 import { accountsStream } from '../src/domain/accounts/events.js';
 import { diffFacts } from '../src/domain/accounts/ledger.js';
+import { assignmentsStream } from '../src/domain/classification/assignments.js';
 import type { DbType } from '../src/domain/engines/model.js';
 import { createEventRegistry } from '../src/domain/eventTypes.js';
 import { createLogger } from '../src/logger.js';
+import { parentPid } from './cpuUsage.js';
 import { inventoryEntry, instanceAccounts, snapshotOf, type BenchAccount } from './classifyData.js';
 import type { BenchDatabase } from './support.js';
 
@@ -154,3 +156,55 @@ export async function appendChanges(
     { expectedRevision: 'any' },
   );
 }
+
+export interface Appended {
+  events: number;
+  instances: Set<string>;
+  added: Set<string>;
+  removed: Set<string>;
+}
+
+/** The AssignmentsChanged a session appended: how many, on which instances, which ids were added and removed. */
+export async function appendedBy(db: BenchDatabase, sessionId: string): Promise<Appended> {
+  const { rows } = await db.pool.query<{ stream_id: string; side: string; id: string | null }>(
+    `SELECT e.stream_id, s.side, x->>'assignmentId' AS id
+     FROM events e
+     CROSS JOIN (VALUES ('added'), ('removed')) s(side)
+     LEFT JOIN LATERAL jsonb_array_elements(e.data->s.side) x ON true
+     WHERE e.type = 'AssignmentsChanged' AND e.data->>'sessionId' = $1`,
+    [sessionId],
+  );
+  const out: Appended = { events: 0, instances: new Set(), added: new Set(), removed: new Set() };
+  for (const r of rows) {
+    out.instances.add(r.stream_id);
+    if (r.id) (r.side === 'added' ? out.added : out.removed).add(r.id);
+  }
+  out.events = (
+    await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events WHERE type = 'AssignmentsChanged' AND data->>'sessionId' = $1`,
+      [sessionId],
+    )
+  ).rows[0]!.n;
+  return out;
+}
+
+export const countEvents = async (db: BenchDatabase): Promise<number> =>
+  Number((await db.knex('events').count({ c: '*' }))[0]!.c);
+
+/** The local PostgreSQL's postmaster, for its CPU time (the embedded one counts as this process's child). */
+export async function postmasterPid(db: BenchDatabase): Promise<number | undefined> {
+  if (!process.env.BENCH_DATABASE_URL) return undefined;
+  const { rows } = await db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0] ? parentPid(rows[0].pid, 'postgres') : undefined;
+}
+
+/** A classification record that only reads the assignments stream and appends nothing (the floor run). */
+export const floorWork: SessionWork = {
+  startPhase: 'classify',
+  attemptFor:
+    ({ instance }) =>
+    async ({ store }) => {
+      await store.readStream(assignmentsStream(instance.id));
+      return { itemsSynced: 0, itemsCreated: 0, itemsUpdated: 0, itemsDeleted: 0, details: {} };
+    },
+};
