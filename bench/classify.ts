@@ -70,7 +70,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
     const store = s;
     const total = INSTANCES * ACCOUNTS;
     say(`registering ${INSTANCES} instances and appending the account syncs of ${fmt(total)} accounts...`);
-    let started = performance.now();
+    const started = performance.now();
     const instances = await fillStore(db, store, INSTANCES, ACCOUNTS);
     await db.knex.raw('VACUUM ANALYZE events');
     const { rows: size } = await db.pool.query<{ mb: string }>(
@@ -81,17 +81,27 @@ export async function run(_ctx: BenchContext): Promise<void> {
     );
 
     // Baseline: evaluate() of every rule of the instance's engine against every account, in memory.
+    // Each timed twice, the faster kept: the first pass also warms the JIT, and the machine is shared.
     let evaluations = 0;
-    started = performance.now();
-    for (const i of instances)
-      for (const a of i.accounts)
-        for (const r of rules)
-          if (r.dbType === i.dbType && evaluate(r.expression, a.facts).matched) evaluations++;
-    const baselineSec = seconds(started);
-    started = performance.now();
-    for (const i of instances)
-      classifyInstance({ dbType: i.dbType, accounts: i.accounts, rules, current: new Map() });
-    const inMemorySec = seconds(started);
+    const best = (body: () => void) => {
+      const times = [0, 1].map(() => {
+        const t0 = performance.now();
+        body();
+        return seconds(t0);
+      });
+      return Math.min(...times);
+    };
+    const baselineSec = best(() => {
+      evaluations = 0;
+      for (const i of instances)
+        for (const a of i.accounts)
+          for (const r of rules)
+            if (r.dbType === i.dbType && evaluate(r.expression, a.facts).matched) evaluations++;
+    });
+    const inMemorySec = best(() => {
+      for (const i of instances)
+        classifyInstance({ dbType: i.dbType, accounts: i.accounts, rules, current: new Map() });
+    });
     const expected = new Map(instances.map((i) => [i.id, expectedAssignments(i.dbType, i.accounts)]));
 
     const serverPid = await postmasterPid(db);
@@ -228,7 +238,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
         notes: [
           `data: ${fmt(total)} accounts, ${rules.length / 2} rules per engine, ${fmt(evaluations)} matches of ` +
             `${fmt(total * (rules.length / 2))} evaluations; accounts streams ${size[0]!.mb} MB (facts + snapshots)`,
-          `baseline ${baselineSec.toFixed(2)} s; classifyInstance in memory ${inMemorySec.toFixed(2)} s`,
+          `baseline ${baselineSec.toFixed(2)} s; classifyInstance in memory ${inMemorySec.toFixed(2)} s (each the faster of two passes)`,
           ...runs.map(
             (r) =>
               `${r.what}: ${r.wallSec.toFixed(2)} s wall, ${fmt(perSec(r.wallSec))} accounts/s, ${fmt(r.events)} events appended ` +
