@@ -2,7 +2,8 @@
 // monitored server: instances registered through the real command (a credential per engine, pointing
 // nowhere: a classification opens no connection), and each instance's accounts stream with one
 // InstanceInventorySynced and one PermissionsSynced of its generated accounts (classifyData.ts). Later fact
-// changes are appended as the account sync does: a PermissionsSynced of the changed accounts with their diff.
+// changes are appended as the next account sync does: the inventory and a PermissionsSynced of every account,
+// the changed ones with their diff.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { PostgresEventStore } from '../src/adapters/eventStore/postgresEventStore.js';
@@ -126,32 +127,54 @@ async function appendSync(s: ClassifyStore, instanceId: string, dbType: DbType, 
   );
 }
 
-/** Appends the new facts of `changed` (same usernames, new facts) as one PermissionsSynced with their diffs. */
+/**
+ * New facts of the accounts in `changed`. `nightly`: as the next account sync of the instance appends them,
+ * the inventory (unchanged) and one PermissionsSynced listing every account's facts, with a diff for the
+ * changed ones; otherwise one PermissionsSynced of the changed accounts only.
+ */
 export async function appendChanges(
   s: ClassifyStore,
   instance: BenchInstance,
   changed: readonly { before: BenchAccount; after: BenchAccount }[],
+  nightly: boolean,
 ): Promise<void> {
+  if (!nightly && changed.length === 0) return;
   const sessionId = randomUUID();
+  const before = new Map(changed.map((c) => [c.after.username, c.before]));
+  const e = (type: string, data: Record<string, unknown>) =>
+    newEvent(s.ctx, type, data, { sessionId, instanceId: instance.id });
+  const listed = nightly ? instance.accounts : changed.map((c) => c.after);
   await s.store.append(
     accountsStream(instance.id),
     [
-      newEvent(
-        s.ctx,
-        'PermissionsSynced',
-        {
-          instanceId: instance.id,
-          sessionId,
-          accounts: changed.map(({ before, after }) => ({
-            username: after.username,
-            facts: after.facts,
-            snapshot: snapshotOf(instance.dbType, after.facts),
-            diff: diffFacts(before.facts, after.facts),
-          })),
-          errors: [],
-        },
-        { sessionId, instanceId: instance.id },
-      ),
+      ...(nightly
+        ? [
+            e('InstanceInventorySynced', {
+              instanceId: instance.id,
+              sessionId,
+              dbType: instance.dbType,
+              accounts: instance.accounts.map((a) => inventoryEntry(instance.dbType, a)),
+              added: [],
+              changed: [],
+              deactivated: [],
+              reactivated: [],
+            }),
+          ]
+        : []),
+      e('PermissionsSynced', {
+        instanceId: instance.id,
+        sessionId,
+        accounts: listed.map((a) => {
+          const was = before.get(a.username);
+          return {
+            username: a.username,
+            facts: a.facts,
+            snapshot: snapshotOf(instance.dbType, a.facts),
+            diff: was ? diffFacts(was.facts, a.facts) : null,
+          };
+        }),
+        errors: [],
+      }),
     ],
     { expectedRevision: 'any' },
   );

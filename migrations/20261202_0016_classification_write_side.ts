@@ -6,6 +6,10 @@
 //   (EXPRESSION_DUPLICATED is decided here) and the expression auto-classify evaluates.
 // - classification_assignment_index: each assignment that holds, so deleting a classification can count
 //   them (CLASSIFICATION_IN_USE) without folding every instance's assignments stream.
+// - classification_checkpoints: per instance, what the last auto-classify run read (accounts stream
+//   revision, rule versions, a fingerprint of each account's facts), so the next run judges only the
+//   accounts that changed (src/domain/classification/checkpoint.ts). A cache: a missing or stale row
+//   means judging every account.
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
@@ -32,11 +36,18 @@ export async function up(knex: Knex): Promise<void> {
     );
     CREATE INDEX classification_assignment_index_class_idx
       ON classification_assignment_index (classification_id);
+    CREATE TABLE classification_checkpoints (
+      instance_id       uuid PRIMARY KEY,
+      accounts_revision bigint NOT NULL,
+      rules_key         text NOT NULL,
+      fingerprints      jsonb NOT NULL,
+      updated_at        timestamptz NOT NULL DEFAULT now()
+    );
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(
-    'DROP TABLE IF EXISTS classification_assignment_index, classification_rule_index, classification_index',
+    'DROP TABLE IF EXISTS classification_checkpoints, classification_assignment_index, classification_rule_index, classification_index',
   );
 }

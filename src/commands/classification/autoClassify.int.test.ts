@@ -95,12 +95,12 @@ describe('auto-classify', () => {
     ]
       .map((a) => `${a.username}:${a.assignmentType}:v${a.ruleVersion ?? '-'}`)
       .sort();
-  const classify = async (store: EventStore = h.deps.store) => {
+  const classify = async (store: EventStore = h.deps.store, options: { everyAccount?: boolean } = {}) => {
     const run = makeRunClassification(
       { ...h.deps, store },
       { knex: h.db.knex, timeZone: 'UTC', rules: () => Promise.resolve(rules) },
     );
-    const started = await run({ instanceIds: [ids.a, ids.b] }, 'manual_batch', ctx());
+    const started = await run({ instanceIds: [ids.a, ids.b] }, 'manual_batch', ctx(), options);
     await started.done;
     return { ...(await loadSession(h.raw, started.sessionId)), sessionId: started.sessionId };
   };
@@ -138,7 +138,13 @@ describe('auto-classify', () => {
     const done = history.find(
       (e) => e.type === 'InstanceSyncCompleted' && (e.data as { instanceId: string }).instanceId === ids.a,
     );
-    expect(done?.data).toMatchObject({ itemsSynced: 2, itemsCreated: 0, itemsDeleted: 0 });
+    // Nothing changed since the last run's checkpoint: no account is judged again.
+    expect(done?.data).toMatchObject({
+      itemsSynced: 0,
+      itemsCreated: 0,
+      itemsDeleted: 0,
+      details: { incremental: true, judged: 0 },
+    });
   });
 
   it('given a run failing midway on one instance, when it ends, then that instance keeps every earlier assignment (defect 11)', async () => {
@@ -225,6 +231,28 @@ describe('auto-classify', () => {
     expect(await held(ids.a)).toEqual(['app:auto:v2']);
     await expect(makeRemoveAssignment(deps)(first.assignmentId, ctx())).rejects.toMatchObject({
       code: 'RESOURCE_NOT_FOUND',
+    });
+  });
+
+  it('given one account whose facts changed, when classified, then only it is judged; everyAccount judges all', async () => {
+    await sync(ids.a, { root: rootFacts, app: rootFacts }); // a full sync: only root's facts differ
+    const { history } = await classify();
+    const doneA = (h: typeof history) =>
+      h.find(
+        (e) => e.type === 'InstanceSyncCompleted' && (e.data as { instanceId: string }).instanceId === ids.a,
+      )?.data;
+    expect(doneA(history)).toMatchObject({
+      itemsSynced: 1,
+      itemsCreated: 1,
+      details: { judged: 1, incremental: true },
+    });
+    expect(await held(ids.a)).toEqual(['app:auto:v2', 'root:auto:v2']);
+    await sync(ids.a, { root: plainFacts, app: rootFacts });
+    const all = await classify(h.deps.store, { everyAccount: true });
+    expect(doneA(all.history)).toMatchObject({
+      itemsSynced: 2,
+      itemsDeleted: 1,
+      details: { judged: 2, full: 'every account requested' },
     });
   });
 });

@@ -12,8 +12,6 @@ import { FencedAppendError, WrongExpectedRevisionError } from '../../adapters/ev
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { RunAborted } from '../sync/processSessions.js';
 import type { FencedStore } from '../../adapters/eventStore/fencedStore.js';
-import { accountsStream } from '../../domain/accounts/events.js';
-import { foldLedger } from '../../domain/accounts/ledger.js';
 import {
   assignmentsStream,
   classifyInstance,
@@ -22,8 +20,9 @@ import {
   type AssignmentsChangedData,
   type InstanceClassification,
 } from '../../domain/classification/assignments.js';
+import { NO_FACTS, rulesKey } from '../../domain/classification/checkpoint.js';
+import { accountsToJudge, saveCheckpoint } from './accountsToJudge.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
-import { accountId } from '../../domain/ids.js';
 import { localDate } from '../../domain/periods/periods.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import type { InstanceTarget } from '../connections.js';
@@ -39,7 +38,6 @@ import {
   type Target,
 } from '../sync/runSession.js';
 import type { SyncResult } from '../sync/syncInstanceAccounts.js';
-import { toLedgerEvents } from '../sync/syncInstanceAccounts.js';
 import type { syncTypes } from '../../domain/sessions/events.js';
 
 export interface ClassifyDeps {
@@ -59,7 +57,11 @@ const toAssignmentEvents = (events: readonly RecordedEvent[]) =>
   events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
 
 /** What the record says about a classification of one instance. */
-function resultOf(c: InstanceClassification, appended: boolean): SyncResult {
+function resultOf(
+  c: InstanceClassification,
+  appended: boolean,
+  run: { judged: number; full: string; factsMissingTotal: number },
+): SyncResult {
   return {
     itemsSynced: c.evaluated,
     itemsCreated: c.added.length,
@@ -71,7 +73,10 @@ function resultOf(c: InstanceClassification, appended: boolean): SyncResult {
       appended,
       ruleErrors: c.reports,
       ruleErrorCount: c.reports.reduce((n, r) => n + r.accounts, 0),
-      factsMissing: c.factsMissing.length,
+      /** Judged again: every active account (`full` says why), or only those whose facts changed. */
+      judged: run.judged,
+      ...(run.full ? { full: run.full } : { incremental: true }),
+      factsMissing: run.factsMissingTotal,
       ...(c.factsMissing.length > 0
         ? {
             factsMissingCode: 'PERMISSION_FACTS_MISSING',
@@ -105,7 +110,10 @@ async function indexChange(trx: Knex.Transaction, instanceId: string, data: Assi
       .merge();
 }
 
-/** Classifies the active accounts of one instance; appends the difference, or nothing. */
+/**
+ * Classifies the active accounts of one instance; appends the difference, or nothing. Only the accounts
+ * whose facts changed since the last run are judged again, unless the rules changed or `everyAccount`.
+ */
 export async function classifyInstanceAccounts(input: {
   knex: Knex;
   store: FencedStore;
@@ -114,27 +122,46 @@ export async function classifyInstanceAccounts(input: {
   ctx: CommandContext;
   rules: readonly ActiveRule[];
   timeZone: string;
+  everyAccount?: boolean;
 }): Promise<SyncResult> {
   const { knex, store, instance, sessionId, ctx } = input;
   const stream = assignmentsStream(instance.id);
+  const key = rulesKey(input.rules, instance.dbType);
   for (let attempt = 1; ; attempt++) {
-    const [accountEvents, assignmentEvents] = await Promise.all([
-      store.readStream(accountsStream(instance.id)),
-      store.readStream(stream),
-    ]);
-    const ledger = foldLedger(toLedgerEvents(accountEvents));
-    const accounts = [...ledger.accounts.keys()].map((username) => ({
-      accountId: accountId(instance.id, username),
-      username,
-      facts: ledger.facts.get(username),
-    }));
+    const judged = await accountsToJudge({
+      knex,
+      store,
+      instance,
+      rulesKey: key,
+      everyAccount: input.everyAccount ?? false,
+    });
+    const facts = {
+      judged: judged.accounts.length,
+      full: judged.full,
+      factsMissingTotal: Object.values(judged.checkpoint.fingerprints).filter((f) => f === NO_FACTS).length,
+    };
+    if (judged.scope !== 'all' && judged.scope.size === 0) {
+      await saveCheckpoint(knex, instance.id, judged.checkpoint);
+      return resultOf(
+        classifyInstance({ dbType: instance.dbType, accounts: [], rules: [], current: new Map() }),
+        false,
+        facts,
+      );
+    }
+    const assignmentEvents = await store.readStream(stream);
+    const held = foldAssignments(toAssignmentEvents(assignmentEvents));
+    const scope = judged.scope;
+    const current = scope === 'all' ? held : new Map([...held].filter(([, a]) => scope.has(a.accountId)));
     const classified = classifyInstance({
       dbType: instance.dbType,
-      accounts,
+      accounts: judged.accounts,
       rules: input.rules,
-      current: foldAssignments(toAssignmentEvents(assignmentEvents)),
+      current,
     });
-    if (classified.added.length === 0 && classified.removed.length === 0) return resultOf(classified, false);
+    if (classified.added.length === 0 && classified.removed.length === 0) {
+      await saveCheckpoint(knex, instance.id, judged.checkpoint);
+      return resultOf(classified, false, facts);
+    }
     const run = running(ctx);
     const data: AssignmentsChangedData = {
       instanceId: instance.id,
@@ -147,6 +174,7 @@ export async function classifyInstanceAccounts(input: {
     try {
       await knex.transaction(async (trx) => {
         await indexChange(trx, instance.id, data);
+        await saveCheckpoint(trx, instance.id, judged.checkpoint);
         await appendWithRows(
           store,
           trx,
@@ -155,7 +183,7 @@ export async function classifyInstanceAccounts(input: {
           last ? last.revision : 'no_stream',
         );
       });
-      return resultOf(classified, true);
+      return resultOf(classified, true, facts);
     } catch (err) {
       if (!(err instanceof WrongExpectedRevisionError)) throw err;
       if (attempt >= ATTEMPTS_ON_CONFLICT)
@@ -173,6 +201,7 @@ export async function classifyInstanceAccounts(input: {
 export const classifyWork = (
   deps: Pick<ClassifyDeps, 'knex' | 'timeZone'>,
   rules: () => Promise<readonly ActiveRule[]>,
+  options: { everyAccount?: boolean } = {},
 ): SessionWork => ({
   startPhase: 'classify',
   attemptFor:
@@ -187,6 +216,7 @@ export const classifyWork = (
           ctx,
           rules: await rules(),
           timeZone: deps.timeZone,
+          everyAccount: options.everyAccount,
         });
       } catch (err) {
         // A fenced append or a stop is the runner's to read; anything else fails the record in `classify`.
@@ -202,21 +232,25 @@ export const classifyWork = (
     },
 });
 
-/** Starts a classification session; the rules are read once, before its first record. */
+/**
+ * Starts a classification session; the rules are read once, before its first record. `everyAccount`:
+ * judge every active account, not only those whose facts changed since the last run.
+ */
 export const makeRunClassification = (sessionRun: SessionRunDeps, deps: ClassifyDeps) => {
   return async (
     target: Target,
     syncType: (typeof syncTypes)[number],
     ctx: CommandContext,
-    options: RunOptions = {},
+    options: RunOptions & { everyAccount?: boolean } = {},
   ) => {
     const rules = await deps.rules();
+    const { everyAccount, ...runOptions } = options;
     const run = makeCategoryRun(
       sessionRun,
       'classification',
-      classifyWork(deps, () => Promise.resolve(rules)),
+      classifyWork(deps, () => Promise.resolve(rules), { everyAccount }),
     );
-    return run(target, syncType, ctx, options);
+    return run(target, syncType, ctx, runOptions);
   };
 };
 

@@ -125,9 +125,9 @@ export function retryPlan(
           phase: 'classify',
           startPhase: 'classify',
           action: 'retry_classification',
-          detail: 'the instance classified again with the rules as they are now',
+          detail: 'every account of the instance classified again with the rules as they are now',
           category,
-          work: classifyWork(deps, rules).attemptFor({ instance, sessionId, ctx }),
+          work: classifyWork(deps, rules, { everyAccount: true }).attemptFor({ instance, sessionId, ctx }),
         };
       break;
     }
