@@ -17,6 +17,7 @@ import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { capacityRoutes } from './routes/capacity.js';
+import { classificationRoutes } from './routes/classifications.js';
 import { databaseRoutes } from './routes/databases.js';
 import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -55,6 +56,8 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...instanceWriteRoutes(deps),
     ...syncSessionRoutes(deps),
     ...accountRoutes(deps),
+    // The fixed /accounts/classifications/... paths before /accounts/classifications/:id (their order).
+    ...classificationRoutes(deps),
     ...capacityRoutes(deps),
     ...databaseRoutes(deps),
     ...partitionRoutes(deps),
