@@ -15,7 +15,12 @@ const riskLevel = z.enum(riskLevels);
 
 /** A DSL v4 rule (docs/dsl-v4.md): {version: 4, expr: NODE}. */
 export const expressionSchema = z
-  .object({ version: z.literal(4), expr: z.record(z.string(), z.unknown()) })
+  .object({
+    version: z.literal(4),
+    expr: z
+      .record(z.string(), z.unknown())
+      .describe('the root node: {op: AND|OR|NOT, args: [node...]} or {fn: name, args: {...}}'),
+  })
   .describe('a DSL v4 rule (docs/dsl-v4.md)');
 
 export const classificationSchema = z.object({
