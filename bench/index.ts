@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'account-sync': () => import('./accountSync.js'),
   capacity: () => import('./capacity.js'),
   aggregate: () => import('./aggregate.js'),
+  classify: () => import('./classify.js'),
 };
 
 async function usage(problem: string): Promise<void> {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The whalefall binary: serve | migrate | rebuild | sync | replay | events ... Run `whalefall <command> --help`.
+// The whalefall binary: serve | migrate | rebuild | sync | replay | events | rules ... Run `whalefall <command> --help`.
 // Each group of commands is in src/cli/groups/; the commands they run come from the composition root.
 import { Command } from 'commander';
 import { CliError, messageOf } from './cli/cliError.js';
 import { addEventCommands } from './cli/groups/events.js';
 import { addPartitionCommands } from './cli/groups/partitions.js';
+import { addRuleCommands } from './cli/groups/rules.js';
 import { addSessionCommands } from './cli/groups/sync.js';
 import { rotateKey } from './cli/rotateKey.js';
 import { untilSignal } from './cli/signals.js';
@@ -101,6 +102,7 @@ program
 addSessionCommands(program);
 addPartitionCommands(program);
 addEventCommands(program);
+addRuleCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -17,6 +17,7 @@ import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { capacityRoutes } from './routes/capacity.js';
+import { classificationRuleRoutes } from './routes/classificationRules.js';
 import { classificationRoutes } from './routes/classifications.js';
 import { databaseRoutes } from './routes/databases.js';
 import { authRoutes } from './routes/auth.js';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...instanceWriteRoutes(deps),
     ...syncSessionRoutes(deps),
     ...accountRoutes(deps),
+    ...classificationRuleRoutes(deps),
     // The fixed /accounts/classifications/... paths before /accounts/classifications/:id (their order).
     ...classificationRoutes(deps),
     ...capacityRoutes(deps),

@@ -36,11 +36,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
   });
   for (const route of routes) {
     // A raw route sends its data as the whole body; every other one inside the success envelope.
-    const body = route.raw
-      ? route.response
-      : route.paged
-        ? envelopeSchemas.page(route.response)
-        : envelopeSchemas.success(route.response);
+    // A file route (CSV export) sends the file itself.
+    const body =
+      route.raw || route.contentType
+        ? route.response
+        : route.paged
+          ? envelopeSchemas.page(route.response)
+          : envelopeSchemas.success(route.response);
     registry.registerPath({
       method: route.method,
       path: `/api/v1${toOpenApiPath(route.path)}`,
@@ -58,7 +60,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       responses: {
         [String(route.status ?? 200)]: {
           description: 'Success',
-          content: { 'application/json': { schema: body } },
+          content: { [route.contentType ?? 'application/json']: { schema: body } },
         },
         '400': errorResponse('VALIDATION_ERROR or INVALID_REQUEST'),
         ...(route.access === 'public'

@@ -58,6 +58,8 @@ export interface RouteDefinition<
   before?: RequestHandler[];
   /** Send `data` as the whole body, without the envelope (the OpenAPI document). */
   raw?: boolean;
+  /** The success body's media type when it is a file, not JSON (the handler answers `file`). */
+  contentType?: string;
   handler(
     input: HandlerInput<Infer<P>, Infer<Q>, Infer<B>>,
   ): Promise<HandlerResult<z.input<R> | z.input<R>[]>>;

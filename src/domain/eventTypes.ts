@@ -11,6 +11,7 @@ import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
 import { partitionEventDefinitions } from './partitions/events.js';
 import { sessionEventDefinitions } from './sessions/events.js';
+import { tagEventDefinitions } from './tags/events.js';
 
 export const eventDefinitions: readonly EventDefinition[] = [
   ...auditEventDefinitions,
@@ -23,6 +24,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...partitionEventDefinitions,
   ...classificationEventDefinitions,
   ...assignmentEventDefinitions,
+  ...tagEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);

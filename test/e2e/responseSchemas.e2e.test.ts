@@ -142,6 +142,14 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
     ids.rules = (await first(`/accounts/classifications/rules?classification_id=${ids.classifications}`))!;
     const refresh = '/databases/:id/tables/sizes/actions/refresh';
     await call('POST', refresh, refresh.replace(':id', ids.databases));
+    const rule = { version: 4, expr: { fn: 'has_privilege', args: { name: 'SELECT', scope: 'database' } } };
+    await call('POST', '/accounts/classifications/rules/actions/validate-expression', undefined, {
+      expression: rule,
+    });
+    await call('POST', '/accounts/classifications/rules/actions/evaluate', undefined, {
+      expression: rule,
+      account_ids: [ids.accounts],
+    });
     await call('POST', '/instances/actions/validate-connection-params', undefined, {
       db_type: 'mysql',
       host: server.host,

@@ -27,7 +27,9 @@ afterAll(async () => api?.stop());
 const key = (r: Mounted) => `${r.method.toUpperCase()} ${r.path}`;
 const definitionOf = (r: Mounted) => definitions.find((d) => d.method === r.method && d.path === r.path);
 const isPublic = (r: Mounted) => definitionOf(r)?.access === 'public';
-const concrete = (path: string) => path.replace(/:[A-Za-z0-9_]+/g, () => randomUUID());
+/** A path to call: a UUID for each id, an engine for :db_type. */
+const concrete = (path: string) =>
+  path.replace(/:db_type\b/g, 'mysql').replace(/:[A-Za-z0-9_]+/g, () => randomUUID());
 const openApiPath = (path: string) => `/api/v1${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
 const isWrite = (method: string) => method !== 'get';
 
@@ -196,11 +198,13 @@ describe('the OpenAPI document types every response', () => {
       for (const [method, op] of Object.entries(item)) {
         for (const [status, response] of Object.entries(op.responses)) {
           if (!status.startsWith('2')) continue;
-          const body = response.content?.['application/json']?.schema;
-          const raw = definitions.find((d) => d.raw && openApiPath(d.path) === path && d.method === method);
-          // A raw route sends its data as the whole body; every other one inside the envelope.
-          const data = raw ? body : body?.properties?.data;
-          for (const part of untypedParts(doc, data, raw ? 'body' : 'data'))
+          const definition = definitions.find((d) => openApiPath(d.path) === path && d.method === method);
+          // A file route (CSV) documents its own media type; every other one is JSON.
+          const body = response.content?.[definition?.contentType ?? 'application/json']?.schema;
+          const whole = definition?.raw === true || definition?.contentType !== undefined;
+          // A raw or file route sends its data as the whole body; every other one inside the envelope.
+          const data = whole ? body : body?.properties?.data;
+          for (const part of untypedParts(doc, data, whole ? 'body' : 'data'))
             untyped.push(`${method.toUpperCase()} ${path} ${status}: ${part}`);
         }
       }

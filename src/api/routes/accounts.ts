@@ -1,15 +1,20 @@
 // Account ledgers: the projected accounts with their permissions, an account's facts as they were at any
 // moment (computed from the event log, not from the current table), its change history, statistics.
 import { z } from 'zod';
-import { dbTypes } from '../../domain/engines/model.js';
+import { capabilities, dbTypes } from '../../domain/engines/model.js';
+import { riskLevels } from '../../domain/classification/events.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { endOfLocalDay, startOfLocalDay } from '../../domain/periods/zonedTime.js';
 import {
-  accountChangeHistory,
   accountStatistics,
+  allAccountLedgers,
   getAccount,
   listAccountLedgers,
+  type AccountFilters,
 } from '../../projections/accounts/queries.js';
+import { accountChangeHistory } from '../../projections/accounts/changeHistory.js';
+import { csvFile } from '../csv.js';
+import { ledgerCsvCells, ledgerCsvColumns } from './accountLedgerCsv.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pageOf, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
@@ -47,43 +52,85 @@ export function resolveAsOf(asOf: string | undefined, now: Date, timeZone: strin
   return at;
 }
 
+/** The ledger list's filters, shared by the export. */
+const ledgerFilters = {
+  instance_id: z.uuid().optional(),
+  db_type: z.enum(dbTypes).optional(),
+  locked: booleanQuery.optional(),
+  superuser: booleanQuery.optional(),
+  capability: z
+    .enum(capabilities)
+    .optional()
+    .describe('holds this capability in its latest permission facts'),
+  classification_id: z.uuid().optional().describe('holds this classification now'),
+  risk_level: z
+    .enum(riskLevels)
+    .optional()
+    .describe('holds a classification of this risk level or above now (high: high or critical)'),
+  search: z.string().max(128).optional(),
+  include_deleted: booleanQuery.optional(),
+};
+const filterSummary =
+  'filters: instance_id, db_type, locked, superuser, capability, classification_id, risk_level (a floor), search, include_deleted';
+
+const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountFilters => ({
+  instanceId: query.instance_id,
+  dbType: query.db_type,
+  locked: query.locked,
+  superuser: query.superuser,
+  capability: query.capability,
+  classificationId: query.classification_id,
+  riskLevel: query.risk_level,
+  search: query.search,
+  includeDeleted: query.include_deleted,
+});
+
+/** More rows than this is refused, not cut: narrow the filters. */
+export const MAX_EXPORT_ROWS = 100_000;
+
 export function accountRoutes({ knex, queries, config }: ApiDeps): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
       path: '/accounts/ledgers',
       tag: 'accounts',
-      summary:
-        'Accounts with their permission facts (filters: instance_id, db_type, locked, superuser, search)',
+      summary: `Accounts with their permission facts (${filterSummary})`,
       access: { permission: 'view' },
-      query: pagingQuery
-        .extend({
-          instance_id: z.uuid().optional(),
-          db_type: z.enum(dbTypes).optional(),
-          locked: booleanQuery.optional(),
-          superuser: booleanQuery.optional(),
-          search: z.string().max(128).optional(),
-          include_deleted: booleanQuery.optional(),
-        })
-        .strict(),
+      query: pagingQuery.extend(ledgerFilters).strict(),
       response: accountLedgerSchema,
       paged: true,
-      handler: ({ query }) =>
-        pageOf(
-          query,
-          listAccountLedgers(
-            knex,
+      handler: ({ query }) => pageOf(query, listAccountLedgers(knex, filtersOf(query), query)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/accounts/ledgers/actions/export',
+      tag: 'accounts',
+      summary: `CSV export of the account ledgers, every page (same filters as the list); at most ${MAX_EXPORT_ROWS} rows`,
+      access: { permission: 'view' },
+      query: z.strictObject(ledgerFilters),
+      response: z.string().describe('text/csv: one line per account, cells neutralised against formulas'),
+      contentType: 'text/csv',
+      handler: async ({ query }) => {
+        const { total, items } = await allAccountLedgers(knex, filtersOf(query), MAX_EXPORT_ROWS);
+        if (!items)
+          throw new AppError(
+            'VALIDATION_ERROR',
+            `${total} accounts match: an export holds at most ${MAX_EXPORT_ROWS}`,
             {
-              instanceId: query.instance_id,
-              dbType: query.db_type,
-              locked: query.locked,
-              superuser: query.superuser,
-              search: query.search,
-              includeDeleted: query.include_deleted,
+              fields: [{ field: 'query', message: 'narrow the filters (instance_id, db_type, ...)' }],
+              total,
+              limit: MAX_EXPORT_ROWS,
             },
-            query,
-          ),
-        ),
+          );
+        return {
+          data: '',
+          file: {
+            contentType: 'text/csv; charset=utf-8',
+            filename: 'account-ledgers.csv',
+            body: csvFile(ledgerCsvColumns, items, ledgerCsvCells),
+          },
+        };
+      },
     }),
     defineRoute({
       method: 'get',

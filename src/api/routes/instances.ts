@@ -8,18 +8,12 @@ import {
   instanceToApi,
   listInstances,
 } from '../../projections/instances/queries.js';
+import { csvFile } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { idParams } from '../schemas/common.js';
 import { instanceFilters, instanceSchema } from '../schemas/instances.js';
-
-const csvCell = (v: string | number | boolean | null | undefined) => {
-  const text = v === null || v === undefined ? '' : String(v);
-  // Quote always; neutralise formulas when opened in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
 
 const csvColumns = [
   'id',
@@ -84,19 +78,16 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       summary: 'CSV export of the instances (same filters as the list)',
       access: { permission: 'view' },
       query: z.strictObject(instanceFilters),
-      response: z.string(),
+      response: z.string().describe('text/csv: one line per instance, cells neutralised against formulas'),
+      contentType: 'text/csv',
       handler: async ({ query }) => {
         const rows = (await allInstances(knex, filtersOf(query))).map(instanceToApi);
-        const lines = [
-          csvColumns.join(','),
-          ...rows.map((r) => csvColumns.map((h) => csvCell(r[h])).join(',')),
-        ];
         return {
           data: '',
           file: {
             contentType: 'text/csv; charset=utf-8',
             filename: 'instances.csv',
-            body: lines.join('\r\n') + '\r\n',
+            body: csvFile(csvColumns, rows, (r) => csvColumns.map((h) => r[h])),
           },
         };
       },

@@ -1,6 +1,7 @@
 // Response shapes of the account routes: what src/projections/accounts/queries.ts answers, field for
 // field; permission facts and their diffs as the account events define them.
 import { z } from 'zod';
+import { riskLevels } from '../../domain/classification/events.js';
 import { diffSchema, factsSchema } from '../../domain/accounts/events.js';
 import { dbTypes } from '../../domain/engines/model.js';
 
@@ -32,6 +33,9 @@ export const accountLedgerSchema = z.object({
     })
     .nullable()
     .describe('null until permissions were synced once'),
+  classifications: z
+    .array(z.object({ id: z.uuid(), name: z.string(), risk_level: z.enum(riskLevels), color: z.string() }))
+    .describe('the classifications the account holds now, by priority'),
 });
 
 export const permissionsAsOfSchema = z.object({

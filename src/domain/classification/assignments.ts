@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { DbType, PermissionFacts } from '../engines/model.js';
 import { defineEvent, type EventDefinition } from '../events/registry.js';
 import { stableId } from '../ids.js';
-import { evaluate, type DslError, type DslRule } from './dsl.js';
+import { evaluator, type DslError, type DslRule } from './dsl.js';
 
 export const assignmentTypes = ['auto', 'manual'] as const;
 export type AssignmentType = (typeof assignmentTypes)[number];
@@ -166,18 +166,18 @@ export function classifyInstance(input: {
   const active = new Set<string>();
   for (const account of input.accounts) {
     active.add(account.accountId);
-    if (!account.facts) factsMissing.push(account.username);
+    // The ids are computed only where they are needed (a hash each): for matches and undecided pairs.
+    const idOf = (rule: ActiveRule) => assignmentId(account.accountId, rule.classificationId, rule.ruleId);
+    if (!account.facts) {
+      factsMissing.push(account.username);
+      for (const rule of rules) undecided.add(idOf(rule));
+      continue;
+    }
+    const judge = evaluator(account.facts);
     for (const rule of rules) {
-      const id = assignmentId(account.accountId, rule.classificationId, rule.ruleId);
-      const { matched, errors } = account.facts
-        ? evaluate(rule.expression, account.facts)
-        : { matched: false, errors: [] };
-      if (!account.facts) {
-        undecided.add(id);
-        continue;
-      }
+      const { matched, errors } = judge(rule.expression);
       if (errors.length > 0) {
-        undecided.add(id);
+        undecided.add(idOf(rule));
         for (const err of errors) {
           const key = `${rule.ruleId}/${err.code}`;
           const report = reports.get(key);
@@ -194,16 +194,17 @@ export function classifyInstance(input: {
         }
         continue;
       }
-      if (matched)
-        desired.set(id, {
-          assignmentId: id,
-          accountId: account.accountId,
-          username: account.username,
-          classificationId: rule.classificationId,
-          assignmentType: 'auto',
-          ruleId: rule.ruleId,
-          ruleVersion: rule.version,
-        });
+      if (!matched) continue;
+      const id = idOf(rule);
+      desired.set(id, {
+        assignmentId: id,
+        accountId: account.accountId,
+        username: account.username,
+        classificationId: rule.classificationId,
+        assignmentType: 'auto',
+        ruleId: rule.ruleId,
+        ruleVersion: rule.version,
+      });
     }
   }
   const ruleVersions = new Map(rules.map((r) => [r.ruleId, r.version]));

@@ -118,14 +118,23 @@ function checkVersion(rule: unknown): string | null {
   return null;
 }
 
-/** Whether an account's facts match a rule, and every error found on the way (path per node). */
-export function evaluate(rule: unknown, facts: PermissionFacts | null | undefined): Evaluation {
-  const badVersion = checkVersion(rule);
-  if (badVersion) return fail('DSL_V4_REQUIRED', 'version', badVersion);
-  if (facts === null || facts === undefined || !isObject(facts))
-    return fail('PERMISSION_FACTS_MISSING', '', 'the account has no permission facts');
-  return walk((rule as Record<string, unknown>).expr, 'expr', factsView(facts));
+/**
+ * evaluate() of any number of rules against one account's facts, which are read once (auto-classify judges
+ * every rule of the engine against each account).
+ */
+export function evaluator(facts: PermissionFacts | null | undefined): (rule: unknown) => Evaluation {
+  const view = facts === null || facts === undefined || !isObject(facts) ? null : factsView(facts);
+  return (rule) => {
+    const badVersion = checkVersion(rule);
+    if (badVersion) return fail('DSL_V4_REQUIRED', 'version', badVersion);
+    if (!view) return fail('PERMISSION_FACTS_MISSING', '', 'the account has no permission facts');
+    return walk((rule as Record<string, unknown>).expr, 'expr', view);
+  };
 }
+
+/** Whether an account's facts match a rule, and every error found on the way (path per node). */
+export const evaluate = (rule: unknown, facts: PermissionFacts | null | undefined): Evaluation =>
+  evaluator(facts)(rule);
 
 /** Checks a rule before it is written: one problem per bad node. */
 export function validate(rule: unknown): Validation {

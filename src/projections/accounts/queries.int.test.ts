@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { accountsScenario, times } from '../../../test/support/accountsScenario.js';
 import { accountId, accountsProjection } from './projection.js';
-import { accountChangeHistory, accountStatistics, listAccountLedgers } from './queries.js';
+import { accountStatistics, allAccountLedgers, factsOfAccounts, listAccountLedgers } from './queries.js';
+import { accountChangeHistory } from './changeHistory.js';
 
 describe('accounts queries', () => {
   const spec = projectionSpec(accountsProjection);
@@ -39,6 +40,50 @@ describe('accounts queries', () => {
       total: 4,
       names: ['root@localhost'],
     });
+    // capability reads the facts alone: app@% is LOCKED by its facts of day 2, postgres is SUPERUSER.
+    expect(await names({ capability: 'SUPERUSER' })).toEqual({
+      total: 2,
+      names: ['postgres', 'root@localhost'],
+    });
+    expect(await names({ capability: 'GRANT_ADMIN' })).toEqual({ total: 1, names: ['root@localhost'] });
+    expect(await names({ capability: 'LOCKED', instanceId: i1 })).toEqual({
+      total: 2,
+      names: ['app@%', 'mysql.sys@localhost'],
+    });
+    expect(await names({ capability: 'LOCKED', dbType: 'postgresql' })).toEqual({ total: 0, names: [] });
+  });
+
+  it('allAccountLedgers: every match in the list order, or the count alone beyond the cap', async () => {
+    const all = await allAccountLedgers(spec.db.knex, { instanceId: i1 }, 4);
+    expect(all.total).toBe(4);
+    expect(all.items!.map((a) => a.username)).toEqual([
+      'app@%',
+      'backup@%',
+      'mysql.sys@localhost',
+      'root@localhost',
+    ]);
+    expect(await allAccountLedgers(spec.db.knex, { instanceId: i1 }, 3)).toEqual({
+      total: 4,
+      items: undefined,
+    });
+  });
+
+  it('factsOfAccounts: the latest facts of the accounts that exist; unknown ids left out', async () => {
+    const rows = await factsOfAccounts(spec.db.knex, [
+      accountId(i1, 'app@%'),
+      accountId(i2, 'postgres'),
+      randomUUID(),
+      accountId(i1, 'app@%'),
+    ]);
+    expect(rows.map((r) => [r.username, r.instance_id, r.db_type]).sort()).toEqual([
+      ['app@%', i1, 'mysql'],
+      ['postgres', i2, 'postgresql'],
+    ]);
+    const app = rows.find((r) => r.username === 'app@%')!;
+    expect(app.account_id).toBe(accountId(i1, 'app@%'));
+    expect(app.facts?.capabilities).toEqual(['LOCKED']);
+    expect(app.facts?.privileges.database).toEqual({ appdb: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'] });
+    expect(await factsOfAccounts(spec.db.knex, [])).toEqual([]);
   });
 
   it('accountChangeHistory: newest first, paged; undefined for an unknown account', async () => {

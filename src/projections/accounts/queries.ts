@@ -1,11 +1,12 @@
-// Reads of instance_accounts, account_permission and account_change_log for the API.
+// Reads of instance_accounts and account_permission for the API: the ledger (with each account's
+// classifications), its export, an account's facts, the statistics. The change history: changeHistory.ts.
 import type { Knex } from 'knex';
-import type { FactsDiff } from '../../domain/accounts/events.js';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
-import type { ChangeType } from './projection.js';
+import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
+import type { RiskLevel } from '../../domain/classification/events.js';
 
 interface LedgerDbRow {
   id: string;
@@ -26,30 +27,6 @@ interface LedgerDbRow {
   last_sync_time: Date | null;
   last_change_type: 'add' | 'modify_privilege' | 'none' | null;
   last_change_time: Date | null;
-}
-
-interface ChangeDbRow {
-  id: string;
-  instance_id: string;
-  instance_name: string | null;
-  username: string;
-  change_type: ChangeType;
-  change_time: Date;
-  session_id: string | null;
-  privilege_diff: FactsDiff | null;
-  other_diff: OtherDiff | null;
-}
-
-interface FromTo<T> {
-  from: T;
-  to: T;
-}
-
-/** What changed besides privileges, as the projection's otherDiff writes it. */
-interface OtherDiff {
-  is_locked?: FromTo<boolean>;
-  is_system?: FromTo<boolean>;
-  attributes?: Record<string, FromTo<unknown>>;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -104,18 +81,6 @@ const ledgerToApi = (r: LedgerDbRow) => ({
         },
 });
 
-const changeToApi = (r: ChangeDbRow) => ({
-  id: Number(r.id),
-  instance_id: r.instance_id,
-  instance_name: r.instance_name,
-  username: r.username,
-  change_type: r.change_type,
-  change_time: r.change_time.toISOString(),
-  session_id: r.session_id,
-  privilege_diff: r.privilege_diff,
-  other_diff: r.other_diff,
-});
-
 export interface AccountFilters {
   instanceId?: string | undefined;
   dbType?: string | undefined;
@@ -123,6 +88,12 @@ export interface AccountFilters {
   superuser?: boolean | undefined;
   /** Part of the username, any case. */
   search?: string | undefined;
+  /** Holds this capability in its latest facts (SUPERUSER, GRANT_ADMIN, LOCKED). */
+  capability?: string | undefined;
+  /** Holds this classification. */
+  classificationId?: string | undefined;
+  /** Holds a classification of this risk level or above. */
+  riskLevel?: RiskLevel | undefined;
   /** Also list accounts the last inventory no longer showed (default: active ones only). */
   includeDeleted?: boolean | undefined;
 }
@@ -133,8 +104,8 @@ const joined = (knex: Knex) =>
     .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
     .leftJoin({ i: 'instances' }, 'i.id', 'a.instance_id');
 
-/** Accounts with their permission state, by username then instance, with the total that matches. */
-export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+/** The accounts the filters select (the ledger list and its export). */
+function filteredLedgers(knex: Knex, filters: AccountFilters) {
   const q = joined(knex);
   if (!filters.includeDeleted) q.where('a.is_active', true);
   if (filters.instanceId) q.where('a.instance_id', filters.instanceId);
@@ -143,14 +114,73 @@ export async function listAccountLedgers(knex: Knex, filters: AccountFilters, pa
   if (filters.superuser !== undefined) q.whereRaw(`${superuserSql} = ?`, [filters.superuser]);
   if (filters.search)
     q.whereRaw("lower(a.username) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
-  const { total, rows } = await paged<LedgerDbRow>(q, paging, {
-    order: [
-      { column: 'a.username', order: 'asc' },
-      { column: 'a.instance_id', order: 'asc' },
-    ],
+  // Containment, not `?`: knex reads a question mark as a binding.
+  if (filters.capability)
+    q.whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [JSON.stringify([filters.capability])]);
+  return whereClassified(q, knex, {
+    classification_id: filters.classificationId,
+    risk_level: filters.riskLevel,
+  });
+}
+
+const ledgerOrder = [
+  { column: 'a.username', order: 'asc' },
+  { column: 'a.instance_id', order: 'asc' },
+] as const;
+
+/** Accounts with their permission state, by username then instance, with the total that matches. */
+export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+  const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters), paging, {
+    order: ledgerOrder,
     columns: ledgerColumns,
   });
-  return { total, items: rows.map(ledgerToApi) };
+  return { total, items: await withClassifications(knex, rows.map(ledgerToApi)) };
+}
+
+/** The rows, each with the classifications its account holds now (by priority). */
+async function withClassifications<T extends { id: string }>(knex: Knex, rows: T[]) {
+  const held = await classificationsOfAccounts(
+    knex,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...r, classifications: held.get(r.id) ?? [] }));
+}
+
+/**
+ * Every account the filters select, in the list's order (the CSV export), or only the count when more
+ * than `max` match: the caller refuses rather than sending a truncated file.
+ */
+export async function allAccountLedgers(knex: Knex, filters: AccountFilters, max: number) {
+  const [{ total }] = (await filteredLedgers(knex, filters).count({ total: '*' })) as [{ total: string }];
+  if (Number(total) > max) return { total: Number(total), items: undefined };
+  const rows = await filteredLedgers(knex, filters)
+    .orderBy([...ledgerOrder])
+    .select<LedgerDbRow[]>(...ledgerColumns);
+  return { total: Number(total), items: await withClassifications(knex, rows.map(ledgerToApi)) };
+}
+
+/** An account's identity and latest facts (null until its permissions were read once). */
+export interface AccountFacts {
+  account_id: string;
+  instance_id: string;
+  username: string;
+  db_type: DbType;
+  facts: PermissionFacts | null;
+}
+
+/** The accounts of `ids` that exist (deleted ones too), with their latest facts; unknown ids are left out. */
+export async function factsOfAccounts(knex: Knex, ids: readonly string[]): Promise<AccountFacts[]> {
+  if (ids.length === 0) return [];
+  return knex({ a: 'instance_accounts' })
+    .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
+    .whereIn('a.id', [...new Set(ids)])
+    .select<AccountFacts[]>(
+      'a.id as account_id',
+      'a.instance_id',
+      'a.username',
+      'a.db_type',
+      'p.permission_facts as facts',
+    );
 }
 
 /** One account with its permission snapshot and facts, or undefined. */
@@ -167,27 +197,6 @@ export async function getAccount(knex: Knex, id: string) {
     ...api,
     permissions: api.permissions && { ...api.permissions, snapshot: row.permission_snapshot },
   };
-}
-
-/** The change log of an account (by its instance and username), newest first; undefined if no such account. */
-export async function accountChangeHistory(knex: Knex, accountId: string, paging: Paging) {
-  const account = await knex('instance_accounts')
-    .where({ id: accountId })
-    .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
-  if (!account) return undefined;
-  const q = knex({ c: 'account_change_log' }).where({
-    'c.instance_id': account.instance_id,
-    'c.username': account.username,
-  });
-  const { total, rows } = await paged<ChangeDbRow>(q, paging, {
-    order: [
-      { column: 'c.change_time', order: 'desc' },
-      { column: 'c.id', order: 'desc' },
-    ],
-    columns: ['c.*', 'i.name as instance_name'],
-    join: (page) => page.leftJoin({ i: 'instances' }, 'i.id', 'c.instance_id'),
-  });
-  return { total, items: rows.map(changeToApi) };
 }
 
 interface Counts {
