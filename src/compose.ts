@@ -63,6 +63,7 @@ import { toLedgerEvents } from './commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from './domain/accounts/events.js';
 import { foldLedger } from './domain/accounts/ledger.js';
 import { sessionStream } from './domain/sessions/events.js';
+import { classificationsAsOf, membersAsOf } from './projections/classification/asOf.js';
 import type { Runtime } from './runtime.js';
 import { packageVersion } from './version.js';
 
@@ -203,6 +204,9 @@ export async function composeApi(
       sessionTimeline: (id) => sessionTimeline(store, id),
       accountLedgerAt: async (instanceId, asOf) =>
         foldLedger(toLedgerEvents(await store.readStream(accountsStream(instanceId))), asOf),
+      classificationsAsOf: (accountId, asOf) => classificationsAsOf(store, knex, accountId, asOf),
+      classificationMembersAsOf: (classificationId, asOf, paging) =>
+        membersAsOf(store, knex, classificationId, asOf, paging),
       users: {
         list: (filters, page) => usersTable.list(knex, filters, page),
         stats: () => usersTable.stats(knex),

@@ -18,6 +18,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { capacityRoutes } from './routes/capacity.js';
 import { classificationRuleRoutes } from './routes/classificationRules.js';
+import { classificationRoutes } from './routes/classifications.js';
 import { databaseRoutes } from './routes/databases.js';
 import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -57,6 +58,8 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...syncSessionRoutes(deps),
     ...accountRoutes(deps),
     ...classificationRuleRoutes(deps),
+    // The fixed /accounts/classifications/... paths before /accounts/classifications/:id (their order).
+    ...classificationRoutes(deps),
     ...capacityRoutes(deps),
     ...databaseRoutes(deps),
     ...partitionRoutes(deps),

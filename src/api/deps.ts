@@ -15,6 +15,8 @@ import type { TimelineEntry } from '../commands/sync/sessionTimeline.js';
 import type { Config } from '../config.js';
 import type { Position, RecordedEvent } from '../domain/events/envelope.js';
 import type { Logger } from '../logger.js';
+import type { Paging } from '../domain/paging.js';
+import type { classificationsAsOf, membersAsOf } from '../projections/classification/asOf.js';
 import type { ProjectionDaemon } from '../projections/daemon.js';
 import type { Csrf } from './middleware/csrf.js';
 
@@ -40,6 +42,14 @@ export interface ApiQueries {
   sessionTimeline(id: string): Promise<TimelineEntry[] | undefined>;
   /** An instance's account ledger folded from its accounts stream up to the moment. */
   accountLedgerAt(instanceId: string, asOf: Date): Promise<ReturnType<typeof foldLedger>>;
+  /** The classifications an account held at the moment (its instance's assignments stream); undefined: no such account. */
+  classificationsAsOf(accountId: string, asOf: Date): ReturnType<typeof classificationsAsOf>;
+  /** The accounts that held a classification at the moment, paged. */
+  classificationMembersAsOf(
+    classificationId: string,
+    asOf: Date,
+    paging: Paging,
+  ): ReturnType<typeof membersAsOf>;
   users: {
     list: (
       filters: Parameters<typeof usersTable.list>[1],

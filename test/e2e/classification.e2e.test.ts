@@ -55,7 +55,7 @@ describe.skipIf(!maria.url || !postgres.url)(titled('classification over HTTP', 
   const ledger = async (query: string): Promise<Row[]> => {
     const rows: Row[] = [];
     for (let page = 1; ; page++) {
-      const res = await call<Page<Row>>('GET', `/accounts/ledgers?${query}&page=${page}&page_size=200`);
+      const res = await call<Page<Row>>('GET', `/accounts/ledgers?${query}&page=${page}&limit=100`);
       expect(res.status).toBe(200);
       rows.push(...res.body.data);
       if (res.body.data.length < 200) return rows;
@@ -164,7 +164,7 @@ describe.skipIf(!maria.url || !postgres.url)(titled('classification over HTTP', 
   it('a rule edited and run again changes the assignments by a diff; as-of before the edit names the old version', async () => {
     const rules = await call<
       Page<{ id: string; db_type: string; version: number; classification_id: string }>
-    >('GET', '/accounts/classifications/rules?db_type=mysql&page_size=100');
+    >('GET', '/accounts/classifications/rules?db_type=mysql&limit=100');
     const classes = await call<{ data: { id: string; name: string }[] }>('GET', '/accounts/classifications');
     const grantAdmin = classes.body.data.find((c) => c.name === 'grant admin')!;
     const rule = rules.body.data.find((r) => r.classification_id === grantAdmin.id)!;

@@ -1,5 +1,6 @@
-// Sync sessions: start account syncs (answering with the session_id at once), list and read sessions,
-// their timeline from the event log, and the operators' compensating commands.
+// Sync sessions: start account syncs (answering with the session_id at once; ?then=classify chains a
+// classification), list and read sessions, their timeline from the event log, and the operators'
+// compensating commands.
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
@@ -40,10 +41,11 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       singlePath: '/instances/:id/actions/sync-accounts',
       batchPath: '/instances/actions/sync-accounts',
       singleSummary:
-        "Sync one instance's accounts and permissions (answers with the session_id; the sync runs on)",
+        "Sync one instance's accounts and permissions (answers with the session_id; the sync runs on); ?then=classify classifies it afterwards",
       batchSummary:
-        'Sync accounts of the listed instances, or of every active instance when instance_ids is omitted',
+        'Sync accounts of the listed instances, or of every active instance when instance_ids is omitted; ?then=classify classifies them afterwards',
       run: commands.runAccountSync,
+      thenClassify: commands.runAccountSyncThenClassify,
     }),
     defineRoute({
       method: 'get',

@@ -1,5 +1,6 @@
 // Reads of account_classification_assignments: the assignments list, each account's classifications for
-// the ledger rows, and the filter the accounts ledger applies for classification_id / risk_level.
+// the ledger rows, and the filter the accounts ledger applies for classification_id / risk_level; and an
+// account's instance and username (what a manual assignment names it by).
 import type { Knex } from 'knex';
 import type { AssignmentType } from '../../domain/classification/assignments.js';
 import { riskLevels, type RiskLevel } from '../../domain/classification/events.js';
@@ -7,6 +8,8 @@ import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 
 export interface AssignmentFilters {
+  /** One assignment (the answer of a manual assign). */
+  id?: string | undefined;
   classification_id?: string | undefined;
   instance_id?: string | undefined;
   account_id?: string | undefined;
@@ -65,6 +68,7 @@ export async function listAssignments(
   paging: Paging,
 ): Promise<{ total: number; items: AssignmentApi[] }> {
   const q = knex({ x: 'account_classification_assignments' });
+  if (filters.id) q.where('x.id', filters.id);
   if (filters.classification_id) q.where('x.classification_id', filters.classification_id);
   if (filters.instance_id) q.where('x.instance_id', filters.instance_id);
   if (filters.account_id) q.where('x.account_id', filters.account_id);
@@ -92,6 +96,16 @@ export async function listAssignments(
         .leftJoin({ i: 'instances' }, 'i.id', 'x.instance_id'),
   });
   return { total, items: rows.map(assignmentToApi) };
+}
+
+/** The instance and username of an account of the inventory (deleted ones too), or undefined. */
+export async function accountIdentity(
+  knex: Knex,
+  accountId: string,
+): Promise<{ instance_id: string; username: string } | undefined> {
+  return knex('instance_accounts')
+    .where({ id: accountId })
+    .first<{ instance_id: string; username: string } | undefined>('instance_id', 'username');
 }
 
 /** A classification as a ledger row names it. */
