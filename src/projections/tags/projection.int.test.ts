@@ -74,21 +74,17 @@ describe('tags projection', () => {
   });
 
   it('instance_tags: what each instance holds now, with the time and the session that tagged it', async () => {
-    const rows = await spec.db.knex('instance_tags').select('*');
-    const view = rows
-      .map((r: Record<string, unknown>) => [
-        r.instance_id,
-        names[r.tag_id as string],
-        iso(r.tagged_at),
-        r.session_id,
-      ])
-      .sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
-    const expected = [
-      [i1, 'pci', '2026-12-02T10:03:00.123Z', session],
-      [i1, 'prod', '2026-12-02T10:09:00.123Z', null],
-      [i2, 'prod', '2026-12-02T10:04:00.123Z', session],
-    ].sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
-    expect(view).toEqual(expected);
+    const rows = await spec.db.knex('instance_tags').select<Record<string, unknown>[]>('*');
+    const view = rows.map((r) => [r.instance_id, names[r.tag_id as string], iso(r.tagged_at), r.session_id]);
+    const byPair = (a: unknown[], b: unknown[]) =>
+      String(a[0]) + String(a[1]) < String(b[0]) + String(b[1]) ? -1 : 1;
+    expect(view.sort(byPair)).toEqual(
+      [
+        [i1, 'pci', '2026-12-02T10:03:00.123Z', session],
+        [i1, 'prod', '2026-12-02T10:09:00.123Z', null],
+        [i2, 'prod', '2026-12-02T10:04:00.123Z', session],
+      ].sort(byPair),
+    );
     // Microseconds are kept (timestamptz), not cut to the millisecond of a Date.
     const [{ t }] = (
       await spec.db.knex.raw<{ rows: { t: string }[] }>(
