@@ -81,4 +81,12 @@ describe('tag filters over HTTP', () => {
     expect([summary.status, summary.body.data.count]).toEqual([200, 0]);
     expect((await call('/capacity/databases?tag=prod,pci')).status).toBe(200);
   });
+
+  it('the OpenAPI document names the tag parameter', async () => {
+    type Doc = { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+    const doc = await call<Doc>('/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const path of ['/instances', '/accounts/ledgers', '/capacity/instances/summary'])
+      expect(doc.body.paths[`/api/v1${path}`]?.get?.parameters?.map((p) => p.name)).toContain('tag');
+  });
 });
