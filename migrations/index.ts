@@ -18,6 +18,7 @@ import * as appendFence from './20261122_0014_append_fence.js';
 import * as processHeartbeats from './20261122_0015_process_heartbeats.js';
 import * as classificationWriteSide from './20261202_0016_classification_write_side.js';
 import * as classificationReadModels from './20261202_0017_classification_read_models.js';
+import * as tagReadModels from './20261202_0019_tag_read_models.js';
 
 export interface Migration {
   name: string;
@@ -43,4 +44,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0015_process_heartbeats', ...processHeartbeats },
   { name: '20261202_0016_classification_write_side', ...classificationWriteSide },
   { name: '20261202_0017_classification_read_models', ...classificationReadModels },
+  { name: '20261202_0019_tag_read_models', ...tagReadModels },
 ];

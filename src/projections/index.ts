@@ -10,6 +10,7 @@ import { credentialsProjection } from './credentials/projection.js';
 import { instancesProjection } from './instances/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
 import { syncSessionsProjection } from './syncSessions/projection.js';
+import { tagsProjection } from './tags/projection.js';
 
 export const allProjections: readonly Projection[] = [
   streamCatalogProjection,
@@ -22,6 +23,7 @@ export const allProjections: readonly Projection[] = [
   aggregationsProjection,
   classificationsProjection,
   classificationAssignmentsProjection,
+  tagsProjection,
 ];
 
 export function findProjection(name: string): Projection {

@@ -25,6 +25,7 @@ import {
   permissionsAsOfSchema,
 } from '../schemas/accounts.js';
 import { booleanQuery, idParams } from '../schemas/common.js';
+import { tagFilterQuery } from './instances.js';
 
 const futureAsOf = (asOf: string, now: Date) =>
   new AppError('VALIDATION_ERROR', 'as_of is in the future', {
@@ -69,9 +70,12 @@ const ledgerFilters = {
     .describe('holds a classification of this risk level or above now (high: high or critical)'),
   search: z.string().max(128).optional(),
   include_deleted: booleanQuery.optional(),
+  tag: tagFilterQuery.describe(
+    'tag names, comma-separated, any case: accounts on instances holding every one',
+  ),
 };
 const filterSummary =
-  'filters: instance_id, db_type, locked, superuser, capability, classification_id, risk_level (a floor), search, include_deleted';
+  'filters: instance_id, db_type, locked, superuser, capability, classification_id, risk_level (a floor), search, include_deleted, tag';
 
 const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountFilters => ({
   instanceId: query.instance_id,
@@ -83,6 +87,7 @@ const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountF
   riskLevel: query.risk_level,
   search: query.search,
   includeDeleted: query.include_deleted,
+  tag: query.tag,
 });
 
 /** More rows than this is refused, not cut: narrow the filters. */

@@ -16,6 +16,7 @@ import {
   instanceAggregationSchema,
 } from '../schemas/capacity.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
+import { tagFilterQuery } from './instances.js';
 
 const periodSchema = z.object({
   type: z.enum(periodTypes),
@@ -57,6 +58,7 @@ const aggregationFilters = pagingQuery.extend({
   period_type: z.enum(periodTypes).optional(),
   start_date: day.optional(),
   end_date: day.optional(),
+  tag: tagFilterQuery,
 });
 
 const summarySchema = z.object({
@@ -148,7 +150,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/capacity/instances',
       tag: 'capacity',
       summary:
-        'Instance size aggregations (filters: instance_id, db_type, period_type, start_date, end_date)',
+        'Instance size aggregations (filters: instance_id, db_type, period_type, start_date, end_date, tag)',
       access: { permission: 'view' },
       query: instanceQuery,
       response: instanceAggregationSchema,
@@ -184,7 +186,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/capacity/databases',
       tag: 'capacity',
       summary:
-        'Database size aggregations (filters: instance_id, db_type, database, period_type, start_date, end_date)',
+        'Database size aggregations (filters: instance_id, db_type, database, period_type, start_date, end_date, tag)',
       access: { permission: 'view' },
       query: databaseQuery,
       response: databaseAggregationSchema,

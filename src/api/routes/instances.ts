@@ -1,12 +1,13 @@
 // /instances, the reads: list, statistics, CSV export, get. The writes are in instanceWrites.ts.
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
+import { TAG_NAME_PATTERN } from '../../domain/tags/events.js';
 import {
   allInstances,
   getInstanceRow,
   instanceStatistics,
-  instanceToApi,
   listInstances,
+  withTags,
 } from '../../projections/instances/queries.js';
 import { csvFile } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
@@ -30,13 +31,42 @@ const csvColumns = [
   'last_connected',
   'created_at',
   'deleted_at',
+  'tags',
 ] as const;
 
-const filtersOf = (query: z.output<z.ZodObject<typeof instanceFilters>>) => ({
+/** One tag name as TAG_NAME_PATTERN allows it, without its anchors. */
+const tagName = TAG_NAME_PATTERN.source.replace(/^\^|\$$/g, '');
+const tagList = new RegExp(`^${tagName}(,${tagName})*$`);
+/** The `tag` filter of the instance, capacity and account reads: names, comma-separated, any case. */
+export const tagFilterQuery = z
+  .string()
+  .max(1000)
+  .regex(tagList, 'tag names (letters, digits, -, _, . and :), comma-separated')
+  .optional()
+  .describe('tag names, comma-separated, any case: instances holding every one of them');
+
+const listFilters = { ...instanceFilters, tag: tagFilterQuery };
+
+const filtersOf = (query: z.output<z.ZodObject<typeof listFilters>>) => ({
   dbType: query.db_type,
   search: query.search,
   active: query.active,
   deleted: query.deleted,
+  tag: query.tag,
+});
+
+/** An instance as the reads show it: with the tags it holds, by name. */
+const taggedInstanceSchema = instanceSchema.extend({
+  tags: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      display_name: z.string(),
+      category: z.string(),
+      color: z.string(),
+      is_active: z.boolean(),
+    }),
+  ),
 });
 
 export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
@@ -45,10 +75,11 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/instances',
       tag: 'instances',
-      summary: 'List instances (filters: db_type, search in name and host, active, deleted)',
+      summary:
+        'List instances, each with its tags (filters: db_type, search in name and host, active, deleted, tag)',
       access: { permission: 'view' },
-      query: pagingQuery.extend(instanceFilters).strict(),
-      response: instanceSchema,
+      query: pagingQuery.extend(listFilters).strict(),
+      response: taggedInstanceSchema,
       paged: true,
       handler: ({ query }) => pageOf(query, listInstances(knex, filtersOf(query), query)),
     }),
@@ -77,11 +108,14 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       tag: 'instances',
       summary: 'CSV export of the instances (same filters as the list)',
       access: { permission: 'view' },
-      query: z.strictObject(instanceFilters),
+      query: z.strictObject(listFilters),
       response: z.string().describe('text/csv: one line per instance, cells neutralised against formulas'),
       contentType: 'text/csv',
       handler: async ({ query }) => {
-        const rows = (await allInstances(knex, filtersOf(query))).map(instanceToApi);
+        const rows = (await withTags(knex, await allInstances(knex, filtersOf(query)))).map((r) => ({
+          ...r,
+          tags: r.tags.map((t) => t.name).join(','),
+        }));
         return {
           data: '',
           file: {
@@ -96,14 +130,15 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/instances/:id',
       tag: 'instances',
-      summary: 'Get an instance',
+      summary: 'Get an instance, with its tags',
       access: { permission: 'view' },
       params: idParams,
-      response: instanceSchema,
+      response: taggedInstanceSchema,
       handler: async ({ params }) => {
         const row = await getInstanceRow(knex, params.id);
         if (!row) throw notFound('instance', params.id);
-        return { data: instanceToApi(row) };
+        const [data] = await withTags(knex, [row]);
+        return { data: data! };
       },
     }),
   ];

@@ -7,6 +7,7 @@ import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
 import type { RiskLevel } from '../../domain/classification/events.js';
+import { tagNames, whereTagged } from '../tags/queries.js';
 
 interface LedgerDbRow {
   id: string;
@@ -96,6 +97,8 @@ export interface AccountFilters {
   riskLevel?: RiskLevel | undefined;
   /** Also list accounts the last inventory no longer showed (default: active ones only). */
   includeDeleted?: boolean | undefined;
+  /** Tag names, comma-separated, any case: accounts on instances holding every one of them. */
+  tag?: string | undefined;
 }
 
 /** instance_name is null for an instance the instances table does not have (events imported from elsewhere). */
@@ -117,6 +120,7 @@ function filteredLedgers(knex: Knex, filters: AccountFilters) {
   // Containment, not `?`: knex reads a question mark as a binding.
   if (filters.capability)
     q.whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [JSON.stringify([filters.capability])]);
+  whereTagged(q, knex, { names: tagNames(filters.tag) }, 'a.instance_id');
   return whereClassified(q, knex, {
     classification_id: filters.classificationId,
     risk_level: filters.riskLevel,

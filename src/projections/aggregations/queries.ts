@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 import type { PeriodType } from '../../domain/periods/periods.js';
+import { tagNames, whereTagged } from '../tags/queries.js';
 
 export interface AggregationSummary {
   period_type: PeriodType;
@@ -23,6 +24,8 @@ export interface AggregationFilters extends Paging {
   start_date?: string | undefined;
   end_date?: string | undefined;
   database?: string | undefined;
+  /** Tag names, comma-separated, any case: the rows of instances holding every one of them. */
+  tag?: string | undefined;
 }
 
 export const num = (v: string | number | null | undefined): number | null =>
@@ -37,6 +40,7 @@ export function filteredAggregations(knex: Knex, table: string, f: AggregationFi
   if (f.start_date) q.where('a.period_start', '>=', f.start_date);
   if (f.end_date) q.where('a.period_start', '<=', f.end_date);
   if (f.database) q.where('a.database_name', f.database);
+  whereTagged(q, knex, { names: tagNames(f.tag) }, 'a.instance_id');
   return q;
 }
 

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
+import { tagNames, tagsOfInstances, whereTagged, type InstanceTag } from '../tags/queries.js';
 
 export interface InstanceRow {
   id: string;
@@ -62,6 +63,8 @@ export interface InstanceFilters {
   search?: string | undefined;
   active?: boolean | undefined;
   deleted?: boolean | undefined;
+  /** Tag names, comma-separated, any case: instances holding every one of them. */
+  tag?: string | undefined;
 }
 
 function filtered(knex: Knex, f: InstanceFilters) {
@@ -78,13 +81,26 @@ function filtered(knex: Knex, f: InstanceFilters) {
         .orWhereRaw("lower(host) LIKE ? ESCAPE '\\'", [like]);
     });
   }
+  whereTagged(q, knex, { names: tagNames(f.tag) }, 'id');
   return q;
+}
+
+/** The instances as the API shows them, each with the tags it holds (by name). */
+export async function withTags(
+  knex: Knex,
+  rows: readonly InstanceRow[],
+): Promise<(ReturnType<typeof instanceToApi> & { tags: InstanceTag[] })[]> {
+  const held = await tagsOfInstances(
+    knex,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...instanceToApi(r), tags: held.get(r.id) ?? [] }));
 }
 
 export async function listInstances(knex: Knex, f: InstanceFilters, paging: Paging) {
   const q = filtered(knex, f);
   const { total, rows } = await paged<InstanceRow>(q, paging, { order: 'name' });
-  return { total, items: rows.map(instanceToApi) };
+  return { total, items: await withTags(knex, rows) };
 }
 
 export const allInstances = async (knex: Knex, f: InstanceFilters): Promise<InstanceRow[]> =>
