@@ -64,6 +64,16 @@ export const messageCodes = {
   MISSING_DSL_ARGS: { status: 400, message: 'A rule function misses an argument.', recoverable: false },
   // domain
   TAG_IN_USE: { status: 409, message: 'The tag is still assigned.', recoverable: false },
+  INSTANCE_DELETED: {
+    status: 409,
+    message: 'The instance is in the recycle bin; restore it first.',
+    recoverable: false,
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was used for a different request.',
+    recoverable: false,
+  },
   CLASSIFICATION_IN_USE: { status: 409, message: 'The classification is still in use.', recoverable: false },
   SYSTEM_CLASSIFICATION: {
     status: 400,
