@@ -7,7 +7,15 @@ import { periodTypes, type PeriodType } from '../periods/periods.js';
 
 export const sessionCategories = ['account', 'capacity', 'aggregation', 'classification', 'tags'] as const;
 export const syncTypes = ['manual_single', 'manual_batch', 'scheduled_task'] as const;
-export const recordPhases = ['connect', 'inventory', 'permissions', 'sizes', 'aggregate', 'classify', 'other'] as const;
+export const recordPhases = [
+  'connect',
+  'inventory',
+  'permissions',
+  'sizes',
+  'aggregate',
+  'classify',
+  'other',
+] as const;
 /**
  * What an operator's compensation did. A retry says what it ran again: an account record's permissions
  * phase (`retry_permissions`), its whole sync (`retry_sync`), a capacity collection (`retry_capacity`), an
