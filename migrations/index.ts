@@ -19,6 +19,7 @@ import * as processHeartbeats from './20261122_0015_process_heartbeats.js';
 import * as classificationWriteSide from './20261202_0016_classification_write_side.js';
 import * as classificationReadModels from './20261202_0017_classification_read_models.js';
 import * as tagReadModels from './20261202_0019_tag_read_models.js';
+import * as tagWriteSide from './20261202_0020_tag_write_side.js';
 
 export interface Migration {
   name: string;
@@ -45,4 +46,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261202_0016_classification_write_side', ...classificationWriteSide },
   { name: '20261202_0017_classification_read_models', ...classificationReadModels },
   { name: '20261202_0019_tag_read_models', ...tagReadModels },
+  { name: '20261202_0020_tag_write_side', ...tagWriteSide },
 ];

@@ -59,6 +59,8 @@ import {
   probeConnection,
 } from './commands/testConnections.js';
 import { makeCreateUser, makeDeleteUser, makeUpdateUser } from './commands/users.js';
+import { makeBulkTags } from './commands/tags/bulk.js';
+import { makeBatchDeleteTags, makeCreateTag, makeDeleteTag, makeUpdateTag } from './commands/tags/tags.js';
 import { toLedgerEvents } from './commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from './domain/accounts/events.js';
 import { foldLedger } from './domain/accounts/ledger.js';
@@ -153,6 +155,12 @@ export function composeCommands(
     deleteRule: makeDeleteRule({ knex, store }),
     seedSystemClassifications: (ctx: CommandContext) => seedSystemClassifications({ knex, store }, ctx),
     listActiveRules: () => activeRules(knex),
+    createTag: makeCreateTag({ knex, store }),
+    updateTag: makeUpdateTag({ knex, store }),
+    deleteTag: makeDeleteTag({ knex, store }),
+    batchDeleteTags: makeBatchDeleteTags({ knex, store }),
+    /** Bulk assign / remove / remove-all as a tags session; answers the receipt. */
+    bulkTags: makeBulkTags(sessionRun),
   };
 }
 

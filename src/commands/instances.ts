@@ -17,7 +17,7 @@ import { instanceStream } from '../domain/instances/events.js';
 import { decideLifecycle, evolveLifecycle } from '../domain/lifecycle.js';
 import type { CommandContext } from './commandContext.js';
 import { loadCredential } from './credentials.js';
-import { appendOne, loadLifecycle, reserveName } from './streamWrites.js';
+import { appendOne, loadLifecycle, reserveName, retryOnConflict } from './streamWrites.js';
 
 type Deps = { knex: Knex; store: EventStore };
 
@@ -162,14 +162,13 @@ const lifecycleChange =
   (command: 'delete' | 'restore', type: 'InstanceDeleted' | 'InstanceRestored') =>
   ({ store }: Pick<Deps, 'store'>) =>
   async (id: string, ctx: CommandContext) => {
-    const { state, revision } = await loadLifecycle(store, instanceStream(id), evolve);
-    decideLifecycle('instance', id, state, command);
-    return {
-      id,
-      position: await appendOne(store, instanceStream(id), revision, type, { instanceId: id }, ctx, {
-        instanceId: id,
-      }),
-    };
+    // Decided again when another event (a tag, an edit) reached the stream between the read and the append.
+    const position = await retryOnConflict(async () => {
+      const { state, revision } = await loadLifecycle(store, instanceStream(id), evolve);
+      decideLifecycle('instance', id, state, command);
+      return appendOne(store, instanceStream(id), revision, type, { instanceId: id }, ctx, { instanceId: id });
+    });
+    return { id, position };
   };
 
 export const makeDeleteInstance = lifecycleChange('delete', 'InstanceDeleted');

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import {
   TransactionalAppendUnsupportedError,
+  WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -71,6 +72,19 @@ export async function appendOne(
 /** The key a name is reserved under: names are unique case-insensitively, spaces around ignored. */
 export const nameKey = (name: string) => name.trim().toLowerCase();
 
+/** Another owner than `owner` holds `name` in `scope` (case-insensitively): a decider's nameTaken. */
+export async function nameHeldByOther(
+  trx: Knex.Transaction,
+  scope: string,
+  name: string,
+  owner: string,
+): Promise<boolean> {
+  const holder = await trx('name_reservations')
+    .where({ scope, name_key: nameKey(name) })
+    .first<{ owner_id: string } | undefined>('owner_id');
+  return holder !== undefined && holder.owner_id !== owner;
+}
+
 /**
  * Takes `name` for `owner` in `scope` (case-insensitive), releasing the owner's previous name. A concurrent
  * taker of the same name waits on the unique index and then finds it held: NAME_EXISTS.
@@ -92,4 +106,18 @@ export async function reserveName(
     .first('owner_id');
   if (holder?.owner_id !== owner)
     throw new AppError('NAME_EXISTS', `the name '${name}' is taken`, { field: 'name' });
+}
+
+/**
+ * Runs a load-decide-append again when another write appended to the stream in between (its expected
+ * revision refused): the second of two concurrent edits is decided on the state the first left.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevisionError) || attempt >= attempts) throw err;
+    }
+  }
 }

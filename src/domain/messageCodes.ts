@@ -64,6 +64,7 @@ export const messageCodes = {
   MISSING_DSL_ARGS: { status: 400, message: 'A rule function misses an argument.', recoverable: false },
   // domain
   TAG_IN_USE: { status: 409, message: 'The tag is still assigned.', recoverable: false },
+  TAG_INACTIVE: { status: 409, message: 'The tag is inactive; reactivate it first.', recoverable: false },
   INSTANCE_DELETED: {
     status: 409,
     message: 'The instance is in the recycle bin; restore it first.',

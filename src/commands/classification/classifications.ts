@@ -6,11 +6,7 @@
 // classification_index (one row per live classification, with is_active) is kept in the same transaction.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import {
-  WrongExpectedRevisionError,
-  type EventStore,
-  type ExpectedRevision,
-} from '../../adapters/eventStore/port.js';
+import type { EventStore, ExpectedRevision } from '../../adapters/eventStore/port.js';
 import {
   decideClassification,
   evolveClassification,
@@ -23,7 +19,7 @@ import {
 import { classificationStream } from '../../domain/classification/events.js';
 import type { Position } from '../../domain/events/envelope.js';
 import { newEvent, type CommandContext } from '../commandContext.js';
-import { appendWithRows, nameKey, reserveName } from '../streamWrites.js';
+import { appendWithRows, nameHeldByOther, reserveName, retryOnConflict } from '../streamWrites.js';
 
 export type ClassificationDeps = { knex: Knex; store: EventStore };
 
@@ -56,27 +52,9 @@ export async function loadClassification(
   return { state, revision: last ? last.revision : 'no_stream' };
 }
 
-/**
- * Runs a load-decide-append again when another write appended to the stream in between (its expected
- * revision refused): the second of two concurrent edits is decided on the state the first left.
- */
-export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (err) {
-      if (!(err instanceof WrongExpectedRevisionError) || attempt >= attempts) throw err;
-    }
-  }
-}
-
 /** Another owner holds this name (case-insensitively): the decider's nameTaken. */
-async function nameTaken(trx: Knex.Transaction, name: string, id: string): Promise<boolean> {
-  const holder = await trx('name_reservations')
-    .where({ scope: NAME_SCOPE, name_key: nameKey(name) })
-    .first<{ owner_id: string } | undefined>('owner_id');
-  return holder !== undefined && holder.owner_id !== id;
-}
+const nameTaken = (trx: Knex.Transaction, name: string, id: string) =>
+  nameHeldByOther(trx, NAME_SCOPE, name, id);
 
 /** Appends the decided events inside `trx`; null when there are none. */
 async function appendDecided(

@@ -27,8 +27,8 @@ import type { DbType } from '../../domain/engines/model.js';
 import type { Position } from '../../domain/events/envelope.js';
 import { decideLifecycle } from '../../domain/lifecycle.js';
 import { newEvent, type CommandContext } from '../commandContext.js';
-import { appendWithRows } from '../streamWrites.js';
-import { lockClassification, retryOnConflict } from './classifications.js';
+import { appendWithRows, retryOnConflict } from '../streamWrites.js';
+import { lockClassification } from './classifications.js';
 
 export type RuleDeps = { knex: Knex; store: EventStore };
 

@@ -6,7 +6,7 @@ import { errorMessage } from '../../domain/errors.js';
 
 export class PhaseError extends Error {
   constructor(
-    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes' | 'aggregate' | 'classify',
+    readonly phase: 'connect' | 'inventory' | 'permissions' | 'sizes' | 'aggregate' | 'classify' | 'tag',
     readonly messageCode: string,
     message: string,
     options?: { cause?: unknown },

@@ -11,6 +11,7 @@ import type { createEngineAdapter } from '../../adapters/engines/index.js';
 import type { EngineAdapter, EngineOptions } from '../../adapters/engines/port.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import type { Keyring } from '../../adapters/keyring/keyring.js';
+import { notFound } from '../../domain/errors.js';
 import type { Position } from '../../domain/events/envelope.js';
 import type { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
@@ -64,12 +65,25 @@ export interface StartedSession {
   done: Promise<void>;
 }
 
-export type Target = { instanceIds: readonly string[] } | 'all-active';
+/**
+ * The instances of a session: given ones (refused with RESOURCE_NOT_FOUND when one is unknown, or deleted
+ * unless `includeDeleted`: a work that decides itself what a deleted instance allows), or every active one.
+ */
+export type Target = { instanceIds: readonly string[]; includeDeleted?: boolean } | 'all-active';
 
 export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
-const resolveTarget = (instances: InstanceDirectory, target: Target): Promise<InstanceTarget[]> =>
-  target === 'all-active' ? instances.active() : instances.existing(target.instanceIds);
+async function resolveTarget(instances: InstanceDirectory, target: Target): Promise<InstanceTarget[]> {
+  if (target === 'all-active') return instances.active();
+  if (!target.includeDeleted) return instances.existing(target.instanceIds);
+  return Promise.all(
+    target.instanceIds.map(async (id) => {
+      const instance = await instances.get(id);
+      if (!instance) throw notFound('instance', id);
+      return instance;
+    }),
+  );
+}
 
 /** The advisory lock key of a category's syncs of one instance (shared by every process). */
 export const syncLockKey = (category: string, instanceId: string): string => `${category}-sync:${instanceId}`;
@@ -101,6 +115,12 @@ export async function startRun<R, T>(
 export interface SessionWork {
   attemptFor: (target: { instance: InstanceTarget; sessionId: string; ctx: CommandContext }) => AttemptWork;
   startPhase: WorkPhase;
+  /**
+   * 'skip' (default): a record whose instance another run of the category holds is skipped, with the
+   * reason. 'none': no lock: the work's own appends, each with its expected revision, keep concurrent runs
+   * apart (tags: the second of two runs decides on the state the first left).
+   */
+  instanceLock?: 'skip' | 'none';
 }
 
 /** The sessions of one category: its work per instance, and the run options it defaults to. */
@@ -146,7 +166,10 @@ export function makeRunSession(deps: SessionRunDeps) {
 
     const runOne = async (row: InstanceTarget, locks: InstanceLocks, signal: AbortSignal) => {
       if (signal.aborted) return; // stopping: stop() abandoned the pending records
-      const unlock = await locks.tryLock(syncLockKey(session.category, row.id));
+      const unlock =
+        session.instanceLock === 'none'
+          ? () => Promise.resolve()
+          : await locks.tryLock(syncLockKey(session.category, row.id));
       if (!unlock) {
         const reason = `another ${session.category} sync of this instance is running`;
         await writer.execute({ type: 'SkipRecord', instanceId: row.id, reason });

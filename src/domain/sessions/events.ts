@@ -14,6 +14,7 @@ export const recordPhases = [
   'sizes',
   'aggregate',
   'classify',
+  'tag',
   'other',
 ] as const;
 /**
