@@ -10,6 +10,7 @@ import { classificationEventDefinitions } from './classification/events.js';
 import { credentialEventDefinitions } from './credentials/events.js';
 import { instanceEventDefinitions } from './instances/events.js';
 import { partitionEventDefinitions } from './partitions/events.js';
+import { schedulerEventDefinitions } from './scheduler/events.js';
 import { sessionEventDefinitions } from './sessions/events.js';
 import { tagEventDefinitions } from './tags/events.js';
 
@@ -25,6 +26,7 @@ export const eventDefinitions: readonly EventDefinition[] = [
   ...classificationEventDefinitions,
   ...assignmentEventDefinitions,
   ...tagEventDefinitions,
+  ...schedulerEventDefinitions,
 ];
 
 export const createEventRegistry = (): EventRegistry => new EventRegistry(eventDefinitions);
