@@ -94,6 +94,7 @@ export const messageCodes = {
     message: 'The data changed while the change was decided; try again.',
     recoverable: true,
   },
+  JOB_RUNNING: { status: 409, message: 'A run of this job is going; wait for it to end.', recoverable: true },
   SYNC_ALREADY_RUNNING: {
     status: 409,
     message: 'Another sync of this instance is running.',

@@ -30,6 +30,11 @@ export interface JobState {
   ticks: ReadonlyMap<string, { fate: TickFate; attempt: number }>;
   /** The newest recorded tick. */
   lastTickAt: string | null;
+  /**
+   * Since when the current schedule holds (registered, schedule changed, resumed): ticks before it are
+   * neither run late nor reported missed.
+   */
+  since: string | null;
   runs: ReadonlyMap<string, RunState>;
 }
 
@@ -111,6 +116,7 @@ export const initialJobState = (): JobState => ({
   paused: false,
   ticks: new Map(),
   lastTickAt: null,
+  since: null,
   runs: new Map(),
 });
 
@@ -126,15 +132,21 @@ export function evolveJob(state: JobState, event: JobEvent, occurredAt?: string)
         ...state,
         registered: true,
         registeredAt: occurredAt ?? null,
+        since: occurredAt ?? null,
         cron: event.data.cron,
         timezone: event.data.timezone,
       };
     case 'JobScheduleChanged':
-      return { ...state, cron: event.data.cron, timezone: event.data.timezone };
+      return {
+        ...state,
+        cron: event.data.cron,
+        timezone: event.data.timezone,
+        since: occurredAt ?? state.since,
+      };
     case 'JobPaused':
       return { ...state, paused: true };
     case 'JobResumed':
-      return { ...state, paused: false };
+      return { ...state, paused: false, since: occurredAt ?? state.since };
     case 'JobTriggered':
       return state;
     case 'JobRunStarted': {

@@ -1,0 +1,344 @@
+// The scheduler: pg-boss holds the cron schedules and the queues; this file decides what a tick means.
+// - Ticks: pg-boss sends one job per tick of each scheduled job, whatever the number of processes (its own
+//   cron throttling: one process's timekeeper wins each minute). The worker that takes it derives the tick
+//   time, and the job's stream (scheduler-job-{id}) records the tick's fate once: a run, `skipped`
+//   (paused, or the previous run still holds the job's advisory lock: no overlap), or `missed`.
+// - Misfires: pg-boss only sends a tick in the minute after it. The catch-up pass (at start, then every
+//   catchUpIntervalMs) sends the newest unrecorded tick again when it is at most misfireGraceMs old, and
+//   records older unrecorded ticks as missed. The stream decides duplicates, so both senders may send.
+// - Runs: a session job's session id is chosen before it starts (JobRunStarted names it); the run's end
+//   is JobRunEnded with the session's status. A run that throws is retried by pg-boss per the job's
+//   retryLimit (the stream lets a failed tick run again only then), then pg-boss moves it to the
+//   dead-letter queue.
+// - Run now: in the process that was asked, at once, under the same lock (JOB_RUNNING while one runs).
+import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { EventStore } from '../../adapters/eventStore/port.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
+import { lastTick, ticksBetween } from '../../domain/scheduler/cron.js';
+import type { JobId } from '../../domain/scheduler/events.js';
+import { openRun, tickKey } from '../../domain/scheduler/jobState.js';
+import type { Logger } from '../../logger.js';
+import type { CommandContext } from '../commandContext.js';
+import { InstanceLocks } from '../sync/instanceLocks.js';
+import { jobCatalog, type JobResult, type JobRun, type JobSpec } from './catalog.js';
+import { executeJob, loadJob } from './jobs.js';
+
+export const DEAD_LETTER_QUEUE = 'whalefall-dead-letter';
+export const queueOf = (jobId: JobId): string => `whalefall-job-${jobId}`;
+/** The advisory lock a run holds: a second run of the job, in any process, finds it taken. */
+export const jobLockKey = (jobId: JobId): string => `scheduler-job:${jobId}`;
+
+/** How long pg-boss lets a job run before it counts it expired (a whole fleet's sync, with margin). */
+const JOB_EXPIRE_SECONDS = 12 * 3600;
+/** pg-boss sends a tick only within this long after it; older ones are the catch-up pass's. */
+const PG_BOSS_SEND_WINDOW_MS = 60_000;
+const MAX_MISSED_RECORDED = 100;
+
+export interface SchedulerDeps {
+  boss: PgBoss;
+  pool: pg.Pool;
+  store: Pick<EventStore, 'readStream' | 'append'>;
+  logger: Logger;
+  /** The default time zone of the built-in jobs (WHALEFALL_TIMEZONE). */
+  timezone: string;
+  runs: Readonly<Record<JobId, JobRun>>;
+  /** This process (process_heartbeats), named by the runs it starts. */
+  processId?: string | undefined;
+  /** Default 5 minutes. */
+  misfireGraceMs?: number;
+  /** Default 30 s. */
+  catchUpIntervalMs?: number;
+  /** Tests: the time the scheduler believes it is. */
+  clock?: () => Date;
+  /** false: work on the queues only (`whalefall worker`), never schedule nor catch up. */
+  schedule?: boolean;
+  /** Before pg-boss retries a failed run (doubling); default 60 s. */
+  retryDelaySeconds?: number;
+}
+
+interface TickJob {
+  jobId: JobId;
+  /** Set by the catch-up pass; pg-boss's own schedule sends none (the time is derived). */
+  tickAt?: string;
+  trigger?: 'schedule' | 'misfire';
+}
+
+export interface RunNowResult {
+  runId: string;
+  sessionId: string | null;
+  /** Resolves when the run has ended and its end is recorded. */
+  done: Promise<void>;
+}
+
+export interface Scheduler {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Applies a job's schedule and pause state (from its stream) to pg-boss. */
+  apply(jobId: JobId): Promise<void>;
+  /** Applies every job's (POST /scheduler/actions/reload). */
+  reload(): Promise<void>;
+  runNow(jobId: JobId, ctx: CommandContext): Promise<RunNowResult>;
+  /** One catch-up pass (exported for tests and the timer). */
+  catchUp(): Promise<void>;
+  /** The next tick pg-boss will send, for the job list. */
+  readonly specs: readonly JobSpec[];
+}
+
+const schedulerCtx = (now: Date, correlationId: string): CommandContext => ({
+  actor: { kind: 'scheduler', id: 'scheduler' },
+  correlationId,
+  now,
+});
+
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const { boss, store, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const grace = deps.misfireGraceMs ?? 5 * 60_000;
+  // One InstanceLocks (one connection) per lock taken: advisory locks are re-entrant on a connection, so
+  // two runs of this process on one connection would not exclude each other.
+  const tryLock = (key: string) => new InstanceLocks(deps.pool).tryLock(key);
+  const running = new Set<Promise<unknown>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.add(p);
+    void p.finally(() => running.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  /** Runs the job under its lock, recording start and end; throws when the run itself threw. */
+  async function runLocked(
+    spec: JobSpec,
+    run: {
+      runId: string;
+      sessionId: string | null;
+      trigger: 'schedule' | 'misfire' | 'manual';
+      tickAt: string | null;
+      retry?: boolean;
+    },
+    ctx: CommandContext,
+  ): Promise<JobResult | undefined> {
+    const started = await executeJob(
+      store,
+      spec.id,
+      {
+        type: 'startRun',
+        ...run,
+        ...(deps.processId ? { owner: deps.processId } : {}),
+      },
+      ctx,
+      { sessionId: run.sessionId },
+    );
+    if (!started.some((e) => e.type === 'JobRunStarted')) return undefined; // heard twice, or paused
+    let result: JobResult;
+    let failure: Error | undefined;
+    try {
+      result = await deps.runs[spec.id]({ runId: run.runId, sessionId: run.sessionId, ctx });
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(errorMessage(err));
+      result = {
+        outcome: 'failed',
+        messageCode: err instanceof AppError ? err.code : 'TASK_EXECUTION_FAILED',
+        message: errorMessage(err).slice(0, 4000),
+        summary: {},
+      };
+    }
+    await executeJob(store, spec.id, { type: 'endRun', runId: run.runId, ...result }, ctx, {
+      sessionId: run.sessionId,
+    });
+    logger.info(
+      { job: spec.id, runId: run.runId, sessionId: run.sessionId, outcome: result.outcome },
+      'job run ended',
+    );
+    if (failure) throw failure;
+    return result;
+  }
+
+  /** A tick pg-boss handed this process. */
+  async function onTick(job: PgBoss.JobWithMetadata<TickJob>): Promise<void> {
+    const spec = jobCatalog.find((j) => j.id === job.data.jobId);
+    if (!spec) return;
+    const { state } = await loadJob(store, spec.id);
+    const at = job.data.tickAt ?? lastTick(state.cron, state.timezone, job.createdOn)?.toISOString();
+    if (!at) return;
+    const tickAt = tickKey(at);
+    const ctx = schedulerCtx(clock(), `tick-${spec.id}-${tickAt}`);
+    const unlock = await tryLock(jobLockKey(spec.id));
+    if (!unlock) {
+      await executeJob(
+        store,
+        spec.id,
+        {
+          type: 'skipTick',
+          tickAt,
+          reason: 'overlap',
+          runningRunId: openRun(state)?.runId ?? null,
+        },
+        ctx,
+      );
+      logger.warn({ job: spec.id, tickAt }, 'tick skipped: the previous run is still going');
+      return;
+    }
+    try {
+      await runLocked(
+        spec,
+        {
+          runId: randomUUID(),
+          sessionId: spec.session ? randomUUID() : null,
+          trigger: job.data.trigger ?? 'schedule',
+          tickAt,
+          retry: job.retryCount > 0,
+        },
+        ctx,
+      );
+    } finally {
+      await unlock();
+    }
+  }
+
+  async function apply(jobId: JobId): Promise<void> {
+    const { state } = await loadJob(store, jobId);
+    if (deps.schedule === false) return;
+    if (state.paused) await boss.unschedule(queueOf(jobId));
+    else await boss.schedule(queueOf(jobId), state.cron, { jobId }, { tz: state.timezone });
+  }
+
+  async function catchUp(): Promise<void> {
+    const now = clock();
+    for (const spec of jobCatalog) {
+      const { state } = await loadJob(store, spec.id);
+      if (!state.registered || state.paused) continue;
+      const since = [state.lastTickAt, state.since]
+        .filter((t): t is string => t !== null)
+        .sort()
+        .at(-1);
+      if (!since) continue;
+      const due = ticksBetween(
+        state.cron,
+        state.timezone,
+        new Date(since),
+        now,
+        MAX_MISSED_RECORDED + 1,
+      ).filter((t) => !state.ticks.has(tickKey(t)));
+      const newest = due.at(-1);
+      if (!newest) continue;
+      const age = now.getTime() - newest.getTime();
+      const ctx = schedulerCtx(now, `catch-up-${spec.id}-${now.toISOString()}`);
+      const older = age <= grace ? due.slice(0, -1) : due;
+      for (const t of older)
+        await executeJob(
+          store,
+          spec.id,
+          {
+            type: 'missTick',
+            tickAt: t.toISOString(),
+            reason: `no scheduler ran it within ${Math.round(grace / 60_000)} min (caught up at ${now.toISOString()})`,
+          },
+          ctx,
+        );
+      // The newest within the grace runs once; pg-boss sends it itself in its first minute.
+      if (age <= grace && age >= PG_BOSS_SEND_WINDOW_MS) {
+        const tickAt = newest.toISOString();
+        await boss.send(queueOf(spec.id), { jobId: spec.id, tickAt, trigger: 'misfire' } satisfies TickJob, {
+          singletonKey: `${spec.id}:${tickAt}`,
+        });
+        logger.info({ job: spec.id, tickAt }, 'a missed tick is run late (within the misfire grace)');
+      }
+    }
+  }
+
+  return {
+    specs: jobCatalog,
+    apply,
+    catchUp,
+    async reload() {
+      for (const spec of jobCatalog) await apply(spec.id);
+    },
+    async start() {
+      await ensureQueue(boss, DEAD_LETTER_QUEUE, { retentionDays: 30 });
+      const ctx = schedulerCtx(clock(), 'scheduler-start');
+      for (const spec of jobCatalog) {
+        await ensureQueue(boss, queueOf(spec.id), {
+          retryLimit: spec.retryLimit,
+          retryDelay: deps.retryDelaySeconds ?? 60,
+          retryBackoff: true,
+          expireInSeconds: JOB_EXPIRE_SECONDS,
+          deadLetter: DEAD_LETTER_QUEUE,
+        });
+        await executeJob(
+          store,
+          spec.id,
+          { type: 'register', cron: spec.defaultCron, timezone: deps.timezone },
+          ctx,
+        );
+        await apply(spec.id);
+        await boss.work<TickJob>(
+          queueOf(spec.id),
+          { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 2 },
+          async ([job]) => {
+            if (job) await track(onTick(job));
+          },
+        );
+      }
+      if (deps.schedule === false) return;
+      await catchUp().catch((err: unknown) => logger.error({ err }, 'the scheduler catch-up pass failed'));
+      timer = setInterval(() => {
+        if (!stopped)
+          catchUp().catch((err: unknown) => logger.error({ err }, 'the scheduler catch-up pass failed'));
+      }, deps.catchUpIntervalMs ?? 30_000);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      for (const spec of jobCatalog) await boss.offWork(queueOf(spec.id)).catch(() => undefined);
+      await Promise.allSettled([...running]);
+    },
+    async runNow(jobId, ctx) {
+      const spec = jobCatalog.find((j) => j.id === jobId)!;
+      const unlock = await tryLock(jobLockKey(jobId));
+      if (!unlock) {
+        const { state } = await loadJob(store, jobId);
+        throw new AppError(
+          'JOB_RUNNING',
+          `job ${jobId} is running (run ${openRun(state)?.runId ?? 'unknown'}): wait for it to end`,
+          {
+            jobId,
+            runId: openRun(state)?.runId ?? null,
+          },
+        );
+      }
+      const runId = randomUUID();
+      const sessionId = spec.session ? randomUUID() : null;
+      try {
+        await executeJob(store, jobId, { type: 'trigger', runId, sessionId }, ctx, { sessionId });
+      } catch (err) {
+        await unlock();
+        throw err;
+      }
+      const done = track(
+        runLocked(spec, { runId, sessionId, trigger: 'manual', tickAt: null }, ctx)
+          .then(() => undefined)
+          .catch((err: unknown) => logger.error({ err, job: jobId, runId }, 'the job run failed'))
+          .finally(() => unlock()),
+      );
+      return { runId, sessionId, done };
+    },
+  };
+}
+
+/**
+ * Creates the queue, or brings an existing one (another process, an earlier start, an older policy) to
+ * these options.
+ */
+async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+  try {
+    await boss.createQueue(name, { name, ...options });
+  } catch (err) {
+    if (!/already exists|duplicate key/i.test(errorMessage(err))) throw err;
+    await boss.updateQueue(name, { name, ...options });
+  }
+}
