@@ -350,7 +350,14 @@ describe.skipIf(!both.url)(titled('tags over HTTP, as a new user', both), () => 
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data).toEqual([
-      { tag_id: tags.retry, name: 'retry', status: 'deleted', untagged: 0, message_code: null, message: null },
+      {
+        tag_id: tags.retry,
+        name: 'retry',
+        status: 'deleted',
+        untagged: 0,
+        message_code: null,
+        message: null,
+      },
       {
         tag_id: unknown,
         name: null,
