@@ -28,6 +28,7 @@ import { instanceRoutes } from './routes/instances.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { healthRoutes } from './routes/health.js';
 import { syncSessionRoutes } from './routes/syncSessions.js';
+import { tagRoutes } from './routes/tags.js';
 import { userRoutes } from './routes/users.js';
 
 export const API_PREFIX = '/api/v1';
@@ -63,6 +64,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...capacityRoutes(deps),
     ...databaseRoutes(deps),
     ...partitionRoutes(deps),
+    ...tagRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

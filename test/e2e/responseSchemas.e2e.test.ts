@@ -112,6 +112,13 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
     // Nothing listens on port 1: its records fail, so the error logs have rows.
     const dead = await register(`${p}-dead`, 1);
     const both = { instance_ids: [ids.instances, dead] };
+    // A tag with a category, held by the instance: the tag lists, options, categories and its tags have rows.
+    ids.tags = (await call('POST', '/tags', undefined, { name: `${p}-prod`, category: 'env' })).body.data.id!;
+    await call('POST', '/tags/bulk/actions/assign', undefined, {
+      instance_ids: [ids.instances],
+      tag_ids: [ids.tags],
+    });
+    await call('POST', '/tags/bulk/instance-tags', undefined, { instance_ids: [ids.instances] });
 
     const accounts = await call('POST', '/instances/actions/sync-accounts', undefined, both);
     await waitForSession(accounts.body.data.session_id!);
@@ -174,6 +181,7 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
       'databases',
       'instances',
       'rules',
+      'tags',
       'users',
     ]);
     expect(Object.values(ids).every(Boolean)).toBe(true);

@@ -24,8 +24,7 @@ import {
   accountStatisticsSchema,
   permissionsAsOfSchema,
 } from '../schemas/accounts.js';
-import { booleanQuery, idParams } from '../schemas/common.js';
-import { tagFilterQuery } from './instances.js';
+import { booleanQuery, idParams, tagFilterQuery } from '../schemas/common.js';
 
 const futureAsOf = (asOf: string, now: Date) =>
   new AppError('VALIDATION_ERROR', 'as_of is in the future', {

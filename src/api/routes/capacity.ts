@@ -15,8 +15,8 @@ import {
   dateInput as day,
   instanceAggregationSchema,
 } from '../schemas/capacity.js';
+import { tagFilterQuery } from '../schemas/common.js';
 import { sessionStartRoutes } from './sessionStartRoutes.js';
-import { tagFilterQuery } from './instances.js';
 
 const periodSchema = z.object({
   type: z.enum(periodTypes),

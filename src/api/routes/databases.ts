@@ -14,7 +14,7 @@ import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
-import { booleanQuery, idParams } from '../schemas/common.js';
+import { booleanQuery, idParams, tagFilterQuery } from '../schemas/common.js';
 import {
   databaseLedgerSchema,
   databaseSizeSchema,
@@ -30,13 +30,14 @@ export function databaseRoutes({ knex, projections, commands }: ApiDeps): RouteD
       path: '/databases/ledgers',
       tag: 'capacity',
       summary:
-        "The database inventory: each database's id and latest size (filters: instance_id, search, active)",
+        "The database inventory: each database's id and latest size (filters: instance_id, search, active, tag)",
       access: { permission: 'view' },
       query: pagingQuery
         .extend({
           instance_id: z.uuid().optional(),
           search: z.string().max(128).optional(),
           active: booleanQuery.optional(),
+          tag: tagFilterQuery,
         })
         .strict(),
       response: databaseLedgerSchema,
@@ -44,7 +45,12 @@ export function databaseRoutes({ knex, projections, commands }: ApiDeps): RouteD
       handler: async ({ query }) => {
         const { items, total } = await listDatabaseLedgers(
           knex,
-          { instanceId: query.instance_id, search: query.search, active: query.active },
+          {
+            instanceId: query.instance_id,
+            search: query.search,
+            active: query.active,
+            tag: query.tag,
+          },
           query,
         );
         return { data: items, meta: pageMeta(query, total) };

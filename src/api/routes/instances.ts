@@ -1,7 +1,6 @@
 // /instances, the reads: list, statistics, CSV export, get. The writes are in instanceWrites.ts.
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
-import { TAG_NAME_PATTERN } from '../../domain/tags/events.js';
 import {
   allInstances,
   getInstanceRow,
@@ -13,7 +12,7 @@ import { csvFile } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
-import { idParams } from '../schemas/common.js';
+import { idParams, tagFilterQuery } from '../schemas/common.js';
 import { instanceFilters, instanceSchema } from '../schemas/instances.js';
 
 const csvColumns = [
@@ -33,17 +32,6 @@ const csvColumns = [
   'deleted_at',
   'tags',
 ] as const;
-
-/** One tag name as TAG_NAME_PATTERN allows it, without its anchors. */
-const tagName = TAG_NAME_PATTERN.source.replace(/^\^|\$$/g, '');
-const tagList = new RegExp(`^${tagName}(,${tagName})*$`);
-/** The `tag` filter of the instance, capacity and account reads: names, comma-separated, any case. */
-export const tagFilterQuery = z
-  .string()
-  .max(1000)
-  .regex(tagList, 'tag names (letters, digits, -, _, . and :), comma-separated')
-  .optional()
-  .describe('tag names, comma-separated, any case: instances holding every one of them');
 
 const listFilters = { ...instanceFilters, tag: tagFilterQuery };
 

@@ -5,6 +5,7 @@ import { databaseId } from '../../domain/ids.js';
 import type { Paging } from '../../domain/paging.js';
 import { paged } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
+import { tagNames, whereTagged } from '../tags/queries.js';
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -31,6 +32,8 @@ export interface DatabaseLedgerFilters {
   search?: string | undefined;
   /** true: active only; false: vanished only; undefined: both. */
   active?: boolean | undefined;
+  /** Tag names, comma-separated: only the databases of instances holding every one. */
+  tag?: string | undefined;
 }
 
 /** The databases of the inventory, each with its latest daily size (null before any stats), by instance then name. */
@@ -42,6 +45,7 @@ export async function listDatabaseLedgers(knex: Knex, filters: DatabaseLedgerFil
     q.whereRaw("lower(d.database_name) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [
       escapeLike(filters.search),
     ]);
+  whereTagged(q, knex, { names: tagNames(filters.tag) }, 'd.instance_id');
   const { total, rows } = await paged<LedgerDbRow>(q, paging, {
     order: [
       { column: 'd.instance_id', order: 'asc' },
