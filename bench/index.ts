@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   capacity: () => import('./capacity.js'),
   aggregate: () => import('./aggregate.js'),
   classify: () => import('./classify.js'),
+  tags: () => import('./tags.js'),
 };
 
 async function usage(problem: string): Promise<void> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whalefall binary: serve | migrate | rebuild | sync | replay | events | rules ... Run `whalefall <command> --help`.
+// The whalefall binary: serve | migrate | rebuild | sync | replay | events | rules | tags ... Run `whalefall <command> --help`.
 // Each group of commands is in src/cli/groups/; the commands they run come from the composition root.
 import { Command } from 'commander';
 import { CliError, messageOf } from './cli/cliError.js';
@@ -7,6 +7,7 @@ import { addEventCommands } from './cli/groups/events.js';
 import { addPartitionCommands } from './cli/groups/partitions.js';
 import { addRuleCommands } from './cli/groups/rules.js';
 import { addSessionCommands } from './cli/groups/sync.js';
+import { addTagCommands } from './cli/groups/tags.js';
 import { rotateKey } from './cli/rotateKey.js';
 import { untilSignal } from './cli/signals.js';
 import { installTerminalHandlers, status } from './cli/terminal.js';
@@ -103,6 +104,7 @@ addSessionCommands(program);
 addPartitionCommands(program);
 addEventCommands(program);
 addRuleCommands(program);
+addTagCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {
