@@ -76,12 +76,15 @@ export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 async function resolveTarget(instances: InstanceDirectory, target: Target): Promise<InstanceTarget[]> {
   if (target === 'all-active') return instances.active();
   if (!target.includeDeleted) return instances.existing(target.instanceIds);
+  const limit = pLimit(16); // as many stream reads at once as the directory's own
   return Promise.all(
-    target.instanceIds.map(async (id) => {
-      const instance = await instances.get(id);
-      if (!instance) throw notFound('instance', id);
-      return instance;
-    }),
+    target.instanceIds.map((id) =>
+      limit(async () => {
+        const instance = await instances.get(id);
+        if (!instance) throw notFound('instance', id);
+        return instance;
+      }),
+    ),
   );
 }
 

@@ -65,14 +65,29 @@ export const executeSession = (
   ctx: CommandContext,
 ): Promise<Executed> => new SessionWriter(store, command.sessionId, ctx).execute(command);
 
+/** Commands waiting for the writer's next append. */
+interface Pending {
+  choose: (state: SessionState) => readonly WriterCommand[];
+  ctx: CommandContext;
+  resolve: (executed: Executed) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The most callers one append serves. */
+const MAX_BATCH = 256;
+
 /**
  * The writer of one session in this process: commands go through one queue, and the state and revision
  * stay in memory, so records ending concurrently neither re-read the stream nor conflict with each other.
+ * Commands that arrive while an append is in flight are decided together and appended in ONE append when
+ * it returns (group commit: a session of many records would otherwise wait on one append per event, in
+ * turn); each caller still gets only its own events, and a command its decider refuses fails alone.
  * Appends still carry the expected revision: a write by another process (an operator's cancel) is a
- * conflict, and the writer reloads and decides again.
+ * conflict, and the writer reloads and decides the whole batch again.
  */
 export class SessionWriter {
-  private tail: Promise<unknown> = Promise.resolve();
+  private pending: Pending[] = [];
+  private flushing = false;
   private loaded: { state: SessionState; revision: bigint | 'no_stream' } | undefined;
 
   constructor(
@@ -103,38 +118,76 @@ export class SessionWriter {
     choose: (state: SessionState) => readonly WriterCommand[],
     as: CommandContext = this.ctx,
   ): Promise<Executed> {
-    const run = this.tail.then(() => this.apply(choose, as));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise<Executed>((resolve, reject) => {
+      this.pending.push({ choose, ctx: as, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
   }
 
-  private async apply(
-    choose: (state: SessionState) => readonly WriterCommand[],
-    ctx: CommandContext,
-  ): Promise<Executed> {
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) await this.apply(this.pending.splice(0, MAX_BATCH));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Decides and appends one batch; settles every caller in it. Never throws. */
+  private async apply(batch: readonly Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      this.loaded ??= await loadSession(this.store, this.sessionId);
-      const { revision } = this.loaded;
-      let state = this.loaded.state;
-      const events: SessionEvent[] = [];
-      const data: ReturnType<typeof toEventData>[] = [];
-      for (const given of choose(state)) {
-        const command: SessionCommand = { ...given, sessionId: this.sessionId };
-        const decided = decide(command, state);
-        state = decided.reduce(evolve, state);
-        events.push(...decided);
-        data.push(...decided.map((e) => toEventData(e, command, ctx)));
-      }
-      if (events.length === 0) return { events, eventIds: [], position: undefined, state };
+      const parts: { item: Pending; events: SessionEvent[]; data: ReturnType<typeof toEventData>[] }[] = [];
+      const refused: { item: Pending; err: unknown }[] = [];
+      let state: SessionState;
+      let revision: bigint | 'no_stream';
       try {
-        const result = await this.store.append(sessionStream(this.sessionId), data, {
-          expectedRevision: revision,
-        });
-        this.loaded = { state, revision: result.nextExpectedRevision };
-        return { events, eventIds: data.map((d) => d.eventId), position: result.position, state };
+        this.loaded ??= await loadSession(this.store, this.sessionId);
+        ({ state, revision } = this.loaded);
+      } catch (err) {
+        for (const item of batch) item.reject(err);
+        return;
+      }
+      for (const item of batch) {
+        try {
+          let s = state;
+          const events: SessionEvent[] = [];
+          const data: ReturnType<typeof toEventData>[] = [];
+          for (const given of item.choose(s)) {
+            const command: SessionCommand = { ...given, sessionId: this.sessionId };
+            const decided = decide(command, s);
+            s = decided.reduce(evolve, s);
+            events.push(...decided);
+            data.push(...decided.map((e) => toEventData(e, command, item.ctx)));
+          }
+          state = s;
+          parts.push({ item, events, data });
+        } catch (err) {
+          refused.push({ item, err }); // its commands are not applied; the others go on
+        }
+      }
+      const all = parts.flatMap((p) => p.data);
+      try {
+        const result =
+          all.length > 0
+            ? await this.store.append(sessionStream(this.sessionId), all, { expectedRevision: revision })
+            : undefined;
+        if (result) this.loaded = { state, revision: result.nextExpectedRevision };
+        for (const { item, events, data } of parts)
+          item.resolve({
+            events,
+            eventIds: data.map((d) => d.eventId),
+            position: events.length > 0 ? result?.position : undefined,
+            state,
+          });
+        for (const { item, err } of refused) item.reject(err);
+        return;
       } catch (err) {
         this.loaded = undefined; // another writer moved the stream (or the append failed): reload
-        if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) throw err;
+        if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) {
+          for (const { item } of parts) item.reject(err);
+          for (const { item, err: own } of refused) item.reject(own);
+          return;
+        }
       }
     }
   }

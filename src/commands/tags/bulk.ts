@@ -153,7 +153,6 @@ export const makeBulkTags = (sessionRun: SessionRunDeps) => {
   const { knex, store } = sessionRun;
   return async (req: BulkRequest, ctx: CommandContext, options: BulkOptions = {}): Promise<BulkReceipt> => {
     const { instanceIds, tagIds } = validate(req);
-    const tags = await resolveTags(store, tagIds, req.action);
     let sessionId: string | undefined;
     if (options.idempotencyKey !== undefined) {
       const claim = await claimIdempotencyKey(
@@ -175,6 +174,7 @@ export const makeBulkTags = (sessionRun: SessionRunDeps) => {
     }
     let started;
     try {
+      const tags = await resolveTags(store, tagIds, req.action);
       started = await run(
         { instanceIds, includeDeleted: true },
         {
@@ -186,7 +186,7 @@ export const makeBulkTags = (sessionRun: SessionRunDeps) => {
         { concurrency: options.concurrency ?? 8, ...(sessionId ? { sessionId } : {}) },
       );
     } catch (err) {
-      // Refused before the session started (an unknown instance): the key is free for a corrected retry.
+      // Refused before the session started (an unknown instance or tag): the key is free for a corrected retry.
       if (sessionId && (await store.readStream(sessionStream(sessionId))).length === 0)
         await releaseIdempotencyKey(knex, sessionId);
       throw err;
