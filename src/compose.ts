@@ -60,6 +60,10 @@ import {
 } from './commands/testConnections.js';
 import { makeCreateUser, makeDeleteUser, makeUpdateUser } from './commands/users.js';
 import { makeBulkTags } from './commands/tags/bulk.js';
+import { makeJobRuns } from './commands/scheduler/runs.js';
+import { createScheduler, type Scheduler } from './commands/scheduler/scheduler.js';
+import { openBoss } from './adapters/queue/pgBoss.js';
+import type PgBoss from 'pg-boss';
 import { makeBatchDeleteTags, makeCreateTag, makeDeleteTag, makeUpdateTag } from './commands/tags/tags.js';
 import { toLedgerEvents } from './commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from './domain/accounts/events.js';
@@ -166,6 +170,56 @@ export function composeCommands(
 
 export type Commands = ReturnType<typeof composeCommands>;
 
+/**
+ * pg-boss and the scheduler over the built-in jobs. `schedule`: this process keeps the cron schedules and
+ * the catch-up pass (`serve`); a `worker` only takes the queued runs. pg-boss stops with the runtime.
+ */
+export async function composeScheduler(
+  runtime: CommandRuntime & Pick<Runtime, 'databaseUrl' | 'onClose'>,
+  options: { schedule: boolean },
+): Promise<{ boss: PgBoss; scheduler: Scheduler }> {
+  const { config, logger, knex, pool, store } = runtime;
+  const boss = await openBoss({
+    connectionString: runtime.databaseUrl,
+    schema: config.scheduler.schema,
+    schedule: options.schedule,
+    supervise: options.schedule,
+    logger,
+  });
+  runtime.onClose(
+    'pg-boss stopped',
+    () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+    15_000,
+  );
+  const commands = composeCommands(runtime);
+  const scheduler = createScheduler({
+    boss,
+    pool,
+    store,
+    logger,
+    timezone: config.timezone,
+    processId: runtime.sessions.id,
+    misfireGraceMs: config.scheduler.misfireGraceMs,
+    catchUpIntervalMs: config.scheduler.catchUpIntervalMs,
+    schedule: options.schedule,
+    schema: config.scheduler.schema,
+    runs: makeJobRuns({
+      knex,
+      store,
+      timezone: config.timezone,
+      runAccountSync: commands.runAccountSync,
+      runClassification: commands.runClassification,
+      runCapacityCollection: commands.runCapacityCollection,
+      aggregate: commands.aggregate,
+      maintainPartitions: commands.maintainPartitions,
+      cleanupPartitions: commands.cleanupPartitions,
+      partitions: config.partitions,
+      maintainQueue: () => boss.maintain(),
+    }),
+  });
+  return { boss, scheduler };
+}
+
 /** The CLI's dependencies: the commands, and the write side's instances (to resolve `--instance` names). */
 export function composeCli(runtime: CommandRuntime) {
   const instances = composeInstances(runtime);
@@ -177,6 +231,7 @@ export type CliDeps = ReturnType<typeof composeCli>;
 /** The API's dependencies: the commands, the HTTP secrets (token service, CSRF) and the read ports. */
 export async function composeApi(
   runtime: CommandRuntime & Pick<Runtime, 'projections' | 'tasks'> & Partial<Pick<Runtime, 'database'>>,
+  scheduler?: Scheduler,
 ): Promise<ApiDeps> {
   const { config, knex, store } = runtime;
   const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
@@ -190,6 +245,7 @@ export async function composeApi(
     projections: runtime.projections,
     tasks: runtime.tasks,
     database: runtime.database,
+    scheduler,
     version: packageVersion(),
     csrf,
     commands: {

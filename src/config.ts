@@ -91,6 +91,18 @@ const envSchema = z.object({
   CAPACITY_ATTEMPTS: wholeNumber(1, 10, 'a whole number from 1 to 10').default(3),
   CAPACITY_RETRY_BACKOFF_MS: wholeNumber(0, 600_000, 'milliseconds from 0 to 600000').default(2000),
   PARTITION_MONTHS_AHEAD: wholeNumber(1, 24, 'a whole number from 1 to 24').default(3),
+  PARTITION_RETENTION_MONTHS: wholeNumber(1, 240, 'a whole number from 1 to 240').default(24),
+  WHALEFALL_SCHEDULER: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
+  PGBOSS_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case PostgreSQL schema name')
+    .default('pgboss'),
+  SCHEDULER_MISFIRE_GRACE_MS: wholeNumber(0, 24 * 3600 * 1000, 'milliseconds from 0 to 86400000').default(
+    5 * 60 * 1000,
+  ),
+  SCHEDULER_CATCH_UP_INTERVAL_MS: wholeNumber(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(
+    30_000,
+  ),
   PARTITION_MAINTENANCE_INTERVAL_MS: wholeNumber(
     60_000,
     7 * 24 * 3600 * 1000,
@@ -138,7 +150,12 @@ export interface Config {
   /** In-run retries of a failed capacity collection: attempts in all, backoff before the 2nd (doubling). */
   capacity: { attempts: number; retryBackoffMs: number };
   /** The maintenance pass of `serve` keeps this month and `monthsAhead` months ahead partitioned. */
-  partitions: { monthsAhead: number; maintenanceIntervalMs: number };
+  partitions: { monthsAhead: number; maintenanceIntervalMs: number; retentionMonths: number };
+  /**
+   * The scheduler of `serve` (pg-boss in its own schema): off runs no job by itself. A tick missed by up to
+   * misfireGraceMs still runs once; the catch-up pass looks for such ticks every catchUpIntervalMs.
+   */
+  scheduler: { enabled: boolean; schema: string; misfireGraceMs: number; catchUpIntervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -201,6 +218,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partitions: {
       monthsAhead: e.PARTITION_MONTHS_AHEAD,
       maintenanceIntervalMs: e.PARTITION_MAINTENANCE_INTERVAL_MS,
+      retentionMonths: e.PARTITION_RETENTION_MONTHS,
+    },
+    scheduler: {
+      enabled: e.WHALEFALL_SCHEDULER === 'on',
+      schema: e.PGBOSS_SCHEMA,
+      misfireGraceMs: e.SCHEDULER_MISFIRE_GRACE_MS,
+      catchUpIntervalMs: e.SCHEDULER_CATCH_UP_INTERVAL_MS,
     },
     loginRateLimit: {
       windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,

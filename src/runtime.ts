@@ -46,6 +46,10 @@ export interface Runtime {
    * still up, waits for their attempts and deletes the heartbeat row; close() calls it too (a no-op then).
    */
   sessions: ProcessSessions;
+  /** The service database (DATABASE_URL, or the embedded one's): pg-boss opens its own pool on it. */
+  databaseUrl: string;
+  /** Adds a step to close(), run before the steps registered earlier (the pools, the embedded PostgreSQL). */
+  onClose(done: string, run: () => Promise<void>, deadlineMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -193,6 +197,8 @@ export async function openRuntime(
       sessions,
       database,
       embedded,
+      databaseUrl,
+      onClose,
       close,
     };
   } catch (err) {

@@ -1,4 +1,4 @@
-// `whalefall serve`: runtime + projections + HTTP, a watch on the database (an embedded PostgreSQL that
+// `whalefall serve`: runtime + projections + HTTP + the scheduler (pg-boss), a watch on the database (an embedded PostgreSQL that
 // dies is restarted, or the process exits 1), and an orderly shutdown on SIGINT/SIGTERM: stop HTTP, end
 // the sync records this process owns, stop the projections, close the pools, and only then stop the
 // embedded PostgreSQL (which runs in its own process group, so a terminal's Ctrl-C does not reach it).
@@ -8,7 +8,8 @@ import { createApp } from './api/app.js';
 import type { ApiDeps } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { composeApi, type Commands } from './compose.js';
+import type { Scheduler } from './commands/scheduler/scheduler.js';
+import { composeApi, composeScheduler, type Commands } from './compose.js';
 import { localDate } from './domain/periods/periods.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
@@ -30,9 +31,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
   let api: ApiDeps;
+  let scheduler: Scheduler | undefined;
   try {
     await runtime.keyring.reload();
-    api = await composeApi(runtime);
+    if (config.scheduler.enabled) ({ scheduler } = await composeScheduler(runtime, { schedule: true }));
+    api = await composeApi(runtime, scheduler);
   } catch (err) {
     await runtime.close();
     throw err;
@@ -81,6 +84,14 @@ export async function startServer(
   const { app } = createApp(api);
   const stopRecovery = await startRecovery(runtime, commands);
   const stopPartitionMaintenance = await startPartitionMaintenance(runtime, commands);
+  // After recovery (the heartbeat beats, orphaned records are ended): the jobs' runs start sessions.
+  if (scheduler)
+    await scheduler.start().catch(async (err: unknown) => {
+      stopRecovery();
+      stopPartitionMaintenance();
+      await runtime.close();
+      throw err;
+    });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   }).catch(async (err: unknown) => {
@@ -100,8 +111,14 @@ export async function startServer(
       logger.info('shutdown: HTTP server closed');
       stopRecovery();
       stopPartitionMaintenance();
+      // No new job run is taken; the runs going end once their sessions do (stopped just below).
+      const runsEnded = scheduler?.stop();
       await runtime.sessions.stop('shutdown');
       logger.info('shutdown: sync sessions stopped');
+      if (runsEnded) {
+        await runsEnded;
+        logger.info('shutdown: scheduler stopped');
+      }
       await runtime.close();
       logger.info('stopped');
     })();

@@ -19,6 +19,7 @@ import type { Paging } from '../domain/paging.js';
 import type { classificationsAsOf, membersAsOf } from '../projections/classification/asOf.js';
 import type { ProjectionDaemon } from '../projections/daemon.js';
 import type { Csrf } from './middleware/csrf.js';
+import type { Scheduler } from '../commands/scheduler/scheduler.js';
 
 export interface ApiCommands extends Commands {
   login: ReturnType<typeof makeLogin>;
@@ -94,4 +95,6 @@ export interface ApiDeps {
   /** An error that means the database is away (answered 503). */
   isDatabaseUnavailable: (err: unknown) => boolean;
   version: string;
+  /** The scheduler of this process (`serve` with WHALEFALL_SCHEDULER=on): run now, apply a change, dead letters. */
+  scheduler: Scheduler | undefined;
 }

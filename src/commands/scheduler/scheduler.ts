@@ -35,6 +35,8 @@ const JOB_EXPIRE_SECONDS = 12 * 3600;
 /** pg-boss sends a tick only within this long after it; older ones are the catch-up pass's. */
 const PG_BOSS_SEND_WINDOW_MS = 60_000;
 const MAX_MISSED_RECORDED = 100;
+/** How long stop() waits for the runs going. */
+const STOP_WAIT_MS = 20_000;
 
 export interface SchedulerDeps {
   boss: PgBoss;
@@ -56,6 +58,8 @@ export interface SchedulerDeps {
   schedule?: boolean;
   /** Before pg-boss retries a failed run (doubling); default 60 s. */
   retryDelaySeconds?: number;
+  /** pg-boss's schema (for the dead-letter listing); default pgboss. */
+  schema?: string;
 }
 
 interface TickJob {
@@ -82,8 +86,19 @@ export interface Scheduler {
   runNow(jobId: JobId, ctx: CommandContext): Promise<RunNowResult>;
   /** One catch-up pass (exported for tests and the timer). */
   catchUp(): Promise<void>;
-  /** The next tick pg-boss will send, for the job list. */
+  /** The built-in jobs. */
   readonly specs: readonly JobSpec[];
+  /** The runs that failed every attempt (pg-boss's dead-letter queue), newest first. */
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+}
+
+export interface DeadLetter {
+  id: string;
+  jobId: string;
+  tickAt: string | null;
+  failedAt: string;
+  /** What the last attempt threw (pg-boss keeps it as the job's output). */
+  error: string | null;
 }
 
 const schedulerCtx = (now: Date, correlationId: string): CommandContext => ({
@@ -250,8 +265,26 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   }
 
+  async function deadLetters(limit: number): Promise<DeadLetter[]> {
+    const schema = deps.schema ?? 'pgboss';
+    const { rows } = await boss
+      .getDb()
+      .executeSql(
+        `SELECT id, data, output, created_on FROM ${schema}.job WHERE name = $1 ORDER BY created_on DESC LIMIT $2`,
+        [DEAD_LETTER_QUEUE, limit],
+      );
+    return (rows as { id: string; data: TickJob | null; output: unknown; created_on: Date }[]).map((r) => ({
+      id: r.id,
+      jobId: r.data?.jobId ?? 'unknown',
+      tickAt: r.data?.tickAt ?? null,
+      failedAt: new Date(r.created_on).toISOString(),
+      error: errorOf(r.output),
+    }));
+  }
+
   return {
     specs: jobCatalog,
+    deadLetters,
     apply,
     catchUp,
     async reload() {
@@ -295,7 +328,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       stopped = true;
       if (timer) clearInterval(timer);
       for (const spec of jobCatalog) await boss.offWork(queueOf(spec.id)).catch(() => undefined);
-      await Promise.allSettled([...running]);
+      // The runs end once their sessions do (serve stops those next); a run still going after this is
+      // recorded as ended by nobody: its session's records are abandoned by the next recovery pass.
+      const ended = Promise.allSettled([...running]);
+      await Promise.race([ended, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
     async runNow(jobId, ctx) {
       const spec = jobCatalog.find((j) => j.id === jobId)!;
@@ -328,6 +364,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return { runId, sessionId, done };
     },
   };
+}
+
+/** pg-boss keeps a failed job's error as its output ({message, stack, ...}); the message is enough. */
+function errorOf(output: unknown): string | null {
+  if (!output || typeof output !== 'object') return null;
+  const message = (output as { message?: unknown }).message;
+  return typeof message === 'string' ? message.slice(0, 4000) : null;
 }
 
 /**
