@@ -51,7 +51,7 @@ import {
 } from './commands/sync/compensations.js';
 import { abandonExpiredRecords } from './commands/sync/recovery.js';
 import { makeRunAccountSync } from './commands/sync/runAccountSync.js';
-import { leaseFor, type SessionRunDeps } from './commands/sync/runSession.js';
+import { engineSessionWork, leaseFor, type SessionRunDeps } from './commands/sync/runSession.js';
 import { sessionTimeline } from './commands/sync/sessionTimeline.js';
 import {
   makeBatchTestConnections,
@@ -61,6 +61,15 @@ import {
 import { makeCreateUser, makeDeleteUser, makeUpdateUser } from './commands/users.js';
 import { makeBulkTags } from './commands/tags/bulk.js';
 import { makeJobRuns } from './commands/scheduler/runs.js';
+import {
+  ensureRecordsQueue,
+  recordDispatch,
+  RECORDS_QUEUE,
+  workRecords,
+  type RecordDispatch,
+} from './commands/sync/recordDispatch.js';
+import { accountWork } from './commands/sync/runAccountSync.js';
+import { capacityWork } from './commands/sync/collectCapacity.js';
 import { createScheduler, type Scheduler } from './commands/scheduler/scheduler.js';
 import { openBoss } from './adapters/queue/pgBoss.js';
 import type PgBoss from 'pg-boss';
@@ -86,10 +95,11 @@ export const composeInstances = ({ knex, store, keyring }: CommandRuntime): Inst
 export function composeCommands(
   runtime: CommandRuntime,
   instances: InstanceDirectory = composeInstances(runtime),
+  dispatch?: RecordDispatch,
 ) {
-  const { config, logger, knex, pool, store, keyring, sessions, projections } = runtime;
+  const { config, logger, knex, store, keyring, sessions, projections } = runtime;
   const keys = { keyring: keyring.current, reloadKeyring: keyring.reload };
-  const sessionRun: SessionRunDeps = { knex, pool, store, logger, sessions, instances, ...keys };
+  const sessionRun = composeSessionRun(runtime, instances, dispatch);
   const retry: RetryDeps = {
     ...sessionRun,
     timeZone: config.timezone,
@@ -170,6 +180,23 @@ export function composeCommands(
 
 export type Commands = ReturnType<typeof composeCommands>;
 
+/** What every session runs on; `dispatch`: shareable records go to the records queue. */
+function composeSessionRun(
+  runtime: CommandRuntime,
+  instances: InstanceDirectory,
+  dispatch?: RecordDispatch,
+): SessionRunDeps {
+  const { logger, knex, pool, store, keyring, sessions } = runtime;
+  const keys = { keyring: keyring.current, reloadKeyring: keyring.reload };
+  return { knex, pool, store, logger, sessions, instances, ...keys, ...(dispatch ? { dispatch } : {}) };
+}
+
+/** The record works any process may run for another's session: account syncs and capacity collections. */
+const shareableWorks = (sessionRun: SessionRunDeps, config: CommandRuntime['config']) => ({
+  account: engineSessionWork(sessionRun, accountWork(config.inventory)),
+  capacity: engineSessionWork(sessionRun, capacityWork(config.timezone)),
+});
+
 /**
  * pg-boss and the scheduler over the built-in jobs. `schedule`: this process keeps the cron schedules and
  * the catch-up pass (`serve`); a `worker` only takes the queued runs. pg-boss stops with the runtime.
@@ -177,7 +204,7 @@ export type Commands = ReturnType<typeof composeCommands>;
 export async function composeScheduler(
   runtime: CommandRuntime & Pick<Runtime, 'databaseUrl' | 'onClose'>,
   options: { schedule: boolean },
-): Promise<{ boss: PgBoss; scheduler: Scheduler }> {
+): Promise<{ boss: PgBoss; scheduler: Scheduler; dispatch: RecordDispatch }> {
   const { config, logger, knex, pool, store } = runtime;
   const boss = await openBoss({
     connectionString: runtime.databaseUrl,
@@ -191,7 +218,15 @@ export async function composeScheduler(
     () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
     15_000,
   );
-  const commands = composeCommands(runtime);
+  await ensureRecordsQueue(boss, config.sync.instanceDeadlineMs);
+  const instances = composeInstances(runtime);
+  const works = shareableWorks(composeSessionRun(runtime, instances), config);
+  const dispatch = recordDispatch(boss, works);
+  const commands = composeCommands(runtime, instances, dispatch);
+  const workers = {
+    start: () => workRecords(boss, composeSessionRun(runtime, instances), works, config.sync.concurrency),
+    stop: () => boss.offWork(RECORDS_QUEUE),
+  };
   const scheduler = createScheduler({
     boss,
     pool,
@@ -203,6 +238,7 @@ export async function composeScheduler(
     catchUpIntervalMs: config.scheduler.catchUpIntervalMs,
     schedule: options.schedule,
     schema: config.scheduler.schema,
+    workers,
     runs: makeJobRuns({
       knex,
       store,
@@ -217,7 +253,7 @@ export async function composeScheduler(
       maintainQueue: () => boss.maintain(),
     }),
   });
-  return { boss, scheduler };
+  return { boss, scheduler, dispatch };
 }
 
 /** The CLI's dependencies: the commands, and the write side's instances (to resolve `--instance` names). */
@@ -232,6 +268,7 @@ export type CliDeps = ReturnType<typeof composeCli>;
 export async function composeApi(
   runtime: CommandRuntime & Pick<Runtime, 'projections' | 'tasks'> & Partial<Pick<Runtime, 'database'>>,
   scheduler?: Scheduler,
+  dispatch?: RecordDispatch,
 ): Promise<ApiDeps> {
   const { config, knex, store } = runtime;
   const tokens = createTokenService(await serverSecret(knex, 'jwt'), config.jwtTtlSeconds);
@@ -249,7 +286,7 @@ export async function composeApi(
     version: packageVersion(),
     csrf,
     commands: {
-      ...composeCommands(runtime),
+      ...composeCommands(runtime, undefined, dispatch),
       login: makeLogin({ knex, store, tokens }),
       logout: makeLogout({ knex, store }),
       changePassword: makeChangePassword({ knex, store, tokens }),

@@ -9,6 +9,7 @@ import type { ApiDeps } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Scheduler } from './commands/scheduler/scheduler.js';
+import type { RecordDispatch } from './commands/sync/recordDispatch.js';
 import { composeApi, composeScheduler, type Commands } from './compose.js';
 import { localDate } from './domain/periods/periods.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -32,10 +33,12 @@ export async function startServer(
   const runtime = await openRuntime(config, logger);
   let api: ApiDeps;
   let scheduler: Scheduler | undefined;
+  let dispatch: RecordDispatch | undefined;
   try {
     await runtime.keyring.reload();
-    if (config.scheduler.enabled) ({ scheduler } = await composeScheduler(runtime, { schedule: true }));
-    api = await composeApi(runtime, scheduler);
+    if (config.scheduler.enabled)
+      ({ scheduler, dispatch } = await composeScheduler(runtime, { schedule: true }));
+    api = await composeApi(runtime, scheduler, dispatch);
   } catch (err) {
     await runtime.close();
     throw err;

@@ -60,6 +60,8 @@ export interface SchedulerDeps {
   retryDelaySeconds?: number;
   /** pg-boss's schema (for the dead-letter listing); default pgboss. */
   schema?: string;
+  /** Other queue workers of this process (the shared records), started and stopped with the scheduler. */
+  workers?: { start(): Promise<void>; stop(): Promise<void> };
 }
 
 interface TickJob {
@@ -316,6 +318,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           },
         );
       }
+      await deps.workers?.start();
       if (deps.schedule === false) return;
       await catchUp().catch((err: unknown) => logger.error({ err }, 'the scheduler catch-up pass failed'));
       timer = setInterval(() => {
@@ -328,6 +331,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       stopped = true;
       if (timer) clearInterval(timer);
       for (const spec of jobCatalog) await boss.offWork(queueOf(spec.id)).catch(() => undefined);
+      await deps.workers?.stop().catch(() => undefined);
       // The runs end once their sessions do (serve stops those next); a run still going after this is
       // recorded as ended by nobody: its session's records are abandoned by the next recovery pass.
       const ended = Promise.allSettled([...running]);

@@ -23,6 +23,7 @@ import { closeSessionIfEnded, openSession } from './openSessions.js';
 import type { ProcessSessions } from './processSessions.js';
 import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
 import { SessionWriter } from './sessionWriter.js';
+import { awaitRecordsEnded, type RecordDispatch } from './recordDispatch.js';
 
 export { leaseFor } from './recordRunner.js';
 export type { InstanceWork } from './attempt.js';
@@ -40,11 +41,15 @@ export interface SessionRunDeps {
    * (tests, benchmarks) records carry no owner, and only their lease tells recovery they are orphaned.
    */
   sessions?: ProcessSessions;
-  /** Tests: replace the engine adapter (e.g. to make a phase fail). */
   /** Where the instances and their credentials are read from; default: their streams (instanceDirectory). */
   instances?: InstanceDirectory;
   /** Tests: replace the engine adapter (e.g. to make a phase fail). */
   adapterFor?: (instance: InstanceTarget, params: Parameters<typeof createEngineAdapter>[0]) => EngineAdapter;
+  /**
+   * Records of the categories it names go to the shared records queue, for any process to run
+   * (recordDispatch.ts); without it (or for other categories) this process runs them all.
+   */
+  dispatch?: RecordDispatch;
 }
 
 export interface RunOptions {
@@ -126,6 +131,12 @@ export interface SessionWork {
   instanceLock?: 'skip' | 'none';
 }
 
+/** An engine work as a session's: the instance's adapter is opened for each attempt. */
+export const engineSessionWork = (deps: SessionRunDeps, work: InstanceWork): SessionWork => ({
+  attemptFor: (target) => onEngine(deps, target, work),
+  startPhase: 'connect',
+});
+
 /** The sessions of one category: its work per instance, and the run options it defaults to. */
 export function makeCategoryRun(
   deps: SessionRunDeps,
@@ -134,11 +145,7 @@ export function makeCategoryRun(
   defaults: RunOptions = {},
 ) {
   const run = makeRunSession(deps);
-  // An engine work opens the instance's adapter for each attempt; a SessionWork needs no connection.
-  const session: SessionWork =
-    typeof work === 'function'
-      ? { attemptFor: (target) => onEngine(deps, target, work), startPhase: 'connect' }
-      : work;
+  const session: SessionWork = typeof work === 'function' ? engineSessionWork(deps, work) : work;
   return (
     target: Target,
     syncType: (typeof syncTypes)[number],
@@ -212,6 +219,24 @@ export function makeRunSession(deps: SessionRunDeps) {
           ...(owner ? { owner } : {}),
         });
         ready(opened.position);
+        if (deps.dispatch?.works[session.category]) {
+          // Shared: every process working the records queue may take them; this one waits for their end.
+          const { actor, correlationId, now } = ctx;
+          await deps.dispatch.send(
+            rows.map((row) => ({
+              sessionId,
+              instanceId: row.id,
+              category: session.category,
+              ctx: { actor, correlationId, now: now.toISOString() },
+              deadlineMs,
+              attempts,
+              backoffMs: options.backoffMs ?? 1000,
+            })),
+          );
+          await awaitRecordsEnded(deps, sessionId, signal);
+          await closeSessionIfEnded(deps, sessionId);
+          return;
+        }
         const locks = new InstanceLocks(deps.pool);
         const limit = pLimit(concurrency);
         await Promise.all(

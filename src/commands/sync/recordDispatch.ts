@@ -1,0 +1,153 @@
+// Records shared between processes: a session of a shareable category (account syncs and capacity
+// collections, the work that waits on remote servers) sends each of its records as a pg-boss job on
+// `whalefall-records`; every process that works the queue (`serve` and `whalefall worker`) takes up to its
+// concurrency at once and runs the record's attempt exactly as a local session would: under the
+// per-instance advisory lock (held elsewhere: the record is skipped with the reason), its deadline, lease
+// and fence, as a run registered with this process (its InstanceSyncStarted names this process, stop()
+// abandons it, recovery elsewhere abandons it once this process stops beating). The process that started
+// the session waits until every record has ended and closes it. A job whose record has already ended (a
+// cancel, an abandon, a second delivery) is dropped: the session decider refuses its StartRecord.
+import type PgBoss from 'pg-boss';
+import type { Actor } from '../../domain/events/envelope.js';
+import { isEndStatus } from '../../domain/sessions/decider.js';
+import type { sessionCategories } from '../../domain/sessions/events.js';
+import type { CommandContext } from '../commandContext.js';
+import { directoryOf } from '../connections.js';
+import { InstanceLocks } from './instanceLocks.js';
+import { closeSessionIfEnded } from './openSessions.js';
+import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
+import { syncLockKey, type SessionRunDeps, type SessionWork } from './runSession.js';
+import { loadSession, SessionWriter } from './sessionWriter.js';
+import { sleep } from './timing.js';
+
+export const RECORDS_QUEUE = 'whalefall-records';
+
+type Category = (typeof sessionCategories)[number];
+
+/** What a record job carries: enough for any process to run the record as its session would. */
+export interface RecordJob {
+  sessionId: string;
+  instanceId: string;
+  category: Category;
+  ctx: { actor: Actor; correlationId: string; now: string };
+  deadlineMs: number;
+  attempts: number;
+  backoffMs: number;
+}
+
+export interface RecordDispatch {
+  /** The categories whose records are shared, with the work each record runs. */
+  works: Partial<Record<Category, SessionWork>>;
+  /** Sends the session's records to the queue. */
+  send(jobs: readonly RecordJob[]): Promise<void>;
+}
+
+/** How often the session's starter looks whether every record has ended. */
+const WAIT_POLL_MS = 500;
+
+/** The records queue: its own retry policy (none: a record retries inside its run) and a generous expiry. */
+export async function ensureRecordsQueue(boss: PgBoss, deadlineMs: number): Promise<void> {
+  const options = {
+    name: RECORDS_QUEUE,
+    retryLimit: 0,
+    // pg-boss may hand the job to another process once this long has passed: past the record's lease,
+    // when recovery has ended the record, so the second delivery is refused by the session decider.
+    expireInSeconds: Math.ceil((3 * deadlineMs) / 1000) + 120,
+  };
+  try {
+    await boss.createQueue(RECORDS_QUEUE, options);
+  } catch {
+    await boss.updateQueue(RECORDS_QUEUE, options);
+  }
+}
+
+export function recordDispatch(boss: PgBoss, works: RecordDispatch['works']): RecordDispatch {
+  return {
+    works,
+    async send(jobs) {
+      await boss.insert(jobs.map((data) => ({ name: RECORDS_QUEUE, data: { ...data } })));
+    },
+  };
+}
+
+/** Waits until no record of the session is pending or running (records another process runs included). */
+export async function awaitRecordsEnded(
+  deps: Pick<SessionRunDeps, 'store'>,
+  sessionId: string,
+  signal: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    const { state } = await loadSession(deps.store, sessionId);
+    if (state.status === 'cancelled' || [...state.records.values()].every((r) => isEndStatus(r.status)))
+      return;
+    await sleep(WAIT_POLL_MS, signal);
+    if (signal.aborted) return;
+  }
+}
+
+/**
+ * Works the records queue in this process: `concurrency` records at once. One connection holds the
+ * instance locks of all of them (see InstanceLocks); the keys this process holds are remembered, since an
+ * advisory lock is re-entrant on its connection and two of this process's records of one instance must
+ * still exclude each other.
+ */
+export async function workRecords(
+  boss: PgBoss,
+  deps: SessionRunDeps,
+  works: RecordDispatch['works'],
+  concurrency: number,
+): Promise<void> {
+  const locks = new InstanceLocks(deps.pool);
+  const held = new Set<string>();
+  const run = async (job: RecordJob) => {
+    const work = works[job.category];
+    const ctx: CommandContext = { ...job.ctx, now: new Date(job.ctx.now) };
+    const writer = new SessionWriter(deps.store, job.sessionId, ctx);
+    const key = syncLockKey(job.category, job.instanceId);
+    const instance = await directoryOf(deps).get(job.instanceId);
+    const { state } = await loadSession(deps.store, job.sessionId);
+    const record = state.records.get(job.instanceId);
+    if (!work || !instance || !record || record.status !== 'pending') return; // ended or taken elsewhere
+    const unlock = held.has(key) ? undefined : await locks.tryLock(key);
+    if (!unlock) {
+      const reason = `another ${job.category} sync of this instance is running`;
+      await writer.execute({ type: 'SkipRecord', instanceId: job.instanceId, reason }).catch(() => undefined);
+      return;
+    }
+    held.add(key);
+    try {
+      const body = async (signal: AbortSignal) => {
+        const { done } = await runInstanceAttempt(deps, {
+          writer,
+          instanceId: job.instanceId,
+          category: job.category,
+          work: work.attemptFor({ instance, sessionId: job.sessionId, ctx }),
+          open: (opening) => [{ type: 'StartRecord', instanceId: job.instanceId, ...opening }],
+          deadlineMs: job.deadlineMs,
+          attempts: job.attempts,
+          backoffMs: job.backoffMs,
+          startPhase: work.startPhase,
+          owner: deps.sessions?.id,
+          signal,
+        });
+        await done;
+      };
+      const scope = { sessionId: job.sessionId, writer, scope: new Set([job.instanceId]) };
+      await (deps.sessions ? deps.sessions.run(scope, body) : body(new AbortController().signal));
+      await closeSessionIfEnded(deps, job.sessionId);
+    } catch (err) {
+      logOutcomeNotRecorded(deps.logger, err, { sessionId: job.sessionId, instanceId: job.instanceId });
+    } finally {
+      held.delete(key);
+      await unlock();
+    }
+  };
+  for (let n = 0; n < concurrency; n++)
+    await boss.work<RecordJob>(
+      RECORDS_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: 0.5 },
+      async ([job]) => {
+        if (job) await run(job.data);
+      },
+    );
+}
