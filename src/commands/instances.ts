@@ -166,7 +166,9 @@ const lifecycleChange =
     const position = await retryOnConflict(async () => {
       const { state, revision } = await loadLifecycle(store, instanceStream(id), evolve);
       decideLifecycle('instance', id, state, command);
-      return appendOne(store, instanceStream(id), revision, type, { instanceId: id }, ctx, { instanceId: id });
+      return appendOne(store, instanceStream(id), revision, type, { instanceId: id }, ctx, {
+        instanceId: id,
+      });
     });
     return { id, position };
   };
