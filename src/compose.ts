@@ -213,11 +213,9 @@ export async function composeScheduler(
     supervise: options.schedule,
     logger,
   });
-  runtime.onClose(
-    'pg-boss stopped',
-    () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
-    15_000,
-  );
+  // Short: with the database gone (serve stopping for that reason) pg-boss cannot stop gracefully, and
+  // the whole shutdown must still end within its own deadline.
+  runtime.onClose('pg-boss stopped', () => boss.stop({ graceful: true, wait: true, timeout: 3_000 }), 4_000);
   await ensureRecordsQueue(boss, config.sync.instanceDeadlineMs);
   const instances = composeInstances(runtime);
   const works = shareableWorks(composeSessionRun(runtime, instances), config);

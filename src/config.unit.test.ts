@@ -43,7 +43,8 @@ describe('loadConfig defaults', () => {
       sync: { concurrency: 8, instanceDeadlineMs: 300000, recoveryIntervalMs: 60000, heartbeatMs: 2000 },
       capacity: { attempts: 3, retryBackoffMs: 2000 },
       inventory: { maxDeactivatePercent: 50 },
-      partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000 },
+      partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000, retentionMonths: 24 },
+      scheduler: { enabled: true, schema: 'pgboss', misfireGraceMs: 300000, catchUpIntervalMs: 30000 },
     });
   });
 

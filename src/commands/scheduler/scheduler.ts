@@ -217,8 +217,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   async function apply(jobId: JobId): Promise<void> {
+    // Every process may write the schedule (the CLI, a worker); only `schedule` ones send its ticks.
     const { state } = await loadJob(store, jobId);
-    if (deps.schedule === false) return;
     if (state.paused) await boss.unschedule(queueOf(jobId));
     else await boss.schedule(queueOf(jobId), state.cron, { jobId }, { tz: state.timezone });
   }
@@ -252,7 +252,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           {
             type: 'missTick',
             tickAt: t.toISOString(),
-            reason: `no scheduler ran it within ${Math.round(grace / 60_000)} min (caught up at ${now.toISOString()})`,
+            reason:
+              now.getTime() - t.getTime() > grace
+                ? `no scheduler ran it within ${Math.round(grace / 60_000)} min (caught up at ${now.toISOString()})`
+                : `a later tick (${newest.toISOString()}) was missed too: only the newest runs late`,
           },
           ctx,
         );
