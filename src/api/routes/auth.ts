@@ -60,9 +60,10 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
     standardHeaders: 'draft-8' as const,
     legacyHeaders: false,
     passOnStoreError: false, // the database away: 503, not every attempt let through
+    // Its store and validation errors go to our log, not the console.
     logger: {
-      error: (err: unknown, message?: string) => deps.logger.error({ err }, message ?? 'rate limit store'),
-      warn: (err: unknown, message?: string) => deps.logger.warn({ err }, message ?? 'rate limit store'),
+      error: (err: unknown, message?: string) => deps.logger.error({ err }, message ?? 'express-rate-limit'),
+      warn: (err: unknown, message?: string) => deps.logger.warn({ err }, message ?? 'express-rate-limit'),
     },
   };
   const perAddress = rateLimit({
