@@ -5,6 +5,7 @@ import { serverSecret } from './adapters/auth/serverSecrets.js';
 import { createTokenService, passwordFingerprint, TokenInvalidError } from './adapters/auth/tokens.js';
 import { migrationDrift } from './adapters/db/knex.js';
 import { listPartitions, partitionStatus } from './adapters/db/partitions.js';
+import { PostgresRateLimitStore } from './adapters/db/rateLimitStore.js';
 import { isDatabaseUnavailable } from './adapters/db/unavailable.js';
 import { publicUser, usersTable } from './adapters/db/usersTable.js';
 import { defaultPorts } from './adapters/engines/index.js';
@@ -283,6 +284,7 @@ export async function composeApi(
     scheduler,
     version: packageVersion(),
     csrf,
+    rateLimitStore: (prefix) => new PostgresRateLimitStore(knex, prefix),
     commands: {
       ...composeCommands(runtime, undefined, dispatch),
       login: makeLogin({ knex, store, tokens }),

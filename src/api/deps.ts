@@ -1,5 +1,6 @@
 // What route handlers may use: the commands and read ports built by the composition root (src/compose.ts),
 // the read tables (knex, for the projections' queries) and the projections' positions.
+import type { Store } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import type { TokenClaims } from '../adapters/auth/tokens.js';
 import type { DatabaseMonitor } from '../adapters/db/databaseMonitor.js';
@@ -95,6 +96,11 @@ export interface ApiDeps {
   /** An error that means the database is away (answered 503). */
   isDatabaseUnavailable: (err: unknown) => boolean;
   version: string;
+  /**
+   * A new rate-limit store shared by every process on the database, one per limiter (a store may not
+   * serve two); `prefix` keeps each limiter's keys apart.
+   */
+  rateLimitStore: (prefix: string) => Store;
   /** The scheduler of this process (`serve` with WHALEFALL_SCHEDULER=on): run now, apply a change, dead letters. */
   scheduler: Scheduler | undefined;
 }

@@ -1,4 +1,7 @@
 // /auth: CSRF token, login (rate-limited per user and per address), logout, me, change-password.
+// The limiters count in the store the composition root gives (PostgreSQL, shared by every process); a
+// store error is not let through (passOnStoreError false): it reaches the error handler, 503
+// DATABASE_UNAVAILABLE when the database is away.
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
@@ -56,15 +59,23 @@ export function authRoutes(deps: ApiDeps): RouteDefinition[] {
     windowMs: config.loginRateLimit.windowMs,
     standardHeaders: 'draft-8' as const,
     legacyHeaders: false,
+    passOnStoreError: false, // the database away: 503, not every attempt let through
+    // Its store and validation errors go to our log, not the console.
+    logger: {
+      error: (err: unknown, message?: string) => deps.logger.error({ err }, message ?? 'express-rate-limit'),
+      warn: (err: unknown, message?: string) => deps.logger.warn({ err }, message ?? 'express-rate-limit'),
+    },
   };
   const perAddress = rateLimit({
     ...common,
+    store: deps.rateLimitStore('login-address:'),
     limit: config.loginRateLimit.perAddress,
     handler: (req, _res, next) => void limited('address')(req).then(next, next),
   });
   const perUser = rateLimit({
     ...common,
     limit: config.loginRateLimit.perUser,
+    store: deps.rateLimitStore('login-user:'),
     skipSuccessfulRequests: true, // only failed attempts count against a username
     keyGenerator: (req) => `user:${bodyString(req, 'username').toLowerCase().slice(0, 200)}`,
     handler: (req, _res, next) => void limited('user')(req).then(next, next),
