@@ -2,13 +2,14 @@
 // server's database: the list of the six built-in jobs (from the job streams), set-cron refusing a bad cron
 // by name (exit code 2) and moving a good one into the list and pg-boss's schedule row, pause / resume
 // (the schedule row goes and comes back), an unknown job refused naming the jobs, `jobs run cleanup` (exit
-// code 0; the stream has JobTriggered, JobRunStarted, JobRunEnded completed), and a worker alone on the
+// code 0; the stream has JobTriggered, JobRunStarted, JobRunEnded completed) and refused (JOB_RUNNING, exit
+// code 2) while the job's lock is held elsewhere, and a worker alone on the
 // database: it logs that it runs, beats (process_heartbeats), takes a queued tick (its run names the
 // worker as owner), and on SIGTERM exits 0 and removes its heartbeat row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBoss } from '../../src/adapters/queue/pgBoss.js';
 import { jobCatalog } from '../../src/commands/scheduler/catalog.js';
-import { queueOf } from '../../src/commands/scheduler/scheduler.js';
+import { jobLockKey, queueOf } from '../../src/commands/scheduler/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiServer, TEST_SECRET_KEY, type ApiServer } from '../support/apiServer.js';
 import { runCliToEnd, spawnCli } from '../support/cliProcess.js';
@@ -122,6 +123,26 @@ describe('whalefall jobs and whalefall worker', () => {
       trigger: 'manual',
       outcome: 'completed',
     });
+  });
+
+  it('jobs run refuses with JOB_RUNNING (exit 2) while another process holds the job', async () => {
+    // The job's advisory lock, as a run going in another process holds it.
+    const holder = await api.db.pool.connect();
+    try {
+      const { rows } = await holder.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [jobLockKey('cleanup')],
+      );
+      expect(rows[0]!.ok).toBe(true);
+      const before = (await streamEvents('cleanup')).length;
+      const refused = await cli('run', 'cleanup');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/whalefall: job cleanup is running/);
+      expect((await streamEvents('cleanup')).length).toBe(before);
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      holder.release();
+    }
   });
 
   it('a worker alone on the database beats, takes a queued tick, and on SIGTERM exits 0 without its heartbeat', async () => {

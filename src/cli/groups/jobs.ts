@@ -34,6 +34,11 @@ async function refusingInput<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const notRegistered = (jobId: JobId) =>
+  new CliError(
+    `job ${jobId} is not registered yet: start \`whalefall serve\` once (its scheduler registers the jobs)`,
+  );
+
 const jobOf = (id: string): JobId => {
   try {
     return jobIdOf(id);
@@ -144,6 +149,7 @@ async function applyToPgBoss(runtime: Runtime, jobId: JobId): Promise<void> {
 async function change(runtime: Runtime, id: string, command: (state: JobState) => JobCommand) {
   const jobId = jobOf(id);
   const { state } = await loadJob(runtime.store, jobId);
+  if (!state.registered) throw notRegistered(jobId);
   const events = await refusingInput(() => executeJob(runtime.store, jobId, command(state), cliContext()));
   await applyToPgBoss(runtime, jobId);
   const line = (await jobLines(runtime, new Date())).find((l) => l.id === jobId)!;
@@ -282,6 +288,7 @@ export function addJobCommands(program: Command): void {
       withRuntime(
         async (runtime, { commands }) => {
           const jobId = jobOf(id);
+          if (!(await loadJob(runtime.store, jobId)).state.registered) throw notRegistered(jobId);
           await runtime.keyring.reload();
           const { scheduler } = await composeScheduler(runtime, { schedule: false });
           process.exitCode = await runJob(
