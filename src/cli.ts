@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The whalefall binary: serve | migrate | rebuild | sync | replay | events | rules | tags ... Run `whalefall <command> --help`.
+// The whalefall binary: serve | worker | migrate | rebuild | sync | replay | events | rules | tags | jobs ... Run `whalefall <command> --help`.
 // Each group of commands is in src/cli/groups/; the commands they run come from the composition root.
 import { Command } from 'commander';
 import { CliError, messageOf } from './cli/cliError.js';
 import { addEventCommands } from './cli/groups/events.js';
+import { addJobCommands } from './cli/groups/jobs.js';
 import { addPartitionCommands } from './cli/groups/partitions.js';
 import { addRuleCommands } from './cli/groups/rules.js';
 import { addSessionCommands } from './cli/groups/sync.js';
@@ -18,6 +19,7 @@ import { createLogger, type Logger } from './logger.js';
 import { allProjections, findProjection } from './projections/index.js';
 import { rebuildProjection } from './projections/rebuild.js';
 import { startServer } from './server.js';
+import { startWorker } from './worker.js';
 
 installTerminalHandlers();
 
@@ -41,6 +43,19 @@ program
     await running.shutdown(signal);
     // Everything we own is closed. Work that a deadline or the shutdown fenced out may still hold a socket
     // to a server that does not answer (until its query timeout): it can write nothing, so do not wait.
+    setTimeout(() => process.exit(0), 1000).unref();
+  });
+
+program
+  .command('worker')
+  .description(
+    "take queued job runs (the scheduler's pg-boss queues) beside `serve`, on the same database; never schedules, no HTTP, no projections",
+  )
+  .action(async () => {
+    const { config, logger } = setup();
+    const running = await startWorker(config, logger);
+    const signal = await untilSignal();
+    await running.shutdown(signal);
     setTimeout(() => process.exit(0), 1000).unref();
   });
 
@@ -105,6 +120,7 @@ addPartitionCommands(program);
 addEventCommands(program);
 addRuleCommands(program);
 addTagCommands(program);
+addJobCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -12,6 +12,7 @@ import type { Scheduler } from './commands/scheduler/scheduler.js';
 import type { RecordDispatch } from './commands/sync/recordDispatch.js';
 import { composeApi, composeScheduler, type Commands } from './compose.js';
 import { localDate } from './domain/periods/periods.js';
+import { every, startRecovery } from './processLoop.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -150,38 +151,6 @@ function closeHttp(server: Server): Promise<void> {
       resolve();
     }, 5_000).unref();
   });
-}
-
-/** Runs `pass` every `intervalMs` (a failure is logged; the next tick tries again); returns the stop. */
-function every(
-  intervalMs: number,
-  pass: () => Promise<unknown>,
-  onError: (err: unknown) => void,
-): () => void {
-  const timer = setInterval(() => {
-    pass().catch(onError);
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
-/**
- * Ends the sync records of processes that stopped: once at start (at once: it reads the session streams
- * and the heartbeats, no projection) and then on a timer. This process beats from now on, so the others
- * know it is alive. Returns a function that stops the timer.
- */
-async function startRecovery(runtime: Runtime, commands: Commands): Promise<() => void> {
-  const { config, logger } = runtime;
-  const pass = async () => {
-    await commands.abandonExpiredRecords(new Date());
-  };
-  try {
-    await runtime.sessions.start();
-    await pass();
-  } catch (err) {
-    logger.error({ err }, 'the start-up recovery pass failed; the timer will try again');
-  }
-  return every(config.sync.recoveryIntervalMs, pass, (err) => logger.error({ err }, 'recovery pass failed'));
 }
 
 /**
