@@ -7,7 +7,7 @@
 // pg-boss is opened without its cron timekeeping (composeScheduler with schedule: false).
 import type { Command } from 'commander';
 import { executeJob, jobIdOf, loadJob } from '../../commands/scheduler/jobs.js';
-import { queueOf, type Scheduler } from '../../commands/scheduler/scheduler.js';
+import type { Scheduler } from '../../commands/scheduler/scheduler.js';
 import { jobCatalog } from '../../commands/scheduler/catalog.js';
 import { loadSession } from '../../commands/sync/sessionWriter.js';
 import { composeScheduler, type Commands } from '../../compose.js';
@@ -126,14 +126,10 @@ const lastRunText = (run: JobLine['last_run']): string =>
  * pg-boss has no queue for the job yet (serve never started the scheduler), serve applies it at start.
  */
 async function applyToPgBoss(runtime: Runtime, jobId: JobId): Promise<void> {
-  const { boss, scheduler } = await composeScheduler(runtime, { schedule: false });
+  const { scheduler } = await composeScheduler(runtime, { schedule: false });
   try {
+    // Writes pg-boss's schedule row; serve's pg-boss timekeeper sends the ticks.
     await scheduler.apply(jobId);
-    // Scheduler.apply does nothing when the scheduler does not schedule (schedule: false); writing the
-    // schedule row is not scheduling (serve's pg-boss timekeeper sends the ticks), so write it here.
-    const { state } = await loadJob(runtime.store, jobId);
-    if (state.paused) await boss.unschedule(queueOf(jobId));
-    else await boss.schedule(queueOf(jobId), state.cron, { jobId }, { tz: state.timezone });
   } catch (err) {
     if (err instanceof Error && /not found/i.test(err.message)) {
       status.note(

@@ -57,7 +57,7 @@ export const jobCatalog: readonly JobSpec[] = [
   {
     id: 'cleanup',
     description:
-      'Prunes pg-boss archives, expired revoked tokens and day-old idempotency keys (never events)',
+      'Prunes pg-boss archives, expired revoked tokens, rate-limit windows and day-old idempotency keys (never events)',
     defaultCron: '0 5 * * *',
     retryLimit: 2,
     session: false,

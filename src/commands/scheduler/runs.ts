@@ -3,6 +3,7 @@
 // `scheduled_task` of actor `scheduler`, and end with the session's status. A job that throws is retried by
 // pg-boss per its policy; a session that ends `failed` is recorded, not thrown (its records retry).
 import type { Knex } from 'knex';
+import { pruneRateLimitHits } from '../../adapters/db/rateLimitStore.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import type { JobId } from '../../domain/scheduler/events.js';
 import { localDate, periodTypes, type PeriodType } from '../../domain/periods/periods.js';
@@ -117,7 +118,10 @@ const partitionJob =
     };
   };
 
-/** Expired rows of our own auth and idempotency tables, and pg-boss's archive. Events are never touched. */
+/**
+ * Expired rows of our own auth, idempotency and rate-limit tables, and pg-boss's archive. Events are never
+ * touched.
+ */
 const cleanupJob =
   (deps: JobRunDeps): JobRun =>
   async ({ ctx }) => {
@@ -127,7 +131,8 @@ const cleanupJob =
       .knex('idempotency_keys')
       .where('created_at', '<', new Date(ctx.now.getTime() - 24 * 3600_000))
       .delete();
-    return { outcome: 'completed', summary: { revokedTokens, idempotencyKeys } };
+    const rateLimitHits = await pruneRateLimitHits(deps.knex);
+    return { outcome: 'completed', summary: { revokedTokens, idempotencyKeys, rateLimitHits } };
   };
 
 export const makeJobRuns = (deps: JobRunDeps): Record<JobId, JobRun> => ({
