@@ -61,6 +61,7 @@ import {
 import { makeCreateUser, makeDeleteUser, makeUpdateUser } from './commands/users.js';
 import { makeBulkTags } from './commands/tags/bulk.js';
 import { makeJobRuns } from './commands/scheduler/runs.js';
+import { makeChangeJobSchedule, makePauseJob, makeResumeJob } from './commands/scheduler/jobCommands.js';
 import { createScheduler, type Scheduler } from './commands/scheduler/scheduler.js';
 import { openBoss } from './adapters/queue/pgBoss.js';
 import type PgBoss from 'pg-boss';
@@ -165,6 +166,10 @@ export function composeCommands(
     batchDeleteTags: makeBatchDeleteTags({ knex, store }),
     /** Bulk assign / remove / remove-all as a tags session; answers the receipt. */
     bulkTags: makeBulkTags(sessionRun),
+    /** A built-in job's cron and time zone, pause, resume (the scheduler applies them: Scheduler.apply). */
+    changeJobSchedule: makeChangeJobSchedule({ store, timezone: config.timezone }),
+    pauseJob: makePauseJob({ store, timezone: config.timezone }),
+    resumeJob: makeResumeJob({ store, timezone: config.timezone }),
   };
 }
 
