@@ -3,7 +3,12 @@
 // run are the API's to add (the catalog and the cron are not read-side facts).
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
+import type { runOutcomes, runTriggers } from '../../domain/scheduler/events.js';
 import { paged } from '../paging.js';
+
+type Trigger = (typeof runTriggers)[number];
+/** A run's outcome: running until its end is recorded. */
+type RunState = 'running' | (typeof runOutcomes)[number];
 
 interface JobDbRow {
   job_id: string;
@@ -13,11 +18,11 @@ interface JobDbRow {
   registered_at: Date;
   updated_at: Date;
   last_run_id: string | null;
-  last_run_trigger: string | null;
+  last_run_trigger: Trigger | null;
   last_run_tick_at: Date | null;
   last_run_started_at: Date | null;
   last_run_ended_at: Date | null;
-  last_run_outcome: string | null;
+  last_run_outcome: RunState | null;
   last_run_session_id: string | null;
 }
 
@@ -25,13 +30,13 @@ interface RunDbRow {
   id: string;
   job_id: string;
   kind: 'run' | 'skipped' | 'missed';
-  trigger: string | null;
+  trigger: Trigger | null;
   tick_at: Date | null;
   started_at: Date | null;
   ended_at: Date | null;
   session_id: string | null;
   owner: string | null;
-  outcome: string | null;
+  outcome: RunState | null;
   attempt: number | null;
   message_code: string | null;
   message: string | null;
@@ -55,7 +60,7 @@ const jobToApi = (r: JobDbRow) => ({
           run_id: r.last_run_id,
           trigger: r.last_run_trigger!,
           tick_at: iso(r.last_run_tick_at),
-          started_at: iso(r.last_run_started_at),
+          started_at: r.last_run_started_at!.toISOString(),
           ended_at: iso(r.last_run_ended_at),
           outcome: r.last_run_outcome!,
           session_id: r.last_run_session_id,
@@ -96,8 +101,8 @@ export async function schedulerJobRow(knex: Knex, jobId: string): Promise<Schedu
 
 export interface RunFilters {
   kind?: 'run' | 'skipped' | 'missed' | undefined;
-  /** running, completed, partial, failed, cancelled (runs only). */
-  outcome?: string | undefined;
+  /** Of runs only. */
+  outcome?: RunState | undefined;
 }
 
 /** A job's runs and skipped or missed ticks, newest first (by tick, or by start for a manual run). */
