@@ -160,7 +160,7 @@ export function schedulerRoutes({
       path: '/scheduler/jobs/:id/actions/pause',
       tag,
       summary:
-        'Pause a job: its ticks are skipped (recorded, reason paused) until resumed; a run going goes on',
+        'Pause a job: no tick of it runs until resumed (its pg-boss schedule is removed); a run going goes on',
       access: admin,
       params: jobParams,
       response: jobSchema,

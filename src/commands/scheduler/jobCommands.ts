@@ -63,7 +63,7 @@ export const makeChangeJobSchedule =
       ctx,
     );
 
-/** No tick runs until resumed (each recorded as skipped, reason paused); a run going goes on. */
+/** No tick runs until resumed (a tick already sent is recorded as skipped, reason paused); a run going goes on. */
 export const makePauseJob = (deps: JobCommandDeps) => (jobId: string, ctx: CommandContext) =>
   execute(deps, jobIdOf(jobId), () => ({ type: 'pause' }), ctx);
 
