@@ -20,6 +20,7 @@ import * as classificationWriteSide from './20261202_0016_classification_write_s
 import * as classificationReadModels from './20261202_0017_classification_read_models.js';
 import * as tagReadModels from './20261202_0019_tag_read_models.js';
 import * as tagWriteSide from './20261202_0020_tag_write_side.js';
+import * as schedulerReadModels from './20261202_0021_scheduler_read_models.js';
 import * as rateLimitHits from './20261202_0022_rate_limit_hits.js';
 
 export interface Migration {
@@ -48,5 +49,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261202_0017_classification_read_models', ...classificationReadModels },
   { name: '20261202_0019_tag_read_models', ...tagReadModels },
   { name: '20261202_0020_tag_write_side', ...tagWriteSide },
+  { name: '20261202_0021_scheduler_read_models', ...schedulerReadModels },
   { name: '20261202_0022_rate_limit_hits', ...rateLimitHits },
 ];

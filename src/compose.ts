@@ -71,6 +71,7 @@ import {
 } from './commands/sync/recordDispatch.js';
 import { accountWork } from './commands/sync/runAccountSync.js';
 import { capacityWork } from './commands/sync/collectCapacity.js';
+import { makeChangeJobSchedule, makePauseJob, makeResumeJob } from './commands/scheduler/jobCommands.js';
 import { createScheduler, type Scheduler } from './commands/scheduler/scheduler.js';
 import { openBoss } from './adapters/queue/pgBoss.js';
 import type PgBoss from 'pg-boss';
@@ -176,6 +177,10 @@ export function composeCommands(
     batchDeleteTags: makeBatchDeleteTags({ knex, store }),
     /** Bulk assign / remove / remove-all as a tags session; answers the receipt. */
     bulkTags: makeBulkTags(sessionRun),
+    /** A built-in job's cron and time zone, pause, resume (the scheduler applies them: Scheduler.apply). */
+    changeJobSchedule: makeChangeJobSchedule({ store, timezone: config.timezone }),
+    pauseJob: makePauseJob({ store, timezone: config.timezone }),
+    resumeJob: makeResumeJob({ store, timezone: config.timezone }),
   };
 }
 

@@ -27,6 +27,7 @@ import { instanceWriteRoutes } from './routes/instanceWrites.js';
 import { instanceRoutes } from './routes/instances.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { healthRoutes } from './routes/health.js';
+import { schedulerRoutes } from './routes/scheduler.js';
 import { syncSessionRoutes } from './routes/syncSessions.js';
 import { tagRoutes } from './routes/tags.js';
 import { userRoutes } from './routes/users.js';
@@ -65,6 +66,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...databaseRoutes(deps),
     ...partitionRoutes(deps),
     ...tagRoutes(deps),
+    ...schedulerRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

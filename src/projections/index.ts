@@ -9,6 +9,7 @@ import { classificationsProjection } from './classification/catalogProjection.js
 import { credentialsProjection } from './credentials/projection.js';
 import { instancesProjection } from './instances/projection.js';
 import { streamCatalogProjection } from './streamCatalog/projection.js';
+import { schedulerProjection } from './scheduler/projection.js';
 import { syncSessionsProjection } from './syncSessions/projection.js';
 import { tagsProjection } from './tags/projection.js';
 
@@ -24,6 +25,7 @@ export const allProjections: readonly Projection[] = [
   classificationsProjection,
   classificationAssignmentsProjection,
   tagsProjection,
+  schedulerProjection,
 ];
 
 export function findProjection(name: string): Projection {

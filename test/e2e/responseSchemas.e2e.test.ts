@@ -163,6 +163,28 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
       username: collector.user,
       password: 'not-sent-back',
     });
+    // The scheduler: a job changed, run now and ended (its history has a row), reloaded; and a dead letter
+    // as pg-boss leaves one when a run failed every attempt (a real one takes minutes of retry backoff).
+    ids.scheduler = 'partition_maintenance';
+    const job = '/scheduler/jobs/:id';
+    await call('PUT', job, job.replace(':id', ids.scheduler), { cron: '45 0 * * *' });
+    await call('POST', `${job}/actions/pause`, `/scheduler/jobs/${ids.scheduler}/actions/pause`);
+    await call('POST', `${job}/actions/resume`, `/scheduler/jobs/${ids.scheduler}/actions/resume`);
+    await call('POST', `${job}/actions/run`, `/scheduler/jobs/${ids.scheduler}/actions/run`);
+    for (const deadline = Date.now() + 60_000; ;) {
+      const res = await api.call<Body>('GET', `/scheduler/jobs/${ids.scheduler}`, { token });
+      if ((res.body.data.last_run as { ended_at: string | null } | null)?.ended_at) break;
+      if (Date.now() > deadline) throw new Error('the partition_maintenance run did not end within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await call('POST', '/scheduler/actions/reload');
+    await api.db.knex.raw(
+      `INSERT INTO pgboss.job (name, data, output) VALUES ('whalefall-dead-letter', ?::jsonb, ?::jsonb)`,
+      [
+        JSON.stringify({ jobId: 'cleanup', tickAt: '2026-12-02T05:00:00.000Z' }),
+        JSON.stringify({ message: 'connection refused' }),
+      ],
+    );
   });
   afterAll(async () => {
     await api?.stop();
@@ -181,6 +203,7 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
       'databases',
       'instances',
       'rules',
+      'scheduler',
       'tags',
       'users',
     ]);
