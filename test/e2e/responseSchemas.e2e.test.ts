@@ -83,7 +83,11 @@ describe.skipIf(!service.url)(titled('every response matches its schema', servic
     );
     await root.query('CREATE USER ?@? IDENTIFIED BY ?', [`${p}_app`, '%', 'x-App-pw-1']);
     await root.query(`GRANT SELECT ON \`${p}_db\`.* TO ?@'%'`, [`${p}_app`]);
-    api = await startApiServer({ CAPACITY_ATTEMPTS: '2', CAPACITY_RETRY_BACKOFF_MS: '100' });
+    api = await startApiServer({
+      CAPACITY_ATTEMPTS: '2',
+      CAPACITY_RETRY_BACKOFF_MS: '100',
+      WHALEFALL_SCHEDULER: 'on',
+    });
     token = await api.adminToken();
     const app = await inspectApp(api.db);
     definitions = app.routes;

@@ -111,7 +111,7 @@ describe.skipIf(!both.url)(titled('the scheduler over HTTP, as a new user', both
     await admin.connect();
     await createPostgresCollector(admin, collector.user, collector.password);
     // A record that never answers is failed at the deadline: the slow run of the JOB_RUNNING case.
-    api = await startApiServer({ SYNC_INSTANCE_DEADLINE_MS: '6000' });
+    api = await startApiServer({ SYNC_INSTANCE_DEADLINE_MS: '6000', WHALEFALL_SCHEDULER: 'on' });
     token = await api.adminToken();
     const m = new URL(maria.url!);
     const g = new URL(postgres.url!);

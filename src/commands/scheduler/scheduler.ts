@@ -20,7 +20,7 @@ import { lastTick, ticksBetween } from '../../domain/scheduler/cron.js';
 import type { JobId } from '../../domain/scheduler/events.js';
 import { openRun, tickKey } from '../../domain/scheduler/jobState.js';
 import type { Logger } from '../../logger.js';
-import type { CommandContext } from '../commandContext.js';
+import { running as runningContext, type CommandContext } from '../commandContext.js';
 import { InstanceLocks } from '../sync/instanceLocks.js';
 import { jobCatalog, type JobResult, type JobRun, type JobSpec } from './catalog.js';
 import { executeJob, loadJob } from './jobs.js';
@@ -103,10 +103,12 @@ export interface DeadLetter {
   error: string | null;
 }
 
-const schedulerCtx = (now: Date, correlationId: string): CommandContext => ({
+/** The scheduler's context: its events are stamped as they happen (a run lasts minutes), by `clock`. */
+const schedulerCtx = (clock: () => Date, correlationId: string): CommandContext => ({
   actor: { kind: 'scheduler', id: 'scheduler' },
   correlationId,
-  now,
+  now: clock(),
+  clock,
 });
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
@@ -182,7 +184,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const at = job.data.tickAt ?? lastTick(state.cron, state.timezone, job.createdOn)?.toISOString();
     if (!at) return;
     const tickAt = tickKey(at);
-    const ctx = schedulerCtx(clock(), `tick-${spec.id}-${tickAt}`);
+    const ctx = schedulerCtx(clock, `tick-${spec.id}-${tickAt}`);
     const unlock = await tryLock(jobLockKey(spec.id));
     if (!unlock) {
       await executeJob(
@@ -243,7 +245,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const newest = due.at(-1);
       if (!newest) continue;
       const age = now.getTime() - newest.getTime();
-      const ctx = schedulerCtx(now, `catch-up-${spec.id}-${now.toISOString()}`);
+      const ctx = schedulerCtx(() => now, `catch-up-${spec.id}-${now.toISOString()}`);
       const older = age <= grace ? due.slice(0, -1) : due;
       for (const t of older)
         await executeJob(
@@ -297,7 +299,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     },
     async start() {
       await ensureQueue(boss, DEAD_LETTER_QUEUE, { retentionDays: 30 });
-      const ctx = schedulerCtx(clock(), 'scheduler-start');
+      const ctx = schedulerCtx(clock, 'scheduler-start');
       for (const spec of jobCatalog) {
         await ensureQueue(boss, queueOf(spec.id), {
           retryLimit: spec.retryLimit,
@@ -340,7 +342,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const ended = Promise.allSettled([...running]);
       await Promise.race([ended, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
-    async runNow(jobId, ctx) {
+    async runNow(jobId, asked) {
+      // The person who asked is the run's actor (their session says so); its events are stamped as they happen.
+      const ctx = runningContext(asked);
       const spec = jobCatalog.find((j) => j.id === jobId)!;
       const unlock = await tryLock(jobLockKey(jobId));
       if (!unlock) {
