@@ -1,0 +1,167 @@
+// Two real `serve` processes on one database, the local MariaDB 15 ms away (a latency proxy): a cron tick
+// runs once whatever the number of processes; a 20-instance account sync is shared between both (each
+// record names the process that ran it); SIGKILL of the process that started it mid-run: the other one
+// ends every record (recovery abandons the dead one's, the rest complete), leads the projections within
+// its retry interval, and the read tables equal a rebuild from the events.
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
+import { allProjections } from '../../src/projections/index.js';
+import { ADMIN_PASSWORD, TEST_SECRET_KEY } from '../support/apiServer.js';
+import { startLatencyProxy, type LatencyProxy } from '../support/latencyProxy.js';
+import { createCollector, dropCollector } from '../support/mariadbCollector.js';
+import { freePort } from '../support/net.js';
+import { expectRebuildMatchesLive } from '../support/readTables.js';
+import { buildOnce, runCli, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
+import { mysqlService, titled } from '../support/services.js';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
+
+const service = mysqlService();
+const p = `wfs_${randomBytes(3).toString('hex')}`;
+const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
+const INSTANCES = 20;
+
+describe.skipIf(!service.url)(titled('two server processes on one database', service), () => {
+  let db: TestDatabase;
+  let root: mysql.Connection;
+  let proxy: LatencyProxy;
+  let env: Record<string, string>;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  const api = async (server: ServerProcess, method: string, path: string, token?: string, body?: unknown) => {
+    const res = await fetch(`${server.baseUrl}/api/v1${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
+  };
+  const login = async (server: ServerProcess) =>
+    (await api(server, 'POST', '/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).body
+      .data.access_token as string;
+  const eventsOf = (type: string, where: Record<string, string> = {}) => {
+    let q = db.knex('events').where({ type });
+    for (const [k, v] of Object.entries(where)) q = q.whereRaw(`data->>? = ?`, [k, v]);
+    return q.orderBy('global_position').select<{ data: Record<string, unknown>; metadata: Record<string, unknown> }[]>('data', 'metadata');
+  };
+
+  beforeAll(async () => {
+    await buildOnce();
+    db = await createTestDatabase();
+    root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
+    await createCollector(root, collector.user, collector.password);
+    const target = new URL(service.url!);
+    proxy = await startLatencyProxy({ host: target.hostname, port: Number(target.port || 3306) }, 15);
+    env = {
+      DATABASE_URL: db.url,
+      WHALEFALL_SECRET_KEY: TEST_SECRET_KEY,
+      WHALEFALL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LOG_LEVEL: 'warn',
+      WHALEFALL_SCHEDULER: 'on',
+      SYNC_CONCURRENCY: '2',
+      SYNC_HEARTBEAT_MS: '300',
+      SYNC_RECOVERY_INTERVAL_MS: '1000',
+      SYNC_INSTANCE_DEADLINE_MS: '20000',
+      PROJECTION_LEADER_RETRY_MS: '500',
+    };
+    a = await startServerProcess(env, await freePort());
+    b = await startServerProcess(env, await freePort());
+  }, 180_000);
+  afterAll(async () => {
+    await a?.stop('SIGKILL');
+    await b?.stop('SIGKILL');
+    await proxy?.close();
+    if (root) {
+      await dropCollector(root, collector.user);
+      await root.end();
+    }
+    await db?.drop();
+  });
+
+  it('runs a cron tick once, whatever the number of processes', async () => {
+    await runCli(['jobs', 'set-cron', 'cleanup', '* * * * *', '--timezone', 'UTC'], env);
+    // The first minute boundary after the change (pg-boss checks its schedules every 30 s).
+    const tick = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000).toISOString();
+    await vi.waitFor(async () => expect(await eventsOf('JobRunEnded', { jobId: 'cleanup' })).not.toHaveLength(0), {
+      timeout: 150_000,
+      interval: 1000,
+    });
+    await new Promise((r) => setTimeout(r, 5_000)); // a second process that would run it too has had its chance
+    const started = await eventsOf('JobRunStarted', { jobId: 'cleanup' });
+    const forTick = started.filter((e) => (e.data.tickAt as string) >= tick).slice(0, 1);
+    expect(forTick).toHaveLength(1);
+    const sameTick = started.filter((e) => e.data.tickAt === forTick[0]!.data.tickAt);
+    expect(sameTick).toHaveLength(1);
+    await runCli(['jobs', 'set-cron', 'cleanup', '0 5 * * *', '--timezone', 'UTC'], env);
+  }, 200_000);
+
+  it('shares a session between both, and ends every record when its starter is killed mid-run', async () => {
+    const token = await login(a);
+    const cred = await api(a, 'POST', '/credentials', token, {
+      name: 'collector',
+      db_type: 'mysql',
+      username: collector.user,
+      password: collector.password,
+    });
+    const ids: string[] = [];
+    for (let n = 0; n < INSTANCES; n++) {
+      const made = await api(a, 'POST', '/instances', token, {
+        name: `far-${n}`,
+        db_type: 'mysql',
+        host: proxy.host,
+        port: proxy.port,
+        credential_id: cred.body.data.id,
+        allow_duplicate: true,
+      });
+      expect(made.status).toBe(201);
+      ids.push(made.body.data.id as string);
+    }
+    const startedSync = await api(a, 'POST', '/instances/actions/sync-accounts', token, { instance_ids: ids });
+    expect(startedSync.status).toBe(202);
+    const sessionId = startedSync.body.data.session_id as string;
+    const owners = async () =>
+      new Set(
+        (await db.knex('events').where({ type: 'InstanceSyncStarted' }).whereRaw(`data->>'sessionId' = ?`, [sessionId]).select('data')).map(
+          (e: { data: { owner?: string } }) => e.data.owner,
+        ),
+      );
+    // Both processes take records; then the one that started the session dies.
+    await vi.waitFor(async () => expect((await owners()).size).toBe(2), { timeout: 30_000, interval: 200 });
+    await a.stop('SIGKILL');
+    const store = new PostgresEventStore(db.pool);
+    try {
+      await vi.waitFor(
+        async () => {
+          const [row] = await db.knex('events').whereRaw(`stream_id = ?`, [`session-${sessionId}`]).where({ type: 'SessionCompleted' });
+          expect(row).toBeDefined();
+        },
+        { timeout: 90_000, interval: 500 },
+      );
+      const ended = await db.knex('events').whereRaw(`stream_id = ?`, [`session-${sessionId}`]).whereIn('type', [
+        'InstanceSyncCompleted',
+        'InstanceSyncFailed',
+        'InstanceSyncAbandoned',
+        'InstanceSyncSkipped',
+      ]);
+      expect(new Set(ended.map((e: { data: { instanceId: string } }) => e.data.instanceId)).size).toBe(INSTANCES);
+      const survivor = await login(b);
+      // The survivor projects: the session's read row catches up with its stream.
+      await vi.waitFor(
+        async () => {
+          const s = await api(b, 'GET', `/sync-sessions/${sessionId}`, survivor);
+          expect(s.body.data.status).not.toBe('running');
+        },
+        { timeout: 30_000, interval: 500 },
+      );
+      await b.stop('SIGTERM');
+      await expectRebuildMatchesLive({ knex: db.knex, store, projections: allProjections });
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+});
