@@ -91,15 +91,12 @@ const leaders = (p: Process) =>
     .sort();
 
 const appliedCounts = async () => {
-  const rows = await db
-    .knex('test_leader_applied')
-    .select('projection')
-    .count({ n: '*' })
-    .countDistinct({ distinct: 'event_id' })
-    .groupBy('projection')
-    .orderBy('projection');
+  const { rows } = await db.knex.raw<{ rows: { projection: string; n: string; distinct: string }[] }>(
+    `SELECT projection, count(*) AS n, count(DISTINCT event_id) AS distinct
+     FROM test_leader_applied GROUP BY projection ORDER BY projection`,
+  );
   return Object.fromEntries(
-    rows.map((r) => [r.projection as string, { n: Number(r.n), distinct: Number(r.distinct) }]),
+    rows.map((r) => [r.projection, { n: Number(r.n), distinct: Number(r.distinct) }]),
   );
 };
 

@@ -55,7 +55,8 @@ export class ProjectionLeadership {
 
   /** The server process id of the lock connection (for tests and operators: pg_stat_activity, pg_locks). */
   get backendPid(): number | undefined {
-    const client = this.client as (pg.Client & { processID?: number | null }) | undefined;
+    // Set by pg once connected; not in its type definitions.
+    const client = this.client as { processID?: number | null } | undefined;
     return client?.processID ?? undefined;
   }
 

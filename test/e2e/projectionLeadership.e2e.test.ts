@@ -114,9 +114,6 @@ describe('projection leadership across serve processes', () => {
     expect(Date.now() - killed).toBeLessThan(5_000);
     await createCredential(second, token, 'after-the-takeover');
     const list = await api<{ data: { name: string }[] }>(second, 'GET', '/credentials', token);
-    expect(list.body.data.map((c) => c.name).sort()).toEqual([
-      'after-the-takeover',
-      'through-the-stand-by',
-    ]);
+    expect(list.body.data.map((c) => c.name).sort()).toEqual(['after-the-takeover', 'through-the-stand-by']);
   });
 });
