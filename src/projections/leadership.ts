@@ -34,10 +34,15 @@ export class ProjectionLeadership {
   private client: pg.Client | undefined;
   private readonly held = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> | undefined;
+  /** The try under way: the next one (after a restart too) waits for it, so tries never overlap. */
+  private pass: Promise<void> = Promise.resolve();
   private halted = true;
+  /** Bumped by halt(): a try still under way from before does not schedule the next one. */
+  private generation = 0;
   /** After losing the connection this process does not try again before this time (Date.now()). */
   private yieldUntil = 0;
+  /** Connecting failed last time (logged once until it works again). */
+  private unreachable = false;
 
   constructor(private readonly options: LeadershipOptions) {}
 
@@ -60,12 +65,17 @@ export class ProjectionLeadership {
     return client?.processID ?? undefined;
   }
 
-  /** No more tries; the locks held stay held until release(). */
-  async halt(): Promise<void> {
+  /**
+   * No more tries; the locks held stay held until release(). A try under way is not waited for (it may be
+   * connecting to a server that does not answer): a lock it takes now is not reported (the daemon ignores
+   * it) and goes with the connection at release(), which also ends a connection still being opened.
+   */
+  halt(): Promise<void> {
     this.halted = true;
+    this.generation++;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.pass;
+    return Promise.resolve();
   }
 
   /** Closes the lock connection: PostgreSQL frees every lock, and a stand-by takes over. */
@@ -83,11 +93,13 @@ export class ProjectionLeadership {
 
   private schedule(ms: number): void {
     if (this.halted) return;
+    const generation = this.generation;
     this.timer = setTimeout(() => {
-      this.pass = this.tryOnce().finally(() => {
-        this.pass = undefined;
-        this.schedule(this.options.retryMs);
-      });
+      this.pass = this.pass
+        .then(() => (generation === this.generation ? this.tryOnce() : undefined))
+        .finally(() => {
+          if (generation === this.generation) this.schedule(this.options.retryMs);
+        });
     }, ms);
   }
 
@@ -120,7 +132,13 @@ export class ProjectionLeadership {
     } catch (err) {
       // A query that failed or timed out leaves the connection in doubt: drop it, and with it the locks.
       if (this.client) this.lose(this.client, errorMessage(err));
-      else logger.warn({ err: { message: errorMessage(err) } }, 'projection leadership: cannot connect');
+      else if (!this.unreachable) {
+        this.unreachable = true;
+        logger.warn(
+          { err: { message: errorMessage(err) } },
+          'projection leadership: cannot connect (trying again every retry interval)',
+        );
+      }
     }
   }
 
@@ -139,6 +157,7 @@ export class ProjectionLeadership {
     this.client = client;
     try {
       await client.connect();
+      this.unreachable = false;
     } catch (err) {
       if (this.client === client) this.client = undefined;
       client.removeAllListeners();

@@ -264,11 +264,18 @@ export class ProjectionRunner {
   /** Reads the leader's checkpoint (and its last error) from the table until aborted. */
   private async followCheckpoint(signal: AbortSignal): Promise<void> {
     const { knex, logger } = this.options;
+    let failing = false; // logged once per run of failures (a database outage would repeat it every poll)
     while (!signal.aborted) {
       try {
-        const row = await knex<FollowedRow>('projection_checkpoints')
-          .where({ projection_name: this.projection.name })
-          .first('position_commit', 'position_prepare', 'last_error', 'last_error_at');
+        let row: Omit<FollowedRow, 'projection_name'> | undefined;
+        // Not waited for once stopped: with the database gone the read may wait long for a connection.
+        await untilAborted(
+          signal,
+          knex<FollowedRow>('projection_checkpoints')
+            .where({ projection_name: this.projection.name })
+            .first('position_commit', 'position_prepare', 'last_error', 'last_error_at')
+            .then((r) => (row = r)),
+        );
         if (signal.aborted) break;
         this.checkpoint = row
           ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) }
@@ -278,12 +285,15 @@ export class ProjectionRunner {
           ? { message: row.last_error, at: row.last_error_at ?? new Date() }
           : undefined;
         this.releaseWaiters();
+        failing = false;
       } catch (err) {
         if (signal.aborted) break;
-        logger.warn(
-          { err: { message: errorMessage(err) }, projection: this.projection.name },
-          'cannot read the checkpoint of a projection another process leads',
-        );
+        if (!failing)
+          logger.warn(
+            { err: { message: errorMessage(err) }, projection: this.projection.name },
+            'cannot read the checkpoint of a projection another process leads',
+          );
+        failing = true;
       }
       await sleep(this.waiters.length > 0 ? this.followPollMs : this.followRefreshMs, signal, (wake) => {
         this.wakeFollower = wake;
