@@ -110,6 +110,7 @@ const envSchema = z.object({
   ).default(6 * 3600 * 1000),
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
+  PROJECTION_LEADER_RETRY_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(2000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -131,6 +132,8 @@ export interface Config {
   logPretty: boolean | undefined;
   projectionBatchSize: number;
   projectionPollMs: number;
+  /** How often a process that does not lead a projection tries for its lock (the takeover delay). */
+  projectionLeaderRetryMs: number;
   adminPassword: string | undefined;
   jwtTtlSeconds: number;
   /** 'auto': Secure cookies when the request came over HTTPS. */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logPretty: e.LOG_PRETTY === undefined ? undefined : e.LOG_PRETTY === 'true',
     projectionBatchSize: e.PROJECTION_BATCH_SIZE,
     projectionPollMs: e.PROJECTION_POLL_MS,
+    projectionLeaderRetryMs: e.PROJECTION_LEADER_RETRY_MS,
     adminPassword: e.WHALEFALL_ADMIN_PASSWORD,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',

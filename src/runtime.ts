@@ -171,6 +171,8 @@ export async function openRuntime(
       logger,
       decode: decodeKnown(registry),
       batchSize: config.projectionBatchSize,
+      // One process leads each projection; the lock connection is its own, not one of the pools'.
+      leadership: { connectionString: databaseUrl, retryMs: config.projectionLeaderRetryMs },
     });
     onClose('projections stopped', () => projections.stop(), STEP_MS);
 

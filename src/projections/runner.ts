@@ -1,7 +1,9 @@
 // Runs one projection: reads the log after its checkpoint in batches and applies each batch and the
 // new checkpoint in one transaction (compare-and-set), so effects happen exactly once, even across
 // crashes or several processes. Wakes on new events (LISTEN/NOTIFY through subscribeAll), polls as
-// a fallback, and backs off when a handler fails, without moving past the failing batch.
+// a fallback, and backs off when a handler fails, without moving past the failing batch. With several
+// processes only one leads a projection (leadership.ts); the others follow: they apply nothing and read
+// the leader's checkpoint from projection_checkpoints, so waitForPosition and status still answer.
 import type { Knex } from 'knex';
 import { firstValueFrom, map, race, take, timer } from 'rxjs';
 import {
@@ -36,16 +38,25 @@ export interface RunnerOptions {
   /** Longest idle wait before reading again when no notification arrives. */
   idleWaitMs?: number;
   maxBackoffMs?: number;
+  /** Following: how often the checkpoint row is read while a waitForPosition waits. */
+  followPollMs?: number;
+  /** Following: how often it is read otherwise (for status). */
+  followRefreshMs?: number;
 }
 
 export interface RunnerStatus {
   projection: string;
   checkpoint: Position;
+  /** Leading or following (false once stopped). */
   running: boolean;
+  /** This process applies the projection; false while it follows another process's checkpoint. */
+  leader: boolean;
   caughtUp: boolean;
   lastError: string | undefined;
   lastErrorAt: Date | undefined;
 }
+
+type Mode = 'stopped' | 'leading' | 'following';
 
 interface Waiter {
   position: Position;
@@ -56,16 +67,20 @@ export class ProjectionRunner {
   readonly projection: Projection;
   private checkpoint: Position = START;
   private loaded = false;
-  private running = false;
+  private mode: Mode = 'stopped';
   private caughtUp = false;
   private lastError: { message: string; at: Date } | undefined;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
   private waiters: Waiter[] = [];
+  /** Cuts a follower's sleep short (a new waiter). */
+  private wakeFollower: (() => void) | undefined;
   private readonly decode: Decode;
   private readonly batchSize: number;
   private readonly idleWaitMs: number;
   private readonly maxBackoffMs: number;
+  private readonly followPollMs: number;
+  private readonly followRefreshMs: number;
 
   constructor(private readonly options: RunnerOptions) {
     this.projection = options.projection;
@@ -73,27 +88,54 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 1000;
     this.idleWaitMs = options.idleWaitMs ?? 30_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.followPollMs = options.followPollMs ?? 50;
+    this.followRefreshMs = options.followRefreshMs ?? 2_000;
   }
 
+  /** Leads: applies the log from the checkpoint (stops following first). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal);
+    this.switchTo('leading');
+  }
+
+  /**
+   * Follows: applies nothing, reads the checkpoint another process moves. A leading loop is aborted at
+   * once (its batch in flight commits or is refused by the checkpoint compare-and-set) and not waited for.
+   */
+  follow(): void {
+    this.switchTo('following');
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.abort.abort();
+    this.switchTo('stopped');
     await this.loop;
-    this.loop = undefined;
+  }
+
+  /** Aborts the current loop synchronously; the next one starts once it has ended. */
+  private switchTo(mode: Mode): void {
+    if (this.mode === mode) return;
+    this.mode = mode;
+    this.abort.abort();
+    const abort = (this.abort = new AbortController());
+    const previous = this.loop;
+    this.loop = (async () => {
+      await previous;
+      if (abort.signal.aborted) return;
+      if (mode === 'leading') {
+        this.loaded = false; // another process may have moved it while this one followed
+        await this.run(abort.signal);
+      } else if (mode === 'following') {
+        this.caughtUp = false;
+        await this.followCheckpoint(abort.signal);
+      }
+    })();
   }
 
   status(): RunnerStatus {
     return {
       projection: this.projection.name,
       checkpoint: this.checkpoint,
-      running: this.running,
+      running: this.mode !== 'stopped',
+      leader: this.mode === 'leading',
       caughtUp: this.caughtUp,
       lastError: this.lastError?.message,
       lastErrorAt: this.lastError?.at,
@@ -120,6 +162,7 @@ export class ProjectionRunner {
         );
       }, timeoutMs);
       this.waiters.push(waiter);
+      this.wakeFollower?.();
     });
   }
 
@@ -133,8 +176,11 @@ export class ProjectionRunner {
     }
   }
 
-  /** Reads one batch after the checkpoint and applies it; returns how many events were read. */
-  async processBatch(): Promise<number> {
+  /**
+   * Reads one batch after the checkpoint and applies it; returns how many events were read. A signal
+   * aborted meanwhile (leadership lost) skips the transaction.
+   */
+  async processBatch(signal?: AbortSignal): Promise<number> {
     const { knex, store, projection } = this.options;
     if (!this.loaded) await this.reloadCheckpoint();
     const from = this.checkpoint;
@@ -142,9 +188,17 @@ export class ProjectionRunner {
     const last = events[events.length - 1];
     if (!last) {
       this.caughtUp = true;
-      this.lastError = undefined; // the read worked and nothing is left to apply: no failure remains
+      if (this.lastError) {
+        // The read worked and nothing is left to apply: no failure remains, here nor for the followers.
+        this.lastError = undefined;
+        await knex('projection_checkpoints')
+          .where({ projection_name: projection.name })
+          .whereNotNull('last_error')
+          .update({ last_error: null, last_error_at: null });
+      }
       return 0;
     }
+    if (signal?.aborted) return 0;
     const relevant = events.filter((e) => handles(projection, e.type)).map(this.decode);
     try {
       await knex.transaction(async (trx) => {
@@ -187,7 +241,7 @@ export class ProjectionRunner {
     let backoff = 100;
     while (!signal.aborted) {
       try {
-        const read = await this.processBatch();
+        const read = await this.processBatch(signal);
         backoff = 100;
         if (read < this.batchSize && !signal.aborted) await this.waitForEvents(signal);
       } catch (err) {
@@ -204,6 +258,47 @@ export class ProjectionRunner {
         await sleep(backoff, signal);
         backoff = Math.min(backoff * 2, this.maxBackoffMs);
       }
+    }
+  }
+
+  /** Reads the leader's checkpoint (and its last error) from the table until aborted. */
+  private async followCheckpoint(signal: AbortSignal): Promise<void> {
+    const { knex, logger } = this.options;
+    let failing = false; // logged once per run of failures (a database outage would repeat it every poll)
+    while (!signal.aborted) {
+      try {
+        let row: Omit<FollowedRow, 'projection_name'> | undefined;
+        // Not waited for once stopped: with the database gone the read may wait long for a connection.
+        await untilAborted(
+          signal,
+          knex<FollowedRow>('projection_checkpoints')
+            .where({ projection_name: this.projection.name })
+            .first('position_commit', 'position_prepare', 'last_error', 'last_error_at')
+            .then((r) => (row = r)),
+        );
+        if (signal.aborted) break;
+        this.checkpoint = row
+          ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) }
+          : START;
+        this.loaded = true;
+        this.lastError = row?.last_error
+          ? { message: row.last_error, at: row.last_error_at ?? new Date() }
+          : undefined;
+        this.releaseWaiters();
+        failing = false;
+      } catch (err) {
+        if (signal.aborted) break;
+        if (!failing)
+          logger.warn(
+            { err: { message: errorMessage(err) }, projection: this.projection.name },
+            'cannot read the checkpoint of a projection another process leads',
+          );
+        failing = true;
+      }
+      await sleep(this.waiters.length > 0 ? this.followPollMs : this.followRefreshMs, signal, (wake) => {
+        this.wakeFollower = wake;
+      });
+      this.wakeFollower = undefined;
     }
   }
 
@@ -234,12 +329,22 @@ async function untilAborted(signal: AbortSignal, work: Promise<unknown>): Promis
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) => {
+interface FollowedRow {
+  projection_name: string;
+  position_commit: string;
+  position_prepare: string;
+  last_error: string | null;
+  last_error_at: Date | null;
+}
+
+/** Waits ms, or until aborted, or until the function handed to `onWake` is called. */
+const sleep = (ms: number, signal: AbortSignal, onWake?: (wake: () => void) => void) => {
   let timeout: NodeJS.Timeout | undefined;
   return untilAborted(
     signal,
     new Promise<void>((resolve) => {
       timeout = setTimeout(resolve, ms);
+      onWake?.(resolve);
     }),
   ).finally(() => clearTimeout(timeout));
 };

@@ -1,5 +1,5 @@
 // /health: ping (liveness, public), ready (readiness, public), basic, detailed (database, event store,
-// migrations, each projection's lag). Ready and detailed answer within their deadlines in every state:
+// migrations, each projection's lag and whether this process leads it). Ready and detailed answer within their deadlines in every state:
 // each database call races its own timer, and a call that loses is reported, not awaited.
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -169,6 +169,8 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
           z.object({
             name: z.string(),
             running: z.boolean(),
+            /** This process applies it; false: another process leads it and this one follows its checkpoint. */
+            leader: z.boolean(),
             checkpoint: z.string(),
             lag_events: z.number().nullable(),
             lag_events_capped: z.boolean(),
@@ -192,6 +194,7 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
               return {
                 name: p.projection,
                 running: p.running,
+                leader: p.leader,
                 checkpoint: formatPosition(p.checkpoint),
                 // null: the log could not be read in time, so the lag is not known.
                 lag_events: events ? events.length : null,
