@@ -209,7 +209,7 @@ const shareableWorks = (sessionRun: SessionRunDeps, config: CommandRuntime['conf
  */
 export async function composeScheduler(
   runtime: CommandRuntime & Pick<Runtime, 'databaseUrl' | 'onClose'>,
-  options: { schedule: boolean },
+  options: { schedule: boolean; projectionsHere?: boolean },
 ): Promise<{ boss: PgBoss; scheduler: Scheduler; dispatch: RecordDispatch }> {
   const { config, logger, knex, pool, store } = runtime;
   const boss = await openBoss({
@@ -242,6 +242,7 @@ export async function composeScheduler(
     catchUpIntervalMs: config.scheduler.catchUpIntervalMs,
     schedule: options.schedule,
     schema: config.scheduler.schema,
+    projectionsHere: options.projectionsHere ?? options.schedule,
     workers,
     runs: makeJobRuns({
       knex,

@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       logPretty: undefined,
       projectionBatchSize: 1000,
       projectionPollMs: 1000,
+      projectionLeaderRetryMs: 2000,
       previousSecretKeys: [],
       adminPassword: undefined,
       jwtTtlSeconds: 28800,

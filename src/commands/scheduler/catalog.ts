@@ -15,6 +15,8 @@ export interface JobSpec {
   retryLimit: number;
   /** Runs as a sync session (its id chosen before it starts); maintenance jobs have none. */
   session: boolean;
+  /** Waits for a read table to catch up (the aggregation reads the stats tables): only where projections run. */
+  readsProjections?: boolean;
 }
 
 export const jobCatalog: readonly JobSpec[] = [
@@ -53,6 +55,7 @@ export const jobCatalog: readonly JobSpec[] = [
     defaultCron: '0 4 * * *',
     retryLimit: 2,
     session: false,
+    readsProjections: true,
   },
   {
     id: 'cleanup',

@@ -60,6 +60,11 @@ export interface SchedulerDeps {
   retryDelaySeconds?: number;
   /** pg-boss's schema (for the dead-letter listing); default pgboss. */
   schema?: string;
+  /**
+   * false: this process runs no projection (`whalefall worker`), so it does not take the runs of jobs
+   * that wait for a read table (spec.readsProjections).
+   */
+  projectionsHere?: boolean;
   /** Other queue workers of this process (the shared records), started and stopped with the scheduler. */
   workers?: { start(): Promise<void>; stop(): Promise<void> };
 }
@@ -315,6 +320,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           ctx,
         );
         await apply(spec.id);
+        if (deps.projectionsHere === false && spec.readsProjections) continue; // serve's to run
         await boss.work<TickJob>(
           queueOf(spec.id),
           { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 2 },
