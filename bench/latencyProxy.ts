@@ -11,11 +11,13 @@ export interface LatencyProxy {
   readonly host: '127.0.0.1';
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Chunks forwarded so far from the clients to the server (about one per request on a MySQL connection). */
+  readonly chunksUp: number;
   close(): Promise<void>;
 }
 
 /** One direction of a connection: chunks (or the end, as null) leave `delayMs` after they arrived. */
-function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number): void {
+function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, onChunk: () => void): void {
   const queue: { due: number; chunk: Buffer | null }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const drain = () => {
@@ -33,7 +35,10 @@ function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number): void {
     queue.push({ due: performance.now() + delayMs, chunk });
     timer ??= setTimeout(drain, delayMs);
   };
-  from.on('data', (chunk: Buffer) => push(chunk));
+  from.on('data', (chunk: Buffer) => {
+    onChunk();
+    push(chunk);
+  });
   from.on('end', () => push(null));
 }
 
@@ -44,6 +49,7 @@ export async function startLatencyProxy(
 ): Promise<LatencyProxy> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
+  let chunksUp = 0;
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     accepted++;
     client.setNoDelay(true);
@@ -66,8 +72,8 @@ export async function startLatencyProxy(
     };
     client.on('finish', closeBoth);
     upstream.on('finish', closeBoth);
-    delayedPipe(client, upstream, delayMs);
-    delayedPipe(upstream, client, delayMs);
+    delayedPipe(client, upstream, delayMs, () => chunksUp++);
+    delayedPipe(upstream, client, delayMs, () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -76,6 +82,9 @@ export async function startLatencyProxy(
     host: '127.0.0.1',
     get connections() {
       return accepted;
+    },
+    get chunksUp() {
+      return chunksUp;
     },
     close: async () => {
       for (const s of [...sockets]) s.destroy();

@@ -45,6 +45,7 @@ const BOSS_POLL_MS = 500;
 const READY_MS = 90_000;
 const SESSION_MS = 600_000;
 const BATCH_CREATE = 500;
+const IDLE_MS = 5000;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 0) =>
@@ -152,6 +153,10 @@ interface SessionView {
 
 interface Run {
   case: string;
+  /** The store's counters over the run, and the proxy's connections and requests. */
+  store: StoreCounters;
+  connections: number;
+  chunksUp: number;
   sessionId: string;
   seconds: number;
   perSec: number;
@@ -162,10 +167,14 @@ interface Run {
 /** Starts a capacity collection of `ids` and polls its session until it is no longer running. */
 async function timeCollection(
   api: Api,
+  db: BenchDatabase,
+  proxy: LatencyProxy,
   label: string,
   ids: string[],
   cpuTrees: () => Record<string, number | undefined>,
 ): Promise<Run> {
+  const storeBefore = await storeCounters(db);
+  const [connectionsBefore, chunksBefore] = [proxy.connections, proxy.chunksUp];
   const before = sampleCpu(cpuTrees());
   const t0 = performance.now();
   const { session_id: sessionId } = await api.call<{ session_id: string }>(
@@ -185,8 +194,56 @@ async function timeCollection(
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuBetween(before, sampleCpu(cpuTrees()));
+  const connections = proxy.connections - connectionsBefore;
+  const chunksUp = proxy.chunksUp - chunksBefore;
+  const storeAfter = await storeCounters(db);
+  const store = {
+    eventRows: storeAfter.eventRows - storeBefore.eventRows,
+    commits: storeAfter.commits - storeBefore.commits,
+    rollbacks: storeAfter.rollbacks - storeBefore.rollbacks,
+  };
   say(`  ${label}: ${fmt(seconds, 2)} s, ${fmt(ids.length / seconds, 1)} instances/s, ${session.status}`);
-  return { case: label, sessionId, seconds, perSec: ids.length / seconds, session, cpu };
+  return {
+    case: label,
+    sessionId,
+    seconds,
+    perSec: ids.length / seconds,
+    session,
+    cpu,
+    store,
+    connections,
+    chunksUp,
+  };
+}
+
+interface StoreCounters {
+  /** Rows of the events table read (sequential + by index). */
+  eventRows: number;
+  commits: number;
+  /** Transactions rolled back: among them appends refused for a stale revision, checkpoint races. */
+  rollbacks: number;
+}
+
+/** The bench database's counters so far (after the backends flushed their statistics). */
+async function storeCounters(db: BenchDatabase): Promise<StoreCounters> {
+  await sleep(1500); // other backends flush their statistics within 1 s
+  const { rows } = await db.pool.query<{ rows: string; commits: string; rollbacks: string }>(
+    `SELECT (SELECT coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_user_tables
+              WHERE relname = 'events' OR relname LIKE 'events\\_%')::text AS rows,
+            xact_commit::text AS commits, xact_rollback::text AS rollbacks
+       FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  const r = rows[0]!;
+  return { eventRows: Number(r.rows), commits: Number(r.commits), rollbacks: Number(r.rollbacks) };
+}
+
+/** CPU seconds of each process while nothing runs (heartbeats, pollers, projections waiting). */
+async function idleCpu(children: Child[], ms: number): Promise<string> {
+  const trees = Object.fromEntries(children.map((c) => [c.name, c.pid]));
+  const before = sampleCpu(trees);
+  await sleep(ms);
+  const d = cpuBetween(before, sampleCpu(trees));
+  return children.map((c) => `${c.name} ${fmt((1000 * (d[c.name] ?? 0)) / (ms / 1000))} ms/s`).join(', ');
 }
 
 interface RecordFacts {
@@ -375,10 +432,13 @@ export async function run(_ctx: BenchContext): Promise<void> {
       ...(storePid ? { 'store PostgreSQL': storePid } : {}),
     });
     const runs: Run[] = [];
+    const idle: string[] = [
+      `idle CPU over ${IDLE_MS / 1000} s, 1 process: ${await idleCpu(children, IDLE_MS)}`,
+    ];
     const loadAtStart = os.loadavg()[0]!;
     say(`capacity collection of ${INSTANCES} instances, 1 process:`);
     for (let r = 0; r < ROUNDS; r++)
-      runs.push(await timeCollection(api, `1 process, run ${r + 1}`, registered[r]!, cpuTrees));
+      runs.push(await timeCollection(api, db, proxy, `1 process, run ${r + 1}`, registered[r]!, cpuTrees));
 
     const secondName = worker ? 'process 2 (worker)' : 'process 2 (serve)';
     say(`starting ${secondName}...`);
@@ -388,10 +448,13 @@ export async function run(_ctx: BenchContext): Promise<void> {
     children.push(second);
     ids.set(await waitReady(db, second), second.name);
     await sleep(1000); // its workers poll the queue once it is up
+    idle.push(`idle CPU over ${IDLE_MS / 1000} s, 2 processes: ${await idleCpu(children, IDLE_MS)}`);
 
     say(`capacity collection of ${INSTANCES} instances, 2 processes:`);
     for (let r = 0; r < ROUNDS; r++)
-      runs.push(await timeCollection(api, `2 processes, run ${r + 1}`, registered[ROUNDS + r]!, cpuTrees));
+      runs.push(
+        await timeCollection(api, db, proxy, `2 processes, run ${r + 1}`, registered[ROUNDS + r]!, cpuTrees),
+      );
 
     const one = runs.slice(0, ROUNDS).reduce((a, b) => (b.perSec > a.perSec ? b : a));
     const two = runs.slice(ROUNDS).reduce((a, b) => (b.perSec > a.perSec ? b : a));
@@ -424,7 +487,8 @@ export async function run(_ctx: BenchContext): Promise<void> {
           : `embedded store ${fmt(storeCpu, 2)}`,
         `MariaDB ${fmt(cpuSec('MariaDB'), 2)}`,
         `bench (proxy, polling) ${fmt(cpuSec('bench'), 2)}`,
-        `rest ${fmt(cpuSec('rest'), 2)}`,
+        // cpuBetween's rest counted the children twice (as themselves and in 'whalefall store').
+        `rest of the machine (other users) ${fmt(cpuSec('rest') + childCpu, 2)}`,
       ].join(', ');
       const slots = runs.indexOf(r) < ROUNDS ? CONCURRENCY : 2 * CONCURRENCY;
       const bound = slots / (Math.max(facts.meanMs, BOSS_POLL_MS) / 1000);
@@ -437,7 +501,11 @@ export async function run(_ctx: BenchContext): Promise<void> {
           `close (last InstanceSyncCompleted to SessionCompleted) ${fmt(facts.closeMs)} ms`,
         `  record run (InstanceSyncStarted to InstanceSyncCompleted): mean ${fmt(facts.meanMs)} ms, p90 ${fmt(facts.p90Ms)} ms; ` +
           `pg-boss slot bound ${slots} slots / max(mean, ${BOSS_POLL_MS} ms poll) = ${fmt(bound, 1)} instances/s`,
-        `  CPU s: ${cpu}; ${fmt(r.cpu.machine! / r.seconds, 2)} of ${os.availableParallelism()} cores busy`,
+        `  CPU s: ${cpu}; ${fmt(r.cpu.machine! / r.seconds, 2)} of ${os.availableParallelism()} cores busy; ` +
+          `whalefall (processes + store) ${fmt((1000 * (childCpu + (storePid ? cpuSec('store PostgreSQL') : storeCpu))) / INSTANCES)} CPU ms/instance`,
+        `  store per instance: ${fmt(r.store.eventRows / INSTANCES)} events rows read, ${fmt(r.store.commits / INSTANCES, 1)} commits, ` +
+          `${fmt(r.store.rollbacks / INSTANCES, 1)} rollbacks; proxy: ${fmt(r.connections / INSTANCES, 1)} connections, ` +
+          `${fmt(r.chunksUp / INSTANCES, 1)} client chunks (requests) per instance: network floor ~${fmt((r.chunksUp / INSTANCES) * 2 * DELAY_MS)} ms per record`,
       );
     }
 
@@ -463,6 +531,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
             `a fresh set of instances per run`,
           `load average (1 min) of the machine when the runs started: ${loadAtStart.toFixed(2)}, at the end: ${os.loadavg()[0]!.toFixed(2)} ` +
             `(other users' processes count as 'rest' below)`,
+          ...idle,
           '',
           ...lines,
         ],
