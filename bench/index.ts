@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   aggregate: () => import('./aggregate.js'),
   classify: () => import('./classify.js'),
   tags: () => import('./tags.js'),
+  workers: () => import('./workers.js'),
 };
 
 async function usage(problem: string): Promise<void> {

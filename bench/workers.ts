@@ -1,0 +1,550 @@
+// workers: a capacity collection of 200 instances through the API of the built server (real processes,
+// `node dist/src/cli.js serve`), with 1 process, then with 2 processes sharing the session's records
+// (src/commands/sync/recordDispatch.ts: every process with the scheduler on works the pg-boss queue
+// `whalefall-records`, SYNC_CONCURRENCY=8 records at once each). The 2nd process is `whalefall worker`
+// when the built CLI has that command, else a 2nd `serve` on another port (same DATABASE_URL), which
+// shares records the same way. The instances all point at the local MariaDB through a latency proxy
+// (latencyProxy.ts: 10 ms each way, 20 ms per round trip: the model of remote servers).
+// Setup, not timed: the collector on MariaDB, a credential and 4 sets of instances registered through the
+// API (allow_duplicate), one set per run, so that every run is a first collection and does the same work.
+// Measured: from the POST /capacity/actions/collect to the session's end (GET /sync-sessions/{id} polled
+// until it is no longer running), best of 2 for each case. Baseline: the 1-process figure of the same run.
+// Target: 2 processes at least 1.8x the instances/s of 1 (printed, not failed). Checked: every record
+// completed once; how many records each process ran (InstanceSyncStarted data.owner, process_heartbeats).
+// Also printed, to explain a miss: CPU per process, record durations, the pg-boss slot bound.
+// BENCH_INSTANCES (default 200) or BENCH_SCALE (0.1 -> 20) sets the instances per run. `npm run build` first.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import mysql from 'mysql2/promise';
+import { createCollector, dropCollector } from '../test/support/mariadbCollector.js';
+import { freePort } from '../test/support/net.js';
+import { postmasterPid } from './classifySetup.js';
+import { cpuBetween, localServerPid, sampleCpu, type CpuSample } from './cpuUsage.js';
+import { startLatencyProxy, type LatencyProxy } from './latencyProxy.js';
+import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
+
+export const about =
+  'capacity collection of 200 instances (MariaDB behind a 20 ms RTT proxy) by 1 vs. 2 processes (target >= 1.8x)';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const builtCli = path.join(repoRoot, 'dist/src/cli.js');
+const MYSQL_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
+const scale = Number(process.env.BENCH_SCALE ?? '1') || 1;
+const INSTANCES = Math.max(2, Math.round(Number(process.env.BENCH_INSTANCES ?? 200 * scale) || 200 * scale));
+const CONCURRENCY = 8;
+const DELAY_MS = 10;
+const ROUNDS = 2;
+const TARGET_RATIO = 1.8;
+const POLL_MS = 200;
+/** recordDispatch.ts: a pg-boss worker slot waits out the rest of this after each record it ran. */
+const BOSS_POLL_MS = 500;
+const READY_MS = 90_000;
+const SESSION_MS = 600_000;
+const BATCH_CREATE = 500;
+const IDLE_MS = 5000;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A whalefall process started by the benchmark. */
+interface Child {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Its HTTP API (serve), or undefined (worker). */
+  baseUrl: string | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function startChild(name: string, command: 'serve' | 'worker', env: Record<string, string>, port?: number) {
+  let output = '';
+  const child = spawn(process.execPath, [builtCli, command], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+      ...(port ? { PORT: String(port) } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    name,
+    child,
+    pid: child.pid!,
+    baseUrl: port ? `http://127.0.0.1:${port}/api/v1` : undefined,
+    output: () => output,
+    stop,
+  } satisfies Child;
+}
+
+/** Waits until the process answers its health check (serve) and its heartbeat row exists. */
+async function waitReady(db: BenchDatabase, c: Child): Promise<string> {
+  const deadline = Date.now() + READY_MS;
+  for (;;) {
+    if (c.child.exitCode !== null)
+      throw new Error(`${c.name} exited with ${c.child.exitCode}:\n${c.output()}`);
+    const healthy =
+      !c.baseUrl ||
+      (await fetch(`${c.baseUrl}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    if (healthy) {
+      const { rows } = await db.pool
+        .query<{ process_id: string }>('SELECT process_id FROM process_heartbeats WHERE pid = $1', [c.pid])
+        .catch(() => ({ rows: [] as { process_id: string }[] }));
+      if (rows[0]) return rows[0].process_id;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${c.name} was not ready within ${READY_MS / 1000} s:\n${c.output()}`);
+    await sleep(200);
+  }
+}
+
+interface Api {
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+function apiOf(baseUrl: string, token?: string): Api {
+  return {
+    async call<T>(method: string, p: string, body?: unknown) {
+      const res = await fetch(`${baseUrl}${p}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 500)}`);
+      return (JSON.parse(text) as { data: T }).data;
+    },
+  };
+}
+
+interface SessionView {
+  status: string;
+  total_instances: number;
+  successful_instances: number;
+  failed_instances: number;
+  skipped_instances: number;
+  abandoned_instances: number;
+}
+
+interface Run {
+  case: string;
+  /** The store's counters over the run, and the proxy's connections and requests. */
+  store: StoreCounters;
+  connections: number;
+  chunksUp: number;
+  sessionId: string;
+  seconds: number;
+  perSec: number;
+  session: SessionView;
+  cpu: CpuSample;
+}
+
+/** Starts a capacity collection of `ids` and polls its session until it is no longer running. */
+async function timeCollection(
+  api: Api,
+  db: BenchDatabase,
+  proxy: LatencyProxy,
+  label: string,
+  ids: string[],
+  cpuTrees: () => Record<string, number | undefined>,
+): Promise<Run> {
+  const storeBefore = await storeCounters(db);
+  const [connectionsBefore, chunksBefore] = [proxy.connections, proxy.chunksUp];
+  const before = sampleCpu(cpuTrees());
+  const t0 = performance.now();
+  const { session_id: sessionId } = await api.call<{ session_id: string }>(
+    'POST',
+    '/capacity/actions/collect',
+    {
+      instance_ids: ids,
+    },
+  );
+  let session: SessionView;
+  for (;;) {
+    session = await api.call<SessionView>('GET', `/sync-sessions/${sessionId}`);
+    if (session.status !== 'running') break;
+    if (performance.now() - t0 > SESSION_MS)
+      throw new Error(`session ${sessionId} still running after 10 min`);
+    await sleep(POLL_MS);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuBetween(before, sampleCpu(cpuTrees()));
+  const connections = proxy.connections - connectionsBefore;
+  const chunksUp = proxy.chunksUp - chunksBefore;
+  const storeAfter = await storeCounters(db);
+  const store = {
+    eventRows: storeAfter.eventRows - storeBefore.eventRows,
+    commits: storeAfter.commits - storeBefore.commits,
+    rollbacks: storeAfter.rollbacks - storeBefore.rollbacks,
+  };
+  say(`  ${label}: ${fmt(seconds, 2)} s, ${fmt(ids.length / seconds, 1)} instances/s, ${session.status}`);
+  return {
+    case: label,
+    sessionId,
+    seconds,
+    perSec: ids.length / seconds,
+    session,
+    cpu,
+    store,
+    connections,
+    chunksUp,
+  };
+}
+
+interface StoreCounters {
+  /** Rows of the events table read (sequential + by index). */
+  eventRows: number;
+  commits: number;
+  /** Transactions rolled back: among them appends refused for a stale revision, checkpoint races. */
+  rollbacks: number;
+}
+
+/** The bench database's counters so far (after the backends flushed their statistics). */
+async function storeCounters(db: BenchDatabase): Promise<StoreCounters> {
+  await sleep(1500); // other backends flush their statistics within 1 s
+  const { rows } = await db.pool.query<{ rows: string; commits: string; rollbacks: string }>(
+    `SELECT (SELECT coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_user_tables
+              WHERE relname = 'events' OR relname LIKE 'events\\_%')::text AS rows,
+            xact_commit::text AS commits, xact_rollback::text AS rollbacks
+       FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  const r = rows[0]!;
+  return { eventRows: Number(r.rows), commits: Number(r.commits), rollbacks: Number(r.rollbacks) };
+}
+
+/** CPU seconds of each process while nothing runs (heartbeats, pollers, projections waiting). */
+async function idleCpu(children: Child[], ms: number): Promise<string> {
+  const trees = Object.fromEntries(children.map((c) => [c.name, c.pid]));
+  const before = sampleCpu(trees);
+  await sleep(ms);
+  const d = cpuBetween(before, sampleCpu(trees));
+  return children.map((c) => `${c.name} ${fmt((1000 * (d[c.name] ?? 0)) / (ms / 1000))} ms/s`).join(', ');
+}
+
+interface RecordFacts {
+  /** Records started per process id. */
+  owners: Map<string, number>;
+  started: number;
+  completedInstances: number;
+  /** Mean and 90th percentile of a record's run, InstanceSyncStarted to InstanceSyncCompleted (ms). */
+  meanMs: number;
+  p90Ms: number;
+  /** SessionStarted to the first InstanceSyncStarted: the queue's pick-up delay (ms). */
+  firstStartMs: number;
+  /** The last InstanceSyncCompleted to SessionCompleted: the starter's wait poll (ms). */
+  closeMs: number;
+  /** Per process: its records' run time over the session's span (SessionStarted to SessionCompleted). */
+  inFlight: Map<string, number>;
+}
+
+/** What the session's events say about its records (created_at: the appending transaction's start). */
+async function recordFacts(db: BenchDatabase, sessionId: string): Promise<RecordFacts> {
+  const { rows } = await db.pool.query<{
+    type: string;
+    at: number;
+    instance: string | null;
+    owner: string | null;
+  }>(
+    `SELECT type, extract(epoch FROM created_at) * 1000 AS at, data->>'instanceId' AS instance,
+            data->>'owner' AS owner
+       FROM events WHERE stream_id = $1 ORDER BY global_position`,
+    [`session-${sessionId}`],
+  );
+  const at = (type: string) => rows.filter((r) => r.type === type).map((r) => Number(r.at));
+  const starts = rows.filter((r) => r.type === 'InstanceSyncStarted');
+  const completed = new Map(
+    rows.filter((r) => r.type === 'InstanceSyncCompleted').map((r) => [r.instance, Number(r.at)]),
+  );
+  const owners = new Map<string, number>();
+  const busy = new Map<string, number>();
+  const ms: number[] = [];
+  for (const s of starts) {
+    const owner = s.owner ?? '(none)';
+    owners.set(owner, (owners.get(owner) ?? 0) + 1);
+    const end = completed.get(s.instance);
+    if (end === undefined) continue;
+    ms.push(end - Number(s.at));
+    busy.set(owner, (busy.get(owner) ?? 0) + end - Number(s.at));
+  }
+  ms.sort((a, b) => a - b);
+  const sessionStart = at('SessionStarted')[0] ?? 0;
+  const sessionEnd = at('SessionCompleted')[0] ?? Math.max(...completed.values());
+  const span = Math.max(1, sessionEnd - sessionStart);
+  return {
+    owners,
+    started: starts.length,
+    completedInstances: completed.size,
+    meanMs: ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length),
+    p90Ms: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.9))] ?? 0,
+    firstStartMs: Math.min(...starts.map((s) => Number(s.at))) - sessionStart,
+    closeMs: sessionEnd - Math.max(...completed.values()),
+    inFlight: new Map([...busy].map(([owner, total]) => [owner, total / span])),
+  };
+}
+
+const hasWorkerCommand = (): boolean => {
+  try {
+    const help = execFileSync(process.execPath, [builtCli, '--help'], { cwd: repoRoot, encoding: 'utf8' });
+    return /^\s+worker\b/m.test(help);
+  } catch {
+    return false;
+  }
+};
+
+export async function run(_ctx: BenchContext): Promise<void> {
+  if (!fs.existsSync(builtCli)) throw new Error(`${builtCli} is missing: run \`npm run build\` first`);
+  const worker = hasWorkerCommand();
+  const prefix = `wfw_${randomBytes(3).toString('hex')}`;
+  const collector = { user: `${prefix}_collector`, password: `Wfw-${randomBytes(9).toString('hex')}` };
+  const adminPassword = `Bench-${randomBytes(9).toString('hex')}`;
+  const mysqlUrl = new URL(MYSQL_URL);
+
+  const children: Child[] = [];
+  let db: BenchDatabase | undefined;
+  let root: mysql.Connection | undefined;
+  let proxy: LatencyProxy | undefined;
+  let collectorCreated = false;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
+      await proxy?.close().catch(() => undefined);
+      if (root) {
+        if (collectorCreated)
+          await dropCollector(root, collector.user).catch((err: unknown) =>
+            say(`could not drop the collector ${collector.user}: ${String(err)}`),
+          );
+        await root.end().catch(() => undefined);
+      }
+      await db?.close().catch((err: unknown) => say(`could not close the bench database: ${String(err)}`));
+    })());
+  const onSignal = () => {
+    say('\ninterrupted, cleaning up...');
+    void cleanUp().finally(() => process.exit(130));
+  };
+
+  try {
+    const before = new Set(process.listeners('SIGINT'));
+    db = await openBenchDatabase();
+    // support.ts's handler would close only the database: ours also stops the processes, drops the collector.
+    for (const listener of process.listeners('SIGINT').filter((l) => !before.has(l))) {
+      process.removeListener('SIGINT', listener);
+      process.removeListener('SIGTERM', listener);
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    root = await mysql.createConnection({ uri: MYSQL_URL });
+    collectorCreated = true; // before: a half-created collector is dropped too (IF EXISTS)
+    await createCollector(root, collector.user, collector.password);
+    const [[version]] = await root.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+    const [[pidFile]] = await root.query<mysql.RowDataPacket[]>('SELECT @@pid_file AS file');
+    const mariadbPid =
+      Number.parseInt(
+        fs.existsSync(String(pidFile?.file)) ? fs.readFileSync(String(pidFile?.file), 'utf8') : '',
+        10,
+      ) || localServerPid('mariadbd', 'mysqld');
+    proxy = await startLatencyProxy(
+      { host: mysqlUrl.hostname, port: Number(mysqlUrl.port || 3306) },
+      DELAY_MS,
+    );
+    const storePid = await postmasterPid(db);
+
+    const env = {
+      DATABASE_URL: db.url,
+      WHALEFALL_SECRET_KEY: randomBytes(32).toString('base64'),
+      WHALEFALL_ADMIN_PASSWORD: adminPassword,
+      LOG_LEVEL: 'warn',
+      SYNC_CONCURRENCY: String(CONCURRENCY),
+      WHALEFALL_TIMEZONE: 'UTC',
+      WHALEFALL_SCHEDULER: 'on',
+    };
+    say(`starting process 1 (serve)...`);
+    const first = startChild('process 1 (serve)', 'serve', env, await freePort());
+    children.push(first);
+    const ids = new Map<string, string>(); // process_id -> name
+    ids.set(await waitReady(db, first), first.name);
+
+    const anon = apiOf(first.baseUrl!);
+    const { access_token: token } = await anon.call<{ access_token: string }>('POST', '/auth/login', {
+      username: 'admin',
+      password: adminPassword,
+    });
+    const api = apiOf(first.baseUrl!, token);
+    const credential = await api.call<{ id: string }>('POST', '/credentials', {
+      name: `${prefix}-collector`,
+      db_type: 'mysql',
+      username: collector.user,
+      password: collector.password,
+    });
+    const sets = ['a', 'b', 'c', 'd'];
+    say(`registering ${sets.length} x ${INSTANCES} instances at 127.0.0.1:${proxy.port} (the proxy)...`);
+    const registered: string[][] = [];
+    for (const set of sets) {
+      const setIds: string[] = [];
+      for (let from = 0; from < INSTANCES; from += BATCH_CREATE) {
+        const instances = Array.from({ length: Math.min(BATCH_CREATE, INSTANCES - from) }, (_, k) => ({
+          name: `${prefix}-${set}-${String(from + k).padStart(4, '0')}`,
+          db_type: 'mysql',
+          host: proxy!.host,
+          port: proxy!.port,
+          credential_id: credential.id,
+          allow_duplicate: true,
+        }));
+        const answer = await api.call<{
+          results: { ok: boolean; id: string | null; message: string | null }[];
+        }>('POST', '/instances/actions/batch-create', { instances });
+        const failed = answer.results.find((r) => !r.ok);
+        if (failed) throw new Error(`registering an instance failed: ${failed.message}`);
+        setIds.push(...answer.results.map((r) => r.id!));
+      }
+      registered.push(setIds);
+    }
+
+    const cpuTrees = () => ({
+      ...Object.fromEntries(children.map((c) => [c.name, c.pid])),
+      MariaDB: mariadbPid,
+      ...(storePid ? { 'store PostgreSQL': storePid } : {}),
+    });
+    const runs: Run[] = [];
+    const idle: string[] = [
+      `idle CPU over ${IDLE_MS / 1000} s, 1 process: ${await idleCpu(children, IDLE_MS)}`,
+    ];
+    const loadAtStart = os.loadavg()[0]!;
+    say(`capacity collection of ${INSTANCES} instances, 1 process:`);
+    for (let r = 0; r < ROUNDS; r++)
+      runs.push(await timeCollection(api, db, proxy, `1 process, run ${r + 1}`, registered[r]!, cpuTrees));
+
+    const secondName = worker ? 'process 2 (worker)' : 'process 2 (serve)';
+    say(`starting ${secondName}...`);
+    const second = worker
+      ? startChild(secondName, 'worker', env)
+      : startChild(secondName, 'serve', env, await freePort());
+    children.push(second);
+    ids.set(await waitReady(db, second), second.name);
+    await sleep(1000); // its workers poll the queue once it is up
+    idle.push(`idle CPU over ${IDLE_MS / 1000} s, 2 processes: ${await idleCpu(children, IDLE_MS)}`);
+
+    say(`capacity collection of ${INSTANCES} instances, 2 processes:`);
+    for (let r = 0; r < ROUNDS; r++)
+      runs.push(
+        await timeCollection(api, db, proxy, `2 processes, run ${r + 1}`, registered[ROUNDS + r]!, cpuTrees),
+      );
+
+    const one = runs.slice(0, ROUNDS).reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    const two = runs.slice(ROUNDS).reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    const ratio = two.perSec / one.perSec;
+
+    const lines: string[] = [];
+    let allCompleted = true;
+    for (const r of runs) {
+      const facts = await recordFacts(db, r.sessionId);
+      const s = r.session;
+      const ok =
+        s.status === 'completed' &&
+        s.successful_instances === INSTANCES &&
+        s.total_instances === INSTANCES &&
+        facts.completedInstances === INSTANCES &&
+        facts.started === INSTANCES;
+      allCompleted &&= ok;
+      const owners = [...facts.owners].map(([id, n]) => `${ids.get(id) ?? id} ${n}`).join(', ');
+      const inFlight = [...facts.inFlight].map(([id, n]) => `${ids.get(id) ?? id} ${fmt(n, 1)}`).join(', ');
+      const cpuSec = (name: string) => r.cpu[name] ?? 0;
+      const childCpu = children.map((c) => cpuSec(c.name)).reduce((a, b) => a + b, 0);
+      // sampleCpu's 'whalefall store' is every descendant of this process: the children too.
+      const storeCpu = cpuSec('whalefall store') - childCpu;
+      const cpu = [
+        ...children
+          .filter((c) => r.cpu[c.name] !== undefined)
+          .map((c) => `${c.name} ${fmt(cpuSec(c.name), 2)}`),
+        storePid
+          ? `store PostgreSQL ${fmt(cpuSec('store PostgreSQL'), 2)}`
+          : `embedded store ${fmt(storeCpu, 2)}`,
+        `MariaDB ${fmt(cpuSec('MariaDB'), 2)}`,
+        `bench (proxy, polling) ${fmt(cpuSec('bench'), 2)}`,
+        // cpuBetween's rest counted the children twice (as themselves and in 'whalefall store').
+        `rest of the machine (other users) ${fmt(cpuSec('rest') + childCpu, 2)}`,
+      ].join(', ');
+      const slots = runs.indexOf(r) < ROUNDS ? CONCURRENCY : 2 * CONCURRENCY;
+      const bound = slots / (Math.max(facts.meanMs, BOSS_POLL_MS) / 1000);
+      lines.push(
+        `${r.case}: ${fmt(r.seconds, 2)} s, ${fmt(r.perSec, 1)} instances/s; records ${s.successful_instances}/${s.total_instances} completed ` +
+          `(failed ${s.failed_instances}, skipped ${s.skipped_instances}, abandoned ${s.abandoned_instances}; ` +
+          `${facts.started} InstanceSyncStarted) ${ok ? 'PASS' : 'FAIL'}`,
+        `  records by process: ${owners}; mean records in flight: ${inFlight} (of ${CONCURRENCY} slots each)`,
+        `  queue pick-up (SessionStarted to 1st InstanceSyncStarted) ${fmt(facts.firstStartMs)} ms, ` +
+          `close (last InstanceSyncCompleted to SessionCompleted) ${fmt(facts.closeMs)} ms`,
+        `  record run (InstanceSyncStarted to InstanceSyncCompleted): mean ${fmt(facts.meanMs)} ms, p90 ${fmt(facts.p90Ms)} ms; ` +
+          `pg-boss slot bound ${slots} slots / max(mean, ${BOSS_POLL_MS} ms poll) = ${fmt(bound, 1)} instances/s`,
+        `  CPU s: ${cpu}; ${fmt(r.cpu.machine! / r.seconds, 2)} of ${os.availableParallelism()} cores busy; ` +
+          `whalefall (processes + store) ${fmt((1000 * (childCpu + (storePid ? cpuSec('store PostgreSQL') : storeCpu))) / INSTANCES)} CPU ms/instance`,
+        `  store per instance: ${fmt(r.store.eventRows / INSTANCES)} events rows read, ${fmt(r.store.commits / INSTANCES, 1)} commits, ` +
+          `${fmt(r.store.rollbacks / INSTANCES, 1)} rollbacks; proxy: ${fmt(r.connections / INSTANCES, 1)} connections, ` +
+          `${fmt(r.chunksUp / INSTANCES, 1)} client chunks (requests) per instance: network floor ~${fmt((r.chunksUp / INSTANCES) * 2 * DELAY_MS)} ms per record`,
+      );
+    }
+
+    const met = report(
+      `workers: capacity collection of ${INSTANCES} instances through the API, 1 vs. 2 processes (best of ${ROUNDS})`,
+      [
+        { case: '1 process', rowsPerSec: one.perSec, baselineRowsPerSec: one.perSec },
+        {
+          case: '2 processes',
+          rowsPerSec: two.perSec,
+          baselineRowsPerSec: one.perSec,
+          targetPercent: TARGET_RATIO * 100,
+        },
+      ],
+      {
+        server: db.server,
+        notes: [
+          `monitored: MariaDB ${String(version?.v)} at ${mysqlUrl.host} behind a latency proxy (${DELAY_MS} ms each way, ` +
+            `${2 * DELAY_MS} ms per round trip), every instance a collector on it; rows/s = instances/s`,
+          `processes: node dist/src/cli.js serve, then ${worker ? 'worker' : 'a 2nd serve on another PORT (no `worker` command in this build)'}, ` +
+            `same DATABASE_URL, SYNC_CONCURRENCY=${CONCURRENCY} each, WHALEFALL_SCHEDULER=on; the session is started on process 1`,
+          `timed: POST /capacity/actions/collect to GET /sync-sessions/{id} not running (polled every ${POLL_MS} ms); ` +
+            `a fresh set of instances per run`,
+          `load average (1 min) of the machine when the runs started: ${loadAtStart.toFixed(2)}, at the end: ${os.loadavg()[0]!.toFixed(2)} ` +
+            `(other users' processes count as 'rest' below)`,
+          ...idle,
+          '',
+          ...lines,
+        ],
+      },
+    );
+    process.stdout.write(
+      `2 processes vs. 1: ${fmt(two.perSec, 1)} vs. ${fmt(one.perSec, 1)} instances/s = ${ratio.toFixed(2)}x ` +
+        `(target >= ${TARGET_RATIO}x) ${met ? 'PASS' : 'MISS'}\n` +
+        `every record completed once, in every run: ${allCompleted ? 'PASS' : 'FAIL'}\n`,
+    );
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanUp();
+  }
+}
