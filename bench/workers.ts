@@ -4,7 +4,7 @@
 // `whalefall-records`, SYNC_CONCURRENCY=8 records at once each). The 2nd process is `whalefall worker`
 // when the built CLI has that command, else a 2nd `serve` on another port (same DATABASE_URL), which
 // shares records the same way. The instances all point at the local MariaDB through a latency proxy
-// (latencyProxy.ts: 10 ms each way, 20 ms per round trip: the model of remote servers).
+// (test/support/latencyProxy.ts: 10 ms each way, 20 ms per round trip: the model of remote servers).
 // Setup, not timed: the collector on MariaDB, a credential and 4 sets of instances registered through the
 // API (allow_duplicate), one set per run, so that every run is a first collection and does the same work.
 // Measured: from the POST /capacity/actions/collect to the session's end (GET /sync-sessions/{id} polled
@@ -24,7 +24,7 @@ import { createCollector, dropCollector } from '../test/support/mariadbCollector
 import { freePort } from '../test/support/net.js';
 import { postmasterPid } from './classifySetup.js';
 import { cpuBetween, localServerPid, sampleCpu, type CpuSample } from './cpuUsage.js';
-import { startLatencyProxy, type LatencyProxy } from './latencyProxy.js';
+import { startLatencyProxy, type LatencyProxy } from '../test/support/latencyProxy.js';
 import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
 
 export const about =

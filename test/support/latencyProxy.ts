@@ -1,55 +1,94 @@
-// A TCP proxy that models a remote server: every chunk is forwarded after `oneWayMs` in each direction
-// (so one round trip costs 2 x oneWayMs more), in order per direction. There is no netem on the machines we
-// test on; this puts the distance between whalefall and the local MariaDB or PostgreSQL.
+// A TCP proxy on 127.0.0.1 that delays every chunk by a fixed time in each direction (server to client and
+// client to server), as the network to a remote server would: the model of remote servers for the
+// benchmarks and tests, since this machine has no netem. Each direction keeps its bytes in order (one FIFO per
+// direction, a chunk leaves no earlier than `delayMs` after it arrived and never before the chunk ahead of
+// it); the end of a side is passed on after the bytes ahead of it.
 import net from 'node:net';
 
 export interface LatencyProxy {
+  /** The proxy's port on 127.0.0.1. */
   readonly port: number;
   readonly host: '127.0.0.1';
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Chunks forwarded so far from the clients to the server (about one per request on a MySQL connection). */
+  readonly chunksUp: number;
   close(): Promise<void>;
 }
 
-/** Forwards `from` to `to`, each chunk `delayMs` later than it arrived, never reordering. */
-function delayed(from: net.Socket, to: net.Socket, delayMs: number): void {
-  let last = 0;
-  from.on('data', (chunk) => {
-    // A later chunk never leaves before an earlier one, even if timers fire late.
-    const at = Math.max(Date.now() + delayMs, last);
-    last = at;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(chunk);
-    }, at - Date.now());
+/** One direction of a connection: chunks (or the end, as null) leave `delayMs` after they arrived. */
+function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, onChunk: () => void): void {
+  const queue: { due: number; chunk: Buffer | null }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const drain = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0]!.due <= now) {
+      const { chunk } = queue.shift()!;
+      if (to.destroyed) return;
+      if (chunk === null) to.end();
+      else to.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.due - performance.now()));
+  };
+  const push = (chunk: Buffer | null) => {
+    queue.push({ due: performance.now() + delayMs, chunk });
+    timer ??= setTimeout(drain, delayMs);
+  };
+  from.on('data', (chunk: Buffer) => {
+    onChunk();
+    push(chunk);
   });
-  from.on('end', () => setTimeout(() => to.end(), Math.max(0, last - Date.now()) + 1));
-  from.on('error', () => to.destroy());
+  from.on('end', () => push(null));
 }
 
+/** Starts a proxy to `target`; `delayMs` each way (default 10, so 20 ms per round trip). */
 export async function startLatencyProxy(
   target: { host: string; port: number },
-  oneWayMs: number,
+  delayMs = 10,
 ): Promise<LatencyProxy> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
+  let accepted = 0;
+  let chunksUp = 0;
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    accepted++;
+    client.setNoDelay(true);
+    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    upstream.setNoDelay(true);
     for (const s of [client, upstream]) {
       sockets.add(s);
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
       s.on('close', () => sockets.delete(s));
-      s.setNoDelay(true);
     }
-    delayed(client, upstream, oneWayMs);
-    delayed(upstream, client, oneWayMs);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    // Both ends closed: nothing is left to forward.
+    let ended = 0;
+    const closeBoth = () => {
+      if (++ended < 2) return;
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('finish', closeBoth);
+    upstream.on('finish', closeBoth);
+    delayedPipe(client, upstream, delayMs, () => chunksUp++);
+    delayedPipe(upstream, client, delayMs, () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  const port = (server.address() as net.AddressInfo).port;
   return {
     port,
     host: '127.0.0.1',
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    get connections() {
+      return accepted;
+    },
+    get chunksUp() {
+      return chunksUp;
+    },
+    close: async () => {
+      for (const s of [...sockets]) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
