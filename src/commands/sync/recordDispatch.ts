@@ -14,7 +14,6 @@ import type { sessionCategories } from '../../domain/sessions/events.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf } from '../connections.js';
 import { InstanceLocks } from './instanceLocks.js';
-import { closeSessionIfEnded } from './openSessions.js';
 import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
 import { syncLockKey, type SessionRunDeps, type SessionWork } from './runSession.js';
 import { loadSession, SessionWriter } from './sessionWriter.js';
@@ -99,13 +98,38 @@ export async function workRecords(
 ): Promise<void> {
   const locks = new InstanceLocks(deps.pool);
   const held = new Set<string>();
+  // One writer per session for this process's records of it: their events share appends (group commit)
+  // and the session's state stays in memory, instead of each record re-reading the whole stream.
+  const writers = new Map<string, { writer: SessionWriter; users: number }>();
+  const writerFor = (sessionId: string, ctx: CommandContext) => {
+    const entry = writers.get(sessionId) ?? {
+      writer: new SessionWriter(deps.store, sessionId, ctx),
+      users: 0,
+    };
+    entry.users++;
+    writers.set(sessionId, entry);
+    return {
+      writer: entry.writer,
+      release: () => {
+        if (--entry.users === 0) writers.delete(sessionId);
+      },
+    };
+  };
   const run = async (job: RecordJob) => {
-    const work = works[job.category];
     const ctx: CommandContext = { ...job.ctx, now: new Date(job.ctx.now) };
-    const writer = new SessionWriter(deps.store, job.sessionId, ctx);
+    const { writer, release } = writerFor(job.sessionId, ctx);
+    try {
+      await runWith(job, ctx, writer);
+    } finally {
+      release();
+    }
+  };
+  const runWith = async (job: RecordJob, ctx: CommandContext, writer: SessionWriter) => {
+    const work = works[job.category];
     const key = syncLockKey(job.category, job.instanceId);
     const instance = await directoryOf(deps).get(job.instanceId);
-    const { state } = await loadSession(deps.store, job.sessionId);
+    // The writer's state (loaded once): a record another process took meanwhile is refused at StartRecord.
+    const { state } = await writer.executeWith(() => []);
     const record = state.records.get(job.instanceId);
     if (!work || !instance || !record || record.status !== 'pending') return; // ended or taken elsewhere
     const unlock = held.has(key) ? undefined : await locks.tryLock(key);
@@ -134,7 +158,6 @@ export async function workRecords(
       };
       const scope = { sessionId: job.sessionId, writer, scope: new Set([job.instanceId]) };
       await (deps.sessions ? deps.sessions.run(scope, body) : body(new AbortController().signal));
-      await closeSessionIfEnded(deps, job.sessionId);
     } catch (err) {
       logOutcomeNotRecorded(deps.logger, err, { sessionId: job.sessionId, instanceId: job.instanceId });
     } finally {
@@ -142,12 +165,19 @@ export async function workRecords(
       await unlock();
     }
   };
-  for (let n = 0; n < concurrency; n++)
-    await boss.work<RecordJob>(
+  for (let n = 0; n < concurrency; n++) {
+    // A slot that just ran a record fetches the next at once (pg-boss would otherwise wait out its polling
+    // interval after every job, capping each slot at 2 records/s); an idle one polls every 0.5 s.
+    let id: string | undefined = undefined;
+    id = await boss.work<RecordJob>(
       RECORDS_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: 0.5 },
       async ([job]) => {
-        if (job) await run(job.data);
+        if (!job) return;
+        await run(job.data);
+        const self = id;
+        if (self) setImmediate(() => boss.notifyWorker(self));
       },
     );
+  }
 }
