@@ -49,7 +49,7 @@ describe('whalefall jobs and whalefall worker', () => {
       .select<{ type: string; data: Record<string, unknown> }[]>('type', 'data');
 
   beforeAll(async () => {
-    api = await startApiServer();
+    api = await startApiServer({ WHALEFALL_SCHEDULER: 'on' });
     env = { DATABASE_URL: api.db.url, WHALEFALL_SECRET_KEY: TEST_SECRET_KEY };
   });
   afterAll(async () => {

@@ -15,7 +15,12 @@ import { ADMIN_PASSWORD, inspectApp, startApiServer, type ApiServer } from '../s
 
 // Login rate limits out of the way (each at the maximum src/config.ts accepts: 100000 per address,
 // 10000 failures per user).
-const SERVER_ENV = { LOGIN_RATE_LIMIT_PER_ADDRESS: '100000', LOGIN_RATE_LIMIT_PER_USER: '10000' };
+// The scheduler on: its routes are fuzzed too (off, they answer 503 by design).
+const SERVER_ENV = {
+  LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
+  LOGIN_RATE_LIMIT_PER_USER: '10000',
+  WHALEFALL_SCHEDULER: 'on',
+};
 const PREFIX = '/api/v1';
 const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : randomInt(2 ** 32 - 1);
