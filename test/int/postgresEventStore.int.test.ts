@@ -104,10 +104,18 @@ describe('PostgreSQL event store: the gap case', () => {
       const visible = (await store.readAll({ fromPosition: head })).filter((e) => e.streamId === other);
       expect(visible).toEqual([]);
       await a.query('COMMIT');
-      const after = (await store.readAll({ fromPosition: head })).filter(
-        (e) => e.streamId === stream || e.streamId === other,
-      );
-      expect(after.map((e) => (e.data as { label: string }).label).slice(0, 2)).toEqual(['A', 'C']);
+      // Once A commits both are readable, A first; "once" may wait for another file's transaction that
+      // is open in the cluster at this moment (visibility is cluster-wide), hence the poll.
+      await expect
+        .poll(
+          async () =>
+            (await store.readAll({ fromPosition: head }))
+              .filter((e) => e.streamId === stream || e.streamId === other)
+              .map((e) => (e.data as { label: string }).label)
+              .slice(0, 2),
+          { timeout: 10_000, interval: 50 },
+        )
+        .toEqual(['A', 'C']);
     } finally {
       await a.query('ROLLBACK').catch(() => undefined);
       await a.end();
