@@ -269,10 +269,16 @@ describe.skipIf(!both.url)(titled('the scheduler over HTTP, as a new user', both
       [ids[`${p}-maria`], ids[`${p}-postgres`]].sort(),
     );
     // The session's timeline (from its start) holds the run's end; the job's stream names who asked.
-    const timeline = await call<{ data: { type: string }[] }>('GET', `/sync-sessions/${sessionId}/events`);
-    expect(timeline.body.data.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['SessionStarted', 'SessionCompleted', 'JobRunEnded']),
-    );
+    // (The run records its end just after its session ended: poll.)
+    await expect
+      .poll(
+        async () =>
+          (
+            await call<{ data: { type: string }[] }>('GET', `/sync-sessions/${sessionId}/events`)
+          ).body.data.map((e) => e.type),
+        { timeout: 10_000, interval: 100 },
+      )
+      .toEqual(expect.arrayContaining(['SessionStarted', 'SessionCompleted', 'JobRunEnded']));
     const { rows: runEvents } = await api.db.knex.raw<{ rows: { type: string; actor: Row }[] }>(
       `SELECT type, metadata->'actor' AS actor FROM events
        WHERE stream_id = 'scheduler-job-sync_accounts' AND metadata->>'sessionId' = ? ORDER BY global_position`,
