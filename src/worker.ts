@@ -3,7 +3,8 @@
 // and works on the scheduler's pg-boss queues without ever scheduling (no cron timekeeping, no catch-up
 // pass): a tick that serve's pg-boss sends may be taken here. No HTTP, no projections. Stop: the queues,
 // then this process's sessions, then the runs going, then the runtime.
-import { composeCommands, composeScheduler } from './compose.js';
+import { composeCommands } from './compose.js';
+import { composeScheduler } from './composeScheduler.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { startRecovery } from './processLoop.js';

@@ -75,3 +75,25 @@ export async function recordProjectionError(knex: Knex, projection: string, mess
     .where({ projection_name: projection })
     .update({ last_error: message.slice(0, 2000), last_error_at: knex.fn.now() });
 }
+
+/** The checkpoint and last error another process (the leader) recorded: what a stand-by reports. */
+export async function readLeaderCheckpoint(
+  knex: Knex,
+  projection: string,
+): Promise<{ checkpoint: Position; lastError: { message: string; at: Date } | undefined }> {
+  const row = await knex('projection_checkpoints')
+    .where({ projection_name: projection })
+    .first<
+      | {
+          position_commit: string;
+          position_prepare: string;
+          last_error: string | null;
+          last_error_at: Date | null;
+        }
+      | undefined
+    >('position_commit', 'position_prepare', 'last_error', 'last_error_at');
+  return {
+    checkpoint: row ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) } : START,
+    lastError: row?.last_error ? { message: row.last_error, at: row.last_error_at ?? new Date() } : undefined,
+  };
+}

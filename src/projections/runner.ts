@@ -19,10 +19,13 @@ import {
   CheckpointMovedError,
   expectCheckpoint,
   readCheckpoint,
+  readLeaderCheckpoint,
   recordProjectionError,
   writeCheckpoint,
 } from './checkpoints.js';
+import { sleep, untilAborted } from './abortable.js';
 import { handles, liveTables, type Projection } from './projection.js';
+import { PositionWaiters } from './positionWaiters.js';
 import { errorMessage } from '../domain/errors.js';
 
 export type Decode = (event: RecordedEvent) => RecordedEvent;
@@ -58,11 +61,6 @@ export interface RunnerStatus {
 
 type Mode = 'stopped' | 'leading' | 'following';
 
-interface Waiter {
-  position: Position;
-  resolve(): void;
-}
-
 export class ProjectionRunner {
   readonly projection: Projection;
   private checkpoint: Position = START;
@@ -72,7 +70,7 @@ export class ProjectionRunner {
   private lastError: { message: string; at: Date } | undefined;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters();
   /** Cuts a follower's sleep short (a new waiter). */
   private wakeFollower: (() => void) | undefined;
   private readonly decode: Decode;
@@ -145,25 +143,16 @@ export class ProjectionRunner {
   /** Resolves once the projection has applied everything up to `position` (read-your-writes). */
   waitForPosition(position: Position, timeoutMs = 10_000): Promise<void> {
     if (this.loaded && comparePositions(this.checkpoint, position) >= 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timeout);
-          resolve();
-        },
-      };
-      const timeout = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new Error(
-            `projection ${this.projection.name} did not reach ${formatPosition(position)} within ${timeoutMs} ms (at ${formatPosition(this.checkpoint)})`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.push(waiter);
-      this.wakeFollower?.();
-    });
+    const waiting = this.waiters.add(
+      position,
+      timeoutMs,
+      () =>
+        new Error(
+          `projection ${this.projection.name} did not reach ${formatPosition(position)} within ${timeoutMs} ms (at ${formatPosition(this.checkpoint)})`,
+        ),
+    );
+    this.wakeFollower?.();
+    return waiting;
   }
 
   /** Applies batches until the log has nothing more; for the CLI and tests. Returns the events read. */
@@ -220,20 +209,13 @@ export class ProjectionRunner {
   private async reloadCheckpoint(): Promise<void> {
     this.checkpoint = await readCheckpoint(this.options.knex, this.projection.name);
     this.loaded = true;
-    this.releaseWaiters();
+    this.waiters.release(this.checkpoint);
   }
 
   private advanceTo(position: Position): void {
     this.checkpoint = position;
     this.lastError = undefined;
-    this.releaseWaiters();
-  }
-
-  private releaseWaiters(): void {
-    const ready = this.waiters.filter((w) => comparePositions(this.checkpoint, w.position) >= 0);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const w of ready) w.resolve();
+    this.waiters.release(this.checkpoint);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -267,24 +249,17 @@ export class ProjectionRunner {
     let failing = false; // logged once per run of failures (a database outage would repeat it every poll)
     while (!signal.aborted) {
       try {
-        let row: Omit<FollowedRow, 'projection_name'> | undefined;
+        let followed: Awaited<ReturnType<typeof readLeaderCheckpoint>> | undefined;
         // Not waited for once stopped: with the database gone the read may wait long for a connection.
         await untilAborted(
           signal,
-          knex<FollowedRow>('projection_checkpoints')
-            .where({ projection_name: this.projection.name })
-            .first('position_commit', 'position_prepare', 'last_error', 'last_error_at')
-            .then((r) => (row = r)),
+          readLeaderCheckpoint(knex, this.projection.name).then((f) => (followed = f)),
         );
-        if (signal.aborted) break;
-        this.checkpoint = row
-          ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) }
-          : START;
+        if (signal.aborted || !followed) break;
+        this.checkpoint = followed.checkpoint;
         this.loaded = true;
-        this.lastError = row?.last_error
-          ? { message: row.last_error, at: row.last_error_at ?? new Date() }
-          : undefined;
-        this.releaseWaiters();
+        this.lastError = followed.lastError;
+        this.waiters.release(this.checkpoint);
         failing = false;
       } catch (err) {
         if (signal.aborted) break;
@@ -295,7 +270,7 @@ export class ProjectionRunner {
           );
         failing = true;
       }
-      await sleep(this.waiters.length > 0 ? this.followPollMs : this.followRefreshMs, signal, (wake) => {
+      await sleep(this.waiters.size > 0 ? this.followPollMs : this.followRefreshMs, signal, (wake) => {
         this.wakeFollower = wake;
       });
       this.wakeFollower = undefined;
@@ -314,37 +289,3 @@ export class ProjectionRunner {
     );
   }
 }
-
-/** Waits for `work` or the signal, and removes its listener afterwards (the signal lives as long as the runner). */
-async function untilAborted(signal: AbortSignal, work: Promise<unknown>): Promise<void> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
-interface FollowedRow {
-  projection_name: string;
-  position_commit: string;
-  position_prepare: string;
-  last_error: string | null;
-  last_error_at: Date | null;
-}
-
-/** Waits ms, or until aborted, or until the function handed to `onWake` is called. */
-const sleep = (ms: number, signal: AbortSignal, onWake?: (wake: () => void) => void) => {
-  let timeout: NodeJS.Timeout | undefined;
-  return untilAborted(
-    signal,
-    new Promise<void>((resolve) => {
-      timeout = setTimeout(resolve, ms);
-      onWake?.(resolve);
-    }),
-  ).finally(() => clearTimeout(timeout));
-};

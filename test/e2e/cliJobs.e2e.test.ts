@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBoss } from '../../src/adapters/queue/pgBoss.js';
 import { jobCatalog } from '../../src/commands/scheduler/catalog.js';
-import { jobLockKey, queueOf } from '../../src/commands/scheduler/scheduler.js';
+import { queueOf } from '../../src/commands/scheduler/queues.js';
+import { jobLockKey } from '../../src/commands/scheduler/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiServer, TEST_SECRET_KEY, type ApiServer } from '../support/apiServer.js';
 import { runCliToEnd, spawnCli } from '../support/cliProcess.js';

@@ -5,8 +5,8 @@
 import type { EventStore, ExpectedRevision } from '../../adapters/eventStore/port.js';
 import { AppError } from '../../domain/errors.js';
 import { jobIds, jobStream, type JobId } from '../../domain/scheduler/events.js';
+import { decideJob } from '../../domain/scheduler/jobDecider.js';
 import {
-  decideJob,
   evolveJob,
   initialJobState,
   type JobCommand,
@@ -17,6 +17,14 @@ import { newEvent, type CommandContext } from '../commandContext.js';
 import { retryOnConflict } from '../streamWrites.js';
 
 type Store = Pick<EventStore, 'readStream' | 'append'>;
+
+/** The scheduler's context: its events are stamped as they happen (a run lasts minutes), by `clock`. */
+export const schedulerContext = (clock: () => Date, correlationId: string): CommandContext => ({
+  actor: { kind: 'scheduler', id: 'scheduler' },
+  correlationId,
+  now: clock(),
+  clock,
+});
 
 export async function loadJob(
   store: Pick<EventStore, 'readStream'>,

@@ -16,9 +16,11 @@ import { createLogger } from '../../logger.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
 import type { JobResult, JobRun } from './catalog.js';
 import { executeJob, loadJob } from './jobs.js';
-import { createScheduler, DEAD_LETTER_QUEUE, queueOf, type Scheduler } from './scheduler.js';
+import { DEAD_LETTER_QUEUE, queueOf } from './queues.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 
 const logger = createLogger({ level: 'silent' });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const person = { actor: { kind: 'user' as const, id: 'admin' }, correlationId: 'c', now: new Date() };
 
 /** A run that ends when the test says so, recording how often it started. */
@@ -130,7 +132,7 @@ describe('scheduler on pg-boss', () => {
     expect(gates.sync_accounts.started).toHaveLength(1);
     const [started] = await ofType('sync_accounts', 'JobRunStarted');
     expect(started!.data).toMatchObject({ tickAt, trigger: 'misfire', attempt: 1 });
-    expect(started!.data.sessionId).toEqual(expect.any(String)); // a session job names its session first
+    expect(started!.data.sessionId).toMatch(UUID); // a session job names its session first
     expect((await ofType('sync_accounts', 'JobRunEnded'))[0]!.data).toMatchObject({
       outcome: 'partial',
       summary: { failed: 1 },
@@ -142,7 +144,7 @@ describe('scheduler on pg-boss', () => {
     const scheduler = schedulers[0]!;
     gates.collect_database_sizes.reset();
     const manual = await scheduler.runNow('collect_database_sizes', person);
-    expect(manual.sessionId).toEqual(expect.any(String));
+    expect(manual.sessionId).toMatch(UUID);
     await vi.waitFor(() => expect(gates.collect_database_sizes.started).toHaveLength(1));
     await expect(scheduler.runNow('collect_database_sizes', person)).rejects.toMatchObject({
       code: 'JOB_RUNNING',

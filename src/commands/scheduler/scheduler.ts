@@ -3,9 +3,7 @@
 //   cron throttling: one process's timekeeper wins each minute). The worker that takes it derives the tick
 //   time, and the job's stream (scheduler-job-{id}) records the tick's fate once: a run, `skipped`
 //   (paused, or the previous run still holds the job's advisory lock: no overlap), or `missed`.
-// - Misfires: pg-boss only sends a tick in the minute after it. The catch-up pass (at start, then every
-//   catchUpIntervalMs) sends the newest unrecorded tick again when it is at most misfireGraceMs old, and
-//   records older unrecorded ticks as missed. The stream decides duplicates, so both senders may send.
+// - Misfires: the catch-up pass (catchUp.ts), at start and then every catchUpIntervalMs.
 // - Runs: a session job's session id is chosen before it starts (JobRunStarted names it); the run's end
 //   is JobRunEnded with the session's status. A run that throws is retried by pg-boss per the job's
 //   retryLimit (the stream lets a failed tick run again only then), then pg-boss moves it to the
@@ -16,25 +14,29 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
-import { lastTick, ticksBetween } from '../../domain/scheduler/cron.js';
+import { lastTick } from '../../domain/scheduler/cron.js';
 import type { JobId } from '../../domain/scheduler/events.js';
 import { openRun, tickKey } from '../../domain/scheduler/jobState.js';
 import type { Logger } from '../../logger.js';
 import { running as runningContext, type CommandContext } from '../commandContext.js';
 import { InstanceLocks } from '../sync/instanceLocks.js';
 import { jobCatalog, type JobResult, type JobRun, type JobSpec } from './catalog.js';
-import { executeJob, loadJob } from './jobs.js';
+import { catchUpTicks } from './catchUp.js';
+import { executeJob, loadJob, schedulerContext } from './jobs.js';
+import {
+  DEAD_LETTER_QUEUE,
+  ensureQueue,
+  listDeadLetters,
+  queueOf,
+  type DeadLetter,
+  type TickJob,
+} from './queues.js';
 
-export const DEAD_LETTER_QUEUE = 'whalefall-dead-letter';
-export const queueOf = (jobId: JobId): string => `whalefall-job-${jobId}`;
 /** The advisory lock a run holds: a second run of the job, in any process, finds it taken. */
 export const jobLockKey = (jobId: JobId): string => `scheduler-job:${jobId}`;
 
 /** How long pg-boss lets a job run before it counts it expired (a whole fleet's sync, with margin). */
 const JOB_EXPIRE_SECONDS = 12 * 3600;
-/** pg-boss sends a tick only within this long after it; older ones are the catch-up pass's. */
-const PG_BOSS_SEND_WINDOW_MS = 60_000;
-const MAX_MISSED_RECORDED = 100;
 /** How long stop() waits for the runs going. */
 const STOP_WAIT_MS = 20_000;
 
@@ -69,13 +71,6 @@ export interface SchedulerDeps {
   workers?: { start(): Promise<void>; stop(): Promise<void> };
 }
 
-interface TickJob {
-  jobId: JobId;
-  /** Set by the catch-up pass; pg-boss's own schedule sends none (the time is derived). */
-  tickAt?: string;
-  trigger?: 'schedule' | 'misfire';
-}
-
 export interface RunNowResult {
   runId: string;
   sessionId: string | null;
@@ -98,23 +93,6 @@ export interface Scheduler {
   /** The runs that failed every attempt (pg-boss's dead-letter queue), newest first. */
   deadLetters(limit: number): Promise<DeadLetter[]>;
 }
-
-export interface DeadLetter {
-  id: string;
-  jobId: string;
-  tickAt: string | null;
-  failedAt: string;
-  /** What the last attempt threw (pg-boss keeps it as the job's output). */
-  error: string | null;
-}
-
-/** The scheduler's context: its events are stamped as they happen (a run lasts minutes), by `clock`. */
-const schedulerCtx = (clock: () => Date, correlationId: string): CommandContext => ({
-  actor: { kind: 'scheduler', id: 'scheduler' },
-  correlationId,
-  now: clock(),
-  clock,
-});
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { boss, store, logger } = deps;
@@ -189,7 +167,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const at = job.data.tickAt ?? lastTick(state.cron, state.timezone, job.createdOn)?.toISOString();
     if (!at) return;
     const tickAt = tickKey(at);
-    const ctx = schedulerCtx(clock, `tick-${spec.id}-${tickAt}`);
+    const ctx = schedulerContext(clock, `tick-${spec.id}-${tickAt}`);
     const unlock = await tryLock(jobLockKey(spec.id));
     if (!unlock) {
       await executeJob(
@@ -230,73 +208,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     else await boss.schedule(queueOf(jobId), state.cron, { jobId }, { tz: state.timezone });
   }
 
-  async function catchUp(): Promise<void> {
-    const now = clock();
-    for (const spec of jobCatalog) {
-      const { state } = await loadJob(store, spec.id);
-      if (!state.registered || state.paused) continue;
-      const since = [state.lastTickAt, state.since]
-        .filter((t): t is string => t !== null)
-        .sort()
-        .at(-1);
-      if (!since) continue;
-      const due = ticksBetween(
-        state.cron,
-        state.timezone,
-        new Date(since),
-        now,
-        MAX_MISSED_RECORDED + 1,
-      ).filter((t) => !state.ticks.has(tickKey(t)));
-      const newest = due.at(-1);
-      if (!newest) continue;
-      const age = now.getTime() - newest.getTime();
-      const ctx = schedulerCtx(() => now, `catch-up-${spec.id}-${now.toISOString()}`);
-      const older = age <= grace ? due.slice(0, -1) : due;
-      for (const t of older)
-        await executeJob(
-          store,
-          spec.id,
-          {
-            type: 'missTick',
-            tickAt: t.toISOString(),
-            reason:
-              now.getTime() - t.getTime() > grace
-                ? `no scheduler ran it within ${Math.round(grace / 60_000)} min (caught up at ${now.toISOString()})`
-                : `a later tick (${newest.toISOString()}) was missed too: only the newest runs late`,
-          },
-          ctx,
-        );
-      // The newest within the grace runs once; pg-boss sends it itself in its first minute.
-      if (age <= grace && age >= PG_BOSS_SEND_WINDOW_MS) {
-        const tickAt = newest.toISOString();
-        await boss.send(queueOf(spec.id), { jobId: spec.id, tickAt, trigger: 'misfire' } satisfies TickJob, {
-          singletonKey: `${spec.id}:${tickAt}`,
-        });
-        logger.info({ job: spec.id, tickAt }, 'a missed tick is run late (within the misfire grace)');
-      }
-    }
-  }
-
-  async function deadLetters(limit: number): Promise<DeadLetter[]> {
-    const schema = deps.schema ?? 'pgboss';
-    const { rows } = await boss
-      .getDb()
-      .executeSql(
-        `SELECT id, data, output, created_on FROM ${schema}.job WHERE name = $1 ORDER BY created_on DESC LIMIT $2`,
-        [DEAD_LETTER_QUEUE, limit],
-      );
-    return (rows as { id: string; data: TickJob | null; output: unknown; created_on: Date }[]).map((r) => ({
-      id: r.id,
-      jobId: r.data?.jobId ?? 'unknown',
-      tickAt: r.data?.tickAt ?? null,
-      failedAt: new Date(r.created_on).toISOString(),
-      error: errorOf(r.output),
-    }));
-  }
+  const catchUp = () => catchUpTicks({ store, boss, logger, grace, now: clock() });
 
   return {
     specs: jobCatalog,
-    deadLetters,
+    deadLetters: (limit) => listDeadLetters(boss, deps.schema ?? 'pgboss', limit),
     apply,
     catchUp,
     async reload() {
@@ -304,7 +220,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     },
     async start() {
       await ensureQueue(boss, DEAD_LETTER_QUEUE, { retentionDays: 30 });
-      const ctx = schedulerCtx(clock, 'scheduler-start');
+      const ctx = schedulerContext(clock, 'scheduler-start');
       for (const spec of jobCatalog) {
         await ensureQueue(boss, queueOf(spec.id), {
           retryLimit: spec.retryLimit,
@@ -381,24 +297,4 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return { runId, sessionId, done };
     },
   };
-}
-
-/** pg-boss keeps a failed job's error as its output ({message, stack, ...}); the message is enough. */
-function errorOf(output: unknown): string | null {
-  if (!output || typeof output !== 'object') return null;
-  const message = (output as { message?: unknown }).message;
-  return typeof message === 'string' ? message.slice(0, 4000) : null;
-}
-
-/**
- * Creates the queue, or brings an existing one (another process, an earlier start, an older policy) to
- * these options.
- */
-async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
-  try {
-    await boss.createQueue(name, { name, ...options });
-  } catch (err) {
-    if (!/already exists|duplicate key/i.test(errorMessage(err))) throw err;
-    await boss.updateQueue(name, { name, ...options });
-  }
 }

@@ -13,6 +13,7 @@ import { isEndStatus } from '../../domain/sessions/decider.js';
 import type { sessionCategories } from '../../domain/sessions/events.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf } from '../connections.js';
+import { ensureQueue } from '../scheduler/queues.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
 import { syncLockKey, type SessionRunDeps, type SessionWork } from './runSession.js';
@@ -45,20 +46,13 @@ export interface RecordDispatch {
 const WAIT_POLL_MS = 500;
 
 /** The records queue: its own retry policy (none: a record retries inside its run) and a generous expiry. */
-export async function ensureRecordsQueue(boss: PgBoss, deadlineMs: number): Promise<void> {
-  const options = {
-    name: RECORDS_QUEUE,
+export const ensureRecordsQueue = (boss: PgBoss, deadlineMs: number): Promise<void> =>
+  ensureQueue(boss, RECORDS_QUEUE, {
     retryLimit: 0,
     // pg-boss may hand the job to another process once this long has passed: past the record's lease,
     // when recovery has ended the record, so the second delivery is refused by the session decider.
     expireInSeconds: Math.ceil((3 * deadlineMs) / 1000) + 120,
-  };
-  try {
-    await boss.createQueue(RECORDS_QUEUE, options);
-  } catch {
-    await boss.updateQueue(RECORDS_QUEUE, options);
-  }
-}
+  });
 
 export function recordDispatch(boss: PgBoss, works: RecordDispatch['works']): RecordDispatch {
   return {

@@ -151,7 +151,7 @@ describe('classification queries', () => {
     });
     const [postgres] = (await listAssignments(spec.db.knex, { account_id: acc.postgres }, page)).items;
     expect(postgres).toEqual({
-      id: expect.any(String),
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       account_id: acc.postgres,
       instance_id: ids.p1,
       instance_name: 'p1',

@@ -2,14 +2,8 @@
 // naming it) and no-ops when equal; pause/resume idempotent; a tick run once whoever hears it, again only
 // as a retry of a failed attempt; a paused job's tick skipped; skipped and missed ticks recorded once.
 import { describe, expect, it } from 'vitest';
-import {
-  decideJob,
-  evolveJob,
-  initialJobState,
-  openRun,
-  type JobCommand,
-  type JobState,
-} from './jobState.js';
+import { decideJob } from './jobDecider.js';
+import { evolveJob, initialJobState, openRun, type JobCommand, type JobState } from './jobState.js';
 
 const JOB = 'sync_accounts' as const;
 const TICK = '2026-12-02T01:00:00.000Z';
