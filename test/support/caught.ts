@@ -9,3 +9,13 @@ export const caught = (fn: () => unknown): AppError => {
   }
   throw new Error('expected an error');
 };
+
+/** The error a promise rejects with (a command's refusal). */
+export const refusal = async (p: Promise<unknown>): Promise<AppError> => {
+  try {
+    await p;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('expected a refusal');
+};

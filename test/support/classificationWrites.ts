@@ -11,6 +11,7 @@ import type { CommandContext } from '../../src/commands/commandContext.js';
 import { nameKey } from '../../src/commands/streamWrites.js';
 import { canonicalExpression } from '../../src/domain/classification/canonical.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
+import { sortedBy, streamIdsWithPrefix } from './streamIds.js';
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export const userCtx: CommandContext = {
@@ -41,29 +42,18 @@ export async function classificationWrites(): Promise<ClassificationWrites> {
   };
 }
 
-const streamsOf = async (w: ClassificationWrites, prefix: string): Promise<string[]> =>
-  (
-    await w.db
-      .knex('streams')
-      .where('stream_id', 'like', `${prefix}-%`)
-      .orderBy('stream_id')
-      .select<{ stream_id: string }[]>('stream_id')
-  ).map((r) => r.stream_id.slice(prefix.length + 1));
-
-const sortBy = <T>(rows: T[], key: (r: T) => string) => rows.sort((a, b) => key(a).localeCompare(key(b)));
-
 /** The index tables equal what the streams fold to. */
 export async function expectIndexesMatchStreams(w: ClassificationWrites): Promise<void> {
   const classifications = [];
   const names = [];
-  for (const id of await streamsOf(w, 'classification')) {
+  for (const id of await streamIdsWithPrefix(w.db.knex, 'classification')) {
     const { state } = await loadClassification(w.store, id);
     if (state.lifecycle !== 'active') continue;
     classifications.push({ classification_id: id, is_active: state.isActive });
     names.push({ name_key: nameKey(state.name), owner_id: id });
   }
   const rules = [];
-  for (const id of await streamsOf(w, 'rule')) {
+  for (const id of await streamIdsWithPrefix(w.db.knex, 'rule')) {
     const { state } = await loadRule(w.store, id);
     if (state.lifecycle !== 'active') continue;
     rules.push({
@@ -78,13 +68,13 @@ export async function expectIndexesMatchStreams(w: ClassificationWrites): Promis
   }
   const k = w.db.knex;
   expect(await k('classification_index').orderBy('classification_id')).toEqual(
-    sortBy(classifications, (r) => r.classification_id),
+    sortedBy(classifications, (r) => r.classification_id),
   );
   expect(
     await k('name_reservations')
       .where({ scope: NAME_SCOPE })
       .orderBy('owner_id')
       .select('name_key', 'owner_id'),
-  ).toEqual(sortBy(names, (r) => r.owner_id));
-  expect(await k('classification_rule_index').orderBy('rule_id')).toEqual(sortBy(rules, (r) => r.rule_id));
+  ).toEqual(sortedBy(names, (r) => r.owner_id));
+  expect(await k('classification_rule_index').orderBy('rule_id')).toEqual(sortedBy(rules, (r) => r.rule_id));
 }

@@ -15,6 +15,7 @@ import { loadInstanceTags } from '../../src/commands/tags/instanceTags.js';
 import { loadTag, makeCreateTag, TAG_NAME_SCOPE } from '../../src/commands/tags/tags.js';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
+import { sortedBy, streamIdsWithPrefix } from './streamIds.js';
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 export const userCtx = (): CommandContext => ({
@@ -93,41 +94,30 @@ export async function tagsWrites(): Promise<TagsWrites> {
   };
 }
 
-const streamIds = async (w: TagsWrites, prefix: string): Promise<string[]> =>
-  (
-    await w.db
-      .knex('streams')
-      .where('stream_id', 'like', `${prefix}-%`)
-      .orderBy('stream_id')
-      .select<{ stream_id: string }[]>('stream_id')
-  ).map((r) => r.stream_id.slice(prefix.length + 1));
-
-const byKey = <T>(rows: T[], key: (r: T) => string) => rows.sort((a, b) => key(a).localeCompare(key(b)));
-
 /** The write-side tables equal what the tag and instance streams fold to. */
 export async function expectTagIndexesMatchStreams(w: TagsWrites): Promise<void> {
   const tags = [];
   const names = [];
-  for (const id of await streamIds(w, 'tag')) {
+  for (const id of await streamIdsWithPrefix(w.db.knex, 'tag')) {
     const { state } = await loadTag(w.store, id);
     if (state.lifecycle !== 'active') continue;
     tags.push({ tag_id: id, is_active: state.isActive });
     names.push({ name_key: nameKey(state.name), owner_id: id });
   }
   const held = [];
-  for (const id of await streamIds(w, 'instance')) {
+  for (const id of await streamIdsWithPrefix(w.db.knex, 'instance')) {
     const { state } = await loadInstanceTags(w.store, id);
     for (const tagId of state.tags.keys()) held.push({ instance_id: id, tag_id: tagId });
   }
   const k = w.db.knex;
-  expect(await k('tag_index').orderBy('tag_id')).toEqual(byKey(tags, (r) => r.tag_id));
+  expect(await k('tag_index').orderBy('tag_id')).toEqual(sortedBy(tags, (r) => r.tag_id));
   expect(
     await k('name_reservations')
       .where({ scope: TAG_NAME_SCOPE })
       .orderBy('owner_id')
       .select('name_key', 'owner_id'),
-  ).toEqual(byKey(names, (r) => r.owner_id));
+  ).toEqual(sortedBy(names, (r) => r.owner_id));
   expect(await k('instance_tag_index').orderBy(['instance_id', 'tag_id'])).toEqual(
-    byKey(held, (r) => `${r.instance_id}/${r.tag_id}`),
+    sortedBy(held, (r) => `${r.instance_id}/${r.tag_id}`),
   );
 }

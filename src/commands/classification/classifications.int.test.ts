@@ -3,6 +3,7 @@
 // active rule or an assignment not deleted, and a rule create racing a delete either counted or refused.
 // After each step the write-side tables say what the streams say.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/support/caught.js';
 import type { ClassificationFields } from '../../domain/classification/classificationDecider.js';
 import { classificationStream } from '../../domain/classification/events.js';
 import type { AppError } from '../../domain/errors.js';
@@ -28,15 +29,6 @@ const fields = (name: string): ClassificationFields => ({
   priority: 5,
 });
 const rule = { version: 4, expr: { fn: 'has_role', args: { name: 'dba' } } };
-const refusal = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error('expected a refusal');
-};
-
 describe('classification writes', () => {
   let w: ClassificationWrites;
   let create: ReturnType<typeof makeCreateClassification>;

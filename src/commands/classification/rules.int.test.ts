@@ -3,6 +3,7 @@
 // and db type (also for two creates at once), delete, the active rules auto-classify reads, and the
 // write-side tables equal to the streams after each step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/support/caught.js';
 import { ruleStream } from '../../domain/classification/events.js';
 import type { AppError } from '../../domain/errors.js';
 import {
@@ -19,15 +20,6 @@ const both = (a: string, b: string) => ({
   version: 4,
   expr: { op: 'AND', args: [role(a).expr, role(b).expr] },
 });
-const refusal = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error('expected a refusal');
-};
-
 describe('rule writes', () => {
   let w: ClassificationWrites;
   let createRule: ReturnType<typeof makeCreateRule>;

@@ -5,6 +5,7 @@
 // first receipt, refuses a reused key with another body, and lets two simultaneous retries share one
 // session; the request limits; remove and remove-all (a deleted instance can lose tags).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/support/caught.js';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import {
   expectTagIndexesMatchStreams,
@@ -17,15 +18,6 @@ import { sessionStream } from '../../domain/sessions/events.js';
 import type { TagRef } from '../../domain/tags/events.js';
 import { makeDeleteInstance } from '../instances.js';
 import { BULK_LIMITS, makeBulkTags } from './bulk.js';
-
-const caught = async (p: Promise<unknown>): Promise<unknown> => {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('bulk tags', () => {
   let w: TagsWrites;
@@ -173,9 +165,9 @@ describe('bulk tags', () => {
       .knex('streams')
       .where('stream_id', 'like', 'session-%')
       .count<{ n: string }[]>({ n: '*' });
-    expect(await caught(bulk({ ...request, tagIds: [pci] }, ctx(), { idempotencyKey: 'k-1' }))).toMatchObject(
-      { code: 'IDEMPOTENCY_KEY_REUSED' },
-    );
+    expect(
+      await refusal(bulk({ ...request, tagIds: [pci] }, ctx(), { idempotencyKey: 'k-1' })),
+    ).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     // Another user's key of the same name is theirs.
     const other = { ...ctx(), actor: { kind: 'user' as const, id: 'someone-else' } };
     const theirs = await bulk({ ...request, tagIds: [pci] }, other, { idempotencyKey: 'k-1' });
@@ -195,7 +187,7 @@ describe('bulk tags', () => {
     // A request refused before its session started frees its key.
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect(
-      await caught(bulk({ ...request, instanceIds: [unknown] }, ctx(), { idempotencyKey: 'k-3' })),
+      await refusal(bulk({ ...request, instanceIds: [unknown] }, ctx(), { idempotencyKey: 'k-3' })),
     ).toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
     expect((await bulk(request, ctx(), { idempotencyKey: 'k-3' })).counts.applied).toBe(4);
   });
@@ -205,23 +197,25 @@ describe('bulk tags', () => {
       { length: BULK_LIMITS.instances + 1 },
       (_, n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     );
-    expect(await caught(bulk({ action: 'assign', instanceIds: many, tagIds: [prod] }, ctx()))).toMatchObject({
-      code: 'VALIDATION_ERROR',
-      message: expect.stringContaining('at most 1000 instances'),
-    });
+    expect(await refusal(bulk({ action: 'assign', instanceIds: many, tagIds: [prod] }, ctx()))).toMatchObject(
+      {
+        code: 'VALIDATION_ERROR',
+        message: expect.stringContaining('at most 1000 instances'),
+      },
+    );
     const [id] = await w.instances('limits', 1);
     const tags = Array.from(
       { length: BULK_LIMITS.tags + 1 },
       (_, n) => `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`,
     );
-    expect(await caught(bulk({ action: 'assign', instanceIds: [id!], tagIds: tags }, ctx()))).toMatchObject({
+    expect(await refusal(bulk({ action: 'assign', instanceIds: [id!], tagIds: tags }, ctx()))).toMatchObject({
       code: 'VALIDATION_ERROR',
       message: expect.stringContaining('at most 50 tags'),
     });
     expect(
-      await caught(bulk({ action: 'assign', instanceIds: [id!], tagIds: [tags[0]!] }, ctx())),
+      await refusal(bulk({ action: 'assign', instanceIds: [id!], tagIds: [tags[0]!] }, ctx())),
     ).toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
-    expect(await caught(bulk({ action: 'remove', instanceIds: [id!], tagIds: [] }, ctx()))).toMatchObject({
+    expect(await refusal(bulk({ action: 'remove', instanceIds: [id!], tagIds: [] }, ctx()))).toMatchObject({
       code: 'VALIDATION_ERROR',
     });
   });

@@ -5,6 +5,7 @@
 // tables say what the streams say.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/support/caught.js';
 import {
   expectTagIndexesMatchStreams,
   tagsWrites,
@@ -15,15 +16,6 @@ import { instanceStream } from '../../domain/instances/events.js';
 import { tagStream } from '../../domain/tags/events.js';
 import { tagInstance } from './instanceTags.js';
 import { makeBatchDeleteTags, makeDeleteTag, makeUpdateTag } from './tags.js';
-
-const caught = async (p: Promise<unknown>): Promise<unknown> => {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('tag writes', () => {
   let w: TagsWrites;
@@ -42,16 +34,16 @@ describe('tag writes', () => {
 
   it('keeps names unique in any case, renames, and frees the name of a deleted tag', async () => {
     const prod = await w.tag('prod');
-    expect(await caught(w.tag('PROD'))).toMatchObject({ code: 'NAME_EXISTS' });
+    expect(await refusal(w.tag('PROD'))).toMatchObject({ code: 'NAME_EXISTS' });
     await update({ tagId: prod, changes: { name: 'Prod' } }, ctx()); // a change of case only
     const other = await w.tag('other');
-    expect(await caught(update({ tagId: other, changes: { name: 'prod' } }, ctx()))).toMatchObject({
+    expect(await refusal(update({ tagId: other, changes: { name: 'prod' } }, ctx()))).toMatchObject({
       code: 'NAME_EXISTS',
     });
     await remove({ tagId: other }, ctx());
     expect(await types(tagStream(other))).toEqual(['TagCreated', 'TagDeleted']);
     await w.tag('other'); // free again
-    expect(await caught(update({ tagId: other, changes: { color: 'red' } }, ctx()))).toMatchObject({
+    expect(await refusal(update({ tagId: other, changes: { color: 'red' } }, ctx()))).toMatchObject({
       code: 'RESOURCE_NOT_FOUND',
     });
     await expectTagIndexesMatchStreams(w);
@@ -65,7 +57,7 @@ describe('tag writes', () => {
     expect((await update({ tagId, changes: {}, isActive: false }, ctx())).position).not.toBeNull();
     expect((await update({ tagId, changes: {}, isActive: false }, ctx())).position).toBeNull();
     const [i2] = await w.instances('act2', 1);
-    expect(await caught(assign(i2!, ref))).toMatchObject({ code: 'TAG_INACTIVE' });
+    expect(await refusal(assign(i2!, ref))).toMatchObject({ code: 'TAG_INACTIVE' });
     await expectTagIndexesMatchStreams(w); // still held by i1
     await update({ tagId, changes: { description: 'pre-production' }, isActive: true }, ctx());
     expect(await types(tagStream(tagId))).toEqual([
@@ -83,7 +75,7 @@ describe('tag writes', () => {
     const tagId = await w.tag('pci');
     const ref = { tagId, name: 'pci' };
     for (const id of ids.slice(0, 2)) await assign(id, ref);
-    expect(await caught(remove({ tagId }, ctx()))).toMatchObject({
+    expect(await refusal(remove({ tagId }, ctx()))).toMatchObject({
       code: 'TAG_IN_USE',
       context: { holderCount: 2 },
     });
