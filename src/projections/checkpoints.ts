@@ -81,17 +81,15 @@ export async function readLeaderCheckpoint(
   knex: Knex,
   projection: string,
 ): Promise<{ checkpoint: Position; lastError: { message: string; at: Date } | undefined }> {
-  const row = await knex('projection_checkpoints')
-    .where({ projection_name: projection })
-    .first<
-      | {
-          position_commit: string;
-          position_prepare: string;
-          last_error: string | null;
-          last_error_at: Date | null;
-        }
-      | undefined
-    >('position_commit', 'position_prepare', 'last_error', 'last_error_at');
+  const row = await knex('projection_checkpoints').where({ projection_name: projection }).first<
+    | {
+        position_commit: string;
+        position_prepare: string;
+        last_error: string | null;
+        last_error_at: Date | null;
+      }
+    | undefined
+  >('position_commit', 'position_prepare', 'last_error', 'last_error_at');
   return {
     checkpoint: row ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) } : START,
     lastError: row?.last_error ? { message: row.last_error, at: row.last_error_at ?? new Date() } : undefined,
