@@ -47,9 +47,17 @@ export async function composeScheduler(
   const works = shareableWorks(composeSessionRun(runtime, instances), config);
   const dispatch = recordDispatch(boss, works);
   const commands = composeCommands(runtime, instances, dispatch);
+  let stopping = new AbortController();
   const workers = {
-    start: () => workRecords(boss, composeSessionRun(runtime, instances), works, config.sync.concurrency),
-    stop: () => boss.offWork(RECORDS_QUEUE),
+    start: () => {
+      stopping = new AbortController();
+      return workRecords(boss, composeSessionRun(runtime, instances), works, {
+        concurrency: config.sync.concurrency,
+        caps: config.sync.globalCap,
+        signal: stopping.signal,
+      });
+    },
+    stop: () => (stopping.abort(), boss.offWork(RECORDS_QUEUE)),
   };
   const scheduler = createScheduler({
     boss,

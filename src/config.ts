@@ -78,6 +78,8 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_USER: wholeNumber(1, 10_000, 'a whole number from 1 to 10000').default(5),
   LOGIN_RATE_LIMIT_PER_ADDRESS: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(50),
   SYNC_CONCURRENCY: wholeNumber(1, 64, 'a whole number from 1 to 64').default(8),
+  SYNC_GLOBAL_CAP_ACCOUNT: wholeNumber(1, 1024, 'a whole number from 1 to 1024').default(64),
+  SYNC_GLOBAL_CAP_CAPACITY: wholeNumber(1, 1024, 'a whole number from 1 to 1024').default(64),
   SYNC_INSTANCE_DEADLINE_MS: wholeNumber(
     1000,
     24 * 3600 * 1000,
@@ -145,6 +147,8 @@ export interface Config {
   inventory: { maxDeactivatePercent: number };
   sync: {
     concurrency: number;
+    /** Shared records of a category running at once across every process (`serve` and `worker`). */
+    globalCap: { account: number; capacity: number };
     instanceDeadlineMs: number;
     recoveryIntervalMs: number;
     /** How often a process that runs syncs writes its heartbeat; three missed beats and it counts as gone. */
@@ -214,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     capacity: { attempts: e.CAPACITY_ATTEMPTS, retryBackoffMs: e.CAPACITY_RETRY_BACKOFF_MS },
     sync: {
       concurrency: e.SYNC_CONCURRENCY,
+      globalCap: { account: e.SYNC_GLOBAL_CAP_ACCOUNT, capacity: e.SYNC_GLOBAL_CAP_CAPACITY },
       instanceDeadlineMs: e.SYNC_INSTANCE_DEADLINE_MS,
       recoveryIntervalMs: e.SYNC_RECOVERY_INTERVAL_MS,
       heartbeatMs: e.SYNC_HEARTBEAT_MS,

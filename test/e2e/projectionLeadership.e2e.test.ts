@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, TEST_SECRET_KEY } from '../support/apiServer.js';
 import { freePort } from '../support/net.js';
-import { buildOnce, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
+import { buildOnce, callApi, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 const RETRY_MS = 500;
@@ -35,23 +35,7 @@ describe('projection leadership across serve processes', () => {
     await db?.drop();
   });
 
-  const api = async <T = { data: Record<string, unknown> }>(
-    server: ServerProcess,
-    method: string,
-    path: string,
-    token?: string,
-    body?: unknown,
-  ) => {
-    const res = await fetch(`${server.baseUrl}/api/v1${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
+  const api = callApi;
   const login = async (server: ServerProcess) =>
     (
       await api<{ data: { access_token: string } }>(server, 'POST', '/auth/login', undefined, {

@@ -4,43 +4,35 @@
 // ends every record (recovery abandons the dead one's, the rest complete), leads the projections within
 // its retry interval, and the read tables equal a rebuild from the events.
 import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { allProjections } from '../../src/projections/index.js';
 import { ADMIN_PASSWORD, TEST_SECRET_KEY } from '../support/apiServer.js';
-import { startLatencyProxy, type LatencyProxy } from '../support/latencyProxy.js';
-import { createCollector, dropCollector } from '../support/mariadbCollector.js';
 import { freePort } from '../support/net.js';
+import { openRemoteMariadb, registerRemoteInstances, type RemoteMariadb } from '../support/remoteMariadb.js';
 import { expectRebuildMatchesLive } from '../support/readTables.js';
-import { buildOnce, runCli, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
+import {
+  buildOnce,
+  callApi,
+  runCli,
+  startServerProcess,
+  type ServerProcess,
+} from '../support/serverProcess.js';
 import { mysqlService, titled } from '../support/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 const service = mysqlService();
 const p = `wfs_${randomBytes(3).toString('hex')}`;
-const collector = { user: `${p}_col`, password: `Col-${p}-pw` };
 const INSTANCES = 20;
 
 describe.skipIf(!service.url)(titled('two server processes on one database', service), () => {
   let db: TestDatabase;
-  let root: mysql.Connection;
-  let proxy: LatencyProxy;
+  let remote: RemoteMariadb;
   let env: Record<string, string>;
   let a: ServerProcess;
   let b: ServerProcess;
 
-  const api = async (server: ServerProcess, method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}/api/v1${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
-  };
+  const api = callApi;
   const login = async (server: ServerProcess) =>
     (await api(server, 'POST', '/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD }))
       .body.data.access_token as string;
@@ -55,10 +47,7 @@ describe.skipIf(!service.url)(titled('two server processes on one database', ser
   beforeAll(async () => {
     await buildOnce();
     db = await createTestDatabase();
-    root = await mysql.createConnection({ uri: service.url!, multipleStatements: true });
-    await createCollector(root, collector.user, collector.password);
-    const target = new URL(service.url!);
-    proxy = await startLatencyProxy({ host: target.hostname, port: Number(target.port || 3306) }, 15);
+    remote = await openRemoteMariadb(service.url!, p, 15);
     env = {
       DATABASE_URL: db.url,
       WHALEFALL_SECRET_KEY: TEST_SECRET_KEY,
@@ -77,11 +66,7 @@ describe.skipIf(!service.url)(titled('two server processes on one database', ser
   afterAll(async () => {
     await a?.stop('SIGKILL');
     await b?.stop('SIGKILL');
-    await proxy?.close();
-    if (root) {
-      await dropCollector(root, collector.user);
-      await root.end();
-    }
+    await remote?.close();
     await db?.drop();
   });
 
@@ -113,25 +98,11 @@ describe.skipIf(!service.url)(titled('two server processes on one database', ser
 
   it('shares a session between both, and ends every record when its starter is killed mid-run', async () => {
     const token = await login(a);
-    const cred = await api(a, 'POST', '/credentials', token, {
-      name: 'collector',
-      db_type: 'mysql',
-      username: collector.user,
-      password: collector.password,
-    });
-    const ids: string[] = [];
-    for (let n = 0; n < INSTANCES; n++) {
-      const made = await api(a, 'POST', '/instances', token, {
-        name: `far-${n}`,
-        db_type: 'mysql',
-        host: proxy.host,
-        port: proxy.port,
-        credential_id: cred.body.data.id,
-        allow_duplicate: true,
-      });
-      expect(made.status).toBe(201);
-      ids.push(made.body.data.id as string);
-    }
+    const ids = await registerRemoteInstances(
+      (path, body) => api(a, 'POST', path, token, body),
+      remote,
+      INSTANCES,
+    );
     const startedSync = await api(a, 'POST', '/instances/actions/sync-accounts', token, {
       instance_ids: ids,
     });

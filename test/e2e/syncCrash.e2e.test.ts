@@ -10,7 +10,7 @@ import { ADMIN_PASSWORD, TEST_SECRET_KEY } from '../support/apiServer.js';
 import { useFakePeers } from '../support/fakePeers.js';
 import { freePort } from '../support/net.js';
 import { expectRebuildMatchesLive } from '../support/readTables.js';
-import { buildOnce, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
+import { buildOnce, callApi, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 describe('a server killed in the middle of a sync session', () => {
@@ -38,22 +38,12 @@ describe('a server killed in the middle of a sync session', () => {
     await db?.drop();
   });
 
-  const api = async <T = { data: Record<string, unknown> }>(
+  const api = <T = { data: Record<string, unknown> }>(
     method: string,
     path: string,
     token?: string,
     body?: unknown,
-  ) => {
-    const res = await fetch(`${server!.baseUrl}/api/v1${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
+  ) => callApi<T>(server!, method, path, token, body);
   const login = async () =>
     (
       await api<{ data: { access_token: string } }>('POST', '/auth/login', undefined, {

@@ -1,7 +1,8 @@
 // Records shared between two processes through pg-boss, on the local MariaDB: a capacity session started by
 // process A sends its 12 records to the records queue; A and B each work it (concurrency 2) and each runs
 // some of them (their InstanceSyncStarted name the process), every record completes once, and A closes the
-// session. (A process killed mid-run: test/e2e/sharedRecords.e2e.test.ts, with real processes.)
+// session. With a global cap of 1 for capacity, no two records run at once across both processes.
+// (A process killed mid-run: test/e2e/sharedRecords.e2e.test.ts, with real processes.)
 import { randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ describe.skipIf(!service.url)(titled('records shared between processes', service
   const processes: ProcessSessions[] = [];
 
   /** A process: its pg-boss, heartbeat and session deps; `work`: it takes records from the queue. */
-  const open = async () => {
+  const open = async (caps?: { capacity: number }) => {
     const boss = await openBoss({
       connectionString: h.db.url,
       schema: 'pgboss',
@@ -66,8 +67,14 @@ describe.skipIf(!service.url)(titled('records shared between processes', service
     };
     const works = { capacity: engineSessionWork(base, capacityWork('UTC')) };
     await ensureRecordsQueue(boss, 30_000);
-    await workRecords(boss, base, works, 2);
+    await workRecords(boss, base, works, { concurrency: 2, ...(caps ? { caps } : {}) });
     return { boss, sessions, deps: { ...base, dispatch: recordDispatch(boss, works) } };
+  };
+
+  /** Stops every process opened so far (a test that needs other options opens its own). */
+  const stopAll = async () => {
+    for (const b of bosses.splice(0)) await b.stop({ graceful: false, wait: true }).catch(() => undefined);
+    for (const s of processes.splice(0)) await s.stop().catch(() => undefined);
   };
 
   beforeAll(async () => {
@@ -79,8 +86,7 @@ describe.skipIf(!service.url)(titled('records shared between processes', service
     ids = names.map((n) => registered[n]!);
   });
   afterAll(async () => {
-    for (const b of bosses) await b.stop({ graceful: false, wait: true }).catch(() => undefined);
-    for (const s of processes) await s.stop().catch(() => undefined);
+    await stopAll();
     await h?.close();
     if (root) {
       await dropCollector(root, collector.user);
@@ -110,5 +116,30 @@ describe.skipIf(!service.url)(titled('records shared between processes', service
     expect(owners).toHaveLength(12);
     expect(new Set(owners)).toEqual(new Set([a.sessions.id, b.sessions.id]));
     expect(await h.db.knex('open_sessions').where({ session_id: started.sessionId })).toEqual([]);
+  }, 60_000);
+
+  it('holds the global cap of a category across both processes', async () => {
+    await stopAll();
+    const a = await open({ capacity: 1 });
+    await open({ capacity: 1 });
+    const started = await makeRunCapacityCollection(a.deps, 'UTC')(
+      { instanceIds: ids.slice(0, 6) },
+      'scheduled_task',
+      ctx(),
+      { deadlineMs: 30_000 },
+    );
+    await started.done;
+    const { state, history } = await loadSession(h.raw, started.sessionId);
+    expect(state.status).toBe('completed');
+    // Each record runs from its InstanceSyncStarted to its end event; with a cap of 1 they never overlap.
+    const at = (e: (typeof history)[number]) => Date.parse(e.metadata.occurredAt);
+    const spans = ids.slice(0, 6).map((id) => {
+      const own = history.filter((e) => (e.data as { instanceId?: string }).instanceId === id);
+      const start = own.find((e) => e.type === 'InstanceSyncStarted')!;
+      const end = own.find((e) => e.type === 'InstanceSyncCompleted')!;
+      return [at(start), at(end)] as const;
+    });
+    spans.sort((x, y) => x[0] - y[0]);
+    for (let n = 1; n < spans.length; n++) expect(spans[n]![0]).toBeGreaterThanOrEqual(spans[n - 1]![1]);
   }, 60_000);
 });

@@ -88,3 +88,22 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   });
   return stdout;
 }
+
+/** One JSON call to a server process's API (`/api/v1` + path), with a bearer token when given. */
+export async function callApi<T = { data: Record<string, unknown> }>(
+  server: Pick<ServerProcess, 'baseUrl'>,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.baseUrl}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}

@@ -1,5 +1,6 @@
 // D19: the locks of one session share one pooled connection, and send it one query at a time (pg 8 queues
-// concurrent queries itself with a DeprecationWarning; pg 9 refuses them).
+// concurrent queries itself with a DeprecationWarning; pg 9 refuses them). A key is never handed out twice
+// by one holder, though advisory locks are re-entrant on its connection (the global cap's slots rely on it).
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
@@ -8,7 +9,7 @@ import { InstanceLocks } from './instanceLocks.js';
 describe('InstanceLocks on one connection', () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await createTestDatabase({ migrate: false });
+    db = await createTestDatabase();
   });
   afterAll(async () => {
     await db.drop();
@@ -49,5 +50,18 @@ describe('InstanceLocks on one connection', () => {
     }
     expect(most).toBe(1);
     expect(warnings.filter((w) => /already executing a query/.test(w.message))).toEqual([]);
+  });
+
+  it('hands out each key once: callers asking at once for the same slots get different ones', async () => {
+    const locks = new InstanceLocks(db.pool);
+    const slots = ['cap-test:0', 'cap-test:1'];
+    const taken = await Promise.all([1, 2, 3].map(() => locks.tryLockAny(slots)));
+    expect(taken.map((t) => t?.key)).toEqual(['cap-test:0', 'cap-test:1', undefined]);
+    expect(await locks.tryLock('cap-test:0')).toBeUndefined();
+    await taken[0]!.unlock();
+    const again = await locks.tryLockAny(slots);
+    expect(again?.key).toBe('cap-test:0');
+    await again!.unlock();
+    await taken[1]!.unlock();
   });
 });

@@ -16,6 +16,8 @@ export class InstanceLocks {
   private queue: Promise<unknown> = Promise.resolve();
   private broken = false;
   private users = 0;
+  /** The keys held (or being given back) through this object. */
+  private readonly held = new Set<string>();
   private readonly onError = () => {
     this.broken = true;
   };
@@ -23,21 +25,44 @@ export class InstanceLocks {
   constructor(private readonly pool: pg.Pool) {}
 
   async tryLock(key: string): Promise<(() => Promise<void>) | undefined> {
+    return (await this.tryLockAny([key]))?.unlock;
+  }
+
+  /**
+   * Takes the first free lock of `keys` (in their order; one round trip, at most one lock) and answers
+   * its key with the function that gives it back, or undefined when every one is held, here or elsewhere.
+   * Advisory locks are re-entrant on their connection, so the keys held through this object are
+   * remembered and never taken twice: two callers asking at once for one key get it once.
+   */
+  async tryLockAny(
+    keys: readonly string[],
+  ): Promise<{ key: string; unlock: () => Promise<void> } | undefined> {
     this.users++;
     try {
       const client = await (this.client ??= this.connect());
-      const { rows } = await this.serially(() =>
-        client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]),
-      );
-      if (!rows[0]?.ok) {
+      const key = await this.serially(async () => {
+        const free = keys.filter((k) => !this.held.has(k));
+        if (free.length === 0) return undefined;
+        const { rows } = await client.query<{ i: number | null }>(
+          `SELECT whalefall_try_advisory_lock_any($1::text[]) AS i`,
+          [free],
+        );
+        const taken = rows[0]?.i == null ? undefined : free[rows[0].i - 1];
+        if (taken !== undefined) this.held.add(taken);
+        return taken;
+      });
+      if (key === undefined) {
         this.done();
         return undefined;
       }
-      return async () => {
-        await this.serially(() =>
-          client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]),
-        ).catch(() => (this.broken = true));
-        this.done();
+      return {
+        key,
+        unlock: async () => {
+          await this.serially(() => client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]))
+            .catch(() => (this.broken = true))
+            .finally(() => this.held.delete(key));
+          this.done();
+        },
       };
     } catch (err) {
       this.broken = true;

@@ -1,7 +1,7 @@
 // Records shared between processes: a session of a shareable category (account syncs and capacity
 // collections, the work that waits on remote servers) sends each of its records as a pg-boss job on
 // `whalefall-records`; every process that works the queue (`serve` and `whalefall worker`) takes up to its
-// concurrency at once and runs the record's attempt exactly as a local session would: under the
+// concurrency at once (and no more than the category's global cap across processes: categoryCap.ts) and runs the record's attempt exactly as a local session would: under the
 // per-instance advisory lock (held elsewhere: the record is skipped with the reason), its deadline, lease
 // and fence, as a run registered with this process (its InstanceSyncStarted names this process, stop()
 // abandons it, recovery elsewhere abandons it once this process stops beating). The process that started
@@ -14,6 +14,7 @@ import type { sessionCategories } from '../../domain/sessions/events.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf } from '../connections.js';
 import { ensureQueue } from '../scheduler/queues.js';
+import { takeSlot } from './categoryCap.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
 import { syncLockKey, type SessionRunDeps, type SessionWork } from './runSession.js';
@@ -45,10 +46,15 @@ export interface RecordDispatch {
 /** How often the session's starter looks whether every record has ended. */
 const WAIT_POLL_MS = 500;
 
-/** The records queue: its own retry policy (none: a record retries inside its run) and a generous expiry. */
+/**
+ * The records queue. A job is retried only when its handler threw before the record ran (the process
+ * stopping while it waited for a slot of the cap, the database gone): a record's own attempts retry inside
+ * its run, and a second delivery of a record that did run is dropped (it is no longer pending).
+ */
 export const ensureRecordsQueue = (boss: PgBoss, deadlineMs: number): Promise<void> =>
   ensureQueue(boss, RECORDS_QUEUE, {
-    retryLimit: 0,
+    retryLimit: 3,
+    retryDelay: 2,
     // pg-boss may hand the job to another process once this long has passed: past the record's lease,
     // when recovery has ended the record, so the second delivery is refused by the session decider.
     expireInSeconds: Math.ceil((3 * deadlineMs) / 1000) + 120,
@@ -78,20 +84,28 @@ export async function awaitRecordsEnded(
   }
 }
 
+/** How this process works the records queue. */
+export interface WorkRecordsOptions {
+  /** Records this process runs at once. */
+  concurrency: number;
+  /** Records of a category that run at once across every process (see categoryCap.ts); none: no cap. */
+  caps?: Partial<Record<Category, number>>;
+  /** Aborted when the process stops: a record still waiting for a slot is left to another process. */
+  signal?: AbortSignal;
+}
+
 /**
- * Works the records queue in this process: `concurrency` records at once. One connection holds the
- * instance locks of all of them (see InstanceLocks); the keys this process holds are remembered, since an
- * advisory lock is re-entrant on its connection and two of this process's records of one instance must
- * still exclude each other.
+ * Works the records queue in this process. One connection holds the instance locks and cap slots of all
+ * its records (see InstanceLocks, which also keeps two of this process's records of one instance apart).
  */
 export async function workRecords(
   boss: PgBoss,
   deps: SessionRunDeps,
   works: RecordDispatch['works'],
-  concurrency: number,
+  options: WorkRecordsOptions,
 ): Promise<void> {
+  const { concurrency, caps = {}, signal = new AbortController().signal } = options;
   const locks = new InstanceLocks(deps.pool);
-  const held = new Set<string>();
   // One writer per session for this process's records of it: their events share appends (group commit)
   // and the session's state stays in memory, instead of each record re-reading the whole stream.
   const writers = new Map<string, { writer: SessionWriter; users: number }>();
@@ -126,13 +140,19 @@ export async function workRecords(
     const { state } = await writer.executeWith(() => []);
     const record = state.records.get(job.instanceId);
     if (!work || !instance || !record || record.status !== 'pending') return; // ended or taken elsewhere
-    const unlock = held.has(key) ? undefined : await locks.tryLock(key);
+    const cap = caps[job.category];
+    const slot =
+      cap === undefined ? undefined : await takeSlot(locks, { category: job.category, cap }, signal);
+    const unlock = await locks.tryLock(key).catch(async (err: unknown) => {
+      await slot?.unlock();
+      throw err;
+    });
     if (!unlock) {
+      await slot?.unlock();
       const reason = `another ${job.category} sync of this instance is running`;
       await writer.execute({ type: 'SkipRecord', instanceId: job.instanceId, reason }).catch(() => undefined);
       return;
     }
-    held.add(key);
     try {
       const body = async (signal: AbortSignal) => {
         const { done } = await runInstanceAttempt(deps, {
@@ -155,8 +175,8 @@ export async function workRecords(
     } catch (err) {
       logOutcomeNotRecorded(deps.logger, err, { sessionId: job.sessionId, instanceId: job.instanceId });
     } finally {
-      held.delete(key);
       await unlock();
+      await slot?.unlock();
     }
   };
   for (let n = 0; n < concurrency; n++) {
