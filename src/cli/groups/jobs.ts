@@ -1,6 +1,6 @@
 // `whalefall jobs list|run|pause|resume|set-cron`: the scheduler's built-in jobs from the command line, on
 // the same database as `serve`. `list` folds the job streams (scheduler-job-{id}), not a read table, so it
-// needs no projection. pause / resume / set-cron append to the job's stream (decided there: a bad cron is
+// needs no projection (src/cli/jobList.ts). pause / resume / set-cron append to the job's stream (decided there: a bad cron is
 // VALIDATION_ERROR naming it) and then push the job's schedule to pg-boss. `run` runs the job now in this
 // process under the job's advisory lock (JOB_RUNNING when a run is going anywhere), shows its session's
 // progress like `whalefall sync`, and exits 0 only when the run ended completed. No command here schedules:
@@ -13,11 +13,11 @@ import { loadSession } from '../../commands/sync/sessionWriter.js';
 import type { Commands } from '../../compose.js';
 import { composeScheduler } from '../../composeScheduler.js';
 import { AppError } from '../../domain/errors.js';
-import { nextTick } from '../../domain/scheduler/cron.js';
 import { jobStream, type JobId } from '../../domain/scheduler/events.js';
-import type { JobCommand, JobState, RunState } from '../../domain/scheduler/jobState.js';
+import type { JobCommand, JobState } from '../../domain/scheduler/jobState.js';
 import type { Runtime } from '../../runtime.js';
 import { CliError } from '../cliError.js';
+import { jobLines, lastRunText, table } from '../jobList.js';
 import { endedLine, newlyEnded, recordViews, statusLine } from '../sessionProgress.js';
 import { exitCodeOf, interruptions } from '../signals.js';
 import { status } from '../terminal.js';
@@ -48,79 +48,6 @@ const jobOf = (id: string): JobId => {
     throw err;
   }
 };
-
-/** The run started last (the stream's order), if any. */
-const lastRun = (state: JobState): RunState | undefined => [...state.runs.values()].at(-1);
-
-export interface JobLine {
-  id: JobId;
-  description: string;
-  registered: boolean;
-  cron: string;
-  timezone: string;
-  paused: boolean;
-  next_run: string | null;
-  last_run: {
-    run_id: string;
-    trigger: RunState['trigger'];
-    tick_at: string | null;
-    attempt: number;
-    outcome: RunState['status'];
-    session_id: string | null;
-  } | null;
-}
-
-/** Every built-in job as its stream says (an unregistered one, before serve first started, with its defaults). */
-export async function jobLines(runtime: Pick<Runtime, 'store' | 'config'>, now: Date): Promise<JobLine[]> {
-  const lines: JobLine[] = [];
-  for (const spec of jobCatalog) {
-    const { state } = await loadJob(runtime.store, spec.id);
-    const cron = state.registered ? state.cron : spec.defaultCron;
-    const timezone = state.registered ? state.timezone : runtime.config.timezone;
-    const run = lastRun(state);
-    lines.push({
-      id: spec.id,
-      description: spec.description,
-      registered: state.registered,
-      cron,
-      timezone,
-      paused: state.paused,
-      next_run: state.paused ? null : nextTick(cron, timezone, now).toISOString(),
-      last_run: run
-        ? {
-            run_id: run.runId,
-            trigger: run.trigger,
-            tick_at: run.tickAt,
-            attempt: run.attempt,
-            outcome: run.status,
-            session_id: run.sessionId,
-          }
-        : null,
-    });
-  }
-  return lines;
-}
-
-const table = (rows: string[][]): string[] => {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd(),
-  );
-};
-
-const lastRunText = (run: JobLine['last_run']): string =>
-  run
-    ? [
-        run.trigger,
-        run.tick_at ?? 'now',
-        run.outcome,
-        ...(run.attempt > 1 ? [`attempt ${run.attempt}`] : []),
-        ...(run.session_id ? [`session ${run.session_id}`] : []),
-      ].join(' ')
-    : '-';
 
 /**
  * Pushes the job's schedule and pause state (from its stream) to pg-boss, without scheduling here. When

@@ -12,10 +12,10 @@ import { sleep } from './timing.js';
 type Category = (typeof sessionCategories)[number];
 
 /** How long a record waits before it looks for a free slot again (with up to as much again of jitter). */
-export const CAP_POLL_MS = 200;
+const CAP_POLL_MS = 200;
 
 /** The slot keys of a category's cap. */
-export const capSlots = (category: Category, cap: number): string[] =>
+const capSlots = (category: Category, cap: number): string[] =>
   Array.from({ length: cap }, (_, n) => `whalefall-cap:${category}:${n}`);
 
 /**
