@@ -3,10 +3,11 @@
 // `whalefall-records`; every process that works the queue (`serve` and `whalefall worker`) takes up to its
 // concurrency at once (and no more than the category's global cap across processes: categoryCap.ts) and
 // runs the record's attempt exactly as a local session would: under the per-instance advisory lock (held
-// elsewhere: the record is skipped with the reason), its deadline, lease and fence, as a run registered with this process (its InstanceSyncStarted names this process, stop()
-// abandons it, recovery elsewhere abandons it once this process stops beating). The process that started
-// the session waits until every record has ended and closes it. A job whose record has already ended (a
-// cancel, an abandon, a second delivery) is dropped: the session decider refuses its StartRecord.
+// elsewhere: the record is skipped with the reason), its deadline, lease and fence, as a run registered
+// with this process (its InstanceSyncStarted names this process, stop() abandons it, recovery elsewhere
+// abandons it once this process stops beating). The process that started the session waits until every
+// record has ended and closes it. A job whose record has already ended (a cancel, an abandon, a second
+// delivery) is dropped: the session decider refuses its StartRecord.
 import type PgBoss from 'pg-boss';
 import type { Actor } from '../../domain/events/envelope.js';
 import { isEndStatus } from '../../domain/sessions/decider.js';
