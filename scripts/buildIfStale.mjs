@@ -1,5 +1,6 @@
-// `npm start` runs this first: it compiles (tsc -p tsconfig.build.json) only when a source file is newer
-// than the last build it made, so a second start does not spend seconds rebuilding an unchanged dist/.
+// `npm start` runs this first: it compiles (tsc -p tsconfig.build.json, then the web console with vite
+// when web/ is there) only when a source file is newer than the last build it made, so a second start
+// does not spend seconds rebuilding an unchanged dist/.
 // The stamp is written after a successful build only: a failed build is tried again next time.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +9,9 @@ import process from 'node:process';
 
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-const inputs = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const inputs = ['src', 'migrations', 'web', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const webConfig = path.join(root, 'web', 'vite.config.ts');
+const hasWeb = fs.existsSync(webConfig);
 
 /** The newest modification time under `p` (a file or a directory), skipping tests. */
 function newest(p) {
@@ -22,7 +25,11 @@ function newest(p) {
 
 const built = fs.statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const changed = Math.max(...inputs.map((i) => newest(path.join(root, i))));
-if (built > changed && fs.existsSync(path.join(root, 'dist', 'src', 'cli.js'))) process.exit(0);
+const outputs = [
+  path.join(root, 'dist', 'src', 'cli.js'),
+  ...(hasWeb ? [path.join(root, 'dist', 'web', 'index.html')] : []),
+];
+if (built > changed && outputs.every((o) => fs.existsSync(o))) process.exit(0);
 
 const startedAt = new Date(); // a source saved during the build is newer than the stamp: next start builds
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -31,5 +38,13 @@ const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
+if (hasWeb) {
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const web = spawnSync(process.execPath, [vite, 'build', '--config', webConfig, '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (web.status !== 0) process.exit(web.status ?? 1);
+}
 fs.writeFileSync(stamp, `${startedAt.toISOString()}\n`);
 fs.utimesSync(stamp, startedAt, startedAt);

@@ -71,7 +71,7 @@ import { foldLedger } from './domain/accounts/ledger.js';
 import { sessionStream } from './domain/sessions/events.js';
 import { classificationsAsOf, membersAsOf } from './projections/classification/asOf.js';
 import type { Runtime } from './runtime.js';
-import { packageVersion } from './version.js';
+import { packageRoot, packageVersion } from './version.js';
 
 /** What building the commands needs of the runtime (tests and the route inspection pass a partial one). */
 export type CommandRuntime = Pick<
@@ -195,6 +195,12 @@ export function composeCli(runtime: CommandRuntime) {
 export type CliDeps = ReturnType<typeof composeCli>;
 
 /** The API's dependencies: the commands, the HTTP secrets (token service, CSRF) and the read ports. */
+/** dist/web beside the package (built by `npm run build`). */
+const webConsoleDir = (): string | undefined => {
+  const root = packageRoot();
+  return root ? `${root}/dist/web` : undefined;
+};
+
 export async function composeApi(
   runtime: CommandRuntime & Pick<Runtime, 'projections' | 'tasks'> & Partial<Pick<Runtime, 'database'>>,
   scheduler?: Scheduler,
@@ -214,6 +220,7 @@ export async function composeApi(
     database: runtime.database,
     scheduler,
     version: packageVersion(),
+    webDir: webConsoleDir(),
     csrf,
     rateLimitStore: (prefix) => new PostgresRateLimitStore(knex, prefix),
     commands: {

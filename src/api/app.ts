@@ -1,5 +1,5 @@
 // The Express application: everything under /api/v1, one error envelope, OpenAPI at /api/v1/openapi.json
-// and Swagger UI at /api/v1/docs.
+// and Swagger UI at /api/v1/docs; the web console at / (webConsole.ts).
 import cookieParser from 'cookie-parser';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
@@ -12,6 +12,7 @@ import { databaseGate } from './middleware/databaseGate.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestId } from './middleware/requestId.js';
 import { mountRoutes } from './mount.js';
+import { webConsole } from './webConsole.js';
 import { buildOpenApiDocument, openApiDocumentSchema } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -95,7 +96,7 @@ export function createApp(deps: ApiDeps): ApiApp {
       },
     }),
   );
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityPolicy(config.cookieSecure) } }));
   app.use(cookieParser());
   // Before the body parser: while the database is away a request is answered without reading its body.
   if (database) app.use(API_PREFIX, databaseGate(database));
@@ -103,12 +104,34 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   const router = express.Router();
   mountRoutes(router, routes, { authenticate: makeAuthenticate(deps.authentication), csrf: deps.csrf });
-  app.use(`${API_PREFIX}/docs`, swaggerUi.serve, swaggerUi.setup(document as swaggerUi.JsonObject));
+  // Swagger UI's page has inline styles: it keeps helmet's default policy, which allows them.
+  app.use(`${API_PREFIX}/docs`, helmet(), swaggerUi.serve, swaggerUi.setup(document as swaggerUi.JsonObject));
   app.use(API_PREFIX, router);
+  app.use(webConsole(deps.webDir));
   app.use(notFoundHandler);
   app.use(errorHandler(logger, deps.isDatabaseUnavailable));
   return { app, routes, router };
 }
+
+/**
+ * Helmet's defaults, stricter for the console: scripts, styles, images and API calls from this origin only
+ * (the bundle has everything; styles set by script go through the CSSOM, which style-src does not block).
+ * upgrade-insecure-requests only when cookies are marked secure: on plain HTTP inside a network it would
+ * send the browser to an https:// that does not exist.
+ */
+const contentSecurityPolicy = (cookieSecure: 'auto' | boolean) => ({
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'"],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'upgrade-insecure-requests': cookieSecure === true ? [] : null,
+});
 
 function openApiRoute(document: () => unknown): RouteDefinition {
   return defineRoute({

@@ -91,6 +91,8 @@ export interface ApiDeps {
   database: DatabaseMonitor | undefined;
   commands: ApiCommands;
   queries: ApiQueries;
+  /** The built web console (dist/web), served at /; undefined or missing: / says how to build it. */
+  webDir?: string;
   authentication: AuthenticationPort;
   csrf: Csrf;
   /** An error that means the database is away (answered 503). */

@@ -6,10 +6,14 @@ import { promisify } from 'node:util';
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const builtCli = path.join(repoRoot, 'dist/src/cli.js');
 
-/** Compiles once per test run (the e2e tests exercise what `npm start` runs). */
+/**
+ * Builds what `npm start` runs (the server and the web console) when a source is newer than the last build:
+ * the e2e project's global setup (test/support/buildSetup.ts) builds before any test file starts, so the
+ * files running side by side find it current and never rebuild dist/web under a running server.
+ */
 let built: Promise<void> | undefined;
 export const buildOnce = (): Promise<void> =>
-  (built ??= promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot }).then(
+  (built ??= promisify(execFile)(process.execPath, ['scripts/buildIfStale.mjs'], { cwd: repoRoot }).then(
     () => undefined,
   ));
 
