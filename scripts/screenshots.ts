@@ -1,0 +1,120 @@
+// `npm run screenshots`: writes a PNG of every console page to docs/screenshots/ (shown in the README).
+// It runs what the browser tests run: the built server on a fresh database of the local PostgreSQL,
+// the local MariaDB registered and synced (accounts, capacity, a day's aggregation), an instance that
+// cannot be reached (a failed session needing attention), a tag, a classification and a rule; then Debian's
+// Chromium visits each page. Needs TEST_DATABASE_URL and TEST_MYSQL_URL (defaults: the local servers).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { registerCollector, syncAccountsAndWait } from '../test/support/apiInstances.js';
+import { startConsole, type ConsoleFixture } from '../test/support/consoleFixture.js';
+
+process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+process.env.TEST_MYSQL_URL ??= 'mysql://root@127.0.0.1:3306/mysql';
+const outDir = path.resolve(import.meta.dirname, '../docs/screenshots');
+
+type Data = { data: Record<string, unknown> & { id: string; session_id: string } };
+
+async function seed(fixture: ConsoleFixture) {
+  const { api } = fixture;
+  const token = await fixture.adminToken();
+  const call = async (method: string, p: string, body?: unknown) => {
+    const res = await api.call<Data>(method, p, { token, body });
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.data;
+  };
+  const mariadb = await fixture.mariadb();
+  const collector = { user: mariadb.username, password: mariadb.password };
+  const orders = await registerCollector(
+    api,
+    token,
+    'orders-mariadb',
+    process.env.TEST_MYSQL_URL!,
+    collector,
+  );
+  // Nothing listens on port 9: its sync fails, and the overview lists the session as needing attention.
+  await registerCollector(api, token, 'legacy-mysql', process.env.TEST_MYSQL_URL!, collector, {
+    host: '127.0.0.1',
+    port: 9,
+  });
+  const accountSession = await syncAccountsAndWait(api, token, orders);
+  const capacity = await call('POST', `/instances/${orders}/actions/sync-capacity`);
+  await waitForSession(fixture, token, capacity.session_id);
+  await call('POST', '/capacity/aggregations/current', {});
+  const failed = await call('POST', '/instances/actions/sync-accounts', {});
+  await waitForSession(fixture, token, failed.session_id);
+  const tag = await call('POST', '/tags', {
+    name: 'production',
+    display_name: 'Production',
+    category: 'env',
+  });
+  await call('POST', '/tags/bulk/actions/assign', { instance_ids: [orders], tag_ids: [tag.id] });
+  const account = (
+    await api.call<{ data: { id: string; username?: string }[] }>(
+      'GET',
+      `/accounts/ledgers?instance_id=${orders}&search=${mariadb.appUser}`,
+      { token },
+    )
+  ).body.data[0];
+  return { orders, accountSession, failedSession: failed.session_id, account: account?.id };
+}
+
+async function waitForSession(fixture: ConsoleFixture, token: string, id: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const res = await fixture.api.call<{ data: { status: string } }>('GET', `/sync-sessions/${id}`, {
+      token,
+    });
+    if (res.body.data?.status && res.body.data.status !== 'running') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`session ${id} still running after 60 s`);
+}
+
+/** Waits for the page's data: its heading, and no "Loading…" left. */
+async function settle(page: Page): Promise<void> {
+  await page.locator('main h1').first().waitFor();
+  await page.waitForFunction("!document.body.innerText.includes('Loading…')", undefined, { timeout: 15_000 });
+  await page.waitForTimeout(400); // charts draw on the next frame
+}
+
+async function main(): Promise<void> {
+  const fixture = await startConsole();
+  try {
+    const ids = await seed(fixture);
+    await fs.mkdir(outDir, { recursive: true });
+    const { page, context } = await fixture.open('admin');
+    const shots: [string, string][] = [
+      ['overview', '/'],
+      ['instances', '/instances'],
+      ['instance-detail', `/instances/${ids.orders}`],
+      ['sessions', '/sessions'],
+      ['session-detail', `/sessions/${ids.accountSession}`],
+      ['session-failed', `/sessions/${ids.failedSession}`],
+      ['accounts', '/accounts'],
+      ...(ids.account ? ([['account-detail', `/accounts/${ids.account}`]] as [string, string][]) : []),
+      ['capacity', `/capacity?instance_id=${ids.orders}`],
+      ['classifications', '/classifications'],
+      ['rules', '/classifications/rules'],
+      ['tags', '/tags'],
+      ['scheduler', '/scheduler'],
+      ['partitions', '/partitions'],
+      ['users', '/users'],
+      ['audit', '/audit'],
+    ];
+    for (const [name, url] of shots) {
+      await page.goto(url);
+      await settle(page);
+      await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
+      console.log(`docs/screenshots/${name}.png  ${url}`);
+    }
+    await context.clearCookies();
+    await page.goto('/');
+    await page.getByLabel('Username').waitFor();
+    await page.screenshot({ path: path.join(outDir, 'login.png') });
+    console.log('docs/screenshots/login.png  /');
+  } finally {
+    await fixture.close();
+  }
+}
+
+await main();
