@@ -113,6 +113,7 @@ const envSchema = z.object({
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
   PROJECTION_LEADER_RETRY_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(2000),
+  METRICS_TOKEN: optional(z.string().min(16, 'expected at least 16 characters')),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -163,6 +164,8 @@ export interface Config {
    * misfireGraceMs still runs once; the catch-up pass looks for such ticks every catchUpIntervalMs.
    */
   scheduler: { enabled: boolean; schema: string; misfireGraceMs: number; catchUpIntervalMs: number };
+  /** The bearer token of GET /metrics; unset: /metrics answers 404. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -185,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
       const raw = env[name];
-      const shown = raw === undefined || /SECRET|URL|PASSWORD/.test(name) ? '' : ` (got '${raw}')`;
+      const shown = raw === undefined || /SECRET|URL|PASSWORD|TOKEN/.test(name) ? '' : ` (got '${raw}')`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -240,5 +243,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perUser: e.LOGIN_RATE_LIMIT_PER_USER,
       perAddress: e.LOGIN_RATE_LIMIT_PER_ADDRESS,
     },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       inventory: { maxDeactivatePercent: 50 },
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000, retentionMonths: 24 },
       scheduler: { enabled: true, schema: 'pgboss', misfireGraceMs: 300000, catchUpIntervalMs: 30000 },
+      metricsToken: undefined,
     });
   });
 
@@ -71,6 +72,10 @@ describe('loadConfig defaults', () => {
       expect(message).toMatch(/expected/);
       expect(message).not.toContain(Object.values(env)[0]);
     }
+  });
+
+  it('METRICS_TOKEN of 16 characters or more turns /metrics on', () => {
+    expect(loadConfig({ METRICS_TOKEN: ' sixteen-chars-xx ' }).metricsToken).toBe('sixteen-chars-xx');
   });
 
   it('resolves the default data directory to an absolute path ending in .whalefall', () => {
@@ -211,6 +216,7 @@ describe('loadConfig rejects bad values', () => {
     ['INVENTORY_MAX_DEACTIVATE_PERCENT', '-5', 'expected a whole number from 0 to 100'],
     ['CAPACITY_RETRY_BACKOFF_MS', '-1', 'expected milliseconds from 0 to 600000'],
     ['PARTITION_MAINTENANCE_INTERVAL_MS', '1000', 'expected milliseconds from 60000 to 604800000'],
+    ['METRICS_TOKEN', 'fifteen-chars-x', 'expected at least 16 characters'],
   ])('%s=%s', (name, value, expected) => {
     const error = configError({ [name]: value });
     expect(error).toBeInstanceOf(Error);
@@ -254,6 +260,7 @@ describe('ConfigError never echoes secret or URL values', () => {
     ['DATABASE_URL', 'mysql://user:hunter2@x'],
     ['EVENTSTORE_URL', 'http://admin:hunter2@x:2113'],
     ['WHALEFALL_SECRET_KEY', 'hunter2'],
+    ['METRICS_TOKEN', 'hunter2'],
   ])('%s=%s', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.problems).toHaveLength(1);

@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { z } from 'zod';
 import type { ApiDeps } from './deps.js';
+import { installMetrics, METRICS_PATH } from './metrics/endpoint.js';
 import { makeAuthenticate } from './middleware/authenticate.js';
 import { databaseGate } from './middleware/databaseGate.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
@@ -42,9 +43,14 @@ export interface ApiApp {
   router: Router;
 }
 
-/** Health probes are polled every few seconds: their answers log at debug, not info. */
-const isHealthProbe = (url: string | undefined) =>
-  url !== undefined && /^\/api\/v1\/health\/(ping|ready)(\?|$)/.test(url);
+/**
+ * Health probes and metric scrapes come every few seconds: their answers log at debug, not info (a scrape
+ * refused for its token still logs as a 401).
+ */
+const isProbe = (url: string | undefined, status: number) =>
+  url !== undefined &&
+  (/^\/api\/v1\/health\/(ping|ready)(\?|$)/.test(url) ||
+    (url.split('?')[0] === METRICS_PATH && status < 400));
 
 /** The application over the dependencies the composition root built (composeApi in src/compose.ts). */
 export function createApp(deps: ApiDeps): ApiApp {
@@ -81,7 +87,8 @@ export function createApp(deps: ApiDeps): ApiApp {
       genReqId: requestId,
       // A 503 while the database is away is expected (the monitor logs the outage once, at error).
       customLogLevel: (req, res, err) => {
-        if (isHealthProbe((req as { originalUrl?: string }).originalUrl ?? req.url)) return 'debug';
+        const url = (req as { originalUrl?: string }).originalUrl ?? req.url;
+        if (isProbe(url, res.statusCode)) return 'debug';
         if (res.statusCode === 503) return 'warn';
         return err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       },
@@ -98,6 +105,8 @@ export function createApp(deps: ApiDeps): ApiApp {
   );
   app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityPolicy(config.cookieSecure) } }));
   app.use(cookieParser());
+  // GET /metrics (when METRICS_TOKEN is set) and the request histogram, before every route it times.
+  installMetrics(app, deps);
   // Before the body parser: while the database is away a request is answered without reading its body.
   if (database) app.use(API_PREFIX, databaseGate(database));
   app.use(API_PREFIX, express.json({ limit: config.httpBodyLimit, strict: true }));

@@ -1,46 +1,18 @@
 // /health: ping (liveness, public), ready (readiness, public), basic, detailed (database, event store,
 // migrations, each projection's lag and whether this process leads it). Ready and detailed answer within their deadlines in every state:
 // each database call races its own timer, and a call that loses is reported, not awaited.
-import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
+import { timed } from '../deadline.js';
 import type { ApiDeps } from '../deps.js';
+import { projectionLags } from '../projectionLag.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 
-const LAG_CAP = 1000;
 /** /health/ready answers within 1 s: its checks get this long. */
 const READY_BUDGET_MS = 700;
 /** /health/detailed answers within 2 s. */
 const DETAILED_BUDGET_MS = 1500;
-
-/** Resolves with the work's value, or rejects when it takes longer than ms (the work is not awaited). */
-function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  const running = work();
-  running.catch(() => undefined);
-  return Promise.race([running, late]).finally(() => clearTimeout(timer));
-}
-
-async function timed<T>(
-  ms: number,
-  work: () => Promise<T>,
-): Promise<{ ok: boolean; latency_ms: number; value?: T; error?: string }> {
-  const started = performance.now();
-  try {
-    const value = await within(ms, work);
-    return { ok: true, latency_ms: Math.round(performance.now() - started), value };
-  } catch (err) {
-    return {
-      ok: false,
-      latency_ms: Math.round(performance.now() - started),
-      error: errorMessage(err),
-    };
-  }
-}
 
 const migrationsSchema = z.object({
   ok: z.boolean(),
@@ -184,30 +156,7 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
           timed(DETAILED_BUDGET_MS, () => queries.pingDatabase()),
           timed(DETAILED_BUDGET_MS, () => queries.headPosition()),
           migrations(DETAILED_BUDGET_MS),
-          Promise.all(
-            projections.status().map(async (p) => {
-              const behind = await timed(DETAILED_BUDGET_MS, () =>
-                queries.eventsAfter(p.checkpoint, LAG_CAP),
-              );
-              const events = behind.value;
-              const oldest = events?.[0];
-              return {
-                name: p.projection,
-                running: p.running,
-                leader: p.leader,
-                checkpoint: formatPosition(p.checkpoint),
-                // null: the log could not be read in time, so the lag is not known.
-                lag_events: events ? events.length : null,
-                lag_events_capped: (events?.length ?? 0) >= LAG_CAP,
-                lag_seconds: !events
-                  ? null
-                  : oldest
-                    ? Math.max(0, Math.round((Date.now() - oldest.recordedAt.getTime()) / 1000))
-                    : 0,
-                last_error: p.lastError ?? null,
-              };
-            }),
-          ),
+          projectionLags({ queries, projections }, DETAILED_BUDGET_MS),
         ]);
         const reasons = [
           ...(db.ok ? [] : [`database: ${db.error}`]),
