@@ -15,6 +15,8 @@ export default defineConfig({
     outDir: path.resolve(root, '../dist/web'),
     emptyOutDir: true,
     sourcemap: true,
+    // .vite/manifest.json: which files each page needs (test/e2e/webConsole.e2e.test.ts weighs the first one).
+    manifest: true,
     // The first page's scripts stay small (issue: under 300 KB gzipped): each page is its own chunk.
     chunkSizeWarningLimit: 300,
   },
