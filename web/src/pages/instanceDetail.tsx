@@ -162,7 +162,7 @@ export default function InstanceDetailPage() {
       )}
       {editing && <EditForm instance={instance} onSaved={saved} onCancel={() => setEditing(false)} />}
 
-      <div class="cards">
+      <div class="cards facts">
         <div class="card">
           <h2>Instance</h2>
           <dl>
