@@ -6,6 +6,7 @@ import {
   getInstanceRow,
   instanceStatistics,
   listInstances,
+  withLastSync,
   withTags,
 } from '../../projections/instances/queries.js';
 import { csvFile } from '../csv.js';
@@ -43,8 +44,12 @@ const filtersOf = (query: z.output<z.ZodObject<typeof listFilters>>) => ({
   tag: query.tag,
 });
 
-/** An instance as the reads show it: with the tags it holds, by name. */
+/** An instance as the reads show it: with the tags it holds, by name, and its last account sync. */
 const taggedInstanceSchema = instanceSchema.extend({
+  last_synced_at: z
+    .string()
+    .nullable()
+    .describe("when the instance's latest account sync record completed; null before one"),
   tags: z.array(
     z.object({
       id: z.uuid(),
@@ -64,7 +69,7 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       path: '/instances',
       tag: 'instances',
       summary:
-        'List instances, each with its tags (filters: db_type, search in name and host, active, deleted, tag)',
+        'List instances, each with its tags and last account sync (filters: db_type, search in name and host, active, deleted, tag)',
       access: { permission: 'view' },
       query: pagingQuery.extend(listFilters).strict(),
       response: taggedInstanceSchema,
@@ -118,14 +123,14 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/instances/:id',
       tag: 'instances',
-      summary: 'Get an instance, with its tags',
+      summary: 'Get an instance, with its tags and its last account sync',
       access: { permission: 'view' },
       params: idParams,
       response: taggedInstanceSchema,
       handler: async ({ params }) => {
         const row = await getInstanceRow(knex, params.id);
         if (!row) throw notFound('instance', params.id);
-        const [data] = await withTags(knex, [row]);
+        const [data] = await withLastSync(knex, await withTags(knex, [row]));
         return { data: data! };
       },
     }),

@@ -97,10 +97,30 @@ export async function withTags(
   return rows.map((r) => ({ ...instanceToApi(r), tags: held.get(r.id) ?? [] }));
 }
 
+/** Each instance with `last_synced_at`: when its latest account sync record completed (null before one). */
+export async function withLastSync<T extends { id: string }>(
+  knex: Knex,
+  items: readonly T[],
+): Promise<(T & { last_synced_at: string | null })[]> {
+  const rows: { instance_id: string; at: Date }[] = items.length
+    ? await knex('sync_instance_records')
+        .whereIn(
+          'instance_id',
+          items.map((i) => i.id),
+        )
+        .where({ sync_category: 'account', status: 'completed' })
+        .whereNotNull('completed_at')
+        .groupBy('instance_id')
+        .select('instance_id', knex.raw('max(completed_at) AS at'))
+    : [];
+  const last = new Map(rows.map((r) => [r.instance_id, r.at.toISOString()]));
+  return items.map((i) => ({ ...i, last_synced_at: last.get(i.id) ?? null }));
+}
+
 export async function listInstances(knex: Knex, f: InstanceFilters, paging: Paging) {
   const q = filtered(knex, f);
   const { total, rows } = await paged<InstanceRow>(q, paging, { order: 'name' });
-  return { total, items: await withTags(knex, rows) };
+  return { total, items: await withLastSync(knex, await withTags(knex, rows)) };
 }
 
 export const allInstances = async (knex: Knex, f: InstanceFilters): Promise<InstanceRow[]> =>

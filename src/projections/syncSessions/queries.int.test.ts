@@ -1,9 +1,11 @@
 // The sync_sessions queries over the tables test/support/syncSessionsScenario.ts leaves: a session with
-// its records, the running records whose lease expired, and the session list (order, filters, paging).
+// its records, the running records whose lease expired, the session list (order, filters, paging), and
+// each instance's last completed account sync.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syncSessionsProjection } from './projection.js';
 import { expiredRunningRecords, getSession, listSessions } from './queries.js';
+import { withLastSync } from '../instances/queries.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/syncSessionsScenario.js';
 
@@ -61,6 +63,13 @@ describe('sync_sessions queries', () => {
       await ids({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
     ).toEqual({ total: 2, ids: [s2, s1] });
     expect(await ids({}, { page: 2, limit: 3 })).toEqual({ total: 4, ids: [s4] });
+    // The sessions with a record of an instance.
+    expect(await ids({ instanceId: scenario.instances.a })).toEqual({ total: 1, ids: [s1] });
+    expect(await ids({ instanceId: scenario.instances.e, status: 'cancelled' })).toEqual({
+      total: 1,
+      ids: [s2],
+    });
+    expect(await ids({ instanceId: randomUUID() })).toEqual({ total: 0, ids: [] });
     const listed = await listSessions(spec.db.knex, { status: 'completed' }, page);
     expect(listed.items).toEqual([
       {
@@ -71,5 +80,18 @@ describe('sync_sessions queries', () => {
         created_by: alice.id,
       },
     ]);
+  });
+
+  it("withLastSync: when each instance's latest completed account record ended", async () => {
+    const { a, b, c, f, g } = scenario.instances;
+    const items = [a, b, c, f, g].map((id) => ({ id }));
+    expect(await withLastSync(spec.db.knex, items)).toEqual([
+      { id: a, last_synced_at: '2026-11-20T10:00:10.000Z' },
+      { id: b, last_synced_at: '2026-11-20T10:05:30.000Z' }, // its retry completed
+      { id: c, last_synced_at: null }, // skipped
+      { id: f, last_synced_at: null }, // still running
+      { id: g, last_synced_at: null }, // failed
+    ]);
+    expect(await withLastSync(spec.db.knex, [])).toEqual([]);
   });
 });

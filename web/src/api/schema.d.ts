@@ -8194,7 +8194,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List instances, each with its tags (filters: db_type, search in name and host, active, deleted, tag)
+         * List instances, each with its tags and last account sync (filters: db_type, search in name and host, active, deleted, tag)
          * @description Needs the 'view' permission.
          */
         get: {
@@ -8236,6 +8236,8 @@ export interface paths {
                                 id: string;
                                 is_active: boolean;
                                 last_connected: string | null;
+                                /** @description when the instance's latest account sync record completed; null before one */
+                                last_synced_at: string | null;
                                 main_version: string | null;
                                 name: string;
                                 port: number;
@@ -8509,7 +8511,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get an instance, with its tags
+         * Get an instance, with its tags and its last account sync
          * @description Needs the 'view' permission.
          */
         get: {
@@ -8544,6 +8546,8 @@ export interface paths {
                                 id: string;
                                 is_active: boolean;
                                 last_connected: string | null;
+                                /** @description when the instance's latest account sync record completed; null before one */
+                                last_synced_at: string | null;
                                 main_version: string | null;
                                 name: string;
                                 port: number;
@@ -13221,7 +13225,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sync sessions, newest first (filters: category, type, status, from, to)
+         * Sync sessions, newest first (filters: category, type, status, from, to, instance_id)
          * @description Needs the 'view' permission.
          */
         get: {
@@ -13229,6 +13233,8 @@ export interface paths {
                 query?: {
                     category?: "account" | "capacity" | "aggregation" | "classification" | "tags";
                     from?: string;
+                    /** @description sessions with a record of this instance */
+                    instance_id?: string;
                     limit?: number;
                     page?: number;
                     status?: "running" | "completed" | "partial" | "failed" | "cancelled";
