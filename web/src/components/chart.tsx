@@ -44,6 +44,14 @@ export function TimeChart({
         title,
         width: Math.max(320, el.clientWidth),
         height,
+        // A single instant (one day's aggregate) gets a day either side, not uPlot's default of years.
+        scales: {
+          x: {
+            time: true,
+            range: (_u: uPlot, min: number, max: number) =>
+              min === max ? [min - 86400, max + 86400] : [min, max],
+          },
+        },
         series: [
           {},
           ...series.map((s, i) => ({

@@ -1,6 +1,7 @@
 // Small building blocks every page uses: times in the user's zone (UTC on hover), errors with their
 // message code, empty states that say what to do next, page headers, labelled fields, status badges.
 import type { ComponentChildren, JSX } from 'preact';
+import { useId } from 'preact/hooks';
 import { ApiError } from '../api/client';
 
 const localFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -69,12 +70,20 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
 type InputProps = JSX.IntrinsicElements['input'];
 /** A text input with its visible label (every form field is labelled). */
 export function Field({ label, hint, ...input }: InputProps & { label: string; hint?: string }) {
+  const hintId = useId();
+  // The hint describes the field (aria-describedby) without becoming part of its name.
   return (
-    <label class="field">
-      <span>{label}</span>
-      <input {...input} />
-      {hint && <small class="muted">{hint}</small>}
-    </label>
+    <div class="field">
+      <label>
+        <span>{label}</span>
+        <input {...input} aria-describedby={hint ? hintId : undefined} />
+      </label>
+      {hint && (
+        <small id={hintId} class="muted">
+          {hint}
+        </small>
+      )}
+    </div>
   );
 }
 
