@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       inventory: { maxDeactivatePercent: 50 },
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000, retentionMonths: 24 },
       scheduler: { enabled: true, schema: 'pgboss', misfireGraceMs: 300000, catchUpIntervalMs: 30000 },
+      eventStream: { maxClients: 100, keepaliveMs: 15000 },
     });
   });
 
