@@ -70,6 +70,7 @@ import { accountsStream } from './domain/accounts/events.js';
 import { foldLedger } from './domain/accounts/ledger.js';
 import { sessionStream } from './domain/sessions/events.js';
 import { classificationsAsOf, membersAsOf } from './projections/classification/asOf.js';
+import { createSessionFeed } from './projections/syncSessions/feed.js';
 import type { Runtime } from './runtime.js';
 import { packageRoot, packageVersion } from './version.js';
 
@@ -211,6 +212,7 @@ export async function composeApi(
   const csrf = createCsrf((await serverSecret(knex, 'csrf')).toString('base64'), (req) =>
     isSecureRequest(config, req),
   );
+  const sessionsRead = runtime.projections.runners.find((r) => r.projection.name === 'sync_sessions');
   return {
     config,
     logger: runtime.logger,
@@ -223,6 +225,12 @@ export async function composeApi(
     webDir: webConsoleDir(),
     csrf,
     rateLimitStore: (prefix) => new PostgresRateLimitStore(knex, prefix),
+    sessionFeed: createSessionFeed({
+      store,
+      knex,
+      logger: runtime.logger,
+      applied: async (position) => sessionsRead?.waitForPosition(position),
+    }),
     commands: {
       ...composeCommands(runtime, undefined, dispatch),
       login: makeLogin({ knex, store, tokens }),

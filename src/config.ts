@@ -110,6 +110,8 @@ const envSchema = z.object({
     7 * 24 * 3600 * 1000,
     'milliseconds from 60000 to 604800000',
   ).default(6 * 3600 * 1000),
+  EVENT_STREAM_MAX_CLIENTS: wholeNumber(1, 10_000, 'a whole number from 1 to 10000').default(100),
+  EVENT_STREAM_KEEPALIVE_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(15_000),
   PROJECTION_BATCH_SIZE: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(1000),
   PROJECTION_POLL_MS: wholeNumber(10, 600_000, 'milliseconds from 10 to 600000').default(1000),
   PROJECTION_LEADER_RETRY_MS: wholeNumber(100, 600_000, 'milliseconds from 100 to 600000').default(2000),
@@ -166,6 +168,8 @@ export interface Config {
   scheduler: { enabled: boolean; schema: string; misfireGraceMs: number; catchUpIntervalMs: number };
   /** The bearer token of GET /metrics; unset: /metrics answers 404. */
   metricsToken: string | undefined;
+  /** GET /events/stream: open streams this process serves at most (503 beyond), keepalive comment interval. */
+  eventStream: { maxClients: number; keepaliveMs: number };
 }
 
 export class ConfigError extends Error {
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       misfireGraceMs: e.SCHEDULER_MISFIRE_GRACE_MS,
       catchUpIntervalMs: e.SCHEDULER_CATCH_UP_INTERVAL_MS,
     },
+    eventStream: { maxClients: e.EVENT_STREAM_MAX_CLIENTS, keepaliveMs: e.EVENT_STREAM_KEEPALIVE_MS },
     loginRateLimit: {
       windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,
       perUser: e.LOGIN_RATE_LIMIT_PER_USER,

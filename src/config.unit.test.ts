@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       partitions: { monthsAhead: 3, maintenanceIntervalMs: 21600000, retentionMonths: 24 },
       scheduler: { enabled: true, schema: 'pgboss', misfireGraceMs: 300000, catchUpIntervalMs: 30000 },
       metricsToken: undefined,
+      eventStream: { maxClients: 100, keepaliveMs: 15000 },
     });
   });
 
@@ -74,9 +75,8 @@ describe('loadConfig defaults', () => {
     }
   });
 
-  it('METRICS_TOKEN of 16 characters or more turns /metrics on', () => {
-    expect(loadConfig({ METRICS_TOKEN: ' sixteen-chars-xx ' }).metricsToken).toBe('sixteen-chars-xx');
-  });
+  it('METRICS_TOKEN of 16 characters or more turns /metrics on', () =>
+    expect(loadConfig({ METRICS_TOKEN: ' sixteen-chars-xx ' }).metricsToken).toBe('sixteen-chars-xx'));
 
   it('resolves the default data directory to an absolute path ending in .whalefall', () => {
     const { dataDir } = loadConfig({});

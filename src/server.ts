@@ -112,6 +112,8 @@ export async function startServer(
     shuttingDown ??= (async () => {
       logger.info({ reason }, 'shutting down');
       stopSupervision();
+      // The live event streams end first: they would hold their connections open for closeHttp's 5 s.
+      api.sessionFeed.close();
       await closeHttp(server);
       logger.info('shutdown: HTTP server closed');
       stopRecovery();

@@ -21,7 +21,9 @@ import { auditRoutes } from './routes/audit.js';
 import { capacityRoutes } from './routes/capacity.js';
 import { classificationRuleRoutes } from './routes/classificationRules.js';
 import { classificationRoutes } from './routes/classifications.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { databaseRoutes } from './routes/databases.js';
+import { eventStreamRoutes } from './routes/eventStream.js';
 import { authRoutes } from './routes/auth.js';
 import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
@@ -74,6 +76,8 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...partitionRoutes(deps),
     ...tagRoutes(deps),
     ...schedulerRoutes(deps),
+    ...dashboardRoutes(deps),
+    ...eventStreamRoutes(deps),
     openApiRoute(() => document),
   ];
   const document = buildOpenApiDocument(routes, deps.version);

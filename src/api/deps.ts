@@ -19,6 +19,7 @@ import type { Logger } from '../logger.js';
 import type { Paging } from '../domain/paging.js';
 import type { classificationsAsOf, membersAsOf } from '../projections/classification/asOf.js';
 import type { ProjectionDaemon } from '../projections/daemon.js';
+import type { SessionFeed } from '../projections/syncSessions/feed.js';
 import type { Csrf } from './middleware/csrf.js';
 import type { Scheduler } from '../commands/scheduler/scheduler.js';
 
@@ -105,4 +106,6 @@ export interface ApiDeps {
   rateLimitStore: (prefix: string) => Store;
   /** The scheduler of this process (`serve` with WHALEFALL_SCHEDULER=on): run now, apply a change, dead letters. */
   scheduler: Scheduler | undefined;
+  /** Sessions as the projection applies their events, for GET /events/stream; `serve` closes it at shutdown. */
+  sessionFeed: SessionFeed;
 }

@@ -1,5 +1,5 @@
 // Mounts route definitions on a router: authenticate, CSRF for cookie-authenticated writes, permission,
-// zod parsing of params/query/body, the handler, the success envelope.
+// zod parsing of params/query/body, the handler, the success envelope (a stream route answers itself).
 import type { Request, Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../domain/errors.js';
@@ -91,6 +91,12 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
         res,
       };
       const result = await route.handler(input);
+      if ('streamed' in result) {
+        // The handler answers on res itself; only a stream route may (a JSON route must send its envelope).
+        if (!route.stream)
+          throw new Error(`${route.method} ${route.path} streamed but is not a stream route`);
+        return;
+      }
       if (result.file) {
         res.status(200).type(result.file.contentType).attachment(result.file.filename).send(result.file.body);
         return;

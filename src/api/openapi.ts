@@ -36,7 +36,8 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
   });
   for (const route of routes) {
     // A raw route sends its data as the whole body; every other one inside the success envelope.
-    // A file route (CSV export) sends the file itself.
+    // A file route (CSV export) sends the file itself; a stream route (text/event-stream) its events,
+    // each carrying `response` as its data.
     const body =
       route.raw || route.contentType
         ? route.response

@@ -33,6 +33,17 @@ export interface HandlerResult<T> {
   status?: number;
 }
 
+/**
+ * What a stream route's handler resolves with once it has opened its stream on `res` (it writes the rest
+ * itself, until the client goes): mountRoutes then sends nothing.
+ */
+export interface StreamOpened {
+  streamed: true;
+  data?: undefined;
+}
+
+export const streamOpened: StreamOpened = { streamed: true };
+
 export interface RouteDefinition<
   P extends Schema | undefined = Schema | undefined,
   Q extends Schema | undefined = Schema | undefined,
@@ -58,11 +69,17 @@ export interface RouteDefinition<
   before?: RequestHandler[];
   /** Send `data` as the whole body, without the envelope (the OpenAPI document). */
   raw?: boolean;
-  /** The success body's media type when it is a file, not JSON (the handler answers `file`). */
+  /** The success body's media type when it is a file, not JSON (the handler answers `file`), or a stream. */
   contentType?: string;
+  /**
+   * A long-lived stream (server-sent events): authentication, the permission check and the parsing run as
+   * for every route, then the handler writes on `res` itself and resolves with `streamOpened`. Give the
+   * media type in `contentType` ('text/event-stream'); `response` is the data of one event.
+   */
+  stream?: boolean;
   handler(
     input: HandlerInput<Infer<P>, Infer<Q>, Infer<B>>,
-  ): Promise<HandlerResult<z.input<R> | z.input<R>[]>>;
+  ): Promise<HandlerResult<z.input<R> | z.input<R>[]> | StreamOpened>;
 }
 
 /** Keeps each route's handler typed by its own schemas. */

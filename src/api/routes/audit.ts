@@ -4,7 +4,11 @@ import { auditEventTypes } from '../../domain/audit/events.js';
 import { listAuditEvents } from '../../projections/auditLog/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery, timeRange } from '../envelope.js';
+import { auditEventSchema } from '../schemas/audit.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
+
+/** Who may read the audit trail (here and in GET /dashboard/activities). */
+export const auditPermission = 'admin' as const;
 
 export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
   return [
@@ -13,7 +17,7 @@ export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
       path: '/audit/events',
       tag: 'audit',
       summary: 'Audit events, newest first (filters: type, username, actor_id, from, to)',
-      access: { permission: 'admin' },
+      access: { permission: auditPermission },
       query: pagingQuery
         .extend({
           type: z.enum(auditEventTypes as [string, ...string[]]).optional(),
@@ -23,20 +27,7 @@ export function auditRoutes({ knex }: ApiDeps): RouteDefinition[] {
           to: z.iso.datetime({ offset: true }).optional(),
         })
         .strict(),
-      response: z.object({
-        event_id: z.string(),
-        type: z.string(),
-        occurred_at: z.string(),
-        actor: z.object({ kind: z.string(), id: z.string() }),
-        user_id: z.string().nullable(),
-        username: z.string().nullable(),
-        ip: z.string().nullable(),
-        details: z
-          .record(z.string(), z.unknown())
-          .describe(
-            "the rest of the event's data, by type (src/domain/audit/events.ts), e.g. a refused login's reason",
-          ),
-      }),
+      response: auditEventSchema,
       paged: true,
       handler: ({ query }) =>
         pageOf(

@@ -1,12 +1,19 @@
 // /health: ping (liveness, public), ready (readiness, public), basic, detailed (database, event store,
-// migrations, each projection's lag and whether this process leads it). Ready and detailed answer within their deadlines in every state:
-// each database call races its own timer, and a call that loses is reported, not awaited.
+// migrations, each projection's lag and whether this process leads it). Ready and detailed answer within
+// their deadlines in every state: each check (src/api/healthChecks.ts, shared with the dashboard) races its
+// own timer, and a call that loses is reported, not awaited.
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import { formatPosition } from '../../domain/events/envelope.js';
-import { timed } from '../deadline.js';
 import type { ApiDeps } from '../deps.js';
-import { projectionLags } from '../projectionLag.js';
+import {
+  databaseCheckSchema,
+  eventStoreCheckSchema,
+  healthChecks,
+  healthReasons,
+  migrationReasons,
+  migrationsSchema,
+  projectionLagSchema,
+} from '../healthChecks.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 
 /** /health/ready answers within 1 s: its checks get this long. */
@@ -14,14 +21,9 @@ const READY_BUDGET_MS = 700;
 /** /health/detailed answers within 2 s. */
 const DETAILED_BUDGET_MS = 1500;
 
-const migrationsSchema = z.object({
-  ok: z.boolean(),
-  pending: z.array(z.string()),
-  unknown: z.array(z.string()),
-  error: z.string().optional(),
-});
-
-export function healthRoutes({ queries, projections, version, database }: ApiDeps): RouteDefinition[] {
+export function healthRoutes(deps: ApiDeps): RouteDefinition[] {
+  const { version, database } = deps;
+  const checks = healthChecks(deps);
   const started = Date.now();
   const basic = () => ({
     status: 'ok',
@@ -29,28 +31,6 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
     uptime_seconds: Math.round((Date.now() - started) / 1000),
     time: new Date().toISOString(),
   });
-  /** Migrations this code has and the database lacks, or the other way round. */
-  const migrations = async (ms: number) => {
-    const drift = await timed(ms, () => queries.migrationDrift());
-    const { pending = [], unknown = [] } = drift.value ?? {};
-    return {
-      ok: drift.ok && pending.length === 0 && unknown.length === 0,
-      pending,
-      unknown,
-      ...(drift.error ? { error: drift.error } : {}),
-    };
-  };
-  const migrationReasons = (m: Awaited<ReturnType<typeof migrations>>) => [
-    ...(m.pending.length > 0 ? [`${m.pending.length} migration(s) not applied`] : []),
-    ...(m.unknown.length > 0
-      ? [`the database has ${m.unknown.length} migration(s) this version does not know`]
-      : []),
-  ];
-  const failingProjections = () =>
-    projections
-      .status()
-      .filter((p) => p.lastError !== undefined || !p.running)
-      .map((p) => p.projection);
 
   return [
     defineRoute({
@@ -82,12 +62,12 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
         const reasons: string[] = [];
         if (db && !db.available) reasons.push(db.reason ?? 'the database is unavailable');
         // The migration query is also the round trip that shows the database answers through the pool.
-        const m = db?.available === false ? undefined : await migrations(READY_BUDGET_MS);
+        const m = db?.available === false ? undefined : await checks.migrations(READY_BUDGET_MS);
         if (m?.error) reasons.push(`the database did not answer: ${m.error}`);
         else if (m) reasons.push(...migrationReasons(m));
-        const failing = failingProjections();
+        const failing = checks.failingProjections();
         if (failing.length > 0) reasons.push(`projection(s) failing: ${failing.join(', ')}`);
-        const checks = {
+        const answers = {
           database: { ok: db?.available !== false && !m?.error },
           migrations: { ok: m?.ok ?? false },
           projections: { ok: failing.length === 0, failing },
@@ -96,10 +76,10 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
           throw new AppError('SERVICE_UNAVAILABLE', 'The service is not ready.', {
             status: 'not_ready',
             reasons,
-            checks,
+            checks: answers,
           });
         }
-        return { data: { status: 'ready' as const, checks } };
+        return { data: { status: 'ready' as const, checks: answers } };
       },
     }),
     defineRoute({
@@ -129,60 +109,26 @@ export function healthRoutes({ queries, projections, version, database }: ApiDep
         version: z.string(),
         uptime_seconds: z.number(),
         time: z.string(),
-        database: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }),
-        event_store: z.object({
-          ok: z.boolean(),
-          latency_ms: z.number(),
-          head_position: z.string().nullable(),
-          error: z.string().optional(),
-        }),
+        database: databaseCheckSchema,
+        event_store: eventStoreCheckSchema,
         migrations: migrationsSchema,
-        projections: z.array(
-          z.object({
-            name: z.string(),
-            running: z.boolean(),
-            /** This process applies it; false: another process leads it and this one follows its checkpoint. */
-            leader: z.boolean(),
-            checkpoint: z.string(),
-            lag_events: z.number().nullable(),
-            lag_events_capped: z.boolean(),
-            lag_seconds: z.number().nullable(),
-            last_error: z.string().nullable(),
-          }),
-        ),
+        projections: z.array(projectionLagSchema),
       }),
       handler: async () => {
         const [db, head, m, lags] = await Promise.all([
-          timed(DETAILED_BUDGET_MS, () => queries.pingDatabase()),
-          timed(DETAILED_BUDGET_MS, () => queries.headPosition()),
-          migrations(DETAILED_BUDGET_MS),
-          projectionLags({ queries, projections }, DETAILED_BUDGET_MS),
+          checks.database(DETAILED_BUDGET_MS),
+          checks.eventStore(DETAILED_BUDGET_MS),
+          checks.migrations(DETAILED_BUDGET_MS),
+          checks.projectionLags(DETAILED_BUDGET_MS),
         ]);
-        const reasons = [
-          ...(db.ok ? [] : [`database: ${db.error}`]),
-          ...(head.ok ? [] : [`event store: ${head.error}`]),
-          ...(m.error ? [`migrations: ${m.error}`] : migrationReasons(m)),
-          ...lags.filter((l) => l.last_error).map((l) => `projection ${l.name}: ${l.last_error}`),
-          ...lags.filter((l) => !l.running).map((l) => `projection ${l.name} is not running`),
-        ];
+        const found = { database: db, event_store: head, migrations: m, projections: lags };
+        const reasons = healthReasons(found);
         return {
           data: {
             ...basic(),
             status: reasons.length === 0 ? ('ok' as const) : ('degraded' as const),
             reasons,
-            database: {
-              ok: db.ok,
-              latency_ms: db.latency_ms,
-              ...(db.error ? { error: db.error } : {}),
-            },
-            event_store: {
-              ok: head.ok,
-              latency_ms: head.latency_ms,
-              head_position: head.value ? formatPosition(head.value) : null,
-              ...(head.error ? { error: head.error } : {}),
-            },
-            migrations: m,
-            projections: lags,
+            ...found,
           },
         };
       },

@@ -1,14 +1,16 @@
-// Monthly partitions of the size-stats tables: list them, their health and statistics; create the months
-// ahead and drop the months past retention (admin). Every partition created or dropped is an event
+// Monthly partitions of the size-stats tables: list them, their health and statistics, the core metrics of
+// the stats and their aggregations; create the months ahead and drop the months past retention (admin). Every partition created or dropped is an event
 // (PartitionCreated / PartitionDropped on stream `partitions`) naming who did it.
 import { z } from 'zod';
 import type { PartitionInfo } from '../../adapters/db/partitions.js';
 import { partitionedTables } from '../../commands/partitions.js';
-import { localDate } from '../../domain/periods/periods.js';
+import { localDate, periodContaining, periodTypes, previousPeriod } from '../../domain/periods/periods.js';
+import { aggregationTotals, coreMetricSeries } from '../../projections/aggregations/coreMetrics.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
+import { coreMetricsQuery, coreMetricsSchema } from '../schemas/dashboard.js';
 
 /** The tables partitioned by month. */
 const STATUS_MONTHS_AHEAD = 3;
@@ -36,10 +38,15 @@ const partitionToApi = (table: string, p: PartitionInfo) => ({
   size_bytes: p.sizeBytes,
 });
 
-/** 'YYYY-MM-01' from a `<table>_YYYY_MM` name; null when the name has another shape. */
+/** Partitions, rows and bytes of a list of partitions. */
+const totalsOf = (list: readonly ReturnType<typeof partitionToApi>[]) => ({
+  partitions: list.length,
+  rows: list.reduce((n, p) => n + p.rows, 0),
+  size_bytes: list.reduce((n, p) => n + p.size_bytes, 0),
+});
 
 export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
-  const { projections, config, commands } = deps;
+  const { projections, config, commands, knex } = deps;
   const { list: listPartitions, status: partitionStatus } = deps.queries.partitions;
   const today = () => localDate(new Date(), config.timezone);
 
@@ -134,17 +141,48 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       }),
       handler: async () => {
         const all = await allPartitions();
-        const sum = (list: typeof all) => ({
-          partitions: list.length,
-          rows: list.reduce((n, p) => n + p.rows, 0),
-          size_bytes: list.reduce((n, p) => n + p.size_bytes, 0),
-        });
         return {
           data: {
-            ...sum(all),
+            ...totalsOf(all),
             by_table: partitionedTables.map((table) => ({
               table,
-              ...sum(all.filter((p) => p.table === table)),
+              ...totalsOf(all.filter((p) => p.table === table)),
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/partitions/aggregations/core-metrics',
+      tag: 'partitions',
+      summary:
+        'Core metrics per period of period_type (default daily) over the last `periods` (default 7): instances and databases collected, aggregation rows; per period type the rows and latest period; rows per partitioned table',
+      access: { permission: 'view' },
+      query: coreMetricsQuery,
+      response: coreMetricsSchema,
+      handler: async ({ query }) => {
+        const periods = [periodContaining(query.period_type, today())];
+        while (periods.length < query.periods) periods.unshift(previousPeriod(periods[0]!));
+        const [first, current] = [periods[0]!, periods[periods.length - 1]!];
+        const [series, totals, all] = await Promise.all([
+          coreMetricSeries(knex, query.period_type, first.start, current.endExclusive),
+          aggregationTotals(knex),
+          allPartitions(),
+        ]);
+        return {
+          data: {
+            period_type: query.period_type,
+            from: first.start,
+            to: current.end,
+            series: (Object.keys(series) as (keyof typeof series)[]).map((name) => ({
+              name,
+              points: periods.map((p) => ({ t: p.start, v: series[name].get(p.start) ?? 0 })),
+            })),
+            by_period_type: periodTypes.map((type) => ({ period_type: type, ...totals(type) })),
+            tables: partitionedTables.map((table) => ({
+              table,
+              ...totalsOf(all.filter((p) => p.table === table)),
             })),
           },
         };

@@ -39,7 +39,7 @@ const view = { permission: 'view' } as const;
 const admin = { permission: 'admin' } as const;
 
 /** The job as the API shows it: the catalog's description, the read row (or the defaults), the next tick. */
-function jobView(spec: JobSpec, row: SchedulerJobRow | undefined, timezone: string, now: Date) {
+export function jobView(spec: JobSpec, row: SchedulerJobRow | undefined, timezone: string, now: Date) {
   const cron = row?.cron ?? spec.defaultCron;
   const zone = row?.timezone ?? timezone;
   const paused = row?.paused ?? false;

@@ -262,3 +262,28 @@ export async function accountStatistics(knex: Knex) {
   }
   return stats;
 }
+
+/**
+ * Active accounts, and how many of them hold SUPERUSER or GRANT_ADMIN in their latest facts, or are locked
+ * (as the ledger's `capability=` and `locked=true` filters select them, so a count links to its list).
+ */
+export async function capabilityCounts(knex: Knex) {
+  const holds = (capability: string, as: string) =>
+    knex.raw(`count(*) FILTER (WHERE p.permission_facts -> 'capabilities' @> ?::jsonb) AS ${as}`, [
+      JSON.stringify([capability]),
+    ]);
+  const row: Record<'active' | 'superuser' | 'grant_admin' | 'locked', string> = await joined(knex)
+    .where('a.is_active', true)
+    .first(
+      knex.raw('count(*) AS active'),
+      holds('SUPERUSER', 'superuser'),
+      holds('GRANT_ADMIN', 'grant_admin'),
+      knex.raw(`count(*) FILTER (WHERE ${lockedSql}) AS locked`),
+    );
+  return {
+    active: Number(row.active),
+    superuser: Number(row.superuser),
+    grant_admin: Number(row.grant_admin),
+    locked: Number(row.locked),
+  };
+}
