@@ -7098,6 +7098,770 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest 20 sessions with their progress; the latest 20 audit events for a role with 'admin' (as GET /audit/events)
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description the latest 20, newest first; only for a role with 'admin' (as GET /audit/events) */
+                                audit_events?: {
+                                    actor: {
+                                        id: string;
+                                        kind: string;
+                                    };
+                                    /** @description the rest of the event's data, by type (src/domain/audit/events.ts), e.g. a refused login's reason */
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                    event_id: string;
+                                    ip: string | null;
+                                    occurred_at: string;
+                                    type: string;
+                                    user_id: string | null;
+                                    username: string | null;
+                                }[];
+                                /** @description the latest 20, newest first */
+                                sessions: {
+                                    abandoned_instances: number;
+                                    /** Format: date-time */
+                                    completed_at: string | null;
+                                    /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
+                                    created_by: string;
+                                    failed_instances: number;
+                                    /** @description the session's records by status */
+                                    progress: {
+                                        abandoned: number;
+                                        completed: number;
+                                        failed: number;
+                                        pending: number;
+                                        retrying: number;
+                                        running: number;
+                                        skipped: number;
+                                        /** @description the instances of the session */
+                                        total: number;
+                                    };
+                                    /** Format: uuid */
+                                    session_id: string;
+                                    skipped_instances: number;
+                                    /** Format: date-time */
+                                    started_at: string;
+                                    /** @enum {string} */
+                                    status: "running" | "completed" | "partial" | "failed" | "cancelled";
+                                    successful_instances: number;
+                                    /** @enum {string} */
+                                    sync_category: "account" | "capacity" | "aggregation" | "classification" | "tags";
+                                    /** @enum {string} */
+                                    sync_type: "manual_single" | "manual_batch" | "scheduled_task";
+                                    total_instances: number;
+                                }[];
+                            };
+                            message: string;
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/charts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series for the overview, one point per local day over the last `days` (default 14, at most 90): sessions started by outcome, total size
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how many days back, today included */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                days: number;
+                                /** Format: date */
+                                from: string;
+                                /** @description every series has one point per day, oldest first */
+                                series: {
+                                    /** @description sessions_<status> or total_size_mb */
+                                    name: string;
+                                    points: {
+                                        /**
+                                         * Format: date
+                                         * @description the local day (WHALEFALL_TIMEZONE)
+                                         */
+                                        t: string;
+                                        /** @description null: nothing was collected that day */
+                                        v: number | null;
+                                    }[];
+                                    /** @enum {string} */
+                                    unit: "sessions" | "MB";
+                                }[];
+                                timezone: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            message: string;
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Instances by engine and state, sessions of the last 24 h by outcome, accounts with SUPERUSER / GRANT_ADMIN / locked, total size and its 30-day growth, projection lag, next runs, sessions needing attention
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description active accounts; the ledger lists them with capability=SUPERUSER, capability=GRANT_ADMIN, locked=true */
+                                accounts: {
+                                    active: number;
+                                    grant_admin: number;
+                                    locked: number;
+                                    superuser: number;
+                                };
+                                /** @description failed or partial sessions of the last 7 days, newest first */
+                                attention: {
+                                    /** Format: date-time */
+                                    completed_at: string | null;
+                                    /** @description its records that failed or were abandoned */
+                                    failed_records: number;
+                                    /** @description the first of those records to end; null when none did (a cancelled record) */
+                                    first_error: {
+                                        error_code: string | null;
+                                        error_message: string | null;
+                                        /** Format: uuid */
+                                        instance_id: string;
+                                        instance_name: string | null;
+                                    } | null;
+                                    /** Format: uuid */
+                                    session_id: string;
+                                    /** Format: date-time */
+                                    started_at: string;
+                                    /** @enum {string} */
+                                    status: "failed" | "partial";
+                                    sync_category: string;
+                                    sync_type: string;
+                                }[];
+                                capacity: {
+                                    growth: {
+                                        change_mb: number;
+                                        /** @description null when the total then was 0 */
+                                        change_percent: number | null;
+                                        days: number;
+                                        /** Format: date */
+                                        since: string;
+                                        total_size_mb_then: number;
+                                    };
+                                    /** @description the live instances with a collected total */
+                                    instances: number;
+                                    /** Format: date */
+                                    latest_collected_date: string | null;
+                                    /** @description the sum of each live instance's latest collected total */
+                                    total_size_mb: number;
+                                };
+                                /** Format: date-time */
+                                generated_at: string;
+                                instances: {
+                                    active: number;
+                                    by_connection_status: {
+                                        [key: string]: number;
+                                    };
+                                    by_db_type: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description in the recycle bin */
+                                    deleted: number;
+                                    inactive: number;
+                                    servers: number;
+                                    servers_by_db_type: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description not deleted */
+                                    total: number;
+                                };
+                                /** @description the jobs not paused, soonest first */
+                                next_runs: {
+                                    cron: string;
+                                    description: string;
+                                    job_id: string;
+                                    /** Format: date-time */
+                                    next_run: string;
+                                    timezone: string;
+                                }[];
+                                projections: {
+                                    checkpoint: string;
+                                    /** @description null: the log could not be read in time */
+                                    lag_events: number | null;
+                                    /** @description true: at least 1000 events behind (counted up to that) */
+                                    lag_events_capped: boolean;
+                                    /** @description age of the oldest event not applied yet; 0 when caught up */
+                                    lag_seconds: number | null;
+                                    last_error: string | null;
+                                    leader: boolean;
+                                    name: string;
+                                    running: boolean;
+                                }[];
+                                sessions_24h: {
+                                    by_status: {
+                                        cancelled: number;
+                                        completed: number;
+                                        failed: number;
+                                        partial: number;
+                                        running: number;
+                                    };
+                                    /** Format: date-time */
+                                    since: string;
+                                    total: number;
+                                };
+                            };
+                            message: string;
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health (database, event store, migrations), each projection's lag, and the scheduler: on in this process?, each job's next run and last run
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                database: {
+                                    error?: string;
+                                    latency_ms: number;
+                                    ok: boolean;
+                                };
+                                event_store: {
+                                    error?: string;
+                                    head_position: string | null;
+                                    latency_ms: number;
+                                    ok: boolean;
+                                };
+                                migrations: {
+                                    error?: string;
+                                    ok: boolean;
+                                    pending: string[];
+                                    unknown: string[];
+                                };
+                                projections: {
+                                    checkpoint: string;
+                                    /** @description null: the log could not be read in time */
+                                    lag_events: number | null;
+                                    /** @description true: at least 1000 events behind (counted up to that) */
+                                    lag_events_capped: boolean;
+                                    /** @description age of the oldest event not applied yet; 0 when caught up */
+                                    lag_seconds: number | null;
+                                    last_error: string | null;
+                                    leader: boolean;
+                                    name: string;
+                                    running: boolean;
+                                }[];
+                                reasons: string[];
+                                scheduler: {
+                                    /** @description this process runs the scheduler (WHALEFALL_SCHEDULER=on) */
+                                    enabled: boolean;
+                                    jobs: {
+                                        cron: string;
+                                        /** @description the built-in schedule (in WHALEFALL_TIMEZONE) */
+                                        default_cron: string;
+                                        description: string;
+                                        id: string;
+                                        last_run: {
+                                            /** Format: date-time */
+                                            ended_at: string | null;
+                                            /** @enum {string} */
+                                            outcome: "running" | "completed" | "partial" | "failed" | "cancelled";
+                                            /** Format: uuid */
+                                            run_id: string;
+                                            /**
+                                             * Format: uuid
+                                             * @description the sync session it ran (session jobs)
+                                             */
+                                            session_id: string | null;
+                                            /** Format: date-time */
+                                            started_at: string;
+                                            /**
+                                             * Format: date-time
+                                             * @description the cron tick it ran for; null for a manual run
+                                             */
+                                            tick_at: string | null;
+                                            /** @enum {string} */
+                                            trigger: "schedule" | "misfire" | "manual";
+                                        } | null;
+                                        name: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description the next tick of the schedule; null while paused
+                                         */
+                                        next_run: string | null;
+                                        paused: boolean;
+                                        /** @description false: no scheduler has registered it on this database yet (the defaults are shown) */
+                                        registered: boolean;
+                                        /** Format: date-time */
+                                        registered_at: string | null;
+                                        timezone: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description the last change of the schedule or the pause state
+                                         */
+                                        updated_at: string | null;
+                                    }[];
+                                };
+                                /** @enum {string} */
+                                status: "ok" | "degraded";
+                            };
+                            message: string;
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/databases/{id}/tables/sizes": {
         parameters: {
             query?: never;
@@ -7715,6 +8479,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events (text/event-stream) of session progress: `event: session` with the session's row and progress after each change (session_id: one session, its state first); `: keepalive` every 15 s; 503 beyond 100 streams
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description follow this session only */
+                    session_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            abandoned_instances: number;
+                            /** Format: date-time */
+                            completed_at: string | null;
+                            /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
+                            created_by: string;
+                            failed_instances: number;
+                            /** @description the type of the last session event applied, e.g. InstanceSyncCompleted, SessionCompleted; null in the state sent when a stream following one session opens */
+                            last_event_type: string | null;
+                            /** @description the session's records by status */
+                            progress: {
+                                abandoned: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                retrying: number;
+                                running: number;
+                                skipped: number;
+                                /** @description the instances of the session */
+                                total: number;
+                            };
+                            /** Format: uuid */
+                            session_id: string;
+                            skipped_instances: number;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** @enum {string} */
+                            status: "running" | "completed" | "partial" | "failed" | "cancelled";
+                            successful_instances: number;
+                            /** @enum {string} */
+                            sync_category: "account" | "capacity" | "aggregation" | "classification" | "tags";
+                            /** @enum {string} */
+                            sync_type: "manual_single" | "manual_batch" | "scheduled_task";
+                            total_instances: number;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/basic": {
         parameters: {
             query?: never;
@@ -7892,8 +8812,11 @@ export interface paths {
                                 };
                                 projections: {
                                     checkpoint: string;
+                                    /** @description null: the log could not be read in time */
                                     lag_events: number | null;
+                                    /** @description true: at least 1000 events behind (counted up to that) */
                                     lag_events_capped: boolean;
+                                    /** @description age of the oldest event not applied yet; 0 when caught up */
                                     lag_seconds: number | null;
                                     last_error: string | null;
                                     leader: boolean;
@@ -11247,6 +12170,183 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partitions/aggregations/core-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Core metrics per period of period_type (default daily) over the last `periods` (default 7): instances and databases collected, aggregation rows; per period type the rows and latest period; rows per partitioned table
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    period_type?: "daily" | "weekly" | "monthly" | "quarterly";
+                    /** @description how many periods back, the current one included */
+                    periods?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                by_period_type: {
+                                    database: {
+                                        /** Format: date */
+                                        latest_period_start: string | null;
+                                        /** @description of periods still running */
+                                        partial_rows: number;
+                                        rows: number;
+                                    };
+                                    instance: {
+                                        /** Format: date */
+                                        latest_period_start: string | null;
+                                        /** @description of periods still running */
+                                        partial_rows: number;
+                                        rows: number;
+                                    };
+                                    /** @enum {string} */
+                                    period_type: "daily" | "weekly" | "monthly" | "quarterly";
+                                }[];
+                                /** Format: date */
+                                from: string;
+                                /** @enum {string} */
+                                period_type: "daily" | "weekly" | "monthly" | "quarterly";
+                                /** @description per period: the instances and databases with stats collected in it, the aggregation rows of the type beginning on it */
+                                series: {
+                                    /** @enum {string} */
+                                    name: "instances_collected" | "databases_collected" | "instance_aggregations" | "database_aggregations";
+                                    points: {
+                                        /**
+                                         * Format: date
+                                         * @description the period's first day
+                                         */
+                                        t: string;
+                                        v: number;
+                                    }[];
+                                }[];
+                                /** @description the partitioned size-stat tables (rows estimated by PostgreSQL for large partitions) */
+                                tables: {
+                                    partitions: number;
+                                    rows: number;
+                                    size_bytes: number;
+                                    table: string;
+                                }[];
+                                /**
+                                 * Format: date
+                                 * @description the last day of the current period
+                                 */
+                                to: string;
+                            };
+                            message: string;
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
