@@ -51,7 +51,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/sync-sessions',
       tag: 'sync-sessions',
-      summary: 'Sync sessions, newest first (filters: category, type, status, from, to)',
+      summary: 'Sync sessions, newest first (filters: category, type, status, from, to, instance_id)',
       access: { permission: 'view' },
       query: pagingQuery
         .extend({
@@ -60,6 +60,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
           status: z.enum(sessionStatuses).optional(),
           from: z.iso.datetime({ offset: true }).optional(),
           to: z.iso.datetime({ offset: true }).optional(),
+          instance_id: z.uuid().optional().describe('only sessions with a record of this instance'),
         })
         .strict(),
       response: sessionSchema,
@@ -69,7 +70,13 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
           query,
           listSessions(
             knex,
-            { category: query.category, syncType: query.type, status: query.status, ...timeRange(query) },
+            {
+              category: query.category,
+              syncType: query.type,
+              status: query.status,
+              instanceId: query.instance_id,
+              ...timeRange(query),
+            },
             query,
           ),
         ),

@@ -61,6 +61,15 @@ describe('sync_sessions queries', () => {
       await ids({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
     ).toEqual({ total: 2, ids: [s2, s1] });
     expect(await ids({}, { page: 2, limit: 3 })).toEqual({ total: 4, ids: [s4] });
+    expect(await ids({ instanceId: scenario.instances.b })).toEqual({ total: 1, ids: [s1] });
+    expect(await ids({ instanceId: scenario.instances.e, status: 'cancelled' })).toEqual({
+      total: 1,
+      ids: [s2],
+    });
+    expect(await ids({ instanceId: scenario.instances.e, category: 'account' })).toEqual({
+      total: 0,
+      ids: [],
+    });
     const listed = await listSessions(spec.db.knex, { status: 'completed' }, page);
     expect(listed.items).toEqual([
       {

@@ -52,6 +52,8 @@ export interface SessionFilters {
   from?: Date | undefined;
   /** started_at < to */
   to?: Date | undefined;
+  /** Sessions with a record of this instance. */
+  instanceId?: string | undefined;
 }
 
 /** Sessions newest first, with the total that matches the filters. */
@@ -62,6 +64,15 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
   if (filters.status) q.where('status', filters.status);
   if (filters.from) q.where('started_at', '>=', filters.from);
   if (filters.to) q.where('started_at', '<', filters.to);
+  const { instanceId } = filters;
+  if (instanceId)
+    q.whereExists((sub) =>
+      sub
+        .select(knex.raw('1'))
+        .from('sync_instance_records as r')
+        .whereRaw('r.session_id = sync_sessions.session_id')
+        .where('r.instance_id', instanceId),
+    );
   const { total, rows } = await paged<SessionDbRow>(q, paging, {
     order: [
       { column: 'started_at', order: 'desc' },

@@ -13221,7 +13221,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sync sessions, newest first (filters: category, type, status, from, to)
+         * Sync sessions, newest first (filters: category, type, status, from, to, instance_id)
          * @description Needs the 'view' permission.
          */
         get: {
@@ -13229,6 +13229,8 @@ export interface paths {
                 query?: {
                     category?: "account" | "capacity" | "aggregation" | "classification" | "tags";
                     from?: string;
+                    /** @description only sessions with a record of this instance */
+                    instance_id?: string;
                     limit?: number;
                     page?: number;
                     status?: "running" | "completed" | "partial" | "failed" | "cancelled";
