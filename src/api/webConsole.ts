@@ -8,8 +8,12 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
-/** Paths the console never answers: the API (JSON 404s stay JSON) and the metrics endpoint. */
-const isServerPath = (p: string) => p === '/api' || p.startsWith('/api/') || p === '/metrics';
+/**
+ * Paths index.html never answers: the API (JSON 404s stay JSON), the metrics endpoint, and assets (a
+ * missing one is the error handler's 404, not a page).
+ */
+const isServerPath = (p: string) =>
+  p === '/api' || p.startsWith('/api/') || p === '/metrics' || p.startsWith('/assets/');
 
 const wantsHtml = (req: Request) => req.accepts(['html', 'json']) === 'html';
 
@@ -32,7 +36,6 @@ export function webConsole(webDir: string | undefined): Router {
     '/assets',
     express.static(path.join(webDir, 'assets'), {
       index: false,
-      fallthrough: false, // a missing asset is a 404, not the page
       immutable: true,
       maxAge: YEAR_SECONDS * 1000,
     }),

@@ -68,7 +68,7 @@ describe('the web console shell', () => {
 
     // The session ends behind the page's back: the next call answers 401 and the login page returns.
     await context.clearCookies();
-    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await expect.poll(() => page.getByLabel('Username').isVisible()).toBe(true);
     expect(problems).toEqual([]);
     await context.close();

@@ -12,18 +12,14 @@ import { seriousA11yViolations } from '../support/browser.js';
 import { startConsole, type ConsoleFixture, type LocalMariadb } from '../support/consoleFixture.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 
-// TODO(GET /api/v1/events/stream): the stream is not on this branch yet, so the page's EventSource gets
-// the API's JSON 404 (Chromium logs "Failed to load resource: ... 404", which browser.ts already lets
-// through as a handled 4xx) and the page polls instead. This test records every answer of 400 or more
-// itself and tolerates exactly that one; remove the tolerance once the stream endpoint is merged.
-const STREAM_MISSING = '404 /api/v1/events/stream';
-
-/** Every answer of 400 or more the page gets, as "status path", but the tolerated one. */
+/**
+ * Every answer of 400 or more the page gets, as "status path": the live views must not fall back to
+ * polling because the event stream failed.
+ */
 function failedAnswers(page: Page): string[] {
   const answers: string[] = [];
   page.on('response', (r) => {
-    const answer = `${r.status()} ${new URL(r.url()).pathname}`;
-    if (r.status() >= 400 && answer !== STREAM_MISSING) answers.push(answer);
+    if (r.status() >= 400) answers.push(`${r.status()} ${new URL(r.url()).pathname}`);
   });
   return answers;
 }

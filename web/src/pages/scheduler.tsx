@@ -1,18 +1,15 @@
 // /scheduler: the built-in jobs (schedule, enabled or paused, next run, last run and its outcome), the
 // administrator's run now / pause / resume, a job's history (?job=), and the dead letters (runs that failed
 // every attempt). When this process runs without a scheduler (WHALEFALL_SCHEDULER=off) the page says so
-// and how to turn it on: the API answers 503 SERVICE_UNAVAILABLE for what needs one.
+// and how to turn it on (GET /dashboard/status tells; what needs a scheduler is then not asked for).
 import { useState } from 'preact/hooks';
-import { ApiError, client, unwrap } from '../api/client';
+import { client, unwrap } from '../api/client';
 import { useAuth } from '../auth';
 import { Badge, Empty, ErrorBox, Loading, PageHeader, Time } from '../components/common';
 import { useQuery } from '../components/admin/shared';
 import { JobActions } from '../components/scheduler/jobActions';
 import { JobRuns } from '../components/scheduler/jobRuns';
 import { useApi } from '../hooks';
-
-const schedulerOff = (error: unknown) =>
-  error instanceof ApiError && error.code === 'SERVICE_UNAVAILABLE' && error.context?.scheduler === 'off';
 
 function SchedulerOff() {
   return (
@@ -36,12 +33,16 @@ export default function SchedulerPage() {
   const [query, setQuery] = useQuery();
   const [status, setStatus] = useState<{ text: string; session?: string } | undefined>(undefined);
   const jobs = useApi(() => unwrap(client.GET('/scheduler/jobs')), [], 5000);
+  const enabled = useApi(async () => (await unwrap(client.GET('/dashboard/status'))).scheduler.enabled, []);
   const dead = useApi(
-    () => unwrap(client.GET('/scheduler/dead-letters', { params: { query: { limit: 20 } } })),
-    [],
+    async () =>
+      enabled.data
+        ? unwrap(client.GET('/scheduler/dead-letters', { params: { query: { limit: 20 } } }))
+        : undefined,
+    [enabled.data],
   );
-  const off = schedulerOff(dead.error);
-  const on = !off && dead.data !== undefined;
+  const off = enabled.data === false;
+  const on = enabled.data === true && dead.data !== undefined;
 
   return (
     <section>
