@@ -37,12 +37,29 @@ async function seed(fixture: ConsoleFixture) {
     host: '127.0.0.1',
     port: 9,
   });
+  await syncAccountsAndWait(api, token, orders);
+  // A revoke between two syncs: the account's change history has a row, and its facts differ by date.
+  const beforeRevoke = new Date().toISOString();
+  await mariadb.root.query(`REVOKE DELETE ON \`${mariadb.database}\`.* FROM ?@'%'`, [mariadb.appUser]);
   const accountSession = await syncAccountsAndWait(api, token, orders);
   const capacity = await call('POST', `/instances/${orders}/actions/sync-capacity`);
   await waitForSession(fixture, token, capacity.session_id);
   await call('POST', '/capacity/aggregations/current', {});
   const failed = await call('POST', '/instances/actions/sync-accounts', {});
   await waitForSession(fixture, token, failed.session_id);
+  const classification = await call('POST', '/accounts/classifications', {
+    name: 'Readers of production data',
+    risk_level: 'medium',
+  });
+  await call('POST', '/accounts/classifications/rules', {
+    classification_id: classification.id,
+    db_type: 'mysql',
+    rule_name: 'SELECT on any database',
+    expression: { version: 4, expr: { fn: 'has_privilege', args: { name: 'SELECT', scope: 'database' } } },
+  });
+  const run = await call('POST', '/scheduler/jobs/classify_accounts/actions/run');
+  if (run.session_id) await waitForSession(fixture, token, run.session_id);
+  await call('POST', '/users', { username: 'auditor', password: 'auditor-password-1', role: 'viewer' });
   const tag = await call('POST', '/tags', {
     name: 'production',
     display_name: 'Production',
@@ -56,7 +73,14 @@ async function seed(fixture: ConsoleFixture) {
       { token },
     )
   ).body.data[0];
-  return { orders, accountSession, failedSession: failed.session_id, account: account?.id };
+  return {
+    orders,
+    accountSession,
+    failedSession: failed.session_id,
+    account: account?.id,
+    beforeRevoke,
+    classification: classification.id,
+  };
 }
 
 async function waitForSession(fixture: ConsoleFixture, token: string, id: string): Promise<void> {
@@ -78,7 +102,7 @@ async function settle(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const fixture = await startConsole();
+  const fixture = await startConsole({ WHALEFALL_SCHEDULER: 'on' });
   try {
     const ids = await seed(fixture);
     await fs.mkdir(outDir, { recursive: true });
@@ -91,12 +115,18 @@ async function main(): Promise<void> {
       ['session-detail', `/sessions/${ids.accountSession}`],
       ['session-failed', `/sessions/${ids.failedSession}`],
       ['accounts', '/accounts'],
-      ...(ids.account ? ([['account-detail', `/accounts/${ids.account}`]] as [string, string][]) : []),
+      ...((ids.account
+        ? [
+            ['account-detail', `/accounts/${ids.account}`],
+            ['account-as-of', `/accounts/${ids.account}?as_of=${encodeURIComponent(ids.beforeRevoke)}`],
+          ]
+        : []) as [string, string][]),
       ['capacity', `/capacity?instance_id=${ids.orders}`],
-      ['classifications', '/classifications'],
+      ['capacity-databases', `/capacity?level=databases&instance_id=${ids.orders}`],
+      ['classifications', `/classifications?id=${ids.classification}`],
       ['rules', '/classifications/rules'],
       ['tags', '/tags'],
-      ['scheduler', '/scheduler'],
+      ['scheduler', '/scheduler?job=classify_accounts'],
       ['partitions', '/partitions'],
       ['users', '/users'],
       ['audit', '/audit'],

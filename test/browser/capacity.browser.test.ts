@@ -29,7 +29,9 @@ describe('the capacity page', () => {
   it('says how to get sizes when there are none', async () => {
     const { page, problems } = await console_.open('admin', '/capacity');
     await page.getByText('No sizes yet').waitFor();
-    expect(await page.getByRole('link', { name: 'sessions' }).getAttribute('href')).toBe('/sessions');
+    expect(
+      await page.getByRole('main').getByRole('link', { name: 'sessions', exact: true }).getAttribute('href'),
+    ).toBe('/sessions');
     expect(await figure(page).count()).toBe(0);
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
