@@ -3,14 +3,15 @@
 // the local MariaDB registered and synced (accounts, capacity, a day's aggregation), an instance that
 // cannot be reached (a failed session needing attention), a tag, a classification and a rule; then Debian's
 // Chromium visits each page. Needs TEST_DATABASE_URL and TEST_MYSQL_URL (defaults: the local servers).
+// It runs under vitest (scripts/screenshots.vitest.config.ts) because the test support it shares with the
+// browser tests does; it is not part of `npm test`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { it } from 'vitest';
 import { registerCollector, syncAccountsAndWait } from '../test/support/apiInstances.js';
 import { startConsole, type ConsoleFixture } from '../test/support/consoleFixture.js';
 
-process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-process.env.TEST_MYSQL_URL ??= 'mysql://root@127.0.0.1:3306/mysql';
 const outDir = path.resolve(import.meta.dirname, '../docs/screenshots');
 
 type Data = { data: Record<string, unknown> & { id: string; session_id: string } };
@@ -97,7 +98,15 @@ async function waitForSession(fixture: ConsoleFixture, token: string, id: string
 /** Waits for the page's data: its heading, and no "Loading…" left. */
 async function settle(page: Page): Promise<void> {
   await page.locator('main h1').first().waitFor();
-  await page.waitForFunction("!document.body.innerText.includes('Loading…')", undefined, { timeout: 15_000 });
+  // A function, not a string: the page's CSP refuses eval. Typed without the DOM library.
+  await page.waitForFunction(
+    () =>
+      !(
+        globalThis as unknown as { document: { body: { innerText: string } } }
+      ).document.body.innerText.includes('Loading…'),
+    undefined,
+    { timeout: 15_000 },
+  );
   await page.waitForTimeout(400); // charts draw on the next frame
 }
 
@@ -147,4 +156,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+it('writes a screenshot of every page', main, 600_000);
