@@ -2,7 +2,7 @@
 // proxy, so a sync takes long enough to be seen running): an account sync's session arrives running, then
 // completed, with the row GET /sync-sessions shows; a viewer's stream gets the same; ?session_id= follows
 // one session from its current state; keepalives come; logging out ends the stream; the per-process cap
-// answers 503 and a closed stream frees its place; no credentials is 401.
+// answers 503 and a closed stream frees its place; no credentials is 401; a shutdown ends the streams.
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +190,18 @@ describe.skipIf(!service.url)(titled('the live session event stream', service), 
     expect(Object.keys(doc.body.paths['/api/v1/events/stream']!.get.responses['200']!.content)).toEqual([
       'text/event-stream',
     ]);
+  });
+
+  // Last: it stops the server.
+  it('at shutdown an open stream gets event: end at once, and the server exits 0', async () => {
+    const client = await stream(token);
+    const signalled = Date.now();
+    const exited = api.server.stop('SIGTERM');
+    await client.ended;
+    // Before closeHttp's 5 s for connections that stay open.
+    expect(Date.now() - signalled).toBeLessThan(4_000);
+    const end = client.events.find((e) => e.event === 'end');
+    expect(JSON.parse(end!.data)).toEqual({ reason: 'shutdown', message_code: 'SERVICE_UNAVAILABLE' });
+    expect(await exited).toBe(0);
   });
 });
