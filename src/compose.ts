@@ -70,6 +70,7 @@ import { accountsStream } from './domain/accounts/events.js';
 import { foldLedger } from './domain/accounts/ledger.js';
 import { sessionStream } from './domain/sessions/events.js';
 import { classificationsAsOf, membersAsOf } from './projections/classification/asOf.js';
+import { sessionsWithProgress } from './projections/syncSessions/dashboard.js';
 import { createSessionFeed } from './projections/syncSessions/feed.js';
 import type { Runtime } from './runtime.js';
 import { packageRoot, packageVersion } from './version.js';
@@ -227,7 +228,7 @@ export async function composeApi(
     rateLimitStore: (prefix) => new PostgresRateLimitStore(knex, prefix),
     sessionFeed: createSessionFeed({
       store,
-      knex,
+      read: (ids) => sessionsWithProgress(knex, ids),
       logger: runtime.logger,
       applied: async (position) => sessionsRead?.waitForPosition(position),
     }),

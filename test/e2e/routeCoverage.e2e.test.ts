@@ -259,9 +259,23 @@ describe('authentication on every route', () => {
 
   it('a valid token opens every non-public GET route for an admin (no 401/403/5xx)', async () => {
     const token = await api.adminToken();
-    for (const route of mounted.filter((r) => !isPublic(r) && r.method === 'get')) {
+    const isStream = (r: Mounted) => definitionOf(r)?.stream === true;
+    for (const route of mounted.filter((r) => !isPublic(r) && r.method === 'get' && !isStream(r))) {
       const res = await api.call('GET', concrete(route.path), { token });
       expect([200, 404], `${key(route)} -> ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+    }
+    // A stream route answers 200 with its media type and stays open: its headers are the answer.
+    const streams = mounted.filter(isStream);
+    expect(streams.map(key)).toEqual(['GET /events/stream']);
+    for (const route of streams) {
+      const abort = new AbortController();
+      const res = await fetch(`${api.baseUrl}${route.path}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      });
+      expect(res.status, key(route)).toBe(200);
+      expect(res.headers.get('content-type'), key(route)).toMatch(/^text\/event-stream/);
+      abort.abort();
     }
   });
 });

@@ -62,7 +62,7 @@ export function dashboardRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/dashboard/overview',
       tag,
       summary:
-        'Instances by engine and state, sessions of the last 24 h by outcome, accounts with SUPERUSER / GRANT_ADMIN / locked, total size and its 30-day growth, projection lag, next runs, sessions needing attention',
+        'Instances by engine and state, last 24 h sessions by outcome, SUPERUSER / GRANT_ADMIN / locked accounts, total size and 30-day growth, lag, next runs, attention',
       access: view,
       response: overviewSchema,
       handler: async () => {

@@ -45,7 +45,8 @@ export function eventStreamRoutes({ sessionFeed, config, knex, authentication }:
       method: 'get',
       path: '/events/stream',
       tag: 'events',
-      summary: `Server-sent events (text/event-stream) of session progress: \`event: session\` with the session's row and progress after each change (session_id: one session, its state first); \`: keepalive\` every ${keepaliveMs / 1000} s; 503 beyond ${maxClients} streams`,
+      summary:
+        'Server-sent events (text/event-stream) of session progress: `event: session` after each change (session_id: one session, its state first); keepalive; 503 when full',
       access: { permission },
       query: z.strictObject({ session_id: z.uuid().optional().describe('follow this session only') }),
       response: liveSessionSchema,

@@ -157,7 +157,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
       path: '/partitions/aggregations/core-metrics',
       tag: 'partitions',
       summary:
-        'Core metrics per period of period_type (default daily) over the last `periods` (default 7): instances and databases collected, aggregation rows; per period type the rows and latest period; rows per partitioned table',
+        'Core metrics per period of period_type (default daily) over the last `periods` (default 7): stats collected, aggregation rows; totals per period type and table',
       access: { permission: 'view' },
       query: coreMetricsQuery,
       response: coreMetricsSchema,

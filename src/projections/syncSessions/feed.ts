@@ -5,14 +5,13 @@
 // sessions' rows with their progress and hands each to every listener: what a listener gets is what
 // GET /sync-sessions shows from then on. Events arriving while a batch is read are coalesced into the
 // next, so a fleet-wide sync costs a read per batch, not per event.
-import type { Knex } from 'knex';
 import type { Subscription } from 'rxjs';
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import type { Position, RecordedEvent } from '../../domain/events/envelope.js';
 import { sessionStream } from '../../domain/sessions/events.js';
 import type { Logger } from '../../logger.js';
-import { sessionsWithProgress, type SessionWithProgress } from './dashboard.js';
+import type { SessionWithProgress } from './dashboard.js';
 
 /** A session's row after the projection applied its latest events, and the type of the last of them. */
 export type SessionUpdate = SessionWithProgress & { last_event_type: string };
@@ -37,7 +36,8 @@ export interface SessionFeed {
 
 export interface SessionFeedDeps {
   store: Pick<EventStore, 'subscribeAll' | 'headPosition'>;
-  knex: Knex;
+  /** The sessions of these ids that have a row, with their progress (sessionsWithProgress). */
+  read(ids: readonly string[]): Promise<SessionWithProgress[]>;
   /** Resolves once the sync_sessions read tables reflect the log up to the position (or rejects on timeout). */
   applied(position: Position): Promise<void>;
   logger: Logger;
@@ -48,7 +48,7 @@ export interface SessionFeedDeps {
 const sessionPrefix = sessionStream('');
 
 export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
-  const { store, knex, logger } = deps;
+  const { store, logger } = deps;
   const retryMs = deps.retryMs ?? 1000;
   const listeners = new Set<SessionListener>();
   let subscription: Subscription | undefined;
@@ -88,16 +88,19 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
     });
   };
 
-  const open = (): Promise<void> =>
-    (opening ??= (async () => {
-      try {
-        if (subscription || retry) return;
-        const head = await store.headPosition();
+  const open = async (): Promise<void> => {
+    if (subscription || retry) return;
+    // One head read for the listeners that come meanwhile; cleared once settled (never synchronously).
+    opening ??= store
+      .headPosition()
+      .then((head) => {
         if (!subscription && !retry && !closed && listeners.size > 0) connect((seen = head));
-      } finally {
+      })
+      .finally(() => {
         opening = undefined;
-      }
-    })());
+      });
+    await opening;
+  };
 
   const shut = () => {
     subscription?.unsubscribe();
@@ -124,7 +127,7 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
               'session feed: the sessions projection is behind; sending the rows it has',
             ),
           );
-        for (const row of await sessionsWithProgress(knex, [...batch.keys()])) {
+        for (const row of await deps.read([...batch.keys()])) {
           const update = { ...row, last_event_type: batch.get(row.session_id)! };
           for (const listener of listeners) {
             try {
