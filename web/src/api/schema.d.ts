@@ -7434,7 +7434,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Instances by engine and state, sessions of the last 24 h by outcome, accounts with SUPERUSER / GRANT_ADMIN / locked, total size and its 30-day growth, projection lag, next runs, sessions needing attention
+         * Instances by engine and state, last 24 h sessions by outcome, SUPERUSER / GRANT_ADMIN / locked accounts, total size and 30-day growth, lag, next runs, attention
          * @description Needs the 'view' permission.
          */
         get: {
@@ -8487,7 +8487,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-sent events (text/event-stream) of session progress: `event: session` with the session's row and progress after each change (session_id: one session, its state first); `: keepalive` every 15 s; 503 beyond 100 streams
+         * Server-sent events (text/event-stream) of session progress: `event: session` after each change (session_id: one session, its state first); keepalive; 503 when full
          * @description Needs the 'view' permission.
          */
         get: {
@@ -12184,7 +12184,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Core metrics per period of period_type (default daily) over the last `periods` (default 7): instances and databases collected, aggregation rows; per period type the rows and latest period; rows per partitioned table
+         * Core metrics per period of period_type (default daily) over the last `periods` (default 7): stats collected, aggregation rows; totals per period type and table
          * @description Needs the 'view' permission.
          */
         get: {
