@@ -108,9 +108,12 @@ function Cards({ o }: { o: Overview }) {
           </p>
         ) : (
           <ul class="plain">
-            {o.next_runs.slice(0, 4).map((r) => (
+            {o.next_runs.slice(0, 6).map((r) => (
               <li key={r.job_id}>
-                <a href="/scheduler">{r.description}</a>: <Time value={r.next_run} />
+                <a href={`/scheduler?job=${r.job_id}`} title={r.description}>
+                  {r.job_id}
+                </a>{' '}
+                <Time value={r.next_run} />
               </li>
             ))}
           </ul>
