@@ -146,3 +146,30 @@ export function formatBytes(bytes: number | null | undefined): string {
   }
   return `${bytes < 0 ? '-' : ''}${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
+
+/** A form's error and its submit / cancel buttons (the submit label says what it makes). */
+export function FormFooter({
+  error,
+  busy,
+  submitLabel,
+  onCancel,
+}: {
+  error: unknown;
+  busy: boolean;
+  submitLabel: string;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}

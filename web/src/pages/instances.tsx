@@ -11,13 +11,7 @@ import { Pager } from '../components/pager';
 import { InstanceFilters, type ListQuery } from '../components/instances/filters';
 import { RegisterForm } from '../components/instances/registerForm';
 import { TagChips } from '../components/instances/tagChips';
-import {
-  engineNames,
-  isDbType,
-  statusOf,
-  statusQuery,
-  type SavedInstance,
-} from '../components/instances/model';
+import { engineNames, instanceListQuery, statusOf, type SavedInstance } from '../components/instances/model';
 import { queryOf, useApi } from '../hooks';
 
 type BatchResult = { connected: number; failed: number; failures: { name: string; code: string }[] };
@@ -46,14 +40,7 @@ export default function InstancesPage() {
       unwrapPage(
         client.GET('/instances', {
           params: {
-            query: {
-              page,
-              limit: 20,
-              ...(isDbType(filters.db_type) ? { db_type: filters.db_type } : {}),
-              ...(filters.tag ? { tag: filters.tag } : {}),
-              ...(filters.search ? { search: filters.search } : {}),
-              ...statusQuery(filters.status),
-            },
+            query: instanceListQuery(filters, filters.status, page),
           },
         }),
       ),

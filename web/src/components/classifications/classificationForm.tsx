@@ -3,7 +3,7 @@
 // renamed: the API says SYSTEM_CLASSIFICATION).
 import { useState } from 'preact/hooks';
 import { client, unwrap } from '../../api/client';
-import { ErrorBox, Field, Select } from '../common';
+import { Field, Select, FormFooter } from '../common';
 import { Check, useAction, type Item } from '../admin/shared';
 
 export type Classification = Item<'/accounts/classifications'>;
@@ -88,15 +88,12 @@ export function ClassificationForm({
         onInput={(e) => setDescription(e.currentTarget.value)}
       />
       {initial && <Check label="Active" checked={active} onChange={setActive} />}
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : initial ? 'Save classification' : 'Create classification'}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={error}
+        busy={busy}
+        submitLabel={initial ? 'Save classification' : 'Create classification'}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

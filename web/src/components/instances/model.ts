@@ -42,5 +42,19 @@ export function statusQuery(status: string | undefined): { active?: 'true' | 'fa
   return {};
 }
 
+/** The GET /instances query for the console's instance filters (engine, tag, search, status). */
+export const instanceListQuery = (
+  filters: { db_type?: string | undefined; tag?: string | undefined; search?: string | undefined },
+  status: string | undefined,
+  page: number,
+) => ({
+  page,
+  limit: 20,
+  ...(isDbType(filters.db_type) ? { db_type: filters.db_type } : {}),
+  ...(filters.tag ? { tag: filters.tag } : {}),
+  ...(filters.search ? { search: filters.search } : {}),
+  ...statusQuery(status),
+});
+
 export const statusOf = (i: Pick<Instance, 'deleted_at' | 'is_active'>): InstanceStatus =>
   i.deleted_at ? 'deleted' : i.is_active ? 'active' : 'inactive';

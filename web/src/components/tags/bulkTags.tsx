@@ -8,7 +8,7 @@ import { ConfirmButton } from '../confirm';
 import { Badge, Empty, ErrorBox, Loading } from '../common';
 import { Pager } from '../pager';
 import { InstanceFilters, type ListQuery } from '../instances/filters';
-import { isDbType, statusQuery, type BulkReceipt, type TagOption } from '../instances/model';
+import { instanceListQuery, type BulkReceipt, type TagOption } from '../instances/model';
 import { TagChips } from '../instances/tagChips';
 
 type Action = 'assign' | 'remove' | 'remove-all';
@@ -33,14 +33,11 @@ export function BulkTags({ tags, onDone }: { tags: readonly TagOption[]; onDone:
       unwrapPage(
         client.GET('/instances', {
           params: {
-            query: {
+            query: instanceListQuery(
+              filters,
+              filters.status === 'deleted' ? undefined : filters.status,
               page,
-              limit: 20,
-              ...(isDbType(filters.db_type) ? { db_type: filters.db_type } : {}),
-              ...(filters.tag ? { tag: filters.tag } : {}),
-              ...(filters.search ? { search: filters.search } : {}),
-              ...statusQuery(filters.status === 'deleted' ? undefined : filters.status),
-            },
+            ),
           },
         }),
       ),

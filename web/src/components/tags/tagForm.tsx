@@ -2,7 +2,7 @@
 // description, and (editing) whether it is active. Editing sends only the fields that changed.
 import { useState } from 'preact/hooks';
 import { client, unwrap } from '../../api/client';
-import { ErrorBox, Field } from '../common';
+import { Field, FormFooter } from '../common';
 import type { Tag } from '../instances/model';
 
 export function TagForm({
@@ -109,15 +109,12 @@ export function TagForm({
           Active (an inactive tag stays where assigned but is not assigned any more)
         </label>
       )}
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : tag ? 'Save tag' : 'Create tag'}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={error}
+        busy={busy}
+        submitLabel={tag ? 'Save tag' : 'Create tag'}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -2,7 +2,7 @@
 // password, which ends their sessions). Usernames and roles are recorded in the audit log; passwords never.
 import { useState } from 'preact/hooks';
 import { client, unwrap } from '../../api/client';
-import { ErrorBox, Field, Select } from '../common';
+import { Field, Select, FormFooter } from '../common';
 import { Check, useAction, type Item } from '../admin/shared';
 
 export type User = Item<'/users'>;
@@ -75,15 +75,12 @@ export function UserForm({
         />
       </div>
       <Check label="Active (may log in)" checked={active} onChange={setActive} />
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : user ? 'Save user' : 'Create user'}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={error}
+        busy={busy}
+        submitLabel={user ? 'Save user' : 'Create user'}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
