@@ -44,12 +44,15 @@ export function TimeChart({
         title,
         width: Math.max(320, el.clientWidth),
         height,
-        // A single instant (one day's aggregate) gets a day either side, not uPlot's default of years.
+        // A single instant (one day's aggregate) gets a day either side, not uPlot's padding of years (it
+        // pads a lone x before calling range, so the data decides here).
         scales: {
           x: {
             time: true,
-            range: (_u: uPlot, min: number, max: number) =>
-              min === max ? [min - 86400, max + 86400] : [min, max],
+            range: (u: uPlot, min: number, max: number) => {
+              const xs = u.data[0];
+              return xs.length === 1 ? [xs[0]! - 86400, xs[0]! + 86400] : [min, max];
+            },
           },
         },
         series: [
