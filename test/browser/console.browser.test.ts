@@ -89,4 +89,48 @@ describe('the web console shell', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('is usable by keyboard alone: log in, skip to content, navigate, open and dismiss a dialog', async () => {
+    const { page, context, problems } = await openConsole(browser, origin);
+    await page.goto('/');
+    await page.getByLabel('Username').waitFor();
+    /** Presses Tab until the focused element's text or label matches, and returns it. */
+    const tabTo = async (name: RegExp) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate<string>(
+          "(document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent || document.activeElement?.getAttribute('name') || '').trim()",
+        );
+        if (name.test(focused)) return focused;
+      }
+      throw new Error(`no focusable element matching ${name} within 40 tabs`);
+    };
+    await tabTo(/^username$/);
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+
+    // The first stop is the skip link; following it puts the focus on the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+
+    await page.getByRole('link', { name: 'whalefall' }).focus();
+    await tabTo(/^Sessions$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/sessions');
+    await tabTo(/^Start sync$/);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    // The modal takes the focus, and Escape closes it.
+    expect(await page.evaluate("!!document.activeElement?.closest('dialog')")).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
