@@ -1,7 +1,7 @@
 // What GET /metrics reads of the read tables at scrape time: records per category and status, each
 // instance's last known connection, the durations of completed account and capacity records counted into
 // histogram buckets, and each job's last run per outcome. The tables hold what every process did (a
-// `worker` serves no HTTP), so any `serve` answers the same figures. Each query is cancelled in PostgreSQL
+// `worker` serves no HTTP), so every `serve` answers the same figures. Each query is cancelled in PostgreSQL
 // after `timeoutMs`, so a slow database costs a scrape that long and no more.
 import type { Knex } from 'knex';
 

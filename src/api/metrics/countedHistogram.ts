@@ -1,6 +1,6 @@
 // A Prometheus histogram whose buckets are counted elsewhere (by a query of the read tables at scrape time)
 // and handed over whole, instead of observed one value at a time in this process. It is a prom-client
-// Histogram, so the registry writes it like any other: `_bucket{le}` (cumulative), `_sum`, `_count`.
+// Histogram, so the registry writes it like every other: `_bucket{le}` (cumulative), `_sum`, `_count`.
 import { Histogram, type Registry } from 'prom-client';
 
 export interface CountedSeries<L extends string> {

@@ -2,7 +2,7 @@
 // /health/detailed reads it), and from the read tables the records per category and status, each
 // instance's connection, the durations of collections, each job's last run. Read rather than counted in
 // this process, because records and job runs are shared by every `serve` and `worker` (a worker serves no
-// HTTP, so what it counted would never be scraped) and the tables outlive a restart: any `serve` answers
+// HTTP, so what it counted would never be scraped) and the tables outlive a restart: every `serve` answers
 // the figures of the whole deployment. Each source answers within its budget or is left out of the scrape,
 // and `whalefall_metrics_source_up{source}` says which.
 import { Gauge, type Registry } from 'prom-client';

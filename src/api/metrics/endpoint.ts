@@ -1,5 +1,5 @@
 // GET /metrics in the Prometheus text format, at the root (not under /api/v1): off unless METRICS_TOKEN is
-// set (then nothing is mounted and /metrics is a 404 like any unknown path), and then only for
+// set (then nothing is mounted and /metrics is a 404 like every unknown path), and then only for
 // `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time; else 401 in the error envelope). One
 // registry per app (never prom-client's global one): the process's default metrics, the HTTP request
 // histogram, whalefall's own metrics (domainMetrics.ts). Scrapes that arrive together share one reading.

@@ -91,7 +91,7 @@ export async function sessionCountsSince(knex: Knex, since: Date): Promise<Recor
  * to `last` (YYYY-MM-DD, inclusive): day -> status -> count; a day without sessions is absent.
  */
 export async function dailySessionCounts(knex: Knex, first: string, last: string, timeZone: string) {
-  // A bound the index can use: the UTC day before `first` starts before its local midnight in any zone.
+  // A bound the index can use: the UTC day before `first` starts before its local midnight in every zone.
   const lowerBound = new Date(Date.parse(`${first}T00:00:00Z`) - 86_400_000);
   const rows: { day: string; status: SessionOutcome; n: string }[] = await knex('sync_sessions')
     .where('started_at', '>=', lowerBound)
