@@ -142,7 +142,7 @@ export function report(
     if (r.targetPercent !== undefined) {
       const met = ratio >= r.targetPercent;
       allMet &&= met;
-      target = `>= ${r.targetPercent} %  ${met ? 'PASS' : 'BELOW'}`;
+      target = `>= ${r.targetPercent} %  ${met ? 'PASS' : 'MISS'}`;
     }
     return [r.case, fmt(r.rowsPerSec), fmt(r.baselineRowsPerSec), ratio.toFixed(1), target];
   });
@@ -162,7 +162,9 @@ export function report(
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
     '',
-    allMet ? 'all targets met' : 'BELOW TARGET: see the rows marked BELOW (targets, not assertions)',
+    allMet
+      ? 'summary: PASS (every target met)'
+      : 'summary: MISS (see the rows marked MISS; targets, not assertions)',
     '',
   ];
   process.stdout.write(out.map((l) => l.trimEnd()).join('\n') + '\n');
