@@ -45,10 +45,11 @@ export async function loadStats(knex: Knex): Promise<void> {
       [FIRST_DAY, FIRST_DAY, from, to, DATABASES, DAYS - 1],
     );
   }
+  // In the order a collection writes them: day by day (the database rows above are, per batch).
   await knex.raw(
     `INSERT INTO instance_size_stats (instance_id, total_size_mb, database_count, collected_date, collected_at)
      SELECT instance_id, sum(size_mb), count(*), collected_date, min(collected_at)
-     FROM database_size_stats GROUP BY instance_id, collected_date`,
+     FROM database_size_stats GROUP BY instance_id, collected_date ORDER BY collected_date, instance_id`,
   );
   await knex.raw('VACUUM ANALYZE database_size_stats');
   await knex.raw('VACUUM ANALYZE instance_size_stats');
