@@ -10,7 +10,8 @@
 // figures (avg/max/min of every measure and the row count), into Node as well, under the same settings;
 // it reads copies of the day's rows alone (tables of their own), so it costs one day whatever the
 // indexes and partitions of the stats tables are.
-// The sides alternate, RUNS times each, and the medians are compared: other processes share the cores.
+// The sides alternate, BENCH_DAILY_RUNS times each (9), and the medians are compared: other processes
+// share the cores.
 // Also printed: the pages each side reads and the partitions and rows its scans touch (EXPLAIN
 // (ANALYZE, BUFFERS) of each statement), so what "reads one day" means can be checked in the output.
 import { performance } from 'node:perf_hooks';
