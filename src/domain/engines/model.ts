@@ -140,7 +140,12 @@ export function makeFacts(
     errors?: ItemError[];
   },
 ): PermissionFacts {
-  const sorted = (items: Iterable<string> | undefined) => [...new Set(items ?? [])].sort();
+  const sorted = (items: Iterable<string> | undefined) => {
+    if (items === undefined) return [];
+    const list = [...new Set(items)];
+    // Most lists are empty or of one item: sorting them would only allocate the sort's work arrays.
+    return list.length > 1 ? list.sort() : list;
+  };
   const byKey = (map: Record<string, Iterable<string>> | undefined) =>
     Object.fromEntries(
       Object.keys(map ?? {})

@@ -107,16 +107,16 @@ export function databaseGrants(
 ): Record<string, PgDatabaseGrant[]> {
   const out: Record<string, PgDatabaseGrant[]> = {};
   const wanted = new Set(databases);
-  for (const datname of [...wanted].sort()) {
-    if (role.rolsuper)
+  if (role.rolsuper) {
+    for (const datname of [...wanted].sort())
       out[datname] = databasePrivilegeTypes.map((privilege) => ({
         privilege,
         via: 'rolsuper',
         grantable: true,
         grantor: null,
       }));
+    return out;
   }
-  if (role.rolsuper) return out;
   for (const row of acl) {
     if (!wanted.has(row.datname)) continue;
     const reaches = row.grantee === null || row.grantee === role.rolname || inheritedRoles.has(row.grantee);
