@@ -126,6 +126,23 @@ export interface PermissionsCollected extends Collected<AccountPermissions> {
   databases?: string[];
 }
 
+/** The items de-duplicated and sorted. */
+function sorted(items: Iterable<string> | undefined): string[] {
+  if (items === undefined) return [];
+  const list = [...new Set(items)];
+  // Most lists are empty or of one item: sorting them would only allocate the sort's work arrays.
+  return list.length > 1 ? list.sort() : list;
+}
+
+/** Each key's items sorted, by key; keys with no items left out. */
+const byKey = (map: Record<string, Iterable<string>> | undefined) =>
+  Object.fromEntries(
+    Object.keys(map ?? {})
+      .sort()
+      .map((k) => [k, sorted(map![k])] as const)
+      .filter(([, v]) => v.length > 0),
+  );
+
 /** Builds facts with sorted, de-duplicated lists, so equal permissions compare equal. */
 export function makeFacts(
   dbType: DbType,
@@ -140,19 +157,6 @@ export function makeFacts(
     errors?: ItemError[];
   },
 ): PermissionFacts {
-  const sorted = (items: Iterable<string> | undefined) => {
-    if (items === undefined) return [];
-    const list = [...new Set(items)];
-    // Most lists are empty or of one item: sorting them would only allocate the sort's work arrays.
-    return list.length > 1 ? list.sort() : list;
-  };
-  const byKey = (map: Record<string, Iterable<string>> | undefined) =>
-    Object.fromEntries(
-      Object.keys(map ?? {})
-        .sort()
-        .map((k) => [k, sorted(map![k])] as const)
-        .filter(([, v]) => v.length > 0),
-    );
   const reasons: Partial<Record<Capability, string[]>> = {};
   for (const cap of capabilities) {
     const why = parts.capabilities?.[cap];
