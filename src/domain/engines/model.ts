@@ -126,19 +126,29 @@ export interface PermissionsCollected extends Collected<AccountPermissions> {
   databases?: string[];
 }
 
-/** The items de-duplicated and sorted. */
-function sorted(items: Iterable<string> | undefined): string[] {
-  if (items === undefined) return [];
-  const list = [...new Set(items)];
-  // Most lists are empty or of one item: sorting them would only allocate the sort's work arrays.
-  return list.length > 1 ? list.sort() : list;
+/**
+ * `list` sorted in place, as list.sort(compare) sorts it; a list already in order (most are: empty, one
+ * item, or read in that order) is left as it is, since a stable sort would not move an item of it, and
+ * sorting it would only allocate the sort's work arrays.
+ */
+export function sortInPlace<T>(list: T[], compare?: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) {
+    const a = list[i - 1]!;
+    const b = list[i]!;
+    // Without `compare`, sort() orders strings by UTF-16 code units, as < does.
+    if (compare ? compare(a, b) > 0 : String(a) > String(b)) return list.sort(compare);
+  }
+  return list;
 }
+
+/** The items de-duplicated and sorted. */
+const sorted = (items: Iterable<string> | undefined): string[] =>
+  items === undefined ? [] : sortInPlace([...new Set(items)]);
 
 /** Each key's items sorted, by key; keys with no items left out. */
 const byKey = (map: Record<string, Iterable<string>> | undefined) =>
   Object.fromEntries(
-    Object.keys(map ?? {})
-      .sort()
+    sortInPlace(Object.keys(map ?? {}))
       .map((k) => [k, sorted(map![k])] as const)
       .filter(([, v]) => v.length > 0),
   );
