@@ -80,6 +80,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
           `monitored: ${monitoredServers}, ${ACCOUNTS} accounts created on each ` +
             `(+ the collector; the sync reads every account on the server)`,
         ],
+        serviceCpuTargetMs: 8,
         detail: (r) => `accounts per instance: ${perEngine(sets.flat(), r, (c) => c.itemsSynced)}`,
       },
     );

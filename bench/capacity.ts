@@ -103,6 +103,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
         server: fleet.db.server,
         targetPercent: TARGET_PERCENT,
         phases,
+        serviceCpuTargetMs: 4,
         notes: [
           `monitored: ${monitoredServers}, ${DATABASES} databases created on each ` +
             `(the collection reads every database on the server)`,

@@ -217,6 +217,7 @@ async function openFleet(db: BenchDatabase, monitored: Monitored[], raw: Postgre
                   description: '',
                 },
                 ctx,
+                { allowDuplicate: true },
               );
               return { id, dbType: m.dbType };
             }),

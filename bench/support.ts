@@ -132,7 +132,12 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export function report(
   title: string,
   rows: readonly ReportRow[],
-  info: { server: string; notes?: string[] },
+  info: {
+    server: string;
+    notes?: string[];
+    /** Targets that are not a ratio of rows/s, printed under the table and counted in the summary. */
+    checks?: { text: string; met: boolean }[];
+  },
 ): boolean {
   const header = ['case', 'rows/s', 'baseline rows/s', 'ratio %', 'target'];
   let allMet = true;
@@ -150,6 +155,8 @@ export function report(
   // The case name and the target are left-aligned, the numbers right-aligned.
   const line = (c: string[]) =>
     c.map((v, i) => (i === 0 || i === 4 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ');
+  const checks = info.checks ?? [];
+  allMet &&= checks.every((c) => c.met);
   const cpus = os.cpus();
   const out = [
     '',
@@ -161,6 +168,7 @@ export function report(
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
+    ...checks.map((c) => `${c.text} ${c.met ? 'PASS' : 'MISS'}`),
     '',
     allMet
       ? 'summary: PASS (every target met)'

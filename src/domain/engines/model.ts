@@ -126,6 +126,33 @@ export interface PermissionsCollected extends Collected<AccountPermissions> {
   databases?: string[];
 }
 
+/**
+ * `list` sorted in place, as list.sort(compare) sorts it; a list already in order (most are: empty, one
+ * item, or read in that order) is left as it is, since a stable sort would not move an item of it, and
+ * sorting it would only allocate the sort's work arrays.
+ */
+export function sortInPlace<T>(list: T[], compare?: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) {
+    const a = list[i - 1]!;
+    const b = list[i]!;
+    // Without `compare`, sort() orders strings by UTF-16 code units, as < does.
+    if (compare ? compare(a, b) > 0 : String(a) > String(b)) return list.sort(compare);
+  }
+  return list;
+}
+
+/** The items de-duplicated and sorted. */
+const sorted = (items: Iterable<string> | undefined): string[] =>
+  items === undefined ? [] : sortInPlace([...new Set(items)]);
+
+/** Each key's items sorted, by key; keys with no items left out. */
+const byKey = (map: Record<string, Iterable<string>> | undefined) =>
+  Object.fromEntries(
+    sortInPlace(Object.keys(map ?? {}))
+      .map((k) => [k, sorted(map![k])] as const)
+      .filter(([, v]) => v.length > 0),
+  );
+
 /** Builds facts with sorted, de-duplicated lists, so equal permissions compare equal. */
 export function makeFacts(
   dbType: DbType,
@@ -140,14 +167,6 @@ export function makeFacts(
     errors?: ItemError[];
   },
 ): PermissionFacts {
-  const sorted = (items: Iterable<string> | undefined) => [...new Set(items ?? [])].sort();
-  const byKey = (map: Record<string, Iterable<string>> | undefined) =>
-    Object.fromEntries(
-      Object.keys(map ?? {})
-        .sort()
-        .map((k) => [k, sorted(map![k])] as const)
-        .filter(([, v]) => v.length > 0),
-    );
   const reasons: Partial<Record<Capability, string[]>> = {};
   for (const cap of capabilities) {
     const why = parts.capabilities?.[cap];

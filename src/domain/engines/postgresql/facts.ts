@@ -4,6 +4,7 @@
 // privileges it inherits).
 import {
   makeFacts,
+  sortInPlace,
   type AccountInfo,
   type AccountPermissions,
   type Capability,
@@ -98,6 +99,9 @@ export interface PostgresPermissionInput {
   errors?: ItemError[];
 }
 
+const byPrivilegeAndVia = (a: PgDatabaseGrant, b: PgDatabaseGrant) =>
+  a.privilege.localeCompare(b.privilege) || a.via.localeCompare(b.via);
+
 /** Per database, what the role holds: everything if superuser, else the ACL entries that reach it. */
 export function databaseGrants(
   role: PgRoleRow,
@@ -107,16 +111,16 @@ export function databaseGrants(
 ): Record<string, PgDatabaseGrant[]> {
   const out: Record<string, PgDatabaseGrant[]> = {};
   const wanted = new Set(databases);
-  for (const datname of [...wanted].sort()) {
-    if (role.rolsuper)
+  if (role.rolsuper) {
+    for (const datname of sortInPlace([...wanted]))
       out[datname] = databasePrivilegeTypes.map((privilege) => ({
         privilege,
         via: 'rolsuper',
         grantable: true,
         grantor: null,
       }));
+    return out;
   }
-  if (role.rolsuper) return out;
   for (const row of acl) {
     if (!wanted.has(row.datname)) continue;
     const reaches = row.grantee === null || row.grantee === role.rolname || inheritedRoles.has(row.grantee);
@@ -128,13 +132,8 @@ export function databaseGrants(
       grantor: row.grantor,
     });
   }
-  for (const grants of Object.values(out))
-    grants.sort((a, b) => a.privilege.localeCompare(b.privilege) || a.via.localeCompare(b.via));
-  return Object.fromEntries(
-    Object.keys(out)
-      .sort()
-      .map((d) => [d, out[d]!]),
-  );
+  for (const grants of Object.values(out)) sortInPlace(grants, byPrivilegeAndVia);
+  return Object.fromEntries(sortInPlace(Object.keys(out)).map((d) => [d, out[d]!]));
 }
 
 export function postgresPermissions(input: PostgresPermissionInput): AccountPermissions {

@@ -31,16 +31,30 @@ export interface PgMembership {
 }
 
 /**
- * Every role `member` belongs to, breadth first, so `via` is on a shortest path. Several grants of the
- * same role to the same member (PostgreSQL 16+, one per grantor) are merged: an option holds if any grant has it.
+ * The grants by member, built once per list of grants: a snapshot asks for every account's memberships
+ * in the same list of the cluster's grants (the list is read-only: it is never changed once read).
  */
-export function membershipsOf(member: string, edges: readonly PgMembershipRow[]): PgMembership[] {
-  const byMember = new Map<string, PgMembershipRow[]>();
+const indexes = new WeakMap<readonly PgMembershipRow[], Map<string, PgMembershipRow[]>>();
+
+function grantsByMember(edges: readonly PgMembershipRow[]): Map<string, PgMembershipRow[]> {
+  let byMember = indexes.get(edges);
+  if (byMember) return byMember;
+  byMember = new Map();
   for (const e of edges) {
     const list = byMember.get(e.member);
     if (list) list.push(e);
     else byMember.set(e.member, [e]);
   }
+  indexes.set(edges, byMember);
+  return byMember;
+}
+
+/**
+ * Every role `member` belongs to, breadth first, so `via` is on a shortest path. Several grants of the
+ * same role to the same member (PostgreSQL 16+, one per grantor) are merged: an option holds if any grant has it.
+ */
+export function membershipsOf(member: string, edges: readonly PgMembershipRow[]): PgMembership[] {
+  const byMember = grantsByMember(edges);
 
   const found = new Map<string, PgMembership>();
   let frontier = [member];
