@@ -53,7 +53,7 @@ describe('docs', () => {
     expect(docs.map((d) => d.file)).toContain('docs/flows/README.md');
   });
 
-  it('every Mermaid block parses', async () => {
+  it('every Mermaid block parses', { timeout: 30_000 }, async () => {
     const failures: string[] = [];
     for (const doc of docs)
       for (const fence of doc.fences.filter((f) => f.lang === 'mermaid')) {
