@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -45,6 +46,9 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
   let root: mysql.Connection;
   let admin: pg.Client;
   let deadPort: number;
+  // A server that accepts connections and never answers: a hung instance.
+  let silent: Server;
+  const held: Socket[] = [];
 
   beforeAll(async () => {
     root = await mysql.createConnection({ uri: maria.url! });
@@ -54,8 +58,12 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
     await createPostgresCollector(admin, collector.user, collector.password);
     // A port nothing listens on: free a moment ago, not bound by anyone now.
     deadPort = await freePort();
+    silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => (silent ? silent.close(resolve) : resolve(undefined)));
     if (root) {
       await dropCollector(root, collector.user);
       await root.end();
@@ -93,6 +101,7 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
         PG_USER: collector.user,
         PG_PASSWORD: collector.password,
         DEAD_PORT: String(deadPort),
+        SILENT_PORT: String((silent.address() as { port: number }).port),
         WF_STATUS_LOG: log,
       });
       const statuses = readFileSync(log, 'utf8')
