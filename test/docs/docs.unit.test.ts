@@ -21,12 +21,13 @@
 //    dashes, the ellipsis) anywhere, except on a blockquote line (`> `) that quotes Chinese text.
 // 4. Reproductions: in a `## Reproduce with curl` section every ```bash line that runs curl ends with
 //    `# expect NNN`, the status the doc shows (test/e2e/docsReproduce.e2e.test.ts runs the blocks and checks
-//    it); and every `## Self-check SQL` section has ```sql blocks.
+//    it), and a curl there in a block of another language fails; every `## Self-check SQL` section has
+//    ```sql blocks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, codeNames, repoFiles } from '../support/docs/codeNames.js';
 import { docFiles, readDoc, type Doc } from '../support/docs/markdown.js';
 import { missingName, type Code } from '../support/docs/names.js';
-import { curlLines } from '../support/docs/reproduce.js';
+import { curlLines, REPRODUCE } from '../support/docs/reproduce.js';
 import { parseMermaid, closeMermaid } from '../support/docs/mermaid.js';
 
 const docs: Doc[] = docFiles().map(readDoc);
@@ -90,6 +91,11 @@ describe('docs', () => {
       for (const line of curlLines(doc))
         if (line.expect === undefined)
           failures.push(`${doc.file}:${line.line}: no '# expect NNN': ${line.text}`);
+    // A curl in another kind of block would escape the e2e run.
+    for (const doc of docs)
+      for (const f of doc.fences)
+        if (f.section === REPRODUCE && f.lang !== 'bash' && /(^|[\s$(])curl\s/m.test(f.text))
+          failures.push(`${doc.file}:${f.line}: curl in a '${f.lang || 'plain'}' block: make it bash`);
     expect(failures).toEqual([]);
   });
 

@@ -109,7 +109,8 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
         .filter(Boolean)
         .map((line) => line.split(' '));
       const wrong = statuses.filter(([, expected, got]) => expected !== got).map((s) => s.join(' '));
-      expect(code, `the script failed:\n${output}`).toBe(0);
+      const seen = statuses.map((s) => s.join(' ')).join('\n');
+      expect(code, `the script failed ("where expected got"):\n${seen}\n${output}`).toBe(0);
       expect(wrong, `"where expected got", with the output:\n${output}`).toEqual([]);
       // Every marked curl ran at least once (a loop runs one several times).
       expect(new Set(statuses.map(([where]) => where)).size).toBe(curls);
