@@ -81,7 +81,14 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
   it.each(flowDocs)('%s', { timeout: 240_000 }, async (file) => {
     const { script, curls } = reproductionScript(file);
     expect(curls).toBeGreaterThan(0);
-    const api = await startApiServer();
+    // `<!-- doccheck: env NAME=value -->`: the server of this doc runs with that setting.
+    const env = Object.fromEntries(
+      readDoc(file).lines.flatMap((l) => {
+        const m = /<!--\s*doccheck:\s*env\s+(\w+)=(\S+)\s*-->/.exec(l);
+        return m ? [[m[1]!, m[2]!]] : [];
+      }),
+    );
+    const api = await startApiServer(env);
     const log = path.join(tmpdir(), `${p}-${path.basename(file)}.status`);
     writeFileSync(log, '');
     try {
