@@ -80,7 +80,7 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
 
   it.each(flowDocs)('%s', { timeout: 240_000 }, async (file) => {
     const { script, curls } = reproductionScript(file);
-    expect(curls).toBeGreaterThan(0);
+    expect(curls.length).toBeGreaterThan(0);
     // `<!-- doccheck: env NAME=value -->`: the server of this doc runs with that setting.
     const env = Object.fromEntries(
       readDoc(file).lines.flatMap((l) => {
@@ -119,8 +119,9 @@ describe.skipIf(!both.url)(titled('the flow docs reproduce as written', both), (
       const seen = statuses.map((s) => s.join(' ')).join('\n');
       expect(code, `the script failed ("where expected got"):\n${seen}\n${output}`).toBe(0);
       expect(wrong, `"where expected got", with the output:\n${output}`).toEqual([]);
-      // Every marked curl ran at least once (a loop runs one several times).
-      expect(new Set(statuses.map(([where]) => where)).size).toBe(curls);
+      // Every marked curl of the doc ran (a loop runs one several times).
+      const ran = new Set(statuses.map(([where]) => where));
+      expect(curls.filter((c) => !ran.has(c))).toEqual([]);
     } finally {
       rmSync(log, { force: true });
       await api.stop();

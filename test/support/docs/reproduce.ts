@@ -77,16 +77,16 @@ wf_curl() {
 }
 `;
 
-/** The script the e2e test runs for one flow doc (repo-relative path under docs/flows/). */
-export function reproductionScript(file: string): { script: string; curls: number } {
+/**
+ * The script the e2e test runs for one flow doc (repo-relative path under docs/flows/), and where its own
+ * marked curls are (`file:line`): each must run. The prelude's may not (a doc need not call every
+ * function the prelude defines).
+ */
+export function reproductionScript(file: string): { script: string; curls: string[] } {
   const doc = readDoc(file);
   const parts: string[] = ['set -eo pipefail', wfCurl];
-  let curls = 0;
   const add = (d: Doc, fences: ReturnType<typeof sectionFences>) => {
-    for (const f of fences) {
-      parts.push(`# ${d.file}:${f.line}`, rewrite(f.text, f.line, d.file));
-      curls += curlLines({ ...d, fences: [f] }).filter((c) => c.expect !== undefined).length;
-    }
+    for (const f of fences) parts.push(`# ${d.file}:${f.line}`, rewrite(f.text, f.line, d.file));
   };
   const prelude = preludeOf(doc);
   if (prelude) {
@@ -94,5 +94,8 @@ export function reproductionScript(file: string): { script: string; curls: numbe
     add(pre, sectionFences(pre, REPRODUCE, 'bash').slice(0, 1));
   }
   add(doc, sectionFences(doc, REPRODUCE, 'bash'));
+  const curls = curlLines(doc)
+    .filter((c) => c.expect !== undefined)
+    .map((c) => `${doc.file}:${c.line}`);
   return { script: parts.join('\n'), curls };
 }
