@@ -1,32 +1,24 @@
 // `npm run docs:generate`: rewrites every generated part of the docs (between the generated:<name>
 // markers, scripts/docs/markers.ts), then formats each doc it touched with prettier, as `npm run format`
 // would. `--check` writes nothing and exits 1 when a committed doc differs from what it would write.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import prettier from 'prettier';
+import * as apiContracts from './apiContracts.js';
 import { replaceGenerated } from './markers.js';
+import * as messageCodes from './messageCodes.js';
 
 type Generated = Map<string, Map<string, string>>;
 type Generator = { generate(): Promise<Generated> };
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-// Each generator module; one not written yet (on a branch without it) is left out.
-const modules = ['messageCodes.ts', 'apiContracts.ts'];
-
-export async function generators(): Promise<Generator[]> {
-  const out: Generator[] = [];
-  for (const m of modules) {
-    const file = path.join(import.meta.dirname, m);
-    if (existsSync(file)) out.push((await import(pathToFileURL(file).href)) as Generator);
-  }
-  return out;
-}
+export const generators = (): Generator[] => [messageCodes, apiContracts];
 
 /** Each doc a generator writes: its current text and the text it should have. */
 export async function expectedDocs(): Promise<{ doc: string; current: string; expected: string }[]> {
   const all: Generated = new Map();
-  for (const g of await generators())
+  for (const g of generators())
     for (const [doc, parts] of await g.generate()) all.set(doc, new Map([...(all.get(doc) ?? []), ...parts]));
   const out = [];
   for (const [doc, parts] of all) {

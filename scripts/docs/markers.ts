@@ -1,24 +1,28 @@
-// Generated parts of a doc sit between `<!-- generated:<name> begin -->` and `<!-- generated:<name> end -->`
-// (HTML comments: invisible when rendered). The generators write only between them; the prose around is
-// the doc's own.
+// Generated parts of a doc sit between <!-- generated:<name> begin --> and <!-- generated:<name> end -->
+// markers: a generator replaces what is between them and leaves the rest of the doc as written.
+// The prose around them is the doc's own.
+
 const begin = (name: string) => `<!-- generated:${name} begin -->`;
 const end = (name: string) => `<!-- generated:${name} end -->`;
 
-function bounds(text: string, name: string): { from: number; to: number } {
-  const from = text.indexOf(begin(name));
-  const to = text.indexOf(end(name));
-  if (from < 0 || to < from) throw new Error(`no ${begin(name)} ... ${end(name)} markers`);
-  return { from: from + begin(name).length, to };
+function span(text: string, name: string): { from: number; to: number } | undefined {
+  const open = text.indexOf(begin(name));
+  if (open < 0) return undefined;
+  const from = open + begin(name).length;
+  const to = text.indexOf(end(name), from);
+  if (to < 0) throw new Error(`generated part '${name}' has no end marker`);
+  return { from, to };
 }
 
-/** The markdown between the markers, trimmed. */
-export function readGenerated(text: string, name: string): string {
-  const { from, to } = bounds(text, name);
-  return text.slice(from, to).trim();
+/** What is between the markers of `name` (without the blank lines around it), or undefined without them. */
+export function readGenerated(text: string, name: string): string | undefined {
+  const s = span(text, name);
+  return s && text.slice(s.from, s.to).trim();
 }
 
-/** The text with the part between the markers replaced by `markdown` (one blank line either side). */
+/** The text with the part `name` replaced by `markdown`; throws when the doc has no such markers. */
 export function replaceGenerated(text: string, name: string, markdown: string): string {
-  const { from, to } = bounds(text, name);
-  return `${text.slice(0, from)}\n\n${markdown.trim()}\n\n${text.slice(to)}`;
+  const s = span(text, name);
+  if (!s) throw new Error(`no <!-- generated:${name} begin/end --> markers`);
+  return `${text.slice(0, s.from)}\n\n${markdown.trim()}\n\n${text.slice(s.to)}`;
 }

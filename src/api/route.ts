@@ -63,6 +63,13 @@ export interface RouteDefinition<
   response: R;
   /** The list form: `data` is an array of `response` and `meta` carries paging. */
   paged?: boolean;
+  /**
+   * Repeating a POST is not safe unless the route says so here (GET, PUT and DELETE are idempotent by their
+   * method; docs/domains shows this in each API contract table). 'read': it only reads (POST for a long
+   * body); 'key': an Idempotency-Key header replays the first answer; 'repeat': a repeat appends nothing
+   * more (the decider finds nothing left to do).
+   */
+  idempotency?: 'read' | 'key' | 'repeat';
   /** HTTP status on success (default 200). */
   status?: number;
   /** Express middleware run before authentication and parsing (e.g. rate limiters). */

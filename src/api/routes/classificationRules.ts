@@ -37,6 +37,7 @@ export function classificationRuleRoutes({ knex }: ApiDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/accounts/classifications/rules/actions/validate-expression',
+      idempotency: 'read',
       tag: 'classifications',
       summary:
         'Check a rule expression as a write would: valid, or the code a write would be refused with and one problem per bad node',
@@ -58,6 +59,7 @@ export function classificationRuleRoutes({ knex }: ApiDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/accounts/classifications/rules/actions/evaluate',
+      idempotency: 'read',
       tag: 'classifications',
       summary:
         "Evaluate an expression on permission facts or on accounts' latest facts, without storing anything: matched and errors per item",

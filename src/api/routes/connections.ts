@@ -70,6 +70,7 @@ export function connectionRoutes(deps: ApiDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/instances/actions/validate-connection-params',
+      idempotency: 'read',
       tag: 'connections',
       summary:
         'Check connection parameters without connecting: the problems, and the parameters with defaults filled in',

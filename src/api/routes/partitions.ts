@@ -191,6 +191,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/partitions',
+      idempotency: 'repeat',
       tag: 'partitions',
       summary: 'Create the missing monthly partitions from this month to months_ahead (default 3) ahead',
       access: { permission: 'admin' },
@@ -212,6 +213,7 @@ export function partitionRoutes(deps: ApiDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/partitions/actions/cleanup',
+      idempotency: 'repeat',
       tag: 'partitions',
       summary: 'Drop the monthly partitions (and their rows) older than retention_months (default 12)',
       access: { permission: 'admin' },

@@ -158,6 +158,7 @@ export function schedulerRoutes({
     defineRoute({
       method: 'post',
       path: '/scheduler/jobs/:id/actions/pause',
+      idempotency: 'repeat',
       tag,
       summary:
         'Pause a job: no tick of it runs until resumed (its pg-boss schedule is removed); a run going goes on',
@@ -170,6 +171,7 @@ export function schedulerRoutes({
     defineRoute({
       method: 'post',
       path: '/scheduler/jobs/:id/actions/resume',
+      idempotency: 'repeat',
       tag,
       summary: 'Resume a paused job: its next tick runs (the ticks while paused are not caught up)',
       access: admin,
@@ -203,6 +205,7 @@ export function schedulerRoutes({
     defineRoute({
       method: 'post',
       path: '/scheduler/actions/reload',
+      idempotency: 'repeat',
       tag,
       summary: "Apply every job's schedule and pause state (from its stream) to pg-boss again",
       access: admin,

@@ -91,6 +91,7 @@ export function tagBulkRoutes({ knex, projections, commands, queries }: ApiDeps)
     defineRoute({
       method: 'post',
       path: '/tags/bulk/actions/assign',
+      idempotency: 'key',
       tag,
       summary:
         'Assign tags to instances as one tags session; answers its receipt, one item per instance (at most 1000 instances x 50 tags; TAG_INACTIVE for an inactive tag).' +
@@ -103,6 +104,7 @@ export function tagBulkRoutes({ knex, projections, commands, queries }: ApiDeps)
     defineRoute({
       method: 'post',
       path: '/tags/bulk/actions/remove',
+      idempotency: 'key',
       tag,
       summary:
         'Remove tags from instances as one tags session; answers its receipt, one item per instance (at most 1000 instances x 50 tags).' +
@@ -115,6 +117,7 @@ export function tagBulkRoutes({ knex, projections, commands, queries }: ApiDeps)
     defineRoute({
       method: 'post',
       path: '/tags/bulk/actions/remove-all',
+      idempotency: 'key',
       tag,
       summary:
         'Remove every tag of the instances as one tags session; answers its receipt, one item per instance (at most 1000 instances).' +
@@ -127,6 +130,7 @@ export function tagBulkRoutes({ knex, projections, commands, queries }: ApiDeps)
     defineRoute({
       method: 'post',
       path: '/tags/bulk/instance-tags',
+      idempotency: 'read',
       tag,
       summary:
         'The tags any of the instances holds, by name, each with how many of them hold it (a read: POST for the long id list)',
