@@ -85,14 +85,13 @@ export class SessionRecords implements ReadonlyMap<string, RecordState> {
   private holder(): Map<string, RecordState> {
     if (this.map) return this.map;
     // Iterative, not recursive: the path may be as long as a session's history.
-    const path: SessionRecords[] = [];
-    let at: SessionRecords | undefined = this.toward;
-    path.push(this);
-    while (!at!.map) {
-      path.push(at!);
-      at = at!.toward;
+    const path: SessionRecords[] = [this];
+    let holder = this.toward!;
+    while (!holder.map) {
+      path.push(holder);
+      holder = holder.toward!;
     }
-    const map = at!.map;
+    const map = holder.map;
     // From the holder back to this version: each step hands the Map one version further.
     for (let i = path.length - 1; i >= 0; i--) {
       const version = path[i]!;
