@@ -69,6 +69,8 @@ export interface BigSessionService {
   register(set: string, count: number, firstPort: number): Promise<string[]>;
   /** Resolves once the sync_sessions read model has applied `position`. */
   projected(position: Position): Promise<void>;
+  /** Resolves once every read model has applied the whole log as it is now. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,6 +159,10 @@ export async function startService(databaseUrl: string): Promise<BigSessionServi
         );
       },
       projected: (position) => sessionsRead.waitForPosition(position, 600_000),
+      async settled() {
+        const head = await store.headPosition();
+        await Promise.all(runtime.projections.runners.map((r) => r.waitForPosition(head, 600_000)));
+      },
       async close() {
         await new Promise<void>((resolve) => listening.close(() => resolve()));
         await runtime.close();
