@@ -18,12 +18,6 @@ export const success = <T>(data: T, message = 'ok', meta?: PageMeta) => ({
   ...(meta ? { meta } : {}),
 });
 
-/** The success envelope around data that is already JSON text, without parsing it. */
-export const successJson = (json: string, message = 'ok'): string => {
-  const { data: _data, ...envelope } = success(null, message);
-  return `${JSON.stringify(envelope).slice(0, -1)},"data":${json}}`;
-};
-
 export interface ErrorBody {
   success: false;
   message_code: MessageCode;

@@ -4,7 +4,7 @@ import type { Request, Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import { can } from '../domain/users/roles.js';
-import { success, successJson } from './envelope.js';
+import { success } from './envelope.js';
 import type { AuthenticatedUser } from './middleware/authenticate.js';
 import type { Csrf } from './middleware/csrf.js';
 import { isWrite, type RouteDefinition } from './route.js';
@@ -99,13 +99,6 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
       }
       if (result.file) {
         res.status(200).type(result.file.contentType).attachment(result.file.filename).send(result.file.body);
-        return;
-      }
-      if (result.json !== undefined) {
-        res
-          .status(result.status ?? route.status ?? 200)
-          .type('application/json')
-          .send(successJson(result.json, result.message));
         return;
       }
       if (route.raw) {

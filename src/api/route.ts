@@ -24,23 +24,8 @@ export interface HandlerInput<P, Q, B> {
   res: Response;
 }
 
-/**
- * The data already as JSON text (built by the database, in the shape of `response`): sent inside the
- * envelope as it is, for answers too large to parse into objects and serialise again.
- */
-export interface JsonResult {
-  json: string;
-  data?: undefined;
-  file?: undefined;
-  message?: string;
-  status?: number;
-}
-
-export type HandlerResult<T> = DataResult<T> | JsonResult;
-
-export interface DataResult<T> {
+export interface HandlerResult<T> {
   data: T;
-  json?: undefined;
   /** Send this file instead of the envelope (CSV export). */
   file?: { contentType: string; filename: string; body: string };
   message?: string;

@@ -6,12 +6,7 @@ import { notFound } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
 import type { recordPhases } from '../../domain/sessions/events.js';
 import { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
-import {
-  getSession,
-  getSessionJson,
-  listSessions,
-  sessionErrorLogs,
-} from '../../projections/syncSessions/queries.js';
+import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery, timeRange } from '../envelope.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
@@ -95,10 +90,9 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       params: idParams,
       response: sessionWithRecordsSchema,
       handler: async ({ params }) => {
-        // As JSON text from the database: a session of 10,000 records is some 5 MB of it.
-        const json = await getSessionJson(knex, params.id);
-        if (json === undefined) throw notFound('sync session', params.id);
-        return { json };
+        const session = await getSession(knex, params.id);
+        if (!session) throw notFound('sync session', params.id);
+        return { data: session };
       },
     }),
     defineRoute({

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syncSessionsProjection } from './projection.js';
-import { expiredRunningRecords, getSession, getSessionJson, listSessions } from './queries.js';
+import { expiredRunningRecords, getSession, listSessions } from './queries.js';
 import { withLastSync } from '../instances/queries.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/syncSessionsScenario.js';
@@ -30,14 +30,6 @@ describe('sync_sessions queries', () => {
       sync_details: { added: ['app@%'] },
     });
     expect(await getSession(spec.db.knex, randomUUID())).toBeUndefined();
-  });
-
-  it('getSessionJson: the same answer as getSession, as JSON text built by the database', async () => {
-    for (const id of [s1, s2, s3, s4]) {
-      const text = await getSessionJson(spec.db.knex, id);
-      expect(JSON.parse(text!)).toEqual(await getSession(spec.db.knex, id));
-    }
-    expect(await getSessionJson(spec.db.knex, randomUUID())).toBeUndefined();
   });
 
   it('recovery: running records whose lease expired', async () => {

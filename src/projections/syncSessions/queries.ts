@@ -94,34 +94,6 @@ export async function getSession(knex: Knex, id: string) {
   return { ...sessionToApi(row), records: records.map(recordToApi) };
 }
 
-/** A timestamptz as JSON the way Date.toISOString writes it (the projection stores milliseconds). */
-const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-// The field names from the mappers themselves (of an empty row), so the two answers cannot drift apart.
-const sessionFields = Object.keys(sessionToApi({ started_at: new Date(0) } as SessionDbRow));
-const recordFields = Object.keys(recordToApi({} as RecordDbRow));
-const timeFields = new Set(['started_at', 'completed_at', 'lease_expires_at']);
-const objectSql = (alias: string, fields: readonly string[]) =>
-  `json_build_object(${fields
-    .map((f) => `'${f}', ${timeFields.has(f) ? isoSql(`${alias}.${f}`) : `${alias}.${f}`}`)
-    .join(', ')})`;
-
-// getSession's answer built by PostgreSQL as one JSON text: a session of 10,000 records is some 5 MB of
-// JSON, and parsing its rows into objects, mapping them and serialising them again cost Node hundreds of
-// milliseconds per GET (bench big-session). The fields are sessionToApi's and recordToApi's.
-const sessionJsonSql = `
-  SELECT (${objectSql('s', sessionFields).slice(0, -1)}, 'records', coalesce(
-      (SELECT json_agg(${objectSql('r', recordFields)} ORDER BY r.instance_name, r.instance_id)
-         FROM sync_instance_records r WHERE r.session_id = s.session_id),
-      '[]'::json)))::text AS body
-    FROM sync_sessions s WHERE s.session_id = ?`;
-
-/** getSession's answer as JSON text (the same fields and values), or undefined. */
-export async function getSessionJson(knex: Knex, id: string): Promise<string | undefined> {
-  const { rows } = await knex.raw<{ rows: { body: string }[] }>(sessionJsonSql, [id]);
-  return rows[0]?.body;
-}
-
 /** The records `where` picks, ordered by `first` (ascending), then by the record's key. */
 const recordsBy = (
   knex: Knex,
