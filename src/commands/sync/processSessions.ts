@@ -5,6 +5,7 @@
 // owns (InstanceSyncAbandoned with the reason, e.g. `shutdown`) before the store goes away, then aborts the
 // attempts (their late writes are fenced) and deletes the heartbeat row.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { AppError } from '../../domain/errors.js';
@@ -83,6 +84,8 @@ export class ProcessSessions {
       throw new AppError('SERVICE_UNAVAILABLE', 'the service is stopping: no sync can start now');
     await this.alive();
     const abort = new AbortController();
+    // Every attempt of the run listens to its signal: at a concurrency above 10 Node would warn of a leak.
+    setMaxListeners(0, abort.signal);
     const tracked: Tracked = { ...run, abort, done: Promise.resolve() };
     this.runs.add(tracked);
     const done = (async () => {

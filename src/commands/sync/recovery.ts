@@ -78,10 +78,12 @@ function orphansOf(
   const running = (r: RecordState) => r.status === 'running' || r.status === 'retrying';
   const leaseExpired = (r: RecordState) =>
     r.leaseExpiresAt !== undefined && Date.parse(r.leaseExpiresAt) < now.getTime();
-  const startedAt = (instanceId: string) =>
-    history.findLast(
-      (e) => e.type === 'InstanceSyncStarted' && (e.data as { instanceId: string }).instanceId === instanceId,
-    )?.position;
+  // Where each record's last attempt started, in one pass over the history (not one search per orphan).
+  const lastStarted = new Map<string, Position>();
+  for (const e of history)
+    if (e.type === 'InstanceSyncStarted')
+      lastStarted.set((e.data as { instanceId: string }).instanceId, e.position);
+  const startedAt = (instanceId: string) => lastStarted.get(instanceId);
   // Pending records wait for the session's runner.
   const runnerGone = (() => {
     if (state.owner) return state.owner === me.id ? !me.runsSession(session.id) : gone(state.owner);
@@ -133,20 +135,24 @@ async function endOrphans(
       ended.set(id, command);
   }
   const writer = new SessionWriter(deps.store, sessionId, ctx);
+  // All at once: the writer decides them together and appends up to 256 per append (one append per
+  // orphan made a crashed session of 10,000 records take a round trip each), and each refusal is its own.
+  const outcomes = await Promise.allSettled(
+    orphans.map((o) => {
+      const command = ended.get(o.instanceId) ?? {
+        type: 'AbandonRecord' as const,
+        instanceId: o.instanceId,
+        reason: o.reason,
+      };
+      return writer.execute({ ...command, attempt: o.attempt } as WriterCommand);
+    }),
+  );
   let count = 0;
-  for (const o of orphans) {
-    const command = ended.get(o.instanceId) ?? {
-      type: 'AbandonRecord' as const,
-      instanceId: o.instanceId,
-      reason: o.reason,
-    };
-    try {
-      await writer.execute({ ...command, attempt: o.attempt } as WriterCommand);
-      count++;
-    } catch (err) {
-      // Ended meanwhile (its runner recorded the outcome after all): nothing to do.
-      if (!(err instanceof AppError && err.code === 'CONSTRAINT_VIOLATION')) throw err;
-    }
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') count++;
+    // Ended meanwhile (its runner recorded the outcome after all): nothing to do.
+    else if (!(outcome.reason instanceof AppError && outcome.reason.code === 'CONSTRAINT_VIOLATION'))
+      throw outcome.reason;
   }
   if (writer.state && isClosed(writer.state)) await forgetSession(deps.knex, session.row);
   return count;

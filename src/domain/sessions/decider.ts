@@ -10,6 +10,7 @@ import {
   endStatus,
   evolve,
   isEndStatus,
+  openRecords,
   type RecordState,
   type RecordStatus,
   type SessionState,
@@ -23,6 +24,7 @@ export {
   evolve,
   initialState,
   isEndStatus,
+  openRecords,
   type RecordState,
   type RecordStatus,
   type SessionState,
@@ -61,8 +63,8 @@ function recordIn(state: SessionState, cmd: { sessionId: string; instanceId: str
 /** Appends SessionCompleted when `next` has no open record left and the session is still running. */
 function closeIfDone(state: SessionState, events: SessionEvent[], sessionId: string): SessionEvent[] {
   const next = events.reduce(evolve, state);
-  if (next.status !== 'running' || [...next.records.values()].some((r) => !isEndStatus(r.status)))
-    return events;
+  // From the records' tally, not a scan: a session of many records decides once per record.
+  if (next.status !== 'running' || openRecords(next) > 0) return events;
   const c = counts(next);
   return [...events, { type: 'SessionCompleted', data: { sessionId, status: endStatus(c), counts: c } }];
 }

@@ -1,6 +1,8 @@
 // The state of a sync session as its events leave it (pure): each record's status, attempt, phase, owner
-// and lease, and the session's status; `evolve` folds one event into it.
+// and lease, and the session's status; `evolve` folds one event into it. The records are a persistent
+// map (records.ts): an event changes one record in O(1), and every state handed out keeps its records.
 import type { Counts, recordPhases, SessionEvent, SessionPeriod, sessionCategories } from './events.js';
+import { SessionRecords } from './records.js';
 
 export type RecordStatus =
   'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'abandoned';
@@ -21,28 +23,28 @@ export interface RecordState {
 
 export interface SessionState {
   status: SessionStatus;
-  records: ReadonlyMap<string, RecordState>;
+  records: SessionRecords;
   category?: (typeof sessionCategories)[number];
   /** The process that started the session: its pending records are its own. */
   owner?: string | undefined;
   period?: SessionPeriod | undefined;
 }
 
-export const initialState = (): SessionState => ({ status: 'none', records: new Map() });
+export const initialState = (): SessionState => ({ status: 'none', records: SessionRecords.empty() });
 
 /** completed, failed, skipped or abandoned: the record is closed (until an operator retries it). */
 export const isEndStatus = (s: RecordStatus): boolean =>
   s === 'completed' || s === 'failed' || s === 'skipped' || s === 'abandoned';
 
 export function counts(state: SessionState): Counts {
-  const c: Counts = { total: state.records.size, completed: 0, failed: 0, skipped: 0, abandoned: 0 };
-  for (const r of state.records.values()) {
-    if (r.status === 'completed') c.completed++;
-    else if (r.status === 'failed') c.failed++;
-    else if (r.status === 'skipped') c.skipped++;
-    else if (r.status === 'abandoned') c.abandoned++;
-  }
-  return c;
+  const { completed, failed, skipped, abandoned } = state.records.tally;
+  return { total: state.records.size, completed, failed, skipped, abandoned };
+}
+
+/** How many records have not ended (pending, running or retrying). */
+export function openRecords(state: SessionState): number {
+  const { pending, running, retrying } = state.records.tally;
+  return pending + running + retrying;
 }
 
 /** completed: all completed or skipped; failed: none completed or skipped; partial: in between. */
@@ -53,50 +55,50 @@ export function endStatus(c: Counts): 'completed' | 'partial' | 'failed' {
 }
 
 export function evolve(state: SessionState, event: SessionEvent): SessionState {
-  const records = new Map(state.records);
-  const set = (id: string, patch: Partial<RecordState>) => {
-    const current = records.get(id) ?? { status: 'pending' as const, attempts: 0, phase: undefined };
-    records.set(id, { ...current, ...patch });
+  const patched = (id: string, patch: Partial<RecordState>): [string, RecordState] => {
+    const current = state.records.get(id) ?? { status: 'pending' as const, attempts: 0, phase: undefined };
+    return [id, { ...current, ...patch }];
   };
+  /** The state with one record changed (the records after the change are a new version). */
+  const update = (id: string, patch: Partial<RecordState>): SessionState => ({
+    ...state,
+    records: state.records.with([patched(id, patch)]),
+  });
   switch (event.type) {
     case 'SessionStarted': {
-      for (const i of event.data.instances) set(i.instanceId, { status: 'pending' });
+      const records = state.records.with(
+        event.data.instances.map((i) => patched(i.instanceId, { status: 'pending' })),
+      );
       const { category, owner, period } = event.data;
       return { status: 'running', records, category, owner, period };
     }
     case 'InstanceSyncStarted': {
       const { attempt, owner, leaseExpiresAt } = event.data;
-      set(event.data.instanceId, { status: 'running', attempts: attempt, owner, leaseExpiresAt });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'running', attempts: attempt, owner, leaseExpiresAt });
     }
     case 'InstanceSyncCompleted':
-      set(event.data.instanceId, { status: 'completed', messageCode: undefined });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'completed', messageCode: undefined });
     case 'InstanceSyncFailed': {
       const { phase, messageCode } = event.data;
-      set(event.data.instanceId, { status: 'failed', phase, messageCode });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'failed', phase, messageCode });
     }
     case 'InstanceAttemptFailed': {
       const { phase, messageCode, leaseExpiresAt } = event.data;
-      set(event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
     }
     case 'InstanceSyncSkipped':
-      set(event.data.instanceId, { status: 'skipped' });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'skipped' });
     case 'InstanceSyncAbandoned':
-      set(event.data.instanceId, { status: 'abandoned' });
-      return { ...state, records };
+      return update(event.data.instanceId, { status: 'abandoned' });
     case 'InstanceSyncRetried': {
-      const r = records.get(event.data.instanceId);
-      set(event.data.instanceId, {
+      const r = state.records.get(event.data.instanceId);
+      const next = update(event.data.instanceId, {
         status: 'running',
         attempts: (r?.attempts ?? 0) + 1,
         phase: event.data.phase,
       });
       // A retry reopens a closed session: it closes again when the record ends.
-      return { ...state, status: state.status === 'cancelled' ? 'cancelled' : 'running', records };
+      return { ...next, status: state.status === 'cancelled' ? 'cancelled' : 'running' };
     }
     case 'CompensationApplied':
       return state;

@@ -1,0 +1,99 @@
+// The big-session benchmark's table (the baseline session next to the big one) and its targets.
+import os from 'node:os';
+
+export interface Measured {
+  records: number;
+  wallSec: number;
+  events: number;
+  /** CPU ms (see fastest() in bigSession.ts). */
+  foldMs: number;
+  foldWallMs: number;
+  loadMs: number;
+  projectedMs: number;
+  settledMs: number;
+  getFirstMs: number;
+  getMedianMs: number;
+  getMaxMs: number;
+  getBytes: number;
+  queryMedianMs: number;
+  recoveryClosedMs: number;
+  recoveryOrphansMs: number;
+  abandoned: number;
+  rssRunMb: number;
+}
+
+const num = (v: number, digits = 0) =>
+  v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function printReport(
+  info: { server: string; concurrency: number; gets: number; rss: ReadonlyMap<string, number> },
+  base: Measured,
+  big: Measured,
+): void {
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const rows: [string, (m: Measured) => string][] = [
+    ['run: wall s', (m) => num(m.wallSec, 2)],
+    ['run: events appended (every stream)', (m) => num(m.events)],
+    ['run: events/s', (m) => num(m.events / m.wallSec)],
+    ['run: records/s', (m) => num(m.records / m.wallSec)],
+    ['run: peak RSS sampled, MB', (m) => num(m.rssRunMb)],
+    ['fold of the session stream (evolve), CPU ms', (m) => num(m.foldMs, 1)],
+    ['fold of the session stream (evolve), wall ms', (m) => num(m.foldWallMs, 1)],
+    ['loadSession (read + fold), ms', (m) => num(m.loadMs, 1)],
+    ['sync_sessions read model behind the run end, ms', (m) => num(m.projectedMs)],
+    ['every read model behind it after that, ms', (m) => num(m.settledMs)],
+    ['GET /sync-sessions/{id}: first, ms', (m) => num(m.getFirstMs, 1)],
+    [`GET /sync-sessions/{id}: median of ${info.gets}, ms`, (m) => num(m.getMedianMs, 1)],
+    [`GET /sync-sessions/{id}: slowest of ${info.gets}, ms`, (m) => num(m.getMaxMs, 1)],
+    ['GET /sync-sessions/{id}: body, KB', (m) => num(m.getBytes / 1024)],
+    [`getSession() alone (the route's query): median, ms`, (m) => num(m.queryMedianMs, 1)],
+    ['recovery pass, session closed (left-over row), ms', (m) => num(m.recoveryClosedMs, 1)],
+    ['recovery pass, process gone (every record abandoned), ms', (m) => num(m.recoveryOrphansMs)],
+  ];
+  const head = ['', `${num(base.records)} records`, `${num(big.records)} records`];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const line = (cells: string[]) =>
+    [cells[0]!.padEnd(width), cells[1]!.padStart(16), cells[2]!.padStart(16)].join('  ');
+  const foldRatio = big.foldMs / base.foldMs;
+  const targets = [
+    {
+      name: `fold of ${num(big.records)} records / fold of ${num(base.records)}, CPU time (linear: 10x the records)`,
+      value: `${foldRatio.toFixed(2)}x`,
+      target: '< 10x',
+      met: foldRatio < 10,
+    },
+    {
+      name: `GET /sync-sessions/{id} of ${num(big.records)} records, slowest of ${info.gets}`,
+      value: `${num(big.getMaxMs, 1)} ms`,
+      target: '< 100 ms',
+      met: big.getMaxMs < 100,
+    },
+    {
+      name: 'peak RSS of the process (maxRSS, setup included)',
+      value: `${num(maxRssMb)} MB`,
+      target: '< 300 MB',
+      met: maxRssMb < 300,
+    },
+  ];
+  const out = [
+    '',
+    `big-session: account-sync sessions of ${num(base.records)} and ${num(big.records)} records at ` +
+      `concurrency ${info.concurrency}, instant engine adapter, in-process service and HTTP API`,
+    `machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}), ` +
+      `Node ${process.version}, ${info.server}`,
+    `records abandoned by the recovery passes: ${num(base.abandoned)} and ${num(big.abandoned)}`,
+    `peak RSS by phase, MB: ${[...info.rss].map(([phase, peak]) => `${phase} ${num(peak)}`).join('; ')}`,
+    '',
+    line(head),
+    line(head.map((_, i) => '-'.repeat(i === 0 ? width : 16))),
+    ...rows.map(([name, f]) => line([name, f(base), f(big)])),
+    '',
+    ...targets.map((t) => `${t.name}: ${t.value} (target ${t.target})  ${t.met ? 'PASS' : 'MISS'}`),
+    '',
+    targets.every((t) => t.met)
+      ? 'summary: PASS (every target met)'
+      : 'summary: MISS (see the targets marked MISS; targets, not assertions)',
+    '',
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
