@@ -6,7 +6,7 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
 import type { Projection, ProjectionContext } from '../projection.js';
-import { insertRows, lastByKey, upsertRows } from '../rows.js';
+import { insertRows, lastByKey, selectWhereIn, upsertRows } from '../rows.js';
 
 interface InventoryData {
   instanceId: string;
@@ -38,35 +38,81 @@ interface TableSizesData {
   }[];
 }
 
-/** One database inventory: order matters (first seen, deactivations), so these apply one at a time. */
-async function applyInventory({ trx, table }: ProjectionContext, e: RecordedEvent): Promise<void> {
-  const d = e.data as InventoryData;
+interface DatabaseRow {
+  id: string;
+  instance_id: string;
+  database_name: string;
+  is_active: boolean;
+  first_seen_date: string;
+  last_seen_date: string;
+  deleted_at: string | null;
+}
+const databaseColumns = [
+  'id',
+  'instance_id',
+  'database_name',
+  'is_active',
+  'first_seen_date',
+  'last_seen_date',
+  'deleted_at',
+];
+// Dates and times read back as text, so that writing a loaded row back changes none of them.
+const databaseTimes = new Set(['first_seen_date', 'last_seen_date', 'deleted_at']);
+
+/**
+ * The database inventories of a batch, folded in log order over the rows of the instances they name:
+ * a listed database is (again) active and seen that day, first seen on the day its row is made; a
+ * vanished one that is active becomes inactive at the event's time. Each changed row is written once
+ * (the first-seen date and the id of a row already there are left as they are).
+ */
+async function applyInventories({ trx, table }: ProjectionContext, events: readonly RecordedEvent[]) {
+  if (events.length === 0) return;
   const t = table('instance_databases');
-  const present = [...new Set(d.databases)];
-  // first_seen_date is written on insert only; a reappearing database is active again.
+  const key = (instanceId: string, name: string) => JSON.stringify([instanceId, name]);
+  const instanceIds = [...new Set(events.map((e) => (e.data as InventoryData).instanceId))];
+  const rows = new Map<string, DatabaseRow>();
+  for (const row of await selectWhereIn<DatabaseRow>(
+    trx,
+    t,
+    'instance_id',
+    instanceIds,
+    databaseColumns,
+    databaseTimes,
+  ))
+    rows.set(key(row.instance_id, row.database_name), row);
+  const changed = new Set<DatabaseRow>();
+  for (const e of events) {
+    const d = e.data as InventoryData;
+    const listed = new Set(d.databases);
+    for (const name of listed) {
+      const k = key(d.instanceId, name);
+      const row = rows.get(k) ?? {
+        id: databaseId(d.instanceId, name),
+        instance_id: d.instanceId,
+        database_name: name,
+        is_active: true,
+        first_seen_date: d.collectedDate,
+        last_seen_date: d.collectedDate,
+        deleted_at: null,
+      };
+      Object.assign(row, { is_active: true, last_seen_date: d.collectedDate, deleted_at: null });
+      rows.set(k, row);
+      changed.add(row);
+    }
+    for (const name of new Set(d.vanished)) {
+      const row = rows.get(key(d.instanceId, name));
+      if (listed.has(name) || !row?.is_active) continue;
+      Object.assign(row, { is_active: false, deleted_at: e.metadata.occurredAt });
+      changed.add(row);
+    }
+  }
   await upsertRows(
     trx,
     t,
-    present.map((name) => ({
-      id: databaseId(d.instanceId, name),
-      instance_id: d.instanceId,
-      database_name: name,
-      is_active: true,
-      first_seen_date: d.collectedDate,
-      last_seen_date: d.collectedDate,
-      deleted_at: null,
-    })),
+    [...changed].map((r) => ({ ...r })),
     ['instance_id', 'database_name'],
     ['is_active', 'last_seen_date', 'deleted_at'],
   );
-  const listed = new Set(present);
-  const vanished = [...new Set(d.vanished)].filter((name) => !listed.has(name));
-  if (vanished.length > 0) {
-    await trx(t)
-      .where({ instance_id: d.instanceId, is_active: true })
-      .whereIn('database_name', vanished)
-      .update({ is_active: false, deleted_at: e.metadata.occurredAt });
-  }
 }
 
 /**
@@ -159,7 +205,10 @@ export const capacityProjection: Projection = {
   eventTypes: ['DatabaseInventorySynced', 'StatsSaved', 'TableSizesSaved'],
   // The three kinds write disjoint tables, so each kind may be applied apart, in log order within it.
   apply: async (ctx, events) => {
-    for (const e of events) if (e.type === 'DatabaseInventorySynced') await applyInventory(ctx, e);
+    await applyInventories(
+      ctx,
+      events.filter((e) => e.type === 'DatabaseInventorySynced'),
+    );
     await applyStats(
       ctx,
       events.filter((e) => e.type === 'StatsSaved').map((e) => e.data as StatsData),
