@@ -13,6 +13,7 @@ import { makeFacts, type PermissionFacts } from '../../src/domain/engines/model.
 import type { Actor, EventData } from '../../src/domain/events/envelope.js';
 import { accountId } from '../../src/domain/ids.js';
 import { sessionStream } from '../../src/domain/sessions/events.js';
+import { aggregationRows, databaseSizes, permissionEntry, tableSizes } from './mixedLogData.js';
 
 export interface MixedLogShape {
   instances: number;
@@ -204,29 +205,14 @@ export function* mixedLog(shape: MixedLogShape): Generator<LogEntry[]> {
         'PermissionsSynced',
         {
           ...ref,
-          accounts: names.map((username) => {
-            const facts = factsOf(username);
-            const isChange = username === changing(i) && d > 0;
-            const moved = grants.get(id)
-              ? { added: ['PROCESS'], removed: [] }
-              : { added: [], removed: ['PROCESS'] };
-            return {
+          accounts: names.map((username) =>
+            permissionEntry(
               username,
-              facts,
-              snapshot: {
-                version: 4,
-                db_type: facts.db_type,
-                categories: { global_privileges: facts.privileges.global },
-              },
-              diff: isChange
-                ? {
-                    capabilities: { added: [], removed: [] },
-                    roles: { added: [], removed: [] },
-                    privileges: { global: moved },
-                  }
-                : null,
-            };
-          }),
+              factsOf(username),
+              username === changing(i) && d > 0,
+              grants.get(id) === true,
+            ),
+          ),
           errors: [],
         },
         ref,
@@ -251,12 +237,7 @@ export function* mixedLog(shape: MixedLogShape): Generator<LogEntry[]> {
         },
         ref,
       );
-      const databases = names.map((databaseName, k) => ({
-        databaseName,
-        sizeMb: 100 * (k + 1) + d + i,
-        dataSizeMb: 80 * (k + 1) + d,
-        logSizeMb: null,
-      }));
+      const databases = databaseSizes(names, d, i);
       const collectedAt = `${day}T02:00:00.000Z`;
       emit(
         capacityStream(instanceId),
@@ -279,14 +260,7 @@ export function* mixedLog(shape: MixedLogShape): Generator<LogEntry[]> {
             instanceId,
             databaseName: 'db_0',
             collectedAt,
-            tables: Array.from({ length: 10 }, (_, k) => ({
-              schemaName: 'public',
-              tableName: `t_${k}`,
-              sizeMb: k + d,
-              dataSizeMb: k,
-              indexSizeMb: 1,
-              rowCount: 1000 * k,
-            })),
+            tables: tableSizes(d),
           },
           ref,
         );
@@ -301,44 +275,7 @@ export function* mixedLog(shape: MixedLogShape): Generator<LogEntry[]> {
       (sessionId, i) => {
         const instanceId = instances[i]!.id;
         aggregationSession = sessionId;
-        const common = {
-          instance_id: instanceId,
-          period_type: 'daily',
-          period_start: day,
-          period_end: day,
-          data_count: 1,
-        };
-        const databases = Array.from({ length: shape.databasesPerInstance }, (_, k) => ({
-          ...common,
-          database_name: `db_${k}`,
-          avg_size_mb: 100 + k,
-          max_size_mb: 100 + k,
-          min_size_mb: 100 + k,
-          avg_data_size_mb: 80,
-          max_data_size_mb: 80,
-          min_data_size_mb: 80,
-          avg_log_size_mb: null,
-          max_log_size_mb: null,
-          min_log_size_mb: null,
-          size_change_mb: d === 0 ? null : 1,
-          size_change_percent: d === 0 ? null : 1,
-          growth_rate: null,
-        }));
-        const total = databases.reduce((s, x) => s + x.avg_size_mb, 0);
-        const instance = {
-          ...common,
-          avg_total_size_mb: total,
-          max_total_size_mb: total,
-          min_total_size_mb: total,
-          avg_database_count: databases.length,
-          max_database_count: databases.length,
-          min_database_count: databases.length,
-          total_size_change_mb: null,
-          total_size_change_percent: null,
-          database_count_change: null,
-          growth_rate: null,
-          trend_direction: null,
-        };
+        const { instance, databases } = aggregationRows(instanceId, day, d, shape.databasesPerInstance);
         emit(
           aggregationStream('daily', day),
           'InstanceAggregated',
