@@ -71,7 +71,13 @@ afterAll(async () => {
 describe('rebuild of every projection in one pass', () => {
   it('gives the rows of the live runners and of the single rebuilds, reading the log once', async () => {
     const live = await dumpTables(db.knex, tables);
-    for (const t of ['sync_sessions', 'instance_accounts', 'account_change_log', 'database_size_stats'])
+    for (const t of [
+      'instances',
+      'sync_sessions',
+      'instance_accounts',
+      'account_change_log',
+      'database_size_stats',
+    ])
       expect(live[t]!.length, `${t} has rows`).toBeGreaterThan(0);
 
     const single = counting(store);

@@ -1,9 +1,9 @@
-// A mixed event log for rebuild tests and the rebuild benchmark: a fleet's days of sync sessions as the
-// service records them (account, capacity, aggregation and classification sessions, each with its
-// records), with the accounts, capacity, aggregation and assignment events those sessions append, a small
-// classification catalog and tags put on and taken off instances. Each day one account of every instance
-// changes its privileges (a diff, and an assignment added or removed) and one rotating account leaves or
-// comes back (added, deactivated, reactivated). Generated day by day, in log order.
+// A mixed event log for rebuild tests and the rebuild benchmark: a registered fleet's days of sync
+// sessions as the service records them (account, capacity, aggregation and classification sessions, each
+// with its records), with the accounts, capacity, aggregation and assignment events those sessions append,
+// a small classification catalog and tags put on and taken off instances. Each day one account of every
+// instance changes its privileges (a diff, and an assignment added or removed) and one rotating account
+// leaves or comes back (added, deactivated, reactivated). Generated day by day, in log order.
 import { randomUUID } from 'node:crypto';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { aggregationStream } from '../../src/domain/aggregation/events.js';
@@ -126,6 +126,22 @@ export function* mixedLog(shape: MixedLogShape): Generator<LogEntry[]> {
     );
   };
 
+  for (const inst of instances)
+    emit(
+      `instance-${inst.id}`,
+      'InstanceRegistered',
+      {
+        instanceId: inst.id,
+        name: inst.name,
+        dbType: inst.dbType,
+        host: `${inst.name}.example.net`,
+        port: inst.dbType === 'mysql' ? 3306 : 5432,
+        databaseName: null,
+        credentialId: null,
+        description: '',
+      },
+      { instanceId: inst.id },
+    );
   emit(`classification-${classificationId}`, 'ClassificationCreated', {
     classificationId,
     name: 'privileged',
