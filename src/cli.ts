@@ -17,7 +17,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { formatPosition } from './domain/events/envelope.js';
 import { createLogger, type Logger } from './logger.js';
 import { allProjections, findProjection } from './projections/index.js';
-import { rebuildProjection } from './projections/rebuild.js';
+import { rebuildProjections } from './projections/rebuild.js';
 import { startServer } from './server.js';
 import { startWorker } from './worker.js';
 
@@ -81,26 +81,26 @@ program
   .option('--batch-size <n>', 'events per batch', positiveInt, 5000)
   .action((name: string | undefined, opts: { batchSize: number }) =>
     withRuntime(async (runtime) => {
+      // Every projection in one pass over the log (read once, each batch fed to each projection).
       const projections = name ? [findProjection(name)] : allProjections;
-      for (const projection of projections) {
-        let last = 0;
-        const result = await rebuildProjection({
-          projection,
-          store: runtime.store,
-          knex: runtime.knex,
-          logger: runtime.logger,
-          batchSize: opts.batchSize,
-          onProgress: ({ events }) => {
-            if (events - last >= 50_000) {
-              last = events;
-              process.stderr.write(`  ${projection.name}: ${events} events\n`);
-            }
-          },
-        });
+      let last = 0;
+      const results = await rebuildProjections({
+        projections,
+        store: runtime.store,
+        knex: runtime.knex,
+        logger: runtime.logger,
+        batchSize: opts.batchSize,
+        onProgress: ({ events }) => {
+          if (events - last >= 50_000) {
+            last = events;
+            process.stderr.write(`  ${events} events\n`);
+          }
+        },
+      });
+      for (const result of results)
         console.log(
           `${result.projection}: rebuilt from ${result.events} events in ${(result.durationMs / 1000).toFixed(1)} s (checkpoint ${formatPosition(result.position)})`,
         );
-      }
     }),
   );
 

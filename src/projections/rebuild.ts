@@ -1,18 +1,19 @@
-// Rebuilds a projection from the start of the log into twin tables while the live tables keep
-// serving, then swaps them in atomically. Batches into the twins commit as they go (no long
-// transaction holds back the log's readers); only the final catch-up and the swap run under the
-// checkpoint's lock, which pauses the live runner for that moment.
+// Rebuilds projections from the start of the log into twin tables while the live tables keep serving,
+// then swaps them in atomically. Several projections rebuild in one pass: the log is read once and each
+// batch is handed to every projection, each writing into its own twins. Batches into the twins commit as
+// they go (no long transaction holds back the log's readers); only the final catch-up and the swap run
+// under the checkpoints' locks, which pause the live runners for that moment. A failure anywhere before
+// the swap commits swaps nothing: the live tables and checkpoints stay as they were, the twins go.
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { START, comparePositions, type Position, type RecordedEvent } from '../domain/events/envelope.js';
 import type { Logger } from '../logger.js';
 import { lockCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.js';
-import { handles, type Projection } from './projection.js';
+import { handles, type Projection, type ProjectionContext } from './projection.js';
 import type { Decode } from './runner.js';
 import { createTwin, dropTwin, swapTwin, twinName } from './tableTwins.js';
 
-export interface RebuildOptions {
-  projection: Projection;
+interface CommonOptions {
   store: EventStore;
   knex: Knex;
   logger: Logger;
@@ -20,6 +21,18 @@ export interface RebuildOptions {
   batchSize?: number;
   /** Called after each committed batch of the first pass (awaited). */
   onProgress?: (progress: { events: number; position: Position }) => void | Promise<void>;
+}
+
+export interface RebuildOptions extends CommonOptions {
+  projection: Projection;
+}
+
+export interface RebuildAllOptions extends CommonOptions {
+  projections: readonly Projection[];
+  /** How many projections apply a batch at once, each on its own connection (default 4). */
+  parallel?: number;
+  /** Called with each projection's share of a batch's apply time (ms), for a profile. */
+  onApplied?: (projection: string, ms: number) => void;
 }
 
 export interface RebuildResult {
@@ -30,27 +43,92 @@ export interface RebuildResult {
 }
 
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
-  const { projection, store, knex, logger } = options;
-  const decode = options.decode ?? ((e: RecordedEvent) => e);
-  const batchSize = options.batchSize ?? 5000;
-  const started = Date.now();
+  const [result] = await rebuildProjections({ ...options, projections: [options.projection] });
+  return result!;
+}
+
+/** The twin-writing context of one projection: a table outside its own is a bug in it. */
+function twinContext(projection: Projection): (trx: Knex.Transaction) => ProjectionContext {
   const twins = new Map(projection.tables.map((t) => [t, twinName(t)]));
-  const ctxTable = (name: string) => {
+  const table = (name: string) => {
     const twin = twins.get(name);
     if (!twin)
       throw new Error(`projection ${projection.name} wrote to ${name}, which is not one of its tables`);
     return twin;
   };
+  return (trx) => ({ trx, table });
+}
 
-  await readCheckpoint(knex, projection.name); // make sure the row exists to lock
-  for (const table of projection.tables) await createTwin(knex, table);
-  logger.info({ projection: projection.name }, 'rebuild started');
+/**
+ * Splits a batch among the projections: each gets the events it handles, in log order, each event decoded
+ * once however many projections read it.
+ */
+function batchSplitter(projections: readonly Projection[], decode: Decode) {
+  const readersOf = new Map<string, number[]>();
+  const readers = (type: string) => {
+    let found = readersOf.get(type);
+    if (!found) {
+      found = projections.flatMap((p, i) => (handles(p, type) ? [i] : []));
+      readersOf.set(type, found);
+    }
+    return found;
+  };
+  return (batch: readonly RecordedEvent[]): RecordedEvent[][] => {
+    const shares: RecordedEvent[][] = projections.map(() => []);
+    for (const event of batch) {
+      const indexes = readers(event.type);
+      if (indexes.length === 0) continue;
+      const decoded = decode(event);
+      for (const i of indexes) shares[i]!.push(decoded);
+    }
+    return shares;
+  };
+}
 
+/** Rebuilds every projection given from one read of the log; one result per projection, in their order. */
+export async function rebuildProjections(options: RebuildAllOptions): Promise<RebuildResult[]> {
+  const { projections, store, knex, logger } = options;
+  const batchSize = options.batchSize ?? 5000;
+  const parallel = Math.max(1, options.parallel ?? 4);
+  const started = Date.now();
+  const names = projections.map((p) => p.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`a projection is listed twice: ${names.join(', ')}`);
+  const contexts = projections.map(twinContext);
+  const split = batchSplitter(projections, options.decode ?? ((e: RecordedEvent) => e));
+  const tables = projections.flatMap((p) => p.tables);
+
+  for (const name of names) await readCheckpoint(knex, name); // make sure the rows exist to lock
   let position: Position = START;
   let events = 0;
-  const applyBatch = async (trx: Knex.Transaction, batch: RecordedEvent[]) => {
-    const relevant = batch.filter((e) => handles(projection, e.type)).map(decode);
-    if (relevant.length > 0) await projection.apply({ trx, table: ctxTable }, relevant);
+  const applyShare = async (trx: Knex.Transaction, i: number, share: readonly RecordedEvent[]) => {
+    const t0 = performance.now();
+    await projections[i]!.apply(contexts[i]!(trx), share);
+    options.onApplied?.(names[i]!, performance.now() - t0);
+  };
+  /**
+   * Applies a batch. In the swap transaction, projection after projection on its one connection;
+   * otherwise each projection's share in its own transaction, up to `parallel` at once: they write
+   * disjoint twins, and nothing reads the twins before the swap, so they need not commit together.
+   */
+  const applyBatch = async (batch: RecordedEvent[], trx?: Knex.Transaction) => {
+    const shares = split(batch);
+    const pending = shares.flatMap((share, i) => (share.length > 0 ? [i] : []));
+    if (trx) for (const i of pending) await applyShare(trx, i, shares[i]!);
+    else {
+      const worker = async () => {
+        try {
+          for (let i = pending.shift(); i !== undefined; i = pending.shift())
+            await knex.transaction((t) => applyShare(t, i, shares[i]!));
+        } catch (err) {
+          pending.length = 0; // the rebuild fails: start nothing more
+          throw err;
+        }
+      };
+      const settled = await Promise.allSettled(Array.from({ length: parallel }, worker));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
     position = batch[batch.length - 1]!.position;
     events += batch.length;
   };
@@ -66,15 +144,15 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       if (batch.length === 0) return;
       const more = batch.length === batchSize;
       if (trx) {
-        await applyBatch(trx, batch);
-        next = store.readAll({ fromPosition: position, maxCount: batchSize });
+        await applyBatch(batch, trx);
+        if (more) next = store.readAll({ fromPosition: position, maxCount: batchSize });
       } else {
         next = more
           ? store.readAll({ fromPosition: batch[batch.length - 1]!.position, maxCount: batchSize })
           : Promise.resolve([]);
         // A failed apply must not leave the read-ahead's rejection unhandled.
         next.catch(() => undefined);
-        await knex.transaction((t) => applyBatch(t, batch));
+        await applyBatch(batch);
         await options.onProgress?.({ events, position });
       }
       if (!more) return;
@@ -82,22 +160,28 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   };
 
   try {
+    for (const table of tables) await createTwin(knex, table);
+    logger.info({ projections: names }, 'rebuild started');
     await drain();
     await knex.transaction(async (trx) => {
-      const live = await lockCheckpoint(trx, projection.name);
+      // Always in the same order, so two rebuilds of overlapping sets cannot deadlock on the rows.
+      const live = new Map<string, Position>();
+      for (const name of [...names].sort()) live.set(name, await lockCheckpoint(trx, name));
       await drain(trx);
       // The twins now hold everything the log shows, which is at least what the live tables hold.
-      if (comparePositions(position, live) < 0) {
-        throw new Error(`rebuild of ${projection.name} ended before the live checkpoint; the log shrank?`);
+      for (const [name, checkpoint] of live) {
+        if (comparePositions(position, checkpoint) < 0)
+          throw new Error(`rebuild of ${name} ended before the live checkpoint; the log shrank?`);
       }
-      for (const table of projection.tables) await swapTwin(trx, table);
-      await writeCheckpoint(trx, projection.name, position);
+      for (const table of tables) await swapTwin(trx, table);
+      for (const name of names) await writeCheckpoint(trx, name, position);
     });
   } catch (err) {
-    for (const table of projection.tables) await dropTwin(knex, table).catch(() => undefined);
+    for (const table of tables) await dropTwin(knex, table).catch(() => undefined);
     throw err;
   }
-  const result = { projection: projection.name, events, position, durationMs: Date.now() - started };
-  logger.info(result, 'rebuild swapped in');
-  return result;
+  const durationMs = Date.now() - started;
+  const results = names.map((projection) => ({ projection, events, position, durationMs }));
+  logger.info({ projections: names, events, durationMs }, 'rebuild swapped in');
+  return results;
 }

@@ -2,12 +2,12 @@
 // (removed first, then added), and the daily statistics. After each event, the figures of the
 // classifications and rules it touched are recomputed from the assignments table as it stands then and
 // written for the event's statDate (the last write of a day wins: the totals after the day's last change).
-// Events are applied one at a time, so a batch leaves what one event per batch would (statPoints skips the
-// figures a later event of the same batch and day replaces anyway).
+// A batch leaves what one event per batch would: the figures are computed only where statPoints says no
+// later event of the batch and day replaces them, after the assignment writes of every event up to there.
 import type { Knex } from 'knex';
 import type { Projection } from '../projection.js';
 import { upsertRows } from '../rows.js';
-import { assignmentWrites, statPoints, type Touched } from './assignmentsFold.js';
+import { type AssignmentRow, assignmentWrites, statPoints, type Touched } from './assignmentsFold.js';
 
 /** Ids per statement: far below the bind-parameter limit. */
 const chunkSize = 5_000;
@@ -84,15 +84,33 @@ export const classificationAssignmentsProjection: Projection = {
     'classification_rule_daily_stats',
   ],
   eventTypes: ['AssignmentsChanged'],
+  // The assignment writes of successive events merge (an id's last write wins: its row, or its delete) and
+  // are flushed before an event whose figures must be computed, so the counts see the table as it stands
+  // after that event.
   apply: async ({ trx, table }, events) => {
     const points = statPoints(events);
     const assignments = table('account_classification_assignments');
+    const writes = new Map<string, AssignmentRow | 'delete'>();
+    const flush = async () => {
+      const deletes = [...writes].flatMap(([id, w]) => (w === 'delete' ? [id] : []));
+      const rows = [...writes.values()].filter((w): w is AssignmentRow => w !== 'delete');
+      writes.clear();
+      for (const chunk of chunked(deletes)) await trx(assignments).whereIn('id', chunk).delete();
+      await upsertRows(trx, assignments, rows as unknown as Record<string, unknown>[], ['id']);
+    };
     for (const [i, e] of events.entries()) {
       const { deleteIds, rows } = assignmentWrites(e);
-      for (const chunk of chunked(deleteIds)) await trx(assignments).whereIn('id', chunk).delete();
-      await upsertRows(trx, assignments, rows as unknown as Record<string, unknown>[], ['id']);
+      // Map.set keeps an existing key's place: delete first, so writes keep the log's order.
+      for (const id of deleteIds) writes.set(id, 'delete');
+      for (const row of rows) {
+        writes.delete(row.id);
+        writes.set(row.id, row);
+      }
       const point = points[i]!;
+      if (point.touched.classifications.size === 0 && point.touched.rules.size === 0) continue;
+      await flush();
       await writeStats(trx, table, point.statDate, point.touched);
     }
+    await flush();
   },
 };
