@@ -119,8 +119,34 @@ export function createPostgresqlAdapter(
     return version;
   }
 
-  async function roles(): Promise<PgRoleRow[]> {
-    return query<PgRoleRow>('pg_roles', rolesSql);
+  /**
+   * Catalogs in one round trip (a simple query of several statements: no parameters), or undefined when
+   * one failed: the first error aborts the rest, so the caller asks them one by one to tell which.
+   */
+  async function together(texts: readonly string[]): Promise<pg.QueryResultRow[][] | undefined> {
+    assertOpen();
+    try {
+      const results = (await pool.query(texts.join(';\n'))) as unknown as pg.QueryResult<pg.QueryResultRow>[];
+      return results.length === texts.length ? results.map((r) => r.rows) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  let kept: Promise<PgRoleRow[]> | undefined;
+  /** The roles, read once per adapter with the version (the inventory and the permissions of a sync). */
+  function roles(): Promise<PgRoleRow[]> {
+    kept ??= (async () => {
+      const rows = version ? undefined : await together([versionSql, rolesSql]);
+      if (!rows) return query<PgRoleRow>('pg_roles', rolesSql);
+      const [v] = rows[0] as { version: string; num: number }[];
+      version = Promise.resolve(v ?? { version: 'unknown', num: 0 });
+      return rows[1] as PgRoleRow[];
+    })().catch((err: unknown) => {
+      kept = undefined;
+      throw err;
+    });
+    return kept;
   }
 
   /** A catalog that may be unreadable (hardened servers revoke SELECT from PUBLIC): an ItemError, not a failure. */
@@ -221,18 +247,23 @@ export function createPostgresqlAdapter(
     },
 
     async permissionSnapshot(): Promise<PermissionsCollected> {
+      const roleRows = await roles(); // first: the version comes with it
       const info = await serverInfo();
-      const roleRows = await roles();
       const collectedAt = new Date();
       const errors: ItemError[] = [];
-      const memberships = await optional<PgMembershipRow>(
-        'pg_auth_members',
-        info.num >= 160000 ? membershipsSql16 : membershipsSql15,
-        errors,
-      );
-      const databases = await optional<{ datname: string }>('pg_database', databasesSql, errors);
+      const membershipsSql = info.num >= 160000 ? membershipsSql16 : membershipsSql15;
+      // One round trip; a catalog denied (hardened servers) makes it fail: then one by one, as ItemErrors.
+      const all = await together([membershipsSql, databasesSql, databaseAclSql]);
+      const memberships =
+        (all?.[0] as PgMembershipRow[] | undefined) ??
+        (await optional<PgMembershipRow>('pg_auth_members', membershipsSql, errors));
+      const databases =
+        (all?.[1] as { datname: string }[] | undefined) ??
+        (await optional<{ datname: string }>('pg_database', databasesSql, errors));
       const listed = !errors.some((e) => e.item === 'pg_database');
-      const databaseAcl = await optional<PgDatabaseAclRow>('database privileges', databaseAclSql, errors);
+      const databaseAcl =
+        (all?.[2] as PgDatabaseAclRow[] | undefined) ??
+        (await optional<PgDatabaseAclRow>('database privileges', databaseAclSql, errors));
       const items = roleRows.map((role) =>
         postgresPermissions({
           role,
@@ -251,6 +282,7 @@ export function createPostgresqlAdapter(
     async close() {
       if (closed) return;
       closed = true;
+      kept = undefined;
       await pool.end();
     },
   };
