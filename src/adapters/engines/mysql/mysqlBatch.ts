@@ -2,8 +2,8 @@
 // never has it, so no other statement can be stacked), the statements joined into batches of at most
 // BATCH_SIZE. A statement that fails aborts the rest of its batch on the server: its error is kept for it
 // alone and the statements after it are sent again, so one denied statement costs one more round trip,
-// not the others' results. A connection lost or a client-side timeout ends the whole run: every
-// statement still unanswered gets that error.
+// not the others' results. A batch past the client-side timeout: its unanswered statements are sent again
+// one by one on a new connection. A connection lost ends the run: every statement unanswered gets that error.
 import mysqlCore from 'mysql2';
 import type { EngineError } from '../port.js';
 import { isQueryTimeout, toEngineError } from './mysqlErrors.js';
@@ -58,35 +58,58 @@ export async function queryEach(
   secrets: readonly string[],
 ): Promise<(Rows | EngineError)[]> {
   if (statements.length === 0) return [];
-  const conn = mysqlCore.createConnection({ ...config, multipleStatements: true });
-  conn.on('error', () => undefined); // reported through the batch that was running
-  try {
-    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
-  } catch (err) {
-    conn.destroy();
-    throw toEngineError(err, 'connect', secrets);
-  }
+  const open = async () => {
+    const conn = mysqlCore.createConnection({ ...config, multipleStatements: true });
+    conn.on('error', () => undefined); // reported through the batch that was running
+    try {
+      await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      conn.destroy();
+      throw toEngineError(err, 'connect', secrets);
+    }
+    return conn;
+  };
+  let conn = await open();
   const out: (Rows | EngineError)[] = [];
+  // After a batch timed out client-side, which of its statements hung is unknown: its unanswered
+  // statements are sent again one per round trip, on a new connection, so a timeout names one alone.
+  let single = 0;
   let usable = true;
   try {
     while (out.length < statements.length) {
-      const batch = statements.slice(out.length, out.length + BATCH_SIZE);
+      const batch = statements.slice(out.length, out.length + (single > 0 ? 1 : BATCH_SIZE));
       const { sets, error, fatal } = await runBatch(conn, batch.join(';\n'), timeoutMs);
-      out.push(...sets.slice(0, batch.length));
-      if (!error && sets.length === batch.length) continue;
+      const answered = sets.slice(0, batch.length);
+      out.push(...answered);
+      single = Math.max(0, single - answered.length);
+      if (!error && answered.length === batch.length) continue;
       const failed = toEngineError(
         error ?? new Error('the server answered fewer statements than sent'),
         'query',
         secrets,
       );
-      usable = !fatal;
-      if (fatal) while (out.length < statements.length) out.push(failed);
-      else out.push(failed);
+      if (!fatal) {
+        out.push(failed);
+        single = Math.max(0, single - 1);
+        continue;
+      }
+      conn.destroy();
+      usable = false;
+      if (!isQueryTimeout(error)) {
+        while (out.length < statements.length) out.push(failed);
+        break;
+      }
+      if (batch.length > 1) single = batch.length - answered.length;
+      else {
+        out.push(failed);
+        single = Math.max(0, single - 1);
+      }
+      conn = await open();
+      usable = true;
     }
   } finally {
-    // COM_QUIT when the connection is still fine; a statement may still run on one that timed out.
+    // COM_QUIT: not answered, so no round trip.
     if (usable) conn.end(() => undefined);
-    else conn.destroy();
   }
   return out;
 }

@@ -128,7 +128,10 @@ export function createPostgresqlAdapter(
     try {
       const results = (await pool.query(texts.join(';\n'))) as unknown as pg.QueryResult<pg.QueryResultRow>[];
       return results.length === texts.length ? results.map((r) => r.rows) : undefined;
-    } catch {
+    } catch (err) {
+      // No connection: asking again one by one would wait for it again (deadHost.int.test.ts).
+      const error = toEngineError(err, where, secret);
+      if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
       return undefined;
     }
   }
