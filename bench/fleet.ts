@@ -1,7 +1,8 @@
 // The fleet the session benchmarks (account-sync, capacity) run against: the local MariaDB and PostgreSQL
 // as monitored servers, each with a least-privilege collector and the benchmark's own objects; whalefall's
-// store (openBenchDatabase, see support.ts); instances registered in sets, half on each server. Sessions
-// on it are timed by timeSession.ts.
+// store (openBenchDatabase, see support.ts); instances registered in sets, half on each server, through
+// the latency proxy (latencyProxy.ts: BENCH_RTT_MS, default 20 ms; 0 for none). Sessions on it are timed by
+// timeSession.ts.
 //
 // Monitored servers: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306) and BENCH_PG_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), both with an account that may create users, roles and
@@ -27,6 +28,7 @@ import { instancesProjection } from '../src/projections/instances/projection.js'
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { createCollector } from '../test/support/mariadbCollector.js';
 import { localServerPid, parentPid } from './cpuUsage.js';
+import { RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
 import { openBenchDatabase, type BenchDatabase } from './support.js';
 
 export const MYSQL_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
@@ -173,9 +175,18 @@ export interface Fleet {
   cpuTrees: Record<string, number | undefined>;
   /** One set of `perSet` instances per name, alternately MariaDB and PostgreSQL, registered 4 at a time. */
   register(sets: readonly string[], perSet: number): Promise<FleetInstance[][]>;
+  /** A MariaDB instance at the proxy's blackhole (accepts, never answers); undefined without a proxy. */
+  registerBlackhole(): Promise<FleetInstance | undefined>;
+  /** The latency proxy the instances are registered at; undefined when BENCH_RTT_MS=0. */
+  proxy: BenchProxy | undefined;
 }
 
-async function openFleet(db: BenchDatabase, monitored: Monitored[], raw: PostgresEventStore) {
+async function openFleet(
+  db: BenchDatabase,
+  monitored: Monitored[],
+  raw: PostgresEventStore,
+  proxy: BenchProxy | undefined,
+) {
   const store = validatingEventStore(raw, createEventRegistry());
   const ring = { current: generateKey(), previous: [] };
   const ctx: CommandContext = {
@@ -198,49 +209,72 @@ async function openFleet(db: BenchDatabase, monitored: Monitored[], raw: Postgre
     credentialFor.set(m.dbType, id);
   }
   const registerOne = makeRegisterInstance({ knex: db.knex, store });
+  const registerAt = async (m: Monitored, name: string, at: 'server' | 'blackhole' = 'server') => {
+    const port = proxy ? proxy.ports[at === 'blackhole' ? 'blackhole' : m.dbType]! : m.port;
+    const { id } = await registerOne(
+      {
+        name,
+        dbType: m.dbType,
+        host: proxy ? '127.0.0.1' : m.host,
+        port,
+        databaseName: m.databaseName,
+        credentialId: credentialFor.get(m.dbType)!,
+        description: '',
+      },
+      ctx,
+      { allowDuplicate: true }, // every instance of a set is the same server
+    );
+    return { id, dbType: m.dbType };
+  };
+  // The session runner reads instances and credentials from their read tables.
+  const catchUp = async () => {
+    for (const projection of [credentialsProjection, instancesProjection]) {
+      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
+    }
+  };
   const register = async (sets: readonly string[], perSet: number) => {
     const limit = pLimit(4);
     const registered = await Promise.all(
       sets.map((set) =>
         Promise.all(
           Array.from({ length: perSet }, (_, i) =>
-            limit(async () => {
+            limit(() => {
               const m = monitored[i % monitored.length]!;
-              const { id } = await registerOne(
-                {
-                  name: `bench-${set}-${m.dbType}-${String(i).padStart(4, '0')}`,
-                  dbType: m.dbType,
-                  host: m.host,
-                  port: m.port,
-                  databaseName: m.databaseName,
-                  credentialId: credentialFor.get(m.dbType)!,
-                  description: '',
-                },
-                ctx,
-              );
-              return { id, dbType: m.dbType };
+              return registerAt(m, `bench-${set}-${m.dbType}-${String(i).padStart(4, '0')}`);
             }),
           ),
         ),
       ),
     );
-    // The session runner reads instances and credentials from their read tables.
-    for (const projection of [credentialsProjection, instancesProjection]) {
-      await new ProjectionRunner({ projection, store: raw, knex: db.knex, logger }).catchUp();
-    }
+    await catchUp();
+    return registered;
+  };
+  const registerBlackhole = async () => {
+    if (!proxy) return undefined;
+    const registered = await registerAt(monitored[0]!, 'bench-blackhole', 'blackhole');
+    await catchUp();
     return registered;
   };
   const deps: SessionRunDeps = { knex: db.knex, pool: db.pool, store, keyring: () => ring, logger };
-  const cpuTrees = Object.fromEntries(
+  const cpuTrees: Record<string, number | undefined> = Object.fromEntries(
     monitored.map((m) => [m.dbType === 'mysql' ? 'monitored MariaDB' : 'monitored PostgreSQL', m.pid]),
   );
-  return { db, deps, ctx, cpuTrees, register } satisfies Fleet;
+  if (proxy) cpuTrees['latency proxy'] = proxy.pid;
+  return { db, deps, ctx, cpuTrees, register, registerBlackhole, proxy } satisfies Fleet;
 }
 
-/** Sets up the fleet, runs `body` on it, and drops everything it created, also on failure and Ctrl-C. */
-export async function withFleet<T>(objects: FleetObjects, body: (fleet: Fleet) => Promise<T>): Promise<T> {
+/**
+ * Sets up the fleet, runs `body` on it, and drops everything it created, also on failure and Ctrl-C.
+ * `poolMax`: the store pool's size (a session at concurrency c appends from up to c records at once).
+ */
+export async function withFleet<T>(
+  objects: FleetObjects,
+  body: (fleet: Fleet) => Promise<T>,
+  options: { poolMax?: number } = {},
+): Promise<T> {
   const drops: (() => Promise<void>)[] = [];
   let db: BenchDatabase | undefined;
+  let proxy: BenchProxy | undefined;
   let raw: PostgresEventStore | undefined;
   let cleaning: Promise<void> | undefined;
   // The monitored servers first: they are what a crash would leave behind.
@@ -251,6 +285,7 @@ export async function withFleet<T>(objects: FleetObjects, body: (fleet: Fleet) =
           say(`could not drop everything with prefix ${prefix}_ on a monitored server: ${String(err)}`);
         });
       }
+      await proxy?.close().catch(() => undefined);
       await raw?.close().catch(() => undefined);
       await db?.close().catch((err: unknown) => say(`could not close the bench database: ${String(err)}`));
     })());
@@ -272,7 +307,7 @@ export async function withFleet<T>(objects: FleetObjects, body: (fleet: Fleet) =
     // support.ts exits on Ctrl-C as soon as its own database is closed: ours replaces its handler (the
     // monitored servers are set up after this point), so that cleanUp() drops them before exiting.
     const before = new Set(process.listeners('SIGINT'));
-    db = await openBenchDatabase();
+    db = await openBenchDatabase(options);
     for (const listener of process.listeners('SIGINT').filter((l) => !before.has(l))) {
       process.removeListener('SIGINT', listener);
       process.removeListener('SIGTERM', listener);
@@ -285,8 +320,13 @@ export async function withFleet<T>(objects: FleetObjects, body: (fleet: Fleet) =
       `creating the collector and the benchmark's objects (prefix ${prefix}_) on MariaDB and PostgreSQL...`,
     );
     const monitored = [await setUpMariadb(objects, drops), await setUpPostgresql(objects, drops)];
+    if (RTT_MS > 0) {
+      const [mariadb, postgresql] = monitored.map((m) => ({ host: m.host, port: m.port }));
+      proxy = await startBenchProxy({ mysql: mariadb!, postgresql: postgresql!, blackhole: 'blackhole' });
+      say(`latency proxy (pid ${proxy.pid}): ${RTT_MS} ms round trip in front of both servers`);
+    }
     raw = new PostgresEventStore(db.pool);
-    return await body(await openFleet(db, monitored, raw));
+    return await body(await openFleet(db, monitored, raw, proxy));
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
