@@ -30,6 +30,7 @@ import { toEngineError, toItemError } from './errors.js';
 import {
   databaseAclSql,
   databaseSizeSql,
+  databaseSizesSql,
   databasesSql,
   membershipsSql15,
   membershipsSql16,
@@ -191,6 +192,22 @@ export function createPostgresqlAdapter(
     async databaseSizes(): Promise<Collected<DatabaseSize>> {
       const databases = await query<{ datname: string }>('pg_database', databasesSql);
       const result: Collected<DatabaseSize> = { items: [], errors: [] };
+      // Every size in one round trip; one denied (no CONNECT) or dropped meanwhile fails it: then one by one.
+      const all = await raw<{ datname: string; bytes: string | null }>(databaseSizesSql, [
+        databases.map((d) => d.datname),
+      ]).catch((err: unknown) => {
+        const error = toEngineError(err, `${where} database sizes`, secret);
+        if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
+        return undefined;
+      });
+      if (all) {
+        for (const { datname, bytes } of all) {
+          if (bytes == null) continue;
+          const sizeMb = toMb(Number(bytes));
+          result.items.push({ databaseName: datname, sizeMb, dataSizeMb: sizeMb, logSizeMb: null });
+        }
+        return result;
+      }
       for (const { datname } of databases) {
         const item = `database ${datname} size`;
         try {
