@@ -149,6 +149,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
         `${[...targets.lines, `round trips: ${targets.met ? 'PASS' : 'MISS'} (${few.accounts} vs. ${many.accounts} accounts per server; the servers hold a few more: the collector, root, ...)`].join('\n')}\n`,
       );
     },
-    { poolMax: CONCURRENCIES.at(-1)! + 8 },
+    // Above the default 16 for concurrency 32, below what the shared local server (100 connections) allows.
+    { poolMax: 24 },
   );
 }

@@ -49,7 +49,7 @@ export async function timeSession(
   await session.done;
   const wallSec = (performance.now() - started) / 1000;
   const cpu = cpuBetween(cpuBefore, sampleCpu(fleet.cpuTrees));
-  const roundTrips = proxyBefore && countsBetween(proxyBefore, (await fleet.proxy!.counts()));
+  const roundTrips = proxyBefore && countsBetween(proxyBefore, await fleet.proxy!.counts());
   const events = (await countEvents(fleet.db)) - eventsBefore;
 
   const { state, history } = await loadSession(fleet.deps.store, session.sessionId);
