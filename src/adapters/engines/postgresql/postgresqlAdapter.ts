@@ -54,6 +54,18 @@ interface TableRow {
   reltuples: number;
 }
 
+/**
+ * Whether a batched query that failed is asked again one by one (which tells which statement failed, as
+ * ItemErrors): yes after a statement the server refused (a denied catalog; 3D000, a database dropped
+ * meanwhile, is no connection failure here) or a timeout; not after a connection failure or a server out
+ * of connections, which asking again would wait for again (deadHost.int.test.ts).
+ */
+function askAgain(err: unknown, secret: string): boolean {
+  if (err instanceof pg.DatabaseError) return !/^(08|53|57P)/.test(err.code ?? '');
+  const error = toEngineError(err, '', secret);
+  return error.code !== 'DATABASE_CONNECTION_ERROR' && !error.connecting;
+}
+
 const toMb = (bytes: number): number => Math.round((bytes / 1_048_576) * 1000) / 1000;
 
 export function createPostgresqlAdapter(
@@ -130,9 +142,7 @@ export function createPostgresqlAdapter(
       const results = (await pool.query(texts.join(';\n'))) as unknown as pg.QueryResult<pg.QueryResultRow>[];
       return results.length === texts.length ? results.map((r) => r.rows) : undefined;
     } catch (err) {
-      // No connection: asking again one by one would wait for it again (deadHost.int.test.ts).
-      const error = toEngineError(err, where, secret);
-      if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
+      if (!askAgain(err, secret)) throw toEngineError(err, where, secret);
       return undefined;
     }
   }
@@ -196,8 +206,7 @@ export function createPostgresqlAdapter(
       const all = await raw<{ datname: string; bytes: string | null }>(databaseSizesSql, [
         databases.map((d) => d.datname),
       ]).catch((err: unknown) => {
-        const error = toEngineError(err, `${where} database sizes`, secret);
-        if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
+        if (!askAgain(err, secret)) throw toEngineError(err, `${where} database sizes`, secret);
         return undefined;
       });
       if (all) {
