@@ -1,24 +1,41 @@
 // account-sync: a first account sync of BENCH_INSTANCES (default 200) registered instances, half
-// pointing at the local MariaDB and half at the local PostgreSQL, with about 50 accounts created on
-// each server by the benchmark. The same work twice, on two sets of instances: concurrency 1, then 8.
-// Target: concurrency 8 at least 4x the instances/s of concurrency 1 (printed, not failed: exit 0).
-// The monitored servers, the collector and the cleanup are fleet.ts's.
-import type mysql from 'mysql2/promise';
+// pointing at the local MariaDB and half at the local PostgreSQL through the latency proxy (BENCH_RTT_MS,
+// default 20 ms round trip: latencyProxy.ts), with about 50 accounts created on each server by the
+// benchmark. The same work twice, on two sets of instances: concurrency 1, then 32. Target: concurrency 32
+// at least 16x the instances/s of concurrency 1 (printed, not failed: exit 0). Then the round trips per
+// instance (counted at the proxy) of one instance per engine with the 50 accounts, and with 500: the same
+// number for both, at most 10 for MariaDB and 6 for PostgreSQL. The monitored servers, the collector and
+// the cleanup are fleet.ts's.
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { makeRunAccountSync } from '../src/commands/sync/runAccountSync.js';
-import { instancesPerSet, monitoredServers, prefix, say, withFleet, type FleetObjects } from './fleet.js';
+import {
+  instancesPerSet,
+  monitoredServers,
+  MYSQL_URL,
+  PG_URL,
+  prefix,
+  say,
+  withFleet,
+  type Fleet,
+  type FleetObjects,
+} from './fleet.js';
+import { proxyCpuLine, RTT_MS } from './latencyProxy.js';
+import { roundTripsLine, roundTripTargets } from './roundTrips.js';
 import type { BenchContext } from './support.js';
-import { perEngine, reportSpeedUp, timeSessions } from './timeSession.js';
+import { perEngine, reportSpeedUp, timeSession, timeSessions, type SessionStarter } from './timeSession.js';
 
 export const about =
-  'first account sync of 200 instances (local MariaDB + PostgreSQL, ~50 accounts each) at concurrency 1 vs. 8 (about 30 s)';
+  'first account sync of 200 instances (MariaDB + PostgreSQL behind a 20 ms RTT proxy, ~50 accounts each) at concurrency 1 vs. 32, round trips per instance for 50 vs. 500 accounts';
 
 /** Instances per run; each run gets its own set of this many. */
 const INSTANCES = instancesPerSet(200);
 const ACCOUNTS = 50;
 const DEADLINE_MS = 120_000;
-const TARGET_PERCENT = 400;
-const CONCURRENCIES = [1, 8] as const;
+const TARGET_PERCENT = 1600;
+const CONCURRENCIES = [1, 32] as const;
+/** The accounts per server of the second round-trip measurement. */
+const MANY_ACCOUNTS = 500;
 
 const database = `${prefix}_db`;
 const role = `${prefix}_role`;
@@ -57,32 +74,83 @@ const accounts: FleetObjects = {
   },
 };
 
+/** Accounts up to MANY_ACCOUNTS on both servers, without grants (fleet.ts drops them with the prefix). */
+async function addAccounts(): Promise<void> {
+  const extra = Array.from({ length: MANY_ACCOUNTS - ACCOUNTS }, (_, i) => `${prefix}_x${i}`);
+  const root = await mysql.createConnection({ uri: MYSQL_URL });
+  try {
+    for (const user of extra) await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', `Pw-${user}`]);
+  } finally {
+    await root.end();
+  }
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(extra.map((u) => `CREATE ROLE ${pg.escapeIdentifier(u)} LOGIN`).join(';'));
+  } finally {
+    await client.end();
+  }
+}
+
+/** One instance per engine synced at concurrency 1: its round trips at the proxy. */
+async function measureRoundTrips(fleet: Fleet, set: string, accounts: number, start: SessionStarter) {
+  const [instances] = await fleet.register([set], 2);
+  const ids = instances!.map((i) => i.id);
+  const run = await timeSession(fleet, `account sync, ${accounts} accounts`, 2, 1, () =>
+    start(fleet.deps, ids, 1),
+  );
+  return { accounts, run, instances: instances! };
+}
+
 export async function run(_ctx: BenchContext): Promise<void> {
   say(`${ACCOUNTS} accounts per monitored server`);
-  await withFleet(accounts, async (fleet) => {
-    // Two sets of the same size: the first sync of each is the same work.
-    say(`registering ${CONCURRENCIES.length} x ${INSTANCES} instances...`);
-    const sets = await fleet.register(['a', 'b'], INSTANCES);
-    const { runs, phases } = await timeSessions(fleet, 'account sync', sets, CONCURRENCIES, (deps, ids, c) =>
-      makeRunAccountSync(deps)({ instanceIds: ids }, 'manual_batch', fleet.ctx, {
-        concurrency: c,
-        deadlineMs: DEADLINE_MS,
-      }),
-    );
-    reportSpeedUp(
-      `account-sync: first account sync of ${INSTANCES} instances (${INSTANCES / 2} MariaDB + ${INSTANCES / 2} PostgreSQL), concurrency 8 vs. 1`,
-      runs,
-      {
-        server: fleet.db.server,
-        targetPercent: TARGET_PERCENT,
-        phases,
-        notes: [
-          `monitored: ${monitoredServers}, ${ACCOUNTS} accounts created on each ` +
-            `(+ the collector; the sync reads every account on the server)`,
-        ],
-        serviceCpuTargetMs: 8,
-        detail: (r) => `accounts per instance: ${perEngine(sets.flat(), r, (c) => c.itemsSynced)}`,
-      },
-    );
-  });
+  const start: SessionStarter = (deps, ids, c) =>
+    makeRunAccountSync(deps)({ instanceIds: ids }, 'manual_batch', fleet().ctx, {
+      concurrency: c,
+      deadlineMs: DEADLINE_MS,
+    });
+  let current: Fleet | undefined;
+  const fleet = () => current!;
+  await withFleet(
+    accounts,
+    async (f) => {
+      current = f;
+      // Two sets of the same size: the first sync of each is the same work.
+      say(`registering ${CONCURRENCIES.length} x ${INSTANCES} instances...`);
+      const sets = await f.register(['a', 'b'], INSTANCES);
+      const { runs, phases } = await timeSessions(f, 'account sync', sets, CONCURRENCIES, start);
+      const setOf = (r: (typeof runs)[number]) => sets[runs.indexOf(r)]!;
+      const proxyCpu = f.proxy ? [await proxyCpuLine(f.proxy, 2 * INSTANCES)] : [];
+      say(`round trips: one instance per engine with ${ACCOUNTS}, then ${MANY_ACCOUNTS} accounts...`);
+      const few = await measureRoundTrips(f, 'r50', ACCOUNTS, start);
+      await addAccounts();
+      const many = await measureRoundTrips(f, 'r500', MANY_ACCOUNTS, start);
+      const targets = roundTripTargets(few, many);
+      reportSpeedUp(
+        `account-sync: first account sync of ${INSTANCES} instances (${INSTANCES / 2} MariaDB + ${INSTANCES / 2} PostgreSQL), concurrency ${CONCURRENCIES[1]} vs. ${CONCURRENCIES[0]}`,
+        runs,
+        {
+          server: f.db.server,
+          targetPercent: TARGET_PERCENT,
+          phases,
+          notes: [
+            `monitored: ${monitoredServers}, ${ACCOUNTS} accounts created on each ` +
+              `(+ the collector; the sync reads every account on the server)`,
+            RTT_MS > 0
+              ? `network: ${RTT_MS} ms round trip (bench/latencyProxy.ts, a child process; BENCH_RTT_MS)`
+              : 'network: none (BENCH_RTT_MS=0: the instances point at the servers themselves)',
+            ...proxyCpu,
+          ],
+          serviceCpuTargetMs: 8,
+          detail: (r) =>
+            `accounts per instance: ${perEngine(setOf(r), r, (c) => c.itemsSynced)}; ${roundTripsLine(r, setOf(r))}`,
+        },
+      );
+      process.stdout.write(
+        `${[...targets.lines, `round trips: ${targets.met ? 'PASS' : 'MISS'} (${few.accounts} vs. ${many.accounts} accounts per server; the servers hold a few more: the collector, root, ...)`].join('\n')}\n`,
+      );
+    },
+    // Above the default 16 for concurrency 32, below what the shared local server (100 connections) allows.
+    { poolMax: 24 },
+  );
 }

@@ -56,8 +56,10 @@ export function sampleCpu(trees: Record<string, number | undefined> = {}): CpuSa
   const procs = readProcs();
   const children = new Map<number, Proc[]>();
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  // A tree named in `trees` (e.g. the latency proxy, a child of this process) is counted on its own only.
+  const named = new Set(Object.values(trees));
   const tree = (pid: number): number =>
-    (children.get(pid) ?? []).reduce((sum, c) => sum + c.sec + tree(c.pid), 0);
+    (children.get(pid) ?? []).reduce((sum, c) => sum + (named.has(c.pid) ? 0 : c.sec + tree(c.pid)), 0);
   sample['whalefall store'] = tree(process.pid);
   for (const [name, pid] of Object.entries(trees)) {
     const root = procs.find((p) => p.pid === pid);

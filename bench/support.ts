@@ -22,7 +22,7 @@ export interface BenchContext {
 export interface BenchDatabase {
   url: string;
   knex: Knex;
-  /** The pool for the code under test and its baseline (max 16 connections). */
+  /** The pool for the code under test and its baseline (max 16 connections unless opened with poolMax). */
   pool: pg.Pool;
   /** "PostgreSQL 17.x, fsync=on, synchronous_commit=on, ..." for the report. */
   server: string;
@@ -53,7 +53,7 @@ async function describeServer(pool: pg.Pool): Promise<string> {
 }
 
 /** A fresh database with all migrations run. Call close() at the end, also on failure. */
-export async function openBenchDatabase(): Promise<BenchDatabase> {
+export async function openBenchDatabase(options: { poolMax?: number } = {}): Promise<BenchDatabase> {
   const database = `wf_bench_${randomBytes(6).toString('hex')}`;
   let embedded: EmbeddedPostgres | undefined;
   let dataDir: string | undefined;
@@ -99,7 +99,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     const url = withDatabase(serverUrl, database);
     knex = createKnex(url, { max: 2 });
     await migrateLatest(knex);
-    pool = createPgPool(url, { max: 16 });
+    pool = createPgPool(url, { max: options.poolMax ?? 16 });
     const server = await describeServer(pool);
     return {
       url,

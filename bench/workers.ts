@@ -4,7 +4,8 @@
 // `whalefall-records`, SYNC_CONCURRENCY=8 records at once each). The 2nd process is `whalefall worker`
 // when the built CLI has that command, else a 2nd `serve` on another port (same DATABASE_URL), which
 // shares records the same way. The instances all point at the local MariaDB through a latency proxy
-// (test/support/latencyProxy.ts: 10 ms each way, 20 ms per round trip: the model of remote servers).
+// (bench/latencyProxy.ts, a child process: BENCH_RTT_MS, default 20 ms per round trip, 0 for none: the model
+// of remote servers).
 // Setup, not timed: the collector on MariaDB, a credential and 4 sets of instances registered through the
 // API (allow_duplicate), one set per run, so that every run is a first collection and does the same work.
 // Measured: from the POST /capacity/actions/collect to the session's end (GET /sync-sessions/{id} polled
@@ -24,7 +25,7 @@ import { createCollector, dropCollector } from '../test/support/mariadbCollector
 import { freePort } from '../test/support/net.js';
 import { postmasterPid } from './classifySetup.js';
 import { cpuBetween, localServerPid, sampleCpu, type CpuSample } from './cpuUsage.js';
-import { startLatencyProxy, type LatencyProxy } from '../test/support/latencyProxy.js';
+import { countsBetween, proxyCpuLine, RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
 import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
 
 export const about =
@@ -36,7 +37,6 @@ const MYSQL_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
 const scale = Number(process.env.BENCH_SCALE ?? '1') || 1;
 const INSTANCES = Math.max(2, Math.round(Number(process.env.BENCH_INSTANCES ?? 200 * scale) || 200 * scale));
 const CONCURRENCY = 8;
-const DELAY_MS = 10;
 const ROUNDS = 2;
 const TARGET_RATIO = 1.8;
 const POLL_MS = 200;
@@ -156,7 +156,7 @@ interface Run {
   /** The store's counters over the run, and the proxy's connections and requests. */
   store: StoreCounters;
   connections: number;
-  chunksUp: number;
+  roundTrips: number;
   sessionId: string;
   seconds: number;
   perSec: number;
@@ -168,13 +168,13 @@ interface Run {
 async function timeCollection(
   api: Api,
   db: BenchDatabase,
-  proxy: LatencyProxy,
+  proxy: BenchProxy | undefined,
   label: string,
   ids: string[],
   cpuTrees: () => Record<string, number | undefined>,
 ): Promise<Run> {
   const storeBefore = await storeCounters(db);
-  const [connectionsBefore, chunksBefore] = [proxy.connections, proxy.chunksUp];
+  const proxyBefore = await proxy?.counts();
   const before = sampleCpu(cpuTrees());
   const t0 = performance.now();
   const { session_id: sessionId } = await api.call<{ session_id: string }>(
@@ -194,8 +194,8 @@ async function timeCollection(
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuBetween(before, sampleCpu(cpuTrees()));
-  const connections = proxy.connections - connectionsBefore;
-  const chunksUp = proxy.chunksUp - chunksBefore;
+  const counted = proxyBefore && countsBetween(proxyBefore, await proxy!.counts())['mysql'];
+  const { connections, roundTrips } = counted ?? { connections: 0, roundTrips: 0 };
   const storeAfter = await storeCounters(db);
   const store = {
     eventRows: storeAfter.eventRows - storeBefore.eventRows,
@@ -212,7 +212,7 @@ async function timeCollection(
     cpu,
     store,
     connections,
-    chunksUp,
+    roundTrips,
   };
 }
 
@@ -327,7 +327,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
   const children: Child[] = [];
   let db: BenchDatabase | undefined;
   let root: mysql.Connection | undefined;
-  let proxy: LatencyProxy | undefined;
+  let proxy: BenchProxy | undefined;
   let collectorCreated = false;
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
@@ -369,10 +369,9 @@ export async function run(_ctx: BenchContext): Promise<void> {
         fs.existsSync(String(pidFile?.file)) ? fs.readFileSync(String(pidFile?.file), 'utf8') : '',
         10,
       ) || localServerPid('mariadbd', 'mysqld');
-    proxy = await startLatencyProxy(
-      { host: mysqlUrl.hostname, port: Number(mysqlUrl.port || 3306) },
-      DELAY_MS,
-    );
+    const server = { host: mysqlUrl.hostname, port: Number(mysqlUrl.port || 3306) };
+    proxy = RTT_MS > 0 ? await startBenchProxy({ mysql: server }) : undefined;
+    const at = proxy ? { host: '127.0.0.1', port: proxy.ports.mysql! } : server;
     const storePid = await postmasterPid(db);
 
     const env = {
@@ -403,7 +402,9 @@ export async function run(_ctx: BenchContext): Promise<void> {
       password: collector.password,
     });
     const sets = ['a', 'b', 'c', 'd'];
-    say(`registering ${sets.length} x ${INSTANCES} instances at 127.0.0.1:${proxy.port} (the proxy)...`);
+    say(
+      `registering ${sets.length} x ${INSTANCES} instances at ${at.host}:${at.port}${proxy ? ' (the proxy)' : ''}...`,
+    );
     const registered: string[][] = [];
     for (const set of sets) {
       const setIds: string[] = [];
@@ -411,8 +412,8 @@ export async function run(_ctx: BenchContext): Promise<void> {
         const instances = Array.from({ length: Math.min(BATCH_CREATE, INSTANCES - from) }, (_, k) => ({
           name: `${prefix}-${set}-${String(from + k).padStart(4, '0')}`,
           db_type: 'mysql',
-          host: proxy!.host,
-          port: proxy!.port,
+          host: at.host,
+          port: at.port,
           credential_id: credential.id,
           allow_duplicate: true,
         }));
@@ -429,6 +430,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
     const cpuTrees = () => ({
       ...Object.fromEntries(children.map((c) => [c.name, c.pid])),
       MariaDB: mariadbPid,
+      ...(proxy ? { 'latency proxy': proxy.pid } : {}),
       ...(storePid ? { 'store PostgreSQL': storePid } : {}),
     });
     const runs: Run[] = [];
@@ -476,8 +478,8 @@ export async function run(_ctx: BenchContext): Promise<void> {
       const inFlight = [...facts.inFlight].map(([id, n]) => `${ids.get(id) ?? id} ${fmt(n, 1)}`).join(', ');
       const cpuSec = (name: string) => r.cpu[name] ?? 0;
       const childCpu = children.map((c) => cpuSec(c.name)).reduce((a, b) => a + b, 0);
-      // sampleCpu's 'whalefall store' is every descendant of this process: the children too.
-      const storeCpu = cpuSec('whalefall store') - childCpu;
+      // sampleCpu's 'whalefall store': the descendants of this process but the named ones (the children).
+      const storeCpu = cpuSec('whalefall store');
       const cpu = [
         ...children
           .filter((c) => r.cpu[c.name] !== undefined)
@@ -486,9 +488,9 @@ export async function run(_ctx: BenchContext): Promise<void> {
           ? `store PostgreSQL ${fmt(cpuSec('store PostgreSQL'), 2)}`
           : `embedded store ${fmt(storeCpu, 2)}`,
         `MariaDB ${fmt(cpuSec('MariaDB'), 2)}`,
-        `bench (proxy, polling) ${fmt(cpuSec('bench'), 2)}`,
-        // cpuBetween's rest counted the children twice (as themselves and in 'whalefall store').
-        `rest of the machine (other users) ${fmt(cpuSec('rest') + childCpu, 2)}`,
+        ...(proxy ? [`latency proxy ${fmt(cpuSec('latency proxy'), 2)}`] : []),
+        `bench (polling) ${fmt(cpuSec('bench'), 2)}`,
+        `rest of the machine (other users) ${fmt(cpuSec('rest'), 2)}`,
       ].join(', ');
       const slots = runs.indexOf(r) < ROUNDS ? CONCURRENCY : 2 * CONCURRENCY;
       const bound = slots / (Math.max(facts.meanMs, BOSS_POLL_MS) / 1000);
@@ -505,7 +507,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
           `whalefall (processes + store) ${fmt((1000 * (childCpu + (storePid ? cpuSec('store PostgreSQL') : storeCpu))) / INSTANCES)} CPU ms/instance`,
         `  store per instance: ${fmt(r.store.eventRows / INSTANCES)} events rows read, ${fmt(r.store.commits / INSTANCES, 1)} commits, ` +
           `${fmt(r.store.rollbacks / INSTANCES, 1)} rollbacks; proxy: ${fmt(r.connections / INSTANCES, 1)} connections, ` +
-          `${fmt(r.chunksUp / INSTANCES, 1)} client chunks (requests) per instance: network floor ~${fmt((r.chunksUp / INSTANCES) * 2 * DELAY_MS)} ms per record`,
+          `${fmt(r.roundTrips / INSTANCES, 1)} round trips per instance: network floor ~${fmt((r.roundTrips / INSTANCES) * RTT_MS)} ms per record`,
       );
     }
 
@@ -523,8 +525,12 @@ export async function run(_ctx: BenchContext): Promise<void> {
       {
         server: db.server,
         notes: [
-          `monitored: MariaDB ${String(version?.v)} at ${mysqlUrl.host} behind a latency proxy (${DELAY_MS} ms each way, ` +
-            `${2 * DELAY_MS} ms per round trip), every instance a collector on it; rows/s = instances/s`,
+          `monitored: MariaDB ${String(version?.v)} at ${mysqlUrl.host} ` +
+            (proxy
+              ? `behind a latency proxy (bench/latencyProxy.ts, a child process: ${RTT_MS} ms per round trip, BENCH_RTT_MS)`
+              : 'directly (BENCH_RTT_MS=0: no proxy)') +
+            `, every instance a collector on it; rows/s = instances/s`,
+          ...(proxy ? [await proxyCpuLine(proxy, runs.length * INSTANCES)] : []),
           `processes: node dist/src/cli.js serve, then ${worker ? 'worker' : 'a 2nd serve on another PORT (no `worker` command in this build)'}, ` +
             `same DATABASE_URL, SYNC_CONCURRENCY=${CONCURRENCY} each, WHALEFALL_SCHEDULER=on; the session is started on process 1`,
           `timed: POST /capacity/actions/collect to GET /sync-sessions/{id} not running (polled every ${POLL_MS} ms); ` +

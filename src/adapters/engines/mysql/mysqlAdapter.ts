@@ -1,7 +1,8 @@
 // The MySQL/MariaDB engine adapter (mysql2/promise): one small pool, timeouts on every statement,
 // errors as EngineError (scrubbed), unreadable catalogs as ItemError next to the data that was read.
 // An adapter lives for one attempt on one instance: what does not change within it (the server version,
-// the collector's scope, SHOW DATABASES) is read once and kept: a capacity collection runs each once.
+// the collector's scope, SHOW DATABASES, the account catalog) is read once and kept: a capacity collection
+// runs each once, an account sync reads the catalog once and every SHOW GRANTS in one round trip.
 import type {
   AccountInfo,
   AccountPermissions,
@@ -16,7 +17,8 @@ import {
   type MysqlAccountRow,
 } from '../../../domain/engines/mysql/facts.js';
 import { parseGrants } from '../../../domain/engines/mysql/grants.js';
-import type { ConnectionParams, EngineAdapter, EngineOptions } from '../port.js';
+import { escape } from 'mysql2/promise';
+import { EngineError, type ConnectionParams, type EngineAdapter, type EngineOptions } from '../port.js';
 import { readAccountCatalog, serverInfo, type ServerInfo } from './mysqlAccounts.js';
 import {
   collectorScope,
@@ -28,20 +30,6 @@ import {
 } from './mysqlCatalog.js';
 import { itemErrorOf } from './mysqlErrors.js';
 import { cellText, createMysqlSession, type MysqlSession } from './mysqlSession.js';
-
-/** Runs `fn` over `items` with at most `limit` at a time, keeping the order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
 
 /**
  * `load` run at most once while its result is kept: concurrent callers share the call in flight. A
@@ -93,25 +81,29 @@ function toAccountInfo(row: MysqlAccountRow): AccountInfo {
  * One account's permissions, or the error that kept them from being read: an error naming the account,
  * never facts built without its grants (they would read as every privilege revoked).
  */
-async function readAccount(
-  session: MysqlSession,
+function accountPermissions(
   row: MysqlAccountRow,
+  lines: unknown[][] | EngineError,
   info: ServerInfo,
   collectedAt: string,
-): Promise<AccountPermissions | ItemError> {
+  secrets: readonly string[],
+): AccountPermissions | ItemError {
   const name = mysqlAccountName(row.user, row.host);
-  let lines: unknown[][];
-  try {
-    lines = await session.queryArrays('SHOW GRANTS FOR ?@?', [row.user, row.host]);
-  } catch (err) {
-    return { ...itemErrorOf(`account ${name} grants`, err, session.secrets), account: name };
-  }
+  if (lines instanceof EngineError)
+    return { ...itemErrorOf(`account ${name} grants`, lines, secrets), account: name };
   return buildMysqlPermissions({
     account: row,
     grants: parseGrants(lines.map((r) => cellText(r[0]))),
     collectedAt,
     serverVersion: info.version,
   });
+}
+
+/** SHOW GRANTS of one account, under the server-side timeout on MariaDB (SHOW is not bound on MySQL). */
+function showGrants(row: MysqlAccountRow, info: ServerInfo, timeoutMs: number): string {
+  const sql = `SHOW GRANTS FOR ${escape(row.user)}@${escape(row.host)}`;
+  if (!info.mariadb) return sql;
+  return `SET STATEMENT max_statement_time = ${Math.max(1, Math.ceil(timeoutMs / 1000))} FOR ${sql}`;
 }
 
 export function createMysqlAdapter(params: ConnectionParams, options?: EngineOptions): EngineAdapter {
@@ -123,6 +115,12 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
   let server: ServerInfo | undefined;
   const scope = remembered(() => collectorScope(session), settledScope);
   const names = remembered(() => databaseNames(session));
+  // Read once for the inventory and the permissions of a sync (syncInstanceAccounts.ts): both describe
+  // the same accounts, and the catalog is a round trip. A fallback after a timeout is read again.
+  const catalog = remembered(
+    async () => readAccountCatalog(session, await getServer()),
+    (c) => c.errors.every((e) => e.code === 'PERMISSION_DENIED'),
+  );
 
   async function getServer(): Promise<ServerInfo> {
     if (!server) {
@@ -162,21 +160,25 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
     },
 
     async listAccounts(): Promise<Collected<AccountInfo>> {
-      const catalog = await readAccountCatalog(session, await getServer());
-      return { items: catalog.rows.map(toAccountInfo), errors: catalog.errors };
+      const { rows, errors } = await catalog.get();
+      return { items: rows.map(toAccountInfo), errors };
     },
 
     async permissionSnapshot(): Promise<PermissionsCollected> {
       const info = await getServer();
-      const catalog = await readAccountCatalog(session, info);
+      const { rows, errors } = await catalog.get();
       const collectedAt = new Date().toISOString();
-      const results = await mapLimit(catalog.rows, session.options.poolSize, (row) =>
-        readAccount(session, row, info, collectedAt),
+      // Every account's SHOW GRANTS in one round trip (mysqlBatch.ts), whatever the number of accounts.
+      const grants = await session.queryEach(
+        rows.map((row) => showGrants(row, info, session.options.queryTimeoutMs)),
+      );
+      const results = rows.map((row, i) =>
+        accountPermissions(row, grants[i]!, info, collectedAt, session.secrets),
       );
       const read = (r: AccountPermissions | ItemError): r is AccountPermissions => 'facts' in r;
       return {
         items: results.filter(read),
-        errors: [...catalog.errors, ...results.filter((r): r is ItemError => !read(r))],
+        errors: [...errors, ...results.filter((r): r is ItemError => !read(r))],
       };
     },
 
@@ -184,6 +186,7 @@ export function mysqlAdapterOn(session: MysqlSession): EngineAdapter {
       // Nothing kept outlives the pool: after close() every call fails, as it did before it kept any.
       scope.forget();
       names.forget();
+      catalog.forget();
       return session.close();
     },
   };

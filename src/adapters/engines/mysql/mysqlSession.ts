@@ -3,7 +3,9 @@
 // max_execution_time), so a slow catalog query does not keep running on the DBA's server.
 import mysql, { type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import { DEFAULT_ENGINE_OPTIONS, type ConnectionParams, type EngineOptions } from '../port.js';
+import { queryEach } from './mysqlBatch.js';
 import { isQueryTimeout, toEngineError } from './mysqlErrors.js';
+import type { EngineError } from '../port.js';
 
 export type Row = Record<string, unknown>;
 
@@ -22,32 +24,40 @@ export interface MysqlSession {
   query(sql: string, values?: unknown[]): Promise<Row[]>;
   /** Rows as arrays (for SHOW statements whose column names carry data, e.g. "Grants for u@h"). */
   queryArrays(sql: string, values?: unknown[]): Promise<unknown[][]>;
+  /**
+   * Each statement's rows as arrays, or the EngineError it failed with, in their order: many statements
+   * per round trip (mysqlBatch.ts). Fails as a whole only when no connection could be had.
+   */
+  queryEach(statements: readonly string[]): Promise<(unknown[][] | EngineError)[]>;
   close(): Promise<void>;
 }
 
 export function createMysqlSession(params: ConnectionParams, options: EngineOptions = {}): MysqlSession {
   const opts: Required<EngineOptions> = { ...DEFAULT_ENGINE_OPTIONS, ...options };
   const secrets = [params.password];
-  const pool = mysql.createPool({
+  const connection = {
     host: params.host,
     port: params.port,
     user: params.username,
     password: params.password,
     database: params.databaseName || undefined,
-    connectionLimit: opts.poolSize,
-    maxIdle: opts.poolSize,
-    idleTimeout: 60_000,
     connectTimeout: opts.connectTimeoutMs,
-    waitForConnections: true,
-    queueLimit: 0,
-    enableKeepAlive: true,
-    multipleStatements: false,
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
     // No prepared statements are used (query, never execute): mysql2's default cache of 16,000 would
     // allocate four 16,000-slot arrays (about 0.5 MB) for every connection, to be collected again.
     maxPreparedStatements: 1,
+  };
+  const pool = mysql.createPool({
+    ...connection,
+    connectionLimit: opts.poolSize,
+    maxIdle: opts.poolSize,
+    idleTimeout: 60_000,
+    waitForConnections: true,
+    queueLimit: 0,
+    enableKeepAlive: true,
+    multipleStatements: false,
   });
   const prepared = new Set<number>();
   let closed: Promise<void> | undefined;
@@ -56,10 +66,14 @@ export function createMysqlSession(params: ConnectionParams, options: EngineOpti
     if (prepared.has(conn.threadId)) return;
     prepared.add(conn.threadId);
     const seconds = Math.max(1, Math.ceil(opts.queryTimeoutMs / 1000));
-    // One of the two exists (MariaDB / MySQL); the other fails harmlessly.
-    await conn
+    // One of the two exists: MariaDB's first (one round trip there), MySQL's only when it failed.
+    const mariadb = await conn
       .query({ sql: `SET SESSION max_statement_time = ${seconds}`, timeout: opts.queryTimeoutMs })
-      .catch(() => {});
+      .then(
+        () => true,
+        () => false,
+      );
+    if (mariadb) return;
     await conn
       .query({ sql: `SET SESSION max_execution_time = ${seconds * 1000}`, timeout: opts.queryTimeoutMs })
       .catch(() => {});
@@ -105,6 +119,10 @@ export function createMysqlSession(params: ConnectionParams, options: EngineOpti
         });
         return rows as unknown as unknown[][];
       }),
+    queryEach: (statements) => {
+      if (closed) throw toEngineError(new Error('Pool is closed.'), 'query', secrets);
+      return queryEach(connection, statements, opts.queryTimeoutMs, secrets);
+    },
     close() {
       closed ??= pool.end().catch(() => {});
       return closed;

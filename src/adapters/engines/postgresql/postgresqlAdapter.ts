@@ -30,6 +30,7 @@ import { toEngineError, toItemError } from './errors.js';
 import {
   databaseAclSql,
   databaseSizeSql,
+  databaseSizesSql,
   databasesSql,
   membershipsSql15,
   membershipsSql16,
@@ -51,6 +52,18 @@ interface TableRow {
   data: string | null;
   indexes: string | null;
   reltuples: number;
+}
+
+/**
+ * Whether a batched query that failed is asked again one by one (which tells which statement failed, as
+ * ItemErrors): yes after a statement the server refused (a denied catalog; 3D000, a database dropped
+ * meanwhile, is no connection failure here) or a timeout; not after a connection failure or a server out
+ * of connections, which asking again would wait for again (deadHost.int.test.ts).
+ */
+function askAgain(err: unknown, secret: string): boolean {
+  if (err instanceof pg.DatabaseError) return !/^(08|53|57P)/.test(err.code ?? '');
+  const error = toEngineError(err, '', secret);
+  return error.code !== 'DATABASE_CONNECTION_ERROR' && !error.connecting;
 }
 
 const toMb = (bytes: number): number => Math.round((bytes / 1_048_576) * 1000) / 1000;
@@ -119,8 +132,35 @@ export function createPostgresqlAdapter(
     return version;
   }
 
-  async function roles(): Promise<PgRoleRow[]> {
-    return query<PgRoleRow>('pg_roles', rolesSql);
+  /**
+   * Catalogs in one round trip (a simple query of several statements: no parameters), or undefined when
+   * one failed: the first error aborts the rest, so the caller asks them one by one to tell which.
+   */
+  async function together(texts: readonly string[]): Promise<pg.QueryResultRow[][] | undefined> {
+    assertOpen();
+    try {
+      const results = (await pool.query(texts.join(';\n'))) as unknown as pg.QueryResult<pg.QueryResultRow>[];
+      return results.length === texts.length ? results.map((r) => r.rows) : undefined;
+    } catch (err) {
+      if (!askAgain(err, secret)) throw toEngineError(err, where, secret);
+      return undefined;
+    }
+  }
+
+  let kept: Promise<PgRoleRow[]> | undefined;
+  /** The roles, read once per adapter with the version (the inventory and the permissions of a sync). */
+  function roles(): Promise<PgRoleRow[]> {
+    kept ??= (async () => {
+      const rows = version ? undefined : await together([versionSql, rolesSql]);
+      if (!rows) return query<PgRoleRow>('pg_roles', rolesSql);
+      const [v] = rows[0] as { version: string; num: number }[];
+      version = Promise.resolve(v ?? { version: 'unknown', num: 0 });
+      return rows[1] as PgRoleRow[];
+    })().catch((err: unknown) => {
+      kept = undefined;
+      throw err;
+    });
+    return kept;
   }
 
   /** A catalog that may be unreadable (hardened servers revoke SELECT from PUBLIC): an ItemError, not a failure. */
@@ -162,6 +202,21 @@ export function createPostgresqlAdapter(
     async databaseSizes(): Promise<Collected<DatabaseSize>> {
       const databases = await query<{ datname: string }>('pg_database', databasesSql);
       const result: Collected<DatabaseSize> = { items: [], errors: [] };
+      // Every size in one round trip; one denied (no CONNECT) or dropped meanwhile fails it: then one by one.
+      const all = await raw<{ datname: string; bytes: string | null }>(databaseSizesSql, [
+        databases.map((d) => d.datname),
+      ]).catch((err: unknown) => {
+        if (!askAgain(err, secret)) throw toEngineError(err, `${where} database sizes`, secret);
+        return undefined;
+      });
+      if (all) {
+        for (const { datname, bytes } of all) {
+          if (bytes == null) continue;
+          const sizeMb = toMb(Number(bytes));
+          result.items.push({ databaseName: datname, sizeMb, dataSizeMb: sizeMb, logSizeMb: null });
+        }
+        return result;
+      }
       for (const { datname } of databases) {
         const item = `database ${datname} size`;
         try {
@@ -221,18 +276,23 @@ export function createPostgresqlAdapter(
     },
 
     async permissionSnapshot(): Promise<PermissionsCollected> {
+      const roleRows = await roles(); // first: the version comes with it
       const info = await serverInfo();
-      const roleRows = await roles();
       const collectedAt = new Date();
       const errors: ItemError[] = [];
-      const memberships = await optional<PgMembershipRow>(
-        'pg_auth_members',
-        info.num >= 160000 ? membershipsSql16 : membershipsSql15,
-        errors,
-      );
-      const databases = await optional<{ datname: string }>('pg_database', databasesSql, errors);
+      const membershipsSql = info.num >= 160000 ? membershipsSql16 : membershipsSql15;
+      // One round trip; a catalog denied (hardened servers) makes it fail: then one by one, as ItemErrors.
+      const all = await together([membershipsSql, databasesSql, databaseAclSql]);
+      const memberships =
+        (all?.[0] as PgMembershipRow[] | undefined) ??
+        (await optional<PgMembershipRow>('pg_auth_members', membershipsSql, errors));
+      const databases =
+        (all?.[1] as { datname: string }[] | undefined) ??
+        (await optional<{ datname: string }>('pg_database', databasesSql, errors));
       const listed = !errors.some((e) => e.item === 'pg_database');
-      const databaseAcl = await optional<PgDatabaseAclRow>('database privileges', databaseAclSql, errors);
+      const databaseAcl =
+        (all?.[2] as PgDatabaseAclRow[] | undefined) ??
+        (await optional<PgDatabaseAclRow>('database privileges', databaseAclSql, errors));
       const items = roleRows.map((role) =>
         postgresPermissions({
           role,
@@ -251,6 +311,7 @@ export function createPostgresqlAdapter(
     async close() {
       if (closed) return;
       closed = true;
+      kept = undefined;
       await pool.end();
     },
   };

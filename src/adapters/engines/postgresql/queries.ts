@@ -11,6 +11,10 @@ export const databasesSql = `SELECT datname FROM pg_database
 /** 42501 without CONNECT on the database (unless a member of pg_read_all_stats). */
 export const databaseSizeSql = `SELECT pg_database_size($1::name)::text AS bytes`;
 
+/** The sizes of the databases in $1 (listed before), in their order; fails as a whole on the first error. */
+export const databaseSizesSql = `SELECT d.datname, pg_database_size(d.datname)::text AS bytes
+  FROM unnest($1::name[]) WITH ORDINALITY AS d(datname, n) ORDER BY d.n`;
+
 /** All roles but the predefined pg_* ones. rolvaliduntil as UTC ISO text, whatever the session TimeZone. */
 export const rolesSql = `SELECT rolname, oid = 10 AS "isBootstrap", rolsuper, rolinherit, rolcreaterole,
   rolcreatedb, rolcanlogin, rolreplication, rolbypassrls, rolconnlimit,
