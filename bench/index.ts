@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   classify: () => import('./classify.js'),
   tags: () => import('./tags.js'),
   workers: () => import('./workers.js'),
+  api: () => import('./api.js'),
 };
 
 async function usage(problem: string): Promise<void> {

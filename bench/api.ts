@@ -1,0 +1,283 @@
+// api: the HTTP API under load. A server holding 10,000 instances, 500,000 accounts and a year of daily
+// stats for 1,000 instances (apiData.ts: written through the event store, folded by the projections'
+// catch-up), built IN-PROCESS by the composition root as `serve` builds it (openRuntime, composeApi,
+// createApp; pino at info as by default, into /dev/null; the scheduler off: it would start syncs), and
+// called as a real client calls it: POST /api/v1/auth/login, then GETs with the bearer token.
+// Load: autocannon in a child process (its own event loop and core), 100 connections, 20 s per endpoint.
+// Baseline, same run, same process: a bare node:http server that runs the SQL the route ran (captured
+// from knex's query events during one request: authentication and count queries included, in the same
+// waves) on the app's own knex pool, and answers the rows as JSON (apiLoad.ts).
+// Targets per endpoint: >= 50 % of the baseline's requests/s, p99 <= 3x the baseline's, zero errors.
+// Knobs: BENCH_SCALE (instances), BENCH_DAYS (days of stats), BENCH_DURATION_S, BENCH_CONNECTIONS,
+// BENCH_ENDPOINTS=name,name (a subset), BENCH_CPU_PROFILE=dir (a profile of the app's runs),
+// BENCH_SHOW_SQL=1 (print the captured statements), BENCH_API_DATABASE=name (keep the generated database under this name and reuse it on the next run).
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import pg from 'pg';
+import { ensurePartitions } from '../src/adapters/db/partitions.js';
+import { createApp } from '../src/api/app.js';
+import { composeApi } from '../src/compose.js';
+import { partitionedTables } from '../src/commands/partitions.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
+import { withDatabase } from '../test/support/net.js';
+import { generate, sizes } from './apiData.js';
+import { cannon, captureSql, startBaseline, type LoadResult, type Waves } from './apiLoad.js';
+import { startProfile } from './cpuProfile.js';
+import { openBenchDatabase } from './support.js';
+
+export const about =
+  'GET /instances, /accounts/ledgers, ... of a 10,000-instance server under 100 connections vs. a bare node:http running the same SQL';
+
+const SECONDS = Number(process.env.BENCH_DURATION_S ?? '20');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '100');
+const ADMIN_PASSWORD = 'bench-Admin-password-1';
+const TARGET_RPS_PERCENT = 50;
+const TARGET_P99_TIMES = 3;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The endpoints measured; the second instance's id and a username part are filled in once known. */
+const endpoints = (instanceId: string) => [
+  { name: 'instances', path: '/instances' },
+  { name: 'instances?search', path: '/instances?search=pg-0042' },
+  { name: 'ledgers', path: '/accounts/ledgers' },
+  { name: 'ledgers?instance', path: `/accounts/ledgers?instance_id=${instanceId}` },
+  { name: 'ledgers?search', path: '/accounts/ledgers?search=role_4' },
+  { name: 'ledgers?instance+search', path: `/accounts/ledgers?instance_id=${instanceId}&search=role_4` },
+  { name: 'sync-sessions', path: '/sync-sessions' },
+  { name: 'capacity/instances', path: '/capacity/instances' },
+  { name: 'dashboard/overview', path: '/dashboard/overview' },
+];
+
+/** The bench database: a fresh one (dropped at the end), or BENCH_API_DATABASE kept for the next run. */
+async function database(): Promise<{ url: string; server: string; close(): Promise<void> }> {
+  const keep = process.env.BENCH_API_DATABASE;
+  if (!keep) {
+    const db = await openBenchDatabase();
+    return { url: db.url, server: db.server, close: () => db.close() };
+  }
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [keep]);
+  if (!rowCount) await admin.query(`CREATE DATABASE "${keep}"`);
+  const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
+  await admin.end();
+  return {
+    url: withDatabase(serverUrl, keep),
+    server: `PostgreSQL ${rows[0]!.server_version} (database ${keep}, kept)`,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Writes the data through the store (unless a kept database has it) and waits for every projection. */
+async function fill(runtime: Runtime): Promise<{ instanceId: string; note: string }> {
+  const { knex, store, projections } = runtime;
+  const present = (await knex('events').where({ type: 'InstanceRegistered' }).first('stream_id')) as
+    { stream_id: string } | undefined;
+  let note = 'data: reused from the kept database';
+  if (!present) {
+    const first = new Date(Date.now() - (sizes.days + 31) * 86_400_000).toISOString().slice(0, 8) + '01';
+    for (const table of partitionedTables) await ensurePartitions(knex, table, first, 16);
+    say('writing the events (not measured)...');
+    const data = await generate(store, new Date());
+    note =
+      `data: ${fmt(data.events)} events appended through the store in ${data.seconds.toFixed(0)} s; ` +
+      `${fmt(sizes.instances)} instances, ${fmt(sizes.instances * sizes.accountsPerInstance)} accounts, ` +
+      `${sizes.days} days of stats for ${fmt(sizes.statsInstances)} instances`;
+  }
+  const t0 = performance.now();
+  projections.start();
+  const head = await store.headPosition();
+  await Promise.all(projections.runners.map((r) => r.waitForPosition(head, 3_600_000)));
+  const caughtUp = (performance.now() - t0) / 1000;
+  await knex.raw('VACUUM ANALYZE');
+  say(`  projections caught up in ${caughtUp.toFixed(0)} s`);
+  const second = (await knex('instances').orderBy('name').offset(1).first('id')) as { id: string };
+  return { instanceId: second.id, note: `${note}; projections caught up in ${caughtUp.toFixed(0)} s` };
+}
+
+interface Row {
+  name: string;
+  app: LoadResult;
+  base: LoadResult;
+  statements: number;
+}
+
+const verdicts = (r: Row) => {
+  const rps = (100 * r.app.requestsPerSec) / r.base.requestsPerSec;
+  const p99 = r.app.p99Ms / Math.max(r.base.p99Ms, 1);
+  return {
+    rps,
+    p99,
+    met: rps >= TARGET_RPS_PERCENT && p99 <= TARGET_P99_TIMES && r.app.errors === 0 && r.base.errors === 0,
+  };
+};
+
+function print(rows: readonly Row[], notes: string[]): void {
+  const header = [
+    'endpoint',
+    'SQL',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'err',
+    'base req/s',
+    'base p50',
+    'base p99',
+    'base err',
+    'req/s %',
+    'p99 x',
+    'verdict',
+  ];
+  const cells = rows.map((r) => {
+    const v = verdicts(r);
+    return [
+      r.name,
+      String(r.statements),
+      fmt(r.app.requestsPerSec),
+      String(r.app.p50Ms),
+      String(r.app.p99Ms),
+      String(r.app.errors),
+      fmt(r.base.requestsPerSec),
+      String(r.base.p50Ms),
+      String(r.base.p99Ms),
+      String(r.base.errors),
+      v.rps.toFixed(0),
+      v.p99.toFixed(2),
+      v.met ? 'PASS' : 'MISS',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i === 0 || i === c.length - 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
+      .join('  ');
+  const allMet = rows.every((r) => verdicts(r).met);
+  process.stdout.write(
+    [
+      '',
+      `api: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, app vs. bare node:http running the same SQL on the same pool`,
+      `machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}), Node ${process.version}`,
+      ...notes,
+      `targets per endpoint: req/s >= ${TARGET_RPS_PERCENT} % of the baseline's, p99 <= ${TARGET_P99_TIMES}x the baseline's, zero errors (non-2xx, socket errors, timeouts)`,
+      '',
+      line(header),
+      line(widths.map((w) => '-'.repeat(w))),
+      ...cells.map(line),
+      '',
+      ...rows
+        .filter((r) => !verdicts(r).met)
+        .map((r) => {
+          const v = verdicts(r);
+          const why = [
+            v.rps < TARGET_RPS_PERCENT ? `req/s ${v.rps.toFixed(0)} % < ${TARGET_RPS_PERCENT} %` : '',
+            v.p99 > TARGET_P99_TIMES ? `p99 ${v.p99.toFixed(2)}x > ${TARGET_P99_TIMES}x` : '',
+            r.app.errors > 0 ? `${r.app.errors} errors` : '',
+            r.base.errors > 0 ? `${r.base.errors} baseline errors` : '',
+          ];
+          return `MISS ${r.name}: ${why.filter(Boolean).join(', ')}`;
+        }),
+      allMet
+        ? 'summary: PASS (every target met)'
+        : 'summary: MISS (see the rows marked MISS; targets, not assertions)',
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function run(): Promise<void> {
+  const db = await database();
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    WHALEFALL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    WHALEFALL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    WHALEFALL_SCHEDULER: 'off',
+    LOG_LEVEL: 'info',
+  });
+  // Every request logs one line at info, as under `serve`; the lines go nowhere (their cost stays).
+  const logger = createLogger({
+    level: 'info',
+    destination: pino.destination({ dest: '/dev/null', sync: true }),
+  });
+  const runtime = await openRuntime(config, logger);
+  const closers: (() => Promise<void>)[] = [() => runtime.close(), () => db.close()];
+  try {
+    await runtime.keyring.reload();
+    const api = await composeApi(runtime);
+    await api.commands.bootstrapAdmin(ADMIN_PASSWORD, new Date());
+    const { instanceId, note } = await fill(runtime);
+    runtime.database.start();
+
+    const { app } = createApp(api);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    closers.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+    const login = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+    const headers = { authorization: `Bearer ${token}` };
+
+    const only = process.env.BENCH_ENDPOINTS?.split(',');
+    const chosen = endpoints(instanceId).filter((e) => !only || only.includes(e.name));
+    const captured = new Map<string, Waves>();
+    for (const e of chosen) {
+      const waves = await captureSql(runtime.knex, server, async () => {
+        const res = await fetch(`${base}${e.path}`, { headers });
+        if (res.status !== 200) throw new Error(`GET ${e.path}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      });
+      captured.set(e.path, waves);
+      say(`  ${e.path}: ${waves.flat().length} statements in ${waves.length} waves`);
+      if (process.env.BENCH_SHOW_SQL)
+        for (const [i, wave] of waves.entries())
+          for (const st of wave) say(`    [${i}] ${st.sql} -- ${JSON.stringify(st.bindings)}`);
+    }
+    const baseline = await startBaseline(runtime.knex, captured);
+    closers.unshift(() => baseline.close());
+
+    const rows: Row[] = [];
+    for (const e of chosen) {
+      const load = { connections: CONNECTIONS, seconds: SECONDS, headers };
+      const profile = await startProfile();
+      const appResult = await cannon(`${base}${e.path}`, load);
+      await profile?.stop(`api ${e.name}`);
+      const baseResult = await cannon(`${baseline.url}${e.path}`, load);
+      const row = {
+        name: e.name,
+        app: appResult,
+        base: baseResult,
+        statements: captured.get(e.path)!.flat().length,
+      };
+      rows.push(row);
+      say(
+        `  ${e.name}: app ${fmt(appResult.requestsPerSec)} req/s p99 ${appResult.p99Ms} ms (${appResult.errors} err), ` +
+          `baseline ${fmt(baseResult.requestsPerSec)} req/s p99 ${baseResult.p99Ms} ms (${baseResult.errors} err)`,
+      );
+    }
+    print(rows, [
+      `server: ${db.server}; app pool ${runtime.knex.client.pool?.max ?? '?'} connections (knex), shared by the baseline`,
+      note,
+      'both servers run in this process, one at a time; autocannon runs in a child process; other work on the machine makes figures noisy (ratios matter)',
+      `SQL: the statements one request of the route ran (authentication included), per request`,
+    ]);
+  } finally {
+    for (const close of closers) await close().catch((err: unknown) => say(`cleanup: ${String(err)}`));
+  }
+}
