@@ -17,6 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import pg from 'pg';
 import { ensurePartitions } from '../src/adapters/db/partitions.js';
+import { PostgresEventStore } from '../src/adapters/eventStore/postgresEventStore.js';
+import { decodeKnown } from '../src/adapters/eventStore/validatingEventStore.js';
 import { createApp } from '../src/api/app.js';
 import { composeApi } from '../src/compose.js';
 import { partitionedTables } from '../src/commands/partitions.js';
@@ -24,6 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { withDatabase } from '../test/support/net.js';
+import { catchUpOnce } from './apiCatchUp.js';
 import { generate, sizes } from './apiData.js';
 import { cannon, captureSql, startBaseline, type LoadResult, type Waves } from './apiLoad.js';
 import { startProfile } from './cpuProfile.js';
@@ -78,8 +81,9 @@ async function database(): Promise<{ url: string; server: string; close(): Promi
 /** Writes the data through the store (unless a kept database has it) and waits for every projection. */
 async function fill(runtime: Runtime): Promise<{ instanceId: string; note: string }> {
   const { knex, store, projections } = runtime;
-  const present = (await knex('events').where({ type: 'InstanceRegistered' }).first('stream_id')) as
-    { stream_id: string } | undefined;
+  const present = await knex<{ stream_id: string; type: string }>('events')
+    .where({ type: 'InstanceRegistered' })
+    .first('stream_id');
   let note = 'data: reused from the kept database';
   if (!present) {
     const first = new Date(Date.now() - (sizes.days + 31) * 86_400_000).toISOString().slice(0, 8) + '01';
@@ -92,14 +96,28 @@ async function fill(runtime: Runtime): Promise<{ instanceId: string; note: strin
       `${sizes.days} days of stats for ${fmt(sizes.statsInstances)} instances`;
   }
   const t0 = performance.now();
+  say('projections catching up (the log read once for all of them, apiCatchUp.ts)...');
+  let shown = 0;
+  await catchUpOnce({
+    knex,
+    store: new PostgresEventStore(runtime.pool),
+    projections: projections.runners.map((r) => r.projection),
+    decode: decodeKnown(runtime.registry),
+    progress: (read) => {
+      if (read - shown < 100_000) return;
+      shown = read;
+      say(`  ${fmt(read)} events folded (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    },
+  });
+  // As under serve: the runners follow the log from here (their checkpoints are at its head).
   projections.start();
   const head = await store.headPosition();
-  await Promise.all(projections.runners.map((r) => r.waitForPosition(head, 3_600_000)));
+  await Promise.all(projections.runners.map((r) => r.waitForPosition(head, 600_000)));
   const caughtUp = (performance.now() - t0) / 1000;
   await knex.raw('VACUUM ANALYZE');
   say(`  projections caught up in ${caughtUp.toFixed(0)} s`);
-  const second = (await knex('instances').orderBy('name').offset(1).first('id')) as { id: string };
-  return { instanceId: second.id, note: `${note}; projections caught up in ${caughtUp.toFixed(0)} s` };
+  const second = await knex<{ id: string }>('instances').orderBy('name').offset(1).first('id');
+  return { instanceId: second!.id, note: `${note}; projections caught up in ${caughtUp.toFixed(0)} s` };
 }
 
 interface Row {
@@ -238,7 +256,7 @@ export async function run(): Promise<void> {
     const chosen = endpoints(instanceId).filter((e) => !only || only.includes(e.name));
     const captured = new Map<string, Waves>();
     for (const e of chosen) {
-      const waves = await captureSql(runtime.knex, server, async () => {
+      const waves = await captureSql(runtime, server, async () => {
         const res = await fetch(`${base}${e.path}`, { headers });
         if (res.status !== 200) throw new Error(`GET ${e.path}: ${res.status} ${await res.text()}`);
         await res.arrayBuffer();
@@ -249,7 +267,7 @@ export async function run(): Promise<void> {
         for (const [i, wave] of waves.entries())
           for (const st of wave) say(`    [${i}] ${st.sql} -- ${JSON.stringify(st.bindings)}`);
     }
-    const baseline = await startBaseline(runtime.knex, captured);
+    const baseline = await startBaseline(runtime, captured);
     closers.unshift(() => baseline.close());
 
     const rows: Row[] = [];

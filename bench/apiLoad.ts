@@ -9,11 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
+import type pg from 'pg';
 
-/** One statement as the driver received it (native $n placeholders), and its bindings. */
+/** One statement as the driver received it (native $n placeholders), its bindings, and its pool. */
 export interface Statement {
   sql: string;
   bindings: readonly unknown[];
+  /** knex's pool (the read tables) or the event store's own pg pool (the log). */
+  on: 'knex' | 'store';
 }
 
 /** Statements that ran at the same time (Promise.all in the route) form one wave; waves run in order. */
@@ -34,7 +37,7 @@ const inRequest = new AsyncLocalStorage<true>();
  * that started before an earlier one of the request had answered joins its wave.
  */
 export async function captureSql(
-  knex: Knex,
+  { knex, pool }: Pools,
   server: http.Server,
   request: () => Promise<void>,
 ): Promise<Waves> {
@@ -43,7 +46,7 @@ export async function captureSql(
   const onQuery = (q: QueryEvent) => {
     if (!inRequest.getStore()) return;
     const entry = {
-      statement: { sql: q.sql, bindings: q.bindings ?? [] },
+      statement: { sql: q.sql, bindings: q.bindings ?? [], on: 'knex' as const },
       start: performance.now(),
       end: Infinity,
     };
@@ -57,11 +60,29 @@ export async function captureSql(
   // Runs before Express's listener, in the same emit: the request's whole handling inherits the mark.
   const mark = () => inRequest.enterWith(true);
   server.prependListener('request', mark);
+  // The store calls pool.query(sql, params) (postgresEventStore.ts): wrapped while capturing.
+  const query = pool.query.bind(pool) as (sql: string, params?: unknown[]) => Promise<unknown>;
+  const storeQuery = async (sql: string, params?: unknown[]) => {
+    if (!inRequest.getStore()) return query(sql, params);
+    const entry = {
+      statement: { sql, bindings: params ?? [], on: 'store' as const },
+      start: performance.now(),
+      end: Infinity,
+    };
+    seen.push(entry);
+    try {
+      return await query(sql, params);
+    } finally {
+      entry.end = performance.now();
+    }
+  };
+  (pool as { query: unknown }).query = storeQuery;
   knex.on('query', onQuery).on('query-response', onDone).on('query-error', onDone);
   try {
     await request();
   } finally {
     server.removeListener('request', mark);
+    (pool as { query: unknown }).query = query;
     knex
       .removeListener('query', onQuery)
       .removeListener('query-response', onDone)
@@ -81,8 +102,15 @@ interface PgConnection {
   query(sql: string, bindings: readonly unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-/** Runs one statement on a connection of knex's own pool (no query builder, no knex.raw parsing). */
-async function runOnPool(knex: Knex, s: Statement): Promise<unknown[]> {
+/** The app's two pools: knex's (read tables) and the event store's pg pool. */
+export interface Pools {
+  knex: Knex;
+  pool: pg.Pool;
+}
+
+/** Runs one statement on the pool it ran on in the app (no query builder, no knex.raw parsing). */
+async function runOnPool({ knex, pool }: Pools, s: Statement): Promise<unknown[]> {
+  if (s.on === 'store') return (await pool.query(s.sql, [...s.bindings])).rows;
   const client = knex.client as {
     acquireConnection(): Promise<PgConnection>;
     releaseConnection(c: PgConnection): Promise<void>;
@@ -101,7 +129,7 @@ export interface Baseline {
 }
 
 /** The bare server: GET <path> runs the waves captured for that path (query string included) as they ran. */
-export async function startBaseline(knex: Knex, routes: ReadonlyMap<string, Waves>): Promise<Baseline> {
+export async function startBaseline(pools: Pools, routes: ReadonlyMap<string, Waves>): Promise<Baseline> {
   const server = http.createServer((req, res) => {
     const waves = routes.get(req.url ?? '');
     if (!waves) {
@@ -110,7 +138,7 @@ export async function startBaseline(knex: Knex, routes: ReadonlyMap<string, Wave
     }
     void (async () => {
       const results: unknown[][] = [];
-      for (const wave of waves) results.push(...(await Promise.all(wave.map((s) => runOnPool(knex, s)))));
+      for (const wave of waves) results.push(...(await Promise.all(wave.map((s) => runOnPool(pools, s)))));
       const body = JSON.stringify(results);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
