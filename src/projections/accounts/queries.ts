@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
-import { paged } from '../paging.js';
+import { paged, type PageTotals } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
 import type { RiskLevel } from '../../domain/classification/events.js';
@@ -133,10 +133,16 @@ const ledgerOrder = [
 ] as const;
 
 /** Accounts with their permission state, by username then instance, with the total that matches. */
-export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+export async function listAccountLedgers(
+  knex: Knex,
+  filters: AccountFilters,
+  paging: Paging,
+  totals?: PageTotals,
+) {
   const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters), paging, {
     order: ledgerOrder,
     columns: ledgerColumns,
+    totals,
   });
   return { total, items: await withClassifications(knex, rows.map(ledgerToApi)) };
 }
