@@ -274,12 +274,21 @@ export async function run(): Promise<void> {
     const baseline = await startBaseline(runtime, captured);
     closers.unshift(() => baseline.close());
 
+    // Requests still queued for the pool when autocannon stops (the server does not cancel them) would
+    // be charged to the next run: each run starts once the pool is idle.
+    const pool = runtime.knex.client.pool as { numUsed(): number; numPendingAcquires(): number };
+    const settle = async () => {
+      for (let waited = 0; waited < 120_000 && pool.numUsed() + pool.numPendingAcquires() > 0; waited += 200)
+        await new Promise((r) => setTimeout(r, 200));
+    };
     const rows: Row[] = [];
     for (const e of chosen) {
       const load = { connections: CONNECTIONS, seconds: SECONDS, headers };
+      await settle();
       const profile = await startProfile();
       const appResult = await cannon(`${base}${e.path}`, load);
       await profile?.stop(`api ${e.name}`);
+      await settle();
       const baseResult = await cannon(`${baseline.url}${e.path}`, load);
       const row = {
         name: e.name,
