@@ -11,7 +11,6 @@
 // Knobs: BENCH_SCALE (instances), BENCH_DAYS (days of stats), BENCH_DURATION_S, BENCH_CONNECTIONS,
 // BENCH_ENDPOINTS=name,name (a subset), BENCH_CPU_PROFILE=dir (a profile of the app's runs),
 // BENCH_SHOW_SQL=1 (print the captured statements), BENCH_API_DATABASE=name (keep the generated database under this name and reuse it on the next run).
-import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -28,8 +27,9 @@ import { openRuntime, type Runtime } from '../src/runtime.js';
 import { withDatabase } from '../test/support/net.js';
 import { catchUpOnce } from './apiCatchUp.js';
 import { generate, sizes } from './apiData.js';
-import { cannon, captureSql, startBaseline, type LoadResult, type Waves } from './apiLoad.js';
+import { cannon, captureSql, startBaseline, type Waves } from './apiLoad.js';
 import { startProfile } from './cpuProfile.js';
+import { print, type Row } from './apiReport.js';
 import { openBenchDatabase } from './support.js';
 
 export const about =
@@ -38,8 +38,6 @@ export const about =
 const SECONDS = Number(process.env.BENCH_DURATION_S ?? '20');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '100');
 const ADMIN_PASSWORD = 'bench-Admin-password-1';
-const TARGET_RPS_PERCENT = 50;
-const TARGET_P99_TIMES = 3;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -118,95 +116,6 @@ async function fill(runtime: Runtime): Promise<{ instanceId: string; note: strin
   say(`  projections caught up in ${caughtUp.toFixed(0)} s`);
   const second = await knex<{ id: string }>('instances').orderBy('name').offset(1).first('id');
   return { instanceId: second!.id, note: `${note}; projections caught up in ${caughtUp.toFixed(0)} s` };
-}
-
-interface Row {
-  name: string;
-  app: LoadResult;
-  base: LoadResult;
-  statements: number;
-}
-
-const verdicts = (r: Row) => {
-  const rps = (100 * r.app.requestsPerSec) / r.base.requestsPerSec;
-  const p99 = r.app.p99Ms / Math.max(r.base.p99Ms, 1);
-  return {
-    rps,
-    p99,
-    met: rps >= TARGET_RPS_PERCENT && p99 <= TARGET_P99_TIMES && r.app.errors === 0 && r.base.errors === 0,
-  };
-};
-
-function print(rows: readonly Row[], notes: string[]): void {
-  const header = [
-    'endpoint',
-    'SQL',
-    'req/s',
-    'p50 ms',
-    'p99 ms',
-    'err',
-    'base req/s',
-    'base p50',
-    'base p99',
-    'base err',
-    'req/s %',
-    'p99 x',
-    'verdict',
-  ];
-  const cells = rows.map((r) => {
-    const v = verdicts(r);
-    return [
-      r.name,
-      String(r.statements),
-      fmt(r.app.requestsPerSec),
-      String(r.app.p50Ms),
-      String(r.app.p99Ms),
-      String(r.app.errors),
-      fmt(r.base.requestsPerSec),
-      String(r.base.p50Ms),
-      String(r.base.p99Ms),
-      String(r.base.errors),
-      v.rps.toFixed(0),
-      v.p99.toFixed(2),
-      v.met ? 'PASS' : 'MISS',
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (i === 0 || i === c.length - 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
-      .join('  ');
-  const allMet = rows.every((r) => verdicts(r).met);
-  process.stdout.write(
-    [
-      '',
-      `api: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, app vs. bare node:http running the same SQL on the same pool`,
-      `machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}), Node ${process.version}`,
-      ...notes,
-      `targets per endpoint: req/s >= ${TARGET_RPS_PERCENT} % of the baseline's, p99 <= ${TARGET_P99_TIMES}x the baseline's, zero errors (non-2xx, socket errors, timeouts)`,
-      '',
-      line(header),
-      line(widths.map((w) => '-'.repeat(w))),
-      ...cells.map(line),
-      '',
-      ...rows
-        .filter((r) => !verdicts(r).met)
-        .map((r) => {
-          const v = verdicts(r);
-          const why = [
-            v.rps < TARGET_RPS_PERCENT ? `req/s ${v.rps.toFixed(0)} % < ${TARGET_RPS_PERCENT} %` : '',
-            v.p99 > TARGET_P99_TIMES ? `p99 ${v.p99.toFixed(2)}x > ${TARGET_P99_TIMES}x` : '',
-            r.app.errors > 0 ? `${r.app.errors} errors` : '',
-            r.base.errors > 0 ? `${r.base.errors} baseline errors` : '',
-          ];
-          return `MISS ${r.name}: ${why.filter(Boolean).join(', ')}`;
-        }),
-      allMet
-        ? 'summary: PASS (every target met)'
-        : 'summary: MISS (see the rows marked MISS; targets, not assertions)',
-      '',
-    ].join('\n'),
-  );
 }
 
 export async function run(): Promise<void> {
@@ -302,7 +211,7 @@ export async function run(): Promise<void> {
           `baseline ${fmt(baseResult.requestsPerSec)} req/s p99 ${baseResult.p99Ms} ms (${baseResult.errors} err)`,
       );
     }
-    print(rows, [
+    print(rows, { connections: CONNECTIONS, seconds: SECONDS }, [
       `server: ${db.server}; app pool ${runtime.knex.client.pool?.max ?? '?'} connections (knex), shared by the baseline`,
       note,
       'both servers run in this process, one at a time; autocannon runs in a child process; other work on the machine makes figures noisy (ratios matter)',

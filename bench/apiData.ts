@@ -12,12 +12,12 @@ import pLimit from 'p-limit';
 import type { EventStore } from '../src/adapters/eventStore/port.js';
 import { newEvent, type CommandContext } from '../src/commands/commandContext.js';
 import { accountsStream } from '../src/domain/accounts/events.js';
-import { aggregationStream } from '../src/domain/aggregation/events.js';
 import { capacityStream } from '../src/domain/capacity/events.js';
 import type { DbType } from '../src/domain/engines/model.js';
 import type { EventData } from '../src/domain/events/envelope.js';
 import { instanceStream } from '../src/domain/instances/events.js';
 import { sessionStream } from '../src/domain/sessions/events.js';
+import { aggregations } from './apiAggregations.js';
 import { instanceAccounts, inventoryEntry, snapshotOf } from './classifyData.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1') || 1;
@@ -30,7 +30,7 @@ export const sizes = {
   instancesPerAccountSession: 100,
 };
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Appends running at once (the service's pool has 10 connections; its projections need some). */
 const APPENDS_AT_ONCE = 8;
 
@@ -47,10 +47,10 @@ export interface GeneratedData {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A context whose events say they happened at `at` (as a command run then would have stamped them). */
-const at = (ms: number, kind: 'user' | 'scheduler' = 'scheduler'): CommandContext => ({
+export const at = (ms: number, kind: 'user' | 'scheduler' = 'scheduler'): CommandContext => ({
   actor: kind === 'user' ? { kind: 'user', id: 'bench-admin' } : { kind: 'scheduler', id: 'scheduler' },
   correlationId: randomUUID(),
   now: new Date(ms),
@@ -112,7 +112,7 @@ export async function generate(store: EventStore, today: Date): Promise<Generate
   return { instances, events, seconds: (performance.now() - started) / 1000 };
 }
 
-type Append = (stream: string, batch: EventData[]) => Promise<void>;
+export type Append = (stream: string, batch: EventData[]) => Promise<void>;
 
 /** A session's own stream: started, each instance's record started and completed, the session completed. */
 function sessionEvents(
@@ -233,7 +233,7 @@ async function accountSyncs(instances: readonly BenchInstance[], todayMs: number
 }
 
 /** Sizes that grow a little every day (deterministic per instance and database). */
-const sizeOf = (i: number, db: number, day: number) =>
+export const sizeOf = (i: number, db: number, day: number) =>
   Math.round((100 + ((i * 37 + db * 101) % 900)) * (1 + day * 0.001) * 100) / 100;
 
 /** Per instance: the database inventory, then one StatsSaved a day; one capacity session per day. */
@@ -289,81 +289,5 @@ async function capacity(instances: readonly BenchInstance[], todayMs: number, ap
     }
     work.push(append(capacityStream(m.id), batch));
   });
-  await Promise.all(work);
-}
-
-/** Each day's instance-level aggregation (a daily period of one collection: avg = max = min). */
-async function aggregations(instances: readonly BenchInstance[], todayMs: number, append: Append) {
-  const firstMs = todayMs - sizes.days * DAY_MS;
-  const totalOf = (i: number, day: number) =>
-    Math.round(
-      Array.from({ length: sizes.databasesPerInstance }, (_, d) => sizeOf(i, d, day)).reduce(
-        (s, x) => s + x,
-        0,
-      ) * 100,
-    ) / 100;
-  const work: Promise<void>[] = [];
-  for (let day = 0; day < sizes.days; day++) {
-    const date = isoDay(firstMs + day * DAY_MS);
-    const ctx = at(firstMs + (day + 1) * DAY_MS + 3_600_000);
-    const sessionId = randomUUID();
-    const period = {
-      periodType: 'daily' as const,
-      periodStart: date,
-      periodEnd: date,
-      partial: false,
-      scope: 'instance' as const,
-    };
-    const batch: EventData[] = instances.map((m, i) => {
-      const total = totalOf(i, day);
-      const previous = day > 0 ? totalOf(i, day - 1) : null;
-      const change = previous === null ? null : Math.round((total - previous) * 100) / 100;
-      const percent =
-        previous === null || change === null ? null : Math.round((change / previous) * 10_000) / 100;
-      return newEvent(
-        ctx,
-        'InstanceAggregated',
-        {
-          ...period,
-          sessionId,
-          instanceId: m.id,
-          instance: {
-            instance_id: m.id,
-            period_type: 'daily',
-            period_start: date,
-            period_end: date,
-            avg_total_size_mb: total,
-            max_total_size_mb: total,
-            min_total_size_mb: total,
-            data_count: 1,
-            avg_database_count: sizes.databasesPerInstance,
-            max_database_count: sizes.databasesPerInstance,
-            min_database_count: sizes.databasesPerInstance,
-            total_size_change_mb: change,
-            total_size_change_percent: percent,
-            database_count_change: previous === null ? null : 0,
-            growth_rate: percent,
-            trend_direction: percent === null ? null : percent > 0 ? 'growing' : 'stable',
-          },
-        },
-        { sessionId, instanceId: m.id },
-      );
-    });
-    batch.push(
-      newEvent(
-        ctx,
-        'AggregationCompleted',
-        {
-          ...period,
-          sessionId,
-          included: instances.map((m) => m.id),
-          missing: [],
-          coverageComplete: true,
-        },
-        { sessionId },
-      ),
-    );
-    work.push(append(aggregationStream('daily', date), batch));
-  }
   await Promise.all(work);
 }
