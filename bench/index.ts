@@ -17,6 +17,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   tags: () => import('./tags.js'),
   workers: () => import('./workers.js'),
   'big-session': () => import('./bigSession.js'),
+  api: () => import('./api.js'),
 };
 
 async function usage(problem: string): Promise<void> {

@@ -23,6 +23,8 @@ import * as tagWriteSide from './20261202_0020_tag_write_side.js';
 import * as schedulerReadModels from './20261202_0021_scheduler_read_models.js';
 import * as rateLimitHits from './20261202_0022_rate_limit_hits.js';
 import * as lockAny from './20261202_0023_lock_any.js';
+import * as apiReadIndexes from './20261203_0033_api_read_indexes.js';
+import * as accountSearch from './20261203_0033_b_account_search.js';
 import * as sizeStatsDateIndex from './20261203_0034_size_stats_date_index.js';
 
 export interface Migration {
@@ -54,5 +56,7 @@ export const migrations: readonly Migration[] = [
   { name: '20261202_0021_scheduler_read_models', ...schedulerReadModels },
   { name: '20261202_0022_rate_limit_hits', ...rateLimitHits },
   { name: '20261202_0023_lock_any', ...lockAny },
+  { name: '20261203_0033_api_read_indexes', ...apiReadIndexes },
+  { name: '20261203_0033_b_account_search', ...accountSearch },
   { name: '20261203_0034_size_stats_date_index', ...sizeStatsDateIndex },
 ];

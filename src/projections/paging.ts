@@ -2,24 +2,37 @@
 import type { Knex } from 'knex';
 import type { Paging } from '../domain/paging.js';
 
+/**
+ * Where a page's total comes from: `count` runs the count; `key` names the query (its SQL and bindings),
+ * so a caller may answer a total it counted before for the same state of the tables (src/api/pageTotals.ts).
+ */
+export type PageTotals = (key: string, count: () => Promise<number>) => Promise<number>;
+
+const countNow: PageTotals = (_key, count) => count();
+
 export interface PageQuery {
   order: string | readonly { column: string; order: 'asc' | 'desc' }[];
   columns?: readonly (string | Knex.Raw)[];
   /** Joins that add columns to the page but not rows to the count (left joins on a key). */
   join?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+  /** Default: counted on every call. */
+  totals?: PageTotals | undefined;
 }
 
 /** Counts the rows `q` matches, then reads the page of them in `order`. */
 export async function paged<Row>(
   q: Knex.QueryBuilder,
   paging: Paging,
-  { order, columns = ['*'], join = (x) => x }: PageQuery,
+  { order, columns = ['*'], join = (x) => x, totals = countNow }: PageQuery,
 ): Promise<{ total: number; rows: Row[] }> {
-  const [{ total }] = (await q.clone().count({ total: '*' })) as [{ total: string }];
+  const counting = q.clone().count({ total: '*' });
+  const total = await totals(counting.toQuery(), async () =>
+    Number(((await counting) as [{ total: string }])[0].total),
+  );
   const rows = (await join(q)
     .orderBy(typeof order === 'string' ? [order] : [...order])
     .limit(paging.limit)
     .offset((paging.page - 1) * paging.limit)
     .select(...columns)) as Row[];
-  return { total: Number(total), rows };
+  return { total, rows };
 }

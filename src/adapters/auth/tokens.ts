@@ -32,7 +32,18 @@ export class TokenInvalidError extends Error {
   }
 }
 
+/** How many verified tokens are remembered (a client sends its token with every request). */
+const VERIFIED_KEPT = 10_000;
+
 export function createTokenService(key: Uint8Array, ttlSeconds: number) {
+  // Verifying is a pure function of the token and the key, which does not change in a process: a token
+  // verified once gives the same claims until it expires, so they are kept (the oldest dropped first).
+  // Revocation, the user's state and the password fingerprint are checked on every request by the caller.
+  const verified = new Map<string, TokenClaims>();
+  const remember = (token: string, claims: TokenClaims) => {
+    if (verified.size >= VERIFIED_KEPT) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+  };
   return {
     async issue(userId: string, passwordHash: string): Promise<IssuedToken> {
       const jti = randomUUID();
@@ -51,6 +62,10 @@ export function createTokenService(key: Uint8Array, ttlSeconds: number) {
     },
 
     async verify(token: string): Promise<TokenClaims> {
+      const known = verified.get(token);
+      // Strictly before its expiry (jose's own check has whole seconds): at the boundary jose decides.
+      if (known && known.expiresAt.getTime() > Date.now()) return { ...known };
+      if (known) verified.delete(token);
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
         const iatMs = payload.iat_ms;
@@ -64,13 +79,15 @@ export function createTokenService(key: Uint8Array, ttlSeconds: number) {
         ) {
           throw new TokenInvalidError('invalid');
         }
-        return {
+        const claims: TokenClaims = {
           userId: payload.sub,
           passwordFingerprint: pwf,
           jti: payload.jti,
           issuedAt: new Date(iatMs),
           expiresAt: new Date(payload.exp * 1000),
         };
+        remember(token, claims);
+        return { ...claims };
       } catch (err) {
         if (err instanceof TokenInvalidError) throw err;
         throw new TokenInvalidError(err instanceof errors.JWTExpired ? 'expired' : 'invalid');

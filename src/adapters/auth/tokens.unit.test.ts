@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenService, passwordFingerprint, TokenInvalidError } from './tokens.js';
 
 const key = randomBytes(32);
@@ -46,6 +46,31 @@ describe('session tokens', () => {
     await expect(createTokenService(key, 3600).verify(expired)).rejects.toEqual(
       new TokenInvalidError('expired'),
     );
+  });
+
+  describe('a token verified before', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('is refused as expired once its time has passed (remembered claims do not outlive it)', async () => {
+      vi.useFakeTimers({ now: new Date('2026-12-03T10:00:00.000Z'), toFake: ['Date'] });
+      const tokens = createTokenService(key, 60);
+      const { token } = await tokens.issue('user-1', 'scrypt$hash-a');
+      expect((await tokens.verify(token)).userId).toBe('user-1');
+      vi.setSystemTime(new Date('2026-12-03T10:00:59.000Z'));
+      expect((await tokens.verify(token)).userId).toBe('user-1');
+      vi.setSystemTime(new Date('2026-12-03T10:01:00.000Z'));
+      await expect(tokens.verify(token)).rejects.toEqual(new TokenInvalidError('expired'));
+    });
+
+    it('answers a copy: a caller changing its claims does not change the next answer', async () => {
+      const tokens = createTokenService(key, 3600);
+      const { token } = await tokens.issue('user-1', 'scrypt$hash-a');
+      const first = await tokens.verify(token);
+      first.userId = 'someone-else';
+      expect((await tokens.verify(token)).userId).toBe('user-1');
+    });
   });
 
   it('refuses a correctly signed token that lacks our claims', async () => {

@@ -17,6 +17,7 @@ import { csvFile } from '../csv.js';
 import { ledgerCsvCells, ledgerCsvColumns } from './accountLedgerCsv.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pageOf, pagingQuery } from '../envelope.js';
+import { pageTotals } from '../pageTotals.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import {
   accountChangeSchema,
@@ -92,7 +93,8 @@ const filtersOf = (query: z.output<z.ZodObject<typeof ledgerFilters>>): AccountF
 /** More rows than this is refused, not cut: narrow the filters. */
 export const MAX_EXPORT_ROWS = 100_000;
 
-export function accountRoutes({ knex, queries, config }: ApiDeps): RouteDefinition[] {
+export function accountRoutes({ knex, queries, config, projections }: ApiDeps): RouteDefinition[] {
+  const totals = pageTotals(projections);
   return [
     defineRoute({
       method: 'get',
@@ -103,7 +105,7 @@ export function accountRoutes({ knex, queries, config }: ApiDeps): RouteDefiniti
       query: pagingQuery.extend(ledgerFilters).strict(),
       response: accountLedgerSchema,
       paged: true,
-      handler: ({ query }) => pageOf(query, listAccountLedgers(knex, filtersOf(query), query)),
+      handler: ({ query }) => pageOf(query, listAccountLedgers(knex, filtersOf(query), query, totals)),
     }),
     defineRoute({
       method: 'get',

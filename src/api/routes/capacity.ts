@@ -7,6 +7,7 @@ import { dbTypes } from '../../domain/engines/model.js';
 import { periodTypes } from '../../domain/periods/periods.js';
 import type { ApiDeps } from '../deps.js';
 import { pageMeta, pagingQuery } from '../envelope.js';
+import { pageTotals } from '../pageTotals.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
 import { aggregationSummary, listAggregations } from '../../projections/aggregations/queries.js';
@@ -75,6 +76,7 @@ const summarySchema = z.object({
 
 export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, projections, config, commands } = deps;
+  const totals = pageTotals(projections);
   const { aggregate } = commands;
 
   const instanceQuery = aggregationFilters.strict();
@@ -156,7 +158,7 @@ export function capacityRoutes(deps: ApiDeps): RouteDefinition[] {
       response: instanceAggregationSchema,
       paged: true,
       handler: async ({ query }) => {
-        const { items, total } = await listAggregations(knex, 'instance_size_aggregations', query);
+        const { items, total } = await listAggregations(knex, 'instance_size_aggregations', query, totals);
         // Rows of a.* (their shape is the migration's); the e2e route test checks them against the schema.
         type Row = z.input<typeof instanceAggregationSchema>;
         return { data: items as Row[], meta: pageMeta(query, total) };

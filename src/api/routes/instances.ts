@@ -12,6 +12,7 @@ import {
 import { csvFile } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery } from '../envelope.js';
+import { pageTotals } from '../pageTotals.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { idParams, tagFilterQuery } from '../schemas/common.js';
 import { instanceFilters, instanceSchema } from '../schemas/instances.js';
@@ -62,7 +63,8 @@ const taggedInstanceSchema = instanceSchema.extend({
   ),
 });
 
-export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
+export function instanceRoutes({ knex, projections }: ApiDeps): RouteDefinition[] {
+  const totals = pageTotals(projections);
   return [
     defineRoute({
       method: 'get',
@@ -74,7 +76,7 @@ export function instanceRoutes({ knex }: ApiDeps): RouteDefinition[] {
       query: pagingQuery.extend(listFilters).strict(),
       response: taggedInstanceSchema,
       paged: true,
-      handler: ({ query }) => pageOf(query, listInstances(knex, filtersOf(query), query)),
+      handler: ({ query }) => pageOf(query, listInstances(knex, filtersOf(query), query, totals)),
     }),
     defineRoute({
       method: 'get',

@@ -9,6 +9,7 @@ import { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery, timeRange } from '../envelope.js';
+import { pageTotals } from '../pageTotals.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { commandContext } from '../commandContext.js';
 import { recordActionRoutes } from './recordActions.js';
@@ -24,6 +25,7 @@ import {
 
 export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   const { knex, projections, commands, queries } = deps;
+  const totals = pageTotals(projections);
   const ensureSession = async (id: string) => {
     if (!(await queries.sessionExists(id))) throw notFound('sync session', id);
   };
@@ -78,6 +80,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
               ...timeRange(query),
             },
             query,
+            totals,
           ),
         ),
     }),

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { DbType, PermissionFacts } from '../../domain/engines/model.js';
 import type { Paging } from '../../domain/paging.js';
-import { paged } from '../paging.js';
+import { paged, type PageTotals } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
 import type { RiskLevel } from '../../domain/classification/events.js';
@@ -133,10 +133,16 @@ const ledgerOrder = [
 ] as const;
 
 /** Accounts with their permission state, by username then instance, with the total that matches. */
-export async function listAccountLedgers(knex: Knex, filters: AccountFilters, paging: Paging) {
+export async function listAccountLedgers(
+  knex: Knex,
+  filters: AccountFilters,
+  paging: Paging,
+  totals?: PageTotals,
+) {
   const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters), paging, {
     order: ledgerOrder,
     columns: ledgerColumns,
+    totals,
   });
   return { total, items: await withClassifications(knex, rows.map(ledgerToApi)) };
 }
@@ -266,24 +272,31 @@ export async function accountStatistics(knex: Knex) {
 /**
  * Active accounts, and how many of them hold SUPERUSER or GRANT_ADMIN in their latest facts, or are locked
  * (as the ledger's `capability=` and `locked=true` filters select them, so a count links to its list).
+ * Each count reads an index (migration 0033), not the facts of every account: one pass over the joined
+ * tables read every permission row (snapshots included, 3 s for 500,000 accounts). Locked is split in two
+ * disjoint parts: locked by the inventory, or else by the facts.
  */
 export async function capabilityCounts(knex: Knex) {
-  const holds = (capability: string, as: string) =>
-    knex.raw(`count(*) FILTER (WHERE p.permission_facts -> 'capabilities' @> ?::jsonb) AS ${as}`, [
-      JSON.stringify([capability]),
-    ]);
-  const row: Record<'active' | 'superuser' | 'grant_admin' | 'locked', string> = await joined(knex)
-    .where('a.is_active', true)
-    .first(
-      knex.raw('count(*) AS active'),
-      holds('SUPERUSER', 'superuser'),
-      holds('GRANT_ADMIN', 'grant_admin'),
-      knex.raw(`count(*) FILTER (WHERE ${lockedSql}) AS locked`),
+  const active = () => knex({ a: 'instance_accounts' }).where('a.is_active', true);
+  const withFacts = () => active().join({ p: 'account_permission' }, 'p.account_id', 'a.id');
+  const count = async (q: Knex.QueryBuilder) => Number(((await q.count({ n: '*' })) as [{ n: string }])[0].n);
+  const holds = (capability: string) =>
+    count(
+      withFacts().whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [
+        JSON.stringify([capability]),
+      ]),
     );
+  const [all, superuser, grantAdmin, lockedByInventory, lockedByFacts] = await Promise.all([
+    count(active()),
+    holds('SUPERUSER'),
+    holds('GRANT_ADMIN'),
+    count(active().where('a.is_locked', true)),
+    count(withFacts().where({ 'a.is_locked': false, 'p.is_locked': true })),
+  ]);
   return {
-    active: Number(row.active),
-    superuser: Number(row.superuser),
-    grant_admin: Number(row.grant_admin),
-    locked: Number(row.locked),
+    active: all,
+    superuser,
+    grant_admin: grantAdmin,
+    locked: lockedByInventory + lockedByFacts,
   };
 }

@@ -1,7 +1,7 @@
 // Reads of the capacity aggregation tables and raw size stats for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
-import { paged } from '../paging.js';
+import { paged, type PageTotals } from '../paging.js';
 import type { PeriodType } from '../../domain/periods/periods.js';
 import { tagNames, whereTagged } from '../tags/queries.js';
 
@@ -77,9 +77,15 @@ export const rowToApi = (row: Record<string, unknown>) => {
   return out;
 };
 
-export async function listAggregations(knex: Knex, table: string, f: AggregationFilters) {
+export async function listAggregations(
+  knex: Knex,
+  table: string,
+  f: AggregationFilters,
+  totals?: PageTotals,
+) {
   const base = filteredAggregations(knex, table, f);
   const { total, rows } = await paged<Record<string, unknown>>(base, f, {
+    totals,
     order: [
       { column: 'a.period_start', order: 'desc' },
       { column: 'a.period_type', order: 'asc' },

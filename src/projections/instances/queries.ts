@@ -1,7 +1,7 @@
 // Reads of the instances table for the API.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
-import { paged } from '../paging.js';
+import { paged, type PageTotals } from '../paging.js';
 import { escapeLike } from '../credentials/queries.js';
 import { tagNames, tagsOfInstances, whereTagged, type InstanceTag } from '../tags/queries.js';
 
@@ -117,9 +117,9 @@ export async function withLastSync<T extends { id: string }>(
   return items.map((i) => ({ ...i, last_synced_at: last.get(i.id) ?? null }));
 }
 
-export async function listInstances(knex: Knex, f: InstanceFilters, paging: Paging) {
+export async function listInstances(knex: Knex, f: InstanceFilters, paging: Paging, totals?: PageTotals) {
   const q = filtered(knex, f);
-  const { total, rows } = await paged<InstanceRow>(q, paging, { order: 'name' });
+  const { total, rows } = await paged<InstanceRow>(q, paging, { order: 'name', totals });
   return { total, items: await withLastSync(knex, await withTags(knex, rows)) };
 }
 

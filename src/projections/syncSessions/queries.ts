@@ -1,7 +1,7 @@
 // Reads of sync_sessions and sync_instance_records for the API and for the recovery pass.
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
-import { paged } from '../paging.js';
+import { paged, type PageTotals } from '../paging.js';
 import type { RecordRow, SessionRow } from './fold.js';
 
 type SessionDbRow = SessionRow<Date>;
@@ -57,7 +57,7 @@ export interface SessionFilters {
 }
 
 /** Sessions newest first, with the total that matches the filters. */
-export async function listSessions(knex: Knex, filters: SessionFilters, paging: Paging) {
+export async function listSessions(knex: Knex, filters: SessionFilters, paging: Paging, totals?: PageTotals) {
   const q = knex<SessionDbRow>('sync_sessions');
   if (filters.category) q.where('sync_category', filters.category);
   if (filters.syncType) q.where('sync_type', filters.syncType);
@@ -75,6 +75,7 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
     });
   }
   const { total, rows } = await paged<SessionDbRow>(q, paging, {
+    totals,
     order: [
       { column: 'started_at', order: 'desc' },
       { column: 'session_id', order: 'desc' },
