@@ -23,9 +23,9 @@ import { composeApi } from '../src/compose.js';
 import { partitionedTables } from '../src/commands/partitions.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { rebuildProjections } from '../src/projections/rebuild.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { withDatabase } from '../test/support/net.js';
-import { catchUpOnce } from './apiCatchUp.js';
 import { generate, sizes } from './apiData.js';
 import { cannon, captureSql, startBaseline, type Waves } from './apiLoad.js';
 import { startProfile } from './cpuProfile.js';
@@ -94,17 +94,18 @@ async function fill(runtime: Runtime): Promise<{ instanceId: string; note: strin
       `${sizes.days} days of stats for ${fmt(sizes.statsInstances)} instances`;
   }
   const t0 = performance.now();
-  say('projections catching up (the log read once for all of them, apiCatchUp.ts)...');
   let shown = 0;
-  await catchUpOnce({
+  say('projections catching up (whalefall rebuild: the log read once for all of them)...');
+  await rebuildProjections({
     knex,
     store: new PostgresEventStore(runtime.pool),
+    logger: runtime.logger,
     projections: projections.runners.map((r) => r.projection),
     decode: decodeKnown(runtime.registry),
-    progress: (read) => {
-      if (read - shown < 100_000) return;
-      shown = read;
-      say(`  ${fmt(read)} events folded (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    onProgress: ({ events }) => {
+      if (events - shown < 100_000) return;
+      shown = events;
+      say(`  ${fmt(events)} events folded (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     },
   });
   // As under serve: the runners follow the log from here (their checkpoints are at its head).
