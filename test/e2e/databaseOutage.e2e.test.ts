@@ -34,6 +34,15 @@ async function storeProcesses(postmaster: number): Promise<number[]> {
   return [postmaster, ...children];
 }
 
+/** Sends `signal` unless the process has ended meanwhile (a store child exits on its own after a kill). */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 interface Answer {
   status: number;
   ms: number;
@@ -84,7 +93,7 @@ async function cleanUp(server: ServerProcess | undefined, dataDir: string) {
   await server?.stop('SIGKILL');
   const pid = await pidOf(dataDir);
   // Children stopped by a failed SIGSTOP test would keep the data directory busy.
-  if (pid) for (const p of await storeProcesses(pid)) process.kill(p, 'SIGCONT');
+  if (pid) for (const p of await storeProcesses(pid)) signalIfAlive(p, 'SIGCONT');
   await removeDataDir(dataDir);
 }
 
