@@ -9,7 +9,7 @@
 // included, in the same waves) on the app's own knex pool, and answers the rows as JSON (apiLoad.ts).
 // Targets per endpoint: >= 50 % of the baseline's requests/s, p99 <= 3x the baseline's, zero errors.
 // Knobs: BENCH_SCALE (instances), BENCH_DAYS (days of stats), BENCH_DURATION_S, BENCH_CONNECTIONS,
-// BENCH_ENDPOINTS=name,name (a subset), BENCH_CPU_PROFILE=dir (a profile of the app's runs),
+// BENCH_ENDPOINTS=name,name (a subset), BENCH_CPU_PROFILE=dir (profiles of the app's and the baseline's runs),
 // BENCH_SHOW_SQL=1 (print the captured statements), BENCH_API_DATABASE=name (keep the generated database under this name and reuse it on the next run).
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -199,7 +199,9 @@ export async function run(): Promise<void> {
       const appResult = await cannon(`${base}${e.path}`, load);
       await profile?.stop(`api ${e.name}`);
       await settle();
+      const baseProfile = await startProfile();
       const baseResult = await cannon(`${baseline.url}${e.path}`, load);
+      await baseProfile?.stop(`baseline ${e.name}`);
       const row = {
         name: e.name,
         app: appResult,
@@ -208,8 +210,9 @@ export async function run(): Promise<void> {
       };
       rows.push(row);
       say(
-        `  ${e.name}: app ${fmt(appResult.requestsPerSec)} req/s p99 ${appResult.p99Ms} ms (${appResult.errors} err), ` +
-          `baseline ${fmt(baseResult.requestsPerSec)} req/s p99 ${baseResult.p99Ms} ms (${baseResult.errors} err)`,
+        `  ${e.name}: app ${fmt(appResult.requestsPerSec)} req/s p99 ${appResult.p99Ms} ms (${appResult.errors} err) ` +
+          `${fmt(appResult.cpuUsPerRequest)} µs CPU/req, baseline ${fmt(baseResult.requestsPerSec)} req/s ` +
+          `p99 ${baseResult.p99Ms} ms (${baseResult.errors} err) ${fmt(baseResult.cpuUsPerRequest)} µs CPU/req`,
       );
     }
     print(rows, { connections: CONNECTIONS, seconds: SECONDS }, [

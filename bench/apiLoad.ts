@@ -168,6 +168,11 @@ export interface LoadResult {
   requests: number;
   /** Mean response size. */
   bytes: number;
+  /**
+   * This process's CPU (user + system) per request during the run: the server's cost, steadier than
+   * req/s on a busy machine (the load generator is a child; the database its own processes).
+   */
+  cpuUsPerRequest: number;
 }
 
 interface CannonJson {
@@ -200,6 +205,7 @@ export function cannon(
   for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {
+    const cpu = process.cpuUsage();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -209,6 +215,7 @@ export function cannon(
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out) as CannonJson;
+      const used = process.cpuUsage(cpu);
       resolve({
         requestsPerSec: r.requests.average,
         p50Ms: r.latency.p50,
@@ -216,6 +223,7 @@ export function cannon(
         errors: r.non2xx + r.errors + r.timeouts,
         requests: r.requests.total,
         bytes: r.requests.total > 0 ? (r.throughput.average * opts.seconds) / r.requests.total : 0,
+        cpuUsPerRequest: r.requests.total > 0 ? (used.user + used.system) / r.requests.total : 0,
       });
     });
   });

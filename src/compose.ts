@@ -277,9 +277,7 @@ export async function composeApi(
           throw err;
         }
       },
-      userById: (id) => usersTable.byId(knex, id),
-      isRevoked: async (jti) =>
-        (await knex<{ jti: string }>('revoked_tokens').where({ jti }).first('jti')) !== undefined,
+      userForToken: (userId, jti) => usersTable.byIdWithRevocation(knex, userId, jti),
       passwordFingerprint,
     },
     isDatabaseUnavailable,

@@ -75,8 +75,8 @@ export interface ApiQueries {
 /** What authenticating a request reads: the token's claims (or why it is refused) and the user. */
 export interface AuthenticationPort {
   verify(token: string): Promise<TokenClaims | 'expired' | 'invalid'>;
-  userById(id: string): Promise<UserRow | undefined>;
-  isRevoked(jti: string): Promise<boolean>;
+  /** The user a token names and whether the token (its jti) was revoked; undefined: no such user. */
+  userForToken(userId: string, jti: string): Promise<{ row: UserRow; revoked: boolean } | undefined>;
   passwordFingerprint(passwordHash: string): string;
 }
 

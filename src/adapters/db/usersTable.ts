@@ -30,6 +30,25 @@ export type PublicUser = ReturnType<typeof publicUser>;
 export const usersTable = {
   byId: (db: Knex | Knex.Transaction, id: string) => db<UserRow>('users').where({ id }).first(),
 
+  /**
+   * The user a token names and whether the token was revoked (logged out), in one round trip: every
+   * authenticated request asks both. undefined when the user does not exist.
+   */
+  async byIdWithRevocation(
+    db: Knex,
+    id: string,
+    jti: string,
+  ): Promise<{ row: UserRow; revoked: boolean } | undefined> {
+    const { rows } = await db.raw<{ rows: (UserRow & { token_revoked: boolean })[] }>(
+      'SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AS token_revoked FROM users u WHERE u.id = ?',
+      [jti, id],
+    );
+    const found = rows[0];
+    if (!found) return undefined;
+    const { token_revoked: revoked, ...row } = found;
+    return { row, revoked };
+  },
+
   byUsername: (db: Knex | Knex.Transaction, username: string) =>
     db<UserRow>('users').whereRaw('lower(username) = lower(?)', [username]).first(),
 

@@ -35,8 +35,9 @@ export function makeAuthenticate(port: AuthenticationPort) {
     const claims = await port.verify(presented.token);
     if (claims === 'expired') throw unauthenticated('token expired');
     if (claims === 'invalid') throw unauthenticated('token invalid');
-    const [row, revoked] = await Promise.all([port.userById(claims.userId), port.isRevoked(claims.jti)]);
-    if (!row) throw unauthenticated('token invalid');
+    const found = await port.userForToken(claims.userId, claims.jti);
+    if (!found) throw unauthenticated('token invalid');
+    const { row, revoked } = found;
     if (revoked) throw unauthenticated('logged out');
     if (!row.is_active) throw new AppError('ACCOUNT_DISABLED');
     if (
