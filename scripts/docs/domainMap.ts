@@ -1,6 +1,8 @@
 // Which doc lists which routes (by their OpenAPI tag) and which events: every tag and every registered event
 // type is in exactly one entry (scripts/docs/apiContracts.ts refuses the others). The README's entry is the
 // "other" table: routes and events of no domain, listed so that none is left out silently.
+import { sessionEventDefinitions } from '../../src/domain/sessions/events.js';
+
 export const README = 'docs/domains/README.md';
 
 export interface DomainDoc {
@@ -11,19 +13,8 @@ export interface DomainDoc {
   events: readonly string[];
 }
 
-const sessionEvents = [
-  'SessionStarted',
-  'InstanceSyncStarted',
-  'InstanceSyncCompleted',
-  'InstanceSyncFailed',
-  'InstanceAttemptFailed',
-  'InstanceSyncSkipped',
-  'InstanceSyncAbandoned',
-  'InstanceSyncRetried',
-  'CompensationApplied',
-  'SessionCompleted',
-  'SessionCancelled',
-];
+// A session's own events are the session decider's, whatever the category (accounts, capacity, ...).
+const sessionEvents = sessionEventDefinitions.map((d) => d.type);
 
 export const domainDocs: readonly DomainDoc[] = [
   {
