@@ -51,7 +51,7 @@ function grantsByMember(edges: readonly PgMembershipRow[]): Map<string, PgMember
 
 /**
  * Every role `member` belongs to, breadth first, so `via` is on a shortest path. Several grants of the
- * same role to the same member (PostgreSQL 16+, one per grantor) are merged: an option holds if any grant has it.
+ * same role to the same member (PostgreSQL 16+, one per grantor) are merged: an option holds if one of the grants has it.
  */
 export function membershipsOf(member: string, edges: readonly PgMembershipRow[]): PgMembership[] {
   const byMember = grantsByMember(edges);
