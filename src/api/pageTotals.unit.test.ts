@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunnerStatus } from '../projections/runner.js';
-import { pageTotals } from './pageTotals.js';
+import { keptWhileUnchanged, pageTotals } from './pageTotals.js';
 
 const runner = (prepare: number, running = true): RunnerStatus => ({
   projection: 'accounts',
@@ -50,5 +50,33 @@ describe('page totals', () => {
       await f.total('q', 1);
       expect(f.counted()).toBe(2);
     }
+  });
+});
+
+describe('answers kept while the read tables are unchanged', () => {
+  const projections = (status: RunnerStatus[]) => ({
+    status: () => status,
+    waitForPosition: () => Promise.resolve(),
+  });
+
+  it('shares one computation between concurrent callers, and computes again after maxAgeMs', async () => {
+    let clock = 0;
+    let computed = 0;
+    const kept = keptWhileUnchanged<number>(projections([runner(5)]), { maxAgeMs: 2000, now: () => clock });
+    const compute = () => Promise.resolve(++computed);
+    expect(await Promise.all([kept('o', compute), kept('o', compute), kept('o', compute)])).toEqual([
+      1, 1, 1,
+    ]);
+    clock = 1999;
+    expect(await kept('o', compute)).toBe(1);
+    clock = 2000;
+    expect(await kept('o', compute)).toBe(2);
+  });
+
+  it('does not keep a failure', async () => {
+    const kept = keptWhileUnchanged<number>(projections([runner(5)]));
+    await expect(kept('o', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    await Promise.resolve();
+    expect(await kept('o', () => Promise.resolve(7))).toBe(7);
   });
 });
