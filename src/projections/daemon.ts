@@ -81,7 +81,7 @@ export class ProjectionDaemon {
     await this.leadership?.release();
   }
 
-  /** The server process id of the connection holding this process's projection locks, if any. */
+  /** The server process id of the connection holding this process's projection locks, when there is one. */
   get leadershipBackendPid(): number | undefined {
     return this.leadership?.backendPid;
   }

@@ -7,7 +7,7 @@
 import { jobCatalog } from '../../commands/scheduler/catalog.js';
 import { can } from '../../domain/users/roles.js';
 import { localDate, periodContaining, previousPeriod } from '../../domain/periods/periods.js';
-import { capabilityCounts } from '../../projections/accounts/queries.js';
+import { capabilityCounts } from '../../projections/accounts/capabilityCounts.js';
 import { listAuditEvents } from '../../projections/auditLog/queries.js';
 import { dailyTotalSizes, totalSizeGrowth } from '../../projections/capacity/totals.js';
 import { instanceStatistics } from '../../projections/instances/queries.js';

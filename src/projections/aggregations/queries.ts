@@ -24,7 +24,7 @@ export interface AggregationFilters extends Paging {
   start_date?: string | undefined;
   end_date?: string | undefined;
   database?: string | undefined;
-  /** Tag names, comma-separated, any case: the rows of instances holding every one of them. */
+  /** Tag names, comma-separated, case-insensitive: the rows of instances holding every one of them. */
   tag?: string | undefined;
 }
 

@@ -63,7 +63,7 @@ export interface InstanceFilters {
   search?: string | undefined;
   active?: boolean | undefined;
   deleted?: boolean | undefined;
-  /** Tag names, comma-separated, any case: instances holding every one of them. */
+  /** Tag names, comma-separated, case-insensitive: instances holding every one of them. */
   tag?: string | undefined;
 }
 

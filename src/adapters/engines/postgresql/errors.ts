@@ -1,5 +1,6 @@
 // pg and Node errors -> EngineError codes. SQLSTATE first (the server said what went wrong), then the
 // Node socket codes and the pg client's own timeout messages. Every message goes through scrubSecrets.
+import pg from 'pg';
 import type { ItemError } from '../../../domain/engines/model.js';
 import { EngineError, scrubSecrets, type EngineErrorCode } from '../port.js';
 
@@ -72,4 +73,16 @@ export function toItemError(err: unknown, item: string, password: string): ItemE
   const error = toEngineError(err, item, password);
   if (error.code === 'DATABASE_CONNECTION_ERROR' || error.connecting) throw error;
   return { item, code: error.code, message: error.message };
+}
+
+/**
+ * Whether a batched query that failed is asked again one by one (which tells which statement failed, as
+ * ItemErrors): yes after a statement the server refused (a denied catalog; 3D000, a database dropped
+ * meanwhile, is no connection failure here) or a timeout; not after a connection failure or a server out
+ * of connections, which asking again would wait for again (deadHost.int.test.ts).
+ */
+export function askAgain(err: unknown, secret: string): boolean {
+  if (err instanceof pg.DatabaseError) return !/^(08|53|57P)/.test(err.code ?? '');
+  const error = toEngineError(err, '', secret);
+  return error.code !== 'DATABASE_CONNECTION_ERROR' && !error.connecting;
 }

@@ -26,7 +26,7 @@ import {
   type EngineAdapter,
   type EngineOptions,
 } from '../port.js';
-import { toEngineError, toItemError } from './errors.js';
+import { askAgain, toEngineError, toItemError } from './errors.js';
 import {
   databaseAclSql,
   databaseSizeSql,
@@ -36,6 +36,7 @@ import {
   membershipsSql16,
   rolesSql,
   tableSizesSql,
+  type TableRow,
   versionSql,
 } from './queries.js';
 
@@ -44,27 +45,6 @@ export const APPLICATION_NAME = 'whalefall-collector';
 const SYSTEM_DATABASES = new Set(['postgres']);
 /** The client-side timeout is a backstop for a server that stops answering. */
 const CLIENT_TIMEOUT_MARGIN_MS = 2_000;
-
-interface TableRow {
-  schema: string;
-  name: string;
-  total: string | null;
-  data: string | null;
-  indexes: string | null;
-  reltuples: number;
-}
-
-/**
- * Whether a batched query that failed is asked again one by one (which tells which statement failed, as
- * ItemErrors): yes after a statement the server refused (a denied catalog; 3D000, a database dropped
- * meanwhile, is no connection failure here) or a timeout; not after a connection failure or a server out
- * of connections, which asking again would wait for again (deadHost.int.test.ts).
- */
-function askAgain(err: unknown, secret: string): boolean {
-  if (err instanceof pg.DatabaseError) return !/^(08|53|57P)/.test(err.code ?? '');
-  const error = toEngineError(err, '', secret);
-  return error.code !== 'DATABASE_CONNECTION_ERROR' && !error.connecting;
-}
 
 const toMb = (bytes: number): number => Math.round((bytes / 1_048_576) * 1000) / 1000;
 

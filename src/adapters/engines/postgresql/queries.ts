@@ -50,6 +50,16 @@ export const databaseAclSql = `SELECT d.datname, a.privilege_type, g.rolname AS 
   ORDER BY 1, 2, 3`;
 
 /** User tables, partitioned tables and materialized views of the connected database. */
+/** A row of tableSizesSql. */
+export interface TableRow {
+  schema: string;
+  name: string;
+  total: string | null;
+  data: string | null;
+  indexes: string | null;
+  reltuples: number;
+}
+
 export const tableSizesSql = `SELECT n.nspname AS schema, c.relname AS name,
   pg_total_relation_size(c.oid)::text AS total, pg_table_size(c.oid)::text AS data,
   pg_indexes_size(c.oid)::text AS indexes, c.reltuples::float8 AS reltuples
