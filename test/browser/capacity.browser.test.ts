@@ -91,7 +91,8 @@ describe('the capacity page', () => {
     await page.getByRole('combobox', { name: /^Period/ }).selectOption('monthly');
     await expect.poll(() => caption(page)).toContain('monthly');
     expect(new URL(page.url()).searchParams.get('period_type')).toBe('monthly');
-    expect(await figure(page).locator('canvas').count()).toBeGreaterThanOrEqual(1);
+    // The chart is drawn anew for the new period: its canvas may be gone for a moment after the caption changed.
+    await expect.poll(() => figure(page).locator('canvas').count()).toBeGreaterThanOrEqual(1);
     await expect.poll(() => summary.textContent()).toContain('monthly');
 
     // The databases of the instance, one picked.
