@@ -13,37 +13,38 @@
 // Target: 2 processes at least 1.8x the instances/s of 1 (printed, not failed). Checked: every record
 // completed once; how many records each process ran (InstanceSyncStarted data.owner, process_heartbeats).
 // Also printed, to explain a miss: CPU per process, record durations, the pg-boss slot bound.
-// BENCH_INSTANCES (default 200) or BENCH_SCALE (0.1 -> 20) sets the instances per run. `npm run build` first.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import { createCollector, dropCollector } from '../test/support/mariadbCollector.js';
 import { freePort } from '../test/support/net.js';
 import { postmasterPid } from './classifySetup.js';
-import { cpuBetween, localServerPid, sampleCpu, type CpuSample } from './cpuUsage.js';
-import { countsBetween, proxyCpuLine, RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
+import { localServerPid } from './cpuUsage.js';
+import { proxyCpuLine, RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
+import {
+  apiOf,
+  builtCli,
+  hasWorkerCommand,
+  idleCpu,
+  startChild,
+  waitReady,
+  type Child,
+} from './serviceProcess.js';
 import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
+import { POLL_MS, recordFacts, timeCollection, type Run } from './workersMeasures.js';
 
 export const about =
   'capacity collection of 200 instances (MariaDB behind a 20 ms RTT proxy) by 1 vs. 2 processes (target >= 1.8x)';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
-const builtCli = path.join(repoRoot, 'dist/src/cli.js');
 const MYSQL_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
 const scale = Number(process.env.BENCH_SCALE ?? '1') || 1;
 const INSTANCES = Math.max(2, Math.round(Number(process.env.BENCH_INSTANCES ?? 200 * scale) || 200 * scale));
 const CONCURRENCY = 8;
 const ROUNDS = 2;
 const TARGET_RATIO = 1.8;
-const POLL_MS = 200;
 /** recordDispatch.ts: a pg-boss worker slot waits out the rest of this after each record it ran. */
 const BOSS_POLL_MS = 500;
-const READY_MS = 90_000;
-const SESSION_MS = 600_000;
 const BATCH_CREATE = 500;
 const IDLE_MS = 5000;
 
@@ -51,270 +52,6 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A whalefall process started by the benchmark. */
-interface Child {
-  name: string;
-  child: ChildProcess;
-  pid: number;
-  /** Its HTTP API (serve), or undefined (worker). */
-  baseUrl: string | undefined;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-function startChild(name: string, command: 'serve' | 'worker', env: Record<string, string>, port?: number) {
-  let output = '';
-  const child = spawn(process.execPath, [builtCli, command], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...env,
-      ...(port ? { PORT: String(port) } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return {
-    name,
-    child,
-    pid: child.pid!,
-    baseUrl: port ? `http://127.0.0.1:${port}/api/v1` : undefined,
-    output: () => output,
-    stop,
-  } satisfies Child;
-}
-
-/** Waits until the process answers its health check (serve) and its heartbeat row exists. */
-async function waitReady(db: BenchDatabase, c: Child): Promise<string> {
-  const deadline = Date.now() + READY_MS;
-  for (;;) {
-    if (c.child.exitCode !== null)
-      throw new Error(`${c.name} exited with ${c.child.exitCode}:\n${c.output()}`);
-    const healthy =
-      !c.baseUrl ||
-      (await fetch(`${c.baseUrl}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-    if (healthy) {
-      const { rows } = await db.pool
-        .query<{ process_id: string }>('SELECT process_id FROM process_heartbeats WHERE pid = $1', [c.pid])
-        .catch(() => ({ rows: [] as { process_id: string }[] }));
-      if (rows[0]) return rows[0].process_id;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${c.name} was not ready within ${READY_MS / 1000} s:\n${c.output()}`);
-    await sleep(200);
-  }
-}
-
-interface Api {
-  call<T>(method: string, path: string, body?: unknown): Promise<T>;
-}
-
-function apiOf(baseUrl: string, token?: string): Api {
-  return {
-    async call<T>(method: string, p: string, body?: unknown) {
-      const res = await fetch(`${baseUrl}${p}`, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 500)}`);
-      return (JSON.parse(text) as { data: T }).data;
-    },
-  };
-}
-
-interface SessionView {
-  status: string;
-  total_instances: number;
-  successful_instances: number;
-  failed_instances: number;
-  skipped_instances: number;
-  abandoned_instances: number;
-}
-
-interface Run {
-  case: string;
-  /** The store's counters over the run, and the proxy's connections and requests. */
-  store: StoreCounters;
-  connections: number;
-  roundTrips: number;
-  sessionId: string;
-  seconds: number;
-  perSec: number;
-  session: SessionView;
-  cpu: CpuSample;
-}
-
-/** Starts a capacity collection of `ids` and polls its session until it is no longer running. */
-async function timeCollection(
-  api: Api,
-  db: BenchDatabase,
-  proxy: BenchProxy | undefined,
-  label: string,
-  ids: string[],
-  cpuTrees: () => Record<string, number | undefined>,
-): Promise<Run> {
-  const storeBefore = await storeCounters(db);
-  const proxyBefore = await proxy?.counts();
-  const before = sampleCpu(cpuTrees());
-  const t0 = performance.now();
-  const { session_id: sessionId } = await api.call<{ session_id: string }>(
-    'POST',
-    '/capacity/actions/collect',
-    {
-      instance_ids: ids,
-    },
-  );
-  let session: SessionView;
-  for (;;) {
-    session = await api.call<SessionView>('GET', `/sync-sessions/${sessionId}`);
-    if (session.status !== 'running') break;
-    if (performance.now() - t0 > SESSION_MS)
-      throw new Error(`session ${sessionId} still running after 10 min`);
-    await sleep(POLL_MS);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuBetween(before, sampleCpu(cpuTrees()));
-  const counted = proxyBefore && countsBetween(proxyBefore, await proxy!.counts())['mysql'];
-  const { connections, roundTrips } = counted ?? { connections: 0, roundTrips: 0 };
-  const storeAfter = await storeCounters(db);
-  const store = {
-    eventRows: storeAfter.eventRows - storeBefore.eventRows,
-    commits: storeAfter.commits - storeBefore.commits,
-    rollbacks: storeAfter.rollbacks - storeBefore.rollbacks,
-  };
-  say(`  ${label}: ${fmt(seconds, 2)} s, ${fmt(ids.length / seconds, 1)} instances/s, ${session.status}`);
-  return {
-    case: label,
-    sessionId,
-    seconds,
-    perSec: ids.length / seconds,
-    session,
-    cpu,
-    store,
-    connections,
-    roundTrips,
-  };
-}
-
-interface StoreCounters {
-  /** Rows of the events table read (sequential + by index). */
-  eventRows: number;
-  commits: number;
-  /** Transactions rolled back: among them appends refused for a stale revision, checkpoint races. */
-  rollbacks: number;
-}
-
-/** The bench database's counters so far (after the backends flushed their statistics). */
-async function storeCounters(db: BenchDatabase): Promise<StoreCounters> {
-  await sleep(1500); // other backends flush their statistics within 1 s
-  const { rows } = await db.pool.query<{ rows: string; commits: string; rollbacks: string }>(
-    `SELECT (SELECT coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_user_tables
-              WHERE relname = 'events' OR relname LIKE 'events\\_%')::text AS rows,
-            xact_commit::text AS commits, xact_rollback::text AS rollbacks
-       FROM pg_stat_database WHERE datname = current_database()`,
-  );
-  const r = rows[0]!;
-  return { eventRows: Number(r.rows), commits: Number(r.commits), rollbacks: Number(r.rollbacks) };
-}
-
-/** CPU seconds of each process while nothing runs (heartbeats, pollers, projections waiting). */
-async function idleCpu(children: Child[], ms: number): Promise<string> {
-  const trees = Object.fromEntries(children.map((c) => [c.name, c.pid]));
-  const before = sampleCpu(trees);
-  await sleep(ms);
-  const d = cpuBetween(before, sampleCpu(trees));
-  return children.map((c) => `${c.name} ${fmt((1000 * (d[c.name] ?? 0)) / (ms / 1000))} ms/s`).join(', ');
-}
-
-interface RecordFacts {
-  /** Records started per process id. */
-  owners: Map<string, number>;
-  started: number;
-  completedInstances: number;
-  /** Mean and 90th percentile of a record's run, InstanceSyncStarted to InstanceSyncCompleted (ms). */
-  meanMs: number;
-  p90Ms: number;
-  /** SessionStarted to the first InstanceSyncStarted: the queue's pick-up delay (ms). */
-  firstStartMs: number;
-  /** The last InstanceSyncCompleted to SessionCompleted: the starter's wait poll (ms). */
-  closeMs: number;
-  /** Per process: its records' run time over the session's span (SessionStarted to SessionCompleted). */
-  inFlight: Map<string, number>;
-}
-
-/** What the session's events say about its records (created_at: the appending transaction's start). */
-async function recordFacts(db: BenchDatabase, sessionId: string): Promise<RecordFacts> {
-  const { rows } = await db.pool.query<{
-    type: string;
-    at: number;
-    instance: string | null;
-    owner: string | null;
-  }>(
-    `SELECT type, extract(epoch FROM created_at) * 1000 AS at, data->>'instanceId' AS instance,
-            data->>'owner' AS owner
-       FROM events WHERE stream_id = $1 ORDER BY global_position`,
-    [`session-${sessionId}`],
-  );
-  const at = (type: string) => rows.filter((r) => r.type === type).map((r) => Number(r.at));
-  const starts = rows.filter((r) => r.type === 'InstanceSyncStarted');
-  const completed = new Map(
-    rows.filter((r) => r.type === 'InstanceSyncCompleted').map((r) => [r.instance, Number(r.at)]),
-  );
-  const owners = new Map<string, number>();
-  const busy = new Map<string, number>();
-  const ms: number[] = [];
-  for (const s of starts) {
-    const owner = s.owner ?? '(none)';
-    owners.set(owner, (owners.get(owner) ?? 0) + 1);
-    const end = completed.get(s.instance);
-    if (end === undefined) continue;
-    ms.push(end - Number(s.at));
-    busy.set(owner, (busy.get(owner) ?? 0) + end - Number(s.at));
-  }
-  ms.sort((a, b) => a - b);
-  const sessionStart = at('SessionStarted')[0] ?? 0;
-  const sessionEnd = at('SessionCompleted')[0] ?? Math.max(...completed.values());
-  const span = Math.max(1, sessionEnd - sessionStart);
-  return {
-    owners,
-    started: starts.length,
-    completedInstances: completed.size,
-    meanMs: ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length),
-    p90Ms: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.9))] ?? 0,
-    firstStartMs: Math.min(...starts.map((s) => Number(s.at))) - sessionStart,
-    closeMs: sessionEnd - Math.max(...completed.values()),
-    inFlight: new Map([...busy].map(([owner, total]) => [owner, total / span])),
-  };
-}
-
-const hasWorkerCommand = (): boolean => {
-  try {
-    const help = execFileSync(process.execPath, [builtCli, '--help'], { cwd: repoRoot, encoding: 'utf8' });
-    return /^\s+worker\b/m.test(help);
-  } catch {
-    return false;
-  }
-};
 
 export async function run(_ctx: BenchContext): Promise<void> {
   if (!fs.existsSync(builtCli)) throw new Error(`${builtCli} is missing: run \`npm run build\` first`);

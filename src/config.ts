@@ -78,6 +78,7 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_USER: wholeNumber(1, 10_000, 'a whole number from 1 to 10000').default(5),
   LOGIN_RATE_LIMIT_PER_ADDRESS: wholeNumber(1, 100_000, 'a whole number from 1 to 100000').default(50),
   SYNC_CONCURRENCY: wholeNumber(1, 64, 'a whole number from 1 to 64').default(8),
+  DATABASE_POOL_SIZE: optional(wholeNumber(2, 500, 'a whole number from 2 to 500')),
   SYNC_GLOBAL_CAP_ACCOUNT: wholeNumber(1, 1024, 'a whole number from 1 to 1024').default(64),
   SYNC_GLOBAL_CAP_CAPACITY: wholeNumber(1, 1024, 'a whole number from 1 to 1024').default(64),
   SYNC_INSTANCE_DEADLINE_MS: wholeNumber(
@@ -122,6 +123,8 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   databaseUrl: string | undefined;
+  /** Connections of each of the two PostgreSQL pools (read tables and commands; the event store). */
+  databasePoolSize: number;
   eventStoreUrl: string | undefined;
   secretKey: string | undefined;
   /** Keys that only decrypt (during a rotation). */
@@ -200,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     databaseUrl: e.DATABASE_URL,
+    // Each of the two pools (read tables, event store): a session at SYNC_CONCURRENCY c appends from up to c
+    // records at once, and the API, projections and scheduler need connections meanwhile.
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? Math.max(10, e.SYNC_CONCURRENCY + 4),
     eventStoreUrl: e.EVENTSTORE_URL,
     secretKey: e.WHALEFALL_SECRET_KEY,
     previousSecretKeys: e.WHALEFALL_PREVIOUS_SECRET_KEYS?.split(',').map((k) => k.trim()) ?? [],

@@ -21,6 +21,7 @@ describe('loadConfig defaults', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       databaseUrl: undefined,
+      databasePoolSize: 12,
       eventStoreUrl: undefined,
       secretKey: undefined,
       dataDir: path.resolve('.whalefall'),
@@ -73,6 +74,13 @@ describe('loadConfig defaults', () => {
       expect(message).toMatch(/expected/);
       expect(message).not.toContain(Object.values(env)[0]);
     }
+  });
+
+  it('DATABASE_POOL_SIZE defaults to SYNC_CONCURRENCY + 4, at least 10, and can be set', () => {
+    expect(loadConfig({ SYNC_CONCURRENCY: '1' }).databasePoolSize).toBe(10);
+    expect(loadConfig({ SYNC_CONCURRENCY: '32' }).databasePoolSize).toBe(36);
+    expect(loadConfig({ SYNC_CONCURRENCY: '32', DATABASE_POOL_SIZE: '20' }).databasePoolSize).toBe(20);
+    expect(configError({ DATABASE_POOL_SIZE: '1' }).message).toMatch(/DATABASE_POOL_SIZE.*from 2 to 500/);
   });
 
   it('METRICS_TOKEN of 16 characters or more turns /metrics on', () =>

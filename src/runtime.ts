@@ -129,11 +129,11 @@ export async function openRuntime(
     const database = new DatabaseMonitor({ connectionString: databaseUrl, logger });
     onClose('database monitor stopped', () => Promise.resolve(database.stop()));
 
-    const knex = createKnex(databaseUrl, {}, logger);
+    const knex = createKnex(databaseUrl, { max: config.databasePoolSize }, logger);
     // Steps that talk to the database get a deadline: with the database gone (or a connection leaked
     // after an outage) they could wait for ever, and the embedded PostgreSQL would never be stopped.
     onClose('knex pool closed', () => knex.destroy(), STEP_MS);
-    const pool = createPgPool(databaseUrl, { logger });
+    const pool = createPgPool(databaseUrl, { max: config.databasePoolSize, logger });
     onClose('event store pool closed', () => pool.end(), STEP_MS);
     const ran = await migrateLatest(knex);
     if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
