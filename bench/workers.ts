@@ -285,6 +285,10 @@ export async function run(_ctx: BenchContext): Promise<void> {
         `(target >= ${TARGET_RATIO}x) ${met ? 'PASS' : 'MISS'}\n` +
         `every record completed once, in every run: ${allCompleted ? 'PASS' : 'FAIL'}\n`,
     );
+  } catch (err) {
+    // What the processes logged (LOG_LEVEL=warn) explains an answer such as a 500.
+    for (const c of children) say(`--- ${c.name}, last output:\n${c.output()}`);
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
