@@ -27,6 +27,8 @@ export const operatorActions: Record<MessageCode, string> = {
     'The process is starting, stopping or its projections lag: wait a few seconds and retry; if it stays, check `GET /api/v1/health/ready`.',
   DATABASE_UNAVAILABLE:
     'The service PostgreSQL is away: check it (`GET /api/v1/health/detailed`) and retry once it answers.',
+  READ_TABLES_BEHIND:
+    'The write is in the log (`context.position`); the projections are behind (load, or a projection failing: `GET /api/v1/health/detailed`). Read the resource again in a few seconds; do not repeat the request, which would apply it twice.',
   CSRF_MISSING:
     'A cookie-authenticated write needs X-CSRF-Token: fetch one from `GET /api/v1/auth/csrf-token` (or use a bearer token).',
   CSRF_INVALID: 'Fetch a new token from `GET /api/v1/auth/csrf-token` after logging in, and send it again.',

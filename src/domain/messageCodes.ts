@@ -31,6 +31,12 @@ export const messageCodes = {
     message: 'The service database is unavailable; retry.',
     recoverable: true,
   },
+  READ_TABLES_BEHIND: {
+    status: 503,
+    message:
+      'Your change was recorded, but the read tables did not show it in time: read it back shortly instead of sending it again.',
+    recoverable: false,
+  },
   // auth
   CSRF_MISSING: { status: 403, message: 'The X-CSRF-Token header is missing.', recoverable: true },
   CSRF_INVALID: { status: 403, message: 'The CSRF token is invalid or expired.', recoverable: true },

@@ -4,7 +4,8 @@
 // projection, every one answers reads and waitForPosition). Without it every runner leads (tests).
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
-import type { Position } from '../domain/events/envelope.js';
+import { formatPosition, type Position } from '../domain/events/envelope.js';
+import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { ProjectionLeadership } from './leadership.js';
 import type { Projection } from './projection.js';
@@ -90,8 +91,21 @@ export class ProjectionDaemon {
     return this.runners.map((r) => r.status());
   }
 
-  /** Resolves when every projection has applied the log up to `position` (here or in the leading process). */
+  /**
+   * Resolves when every projection has applied the log up to `position` (here or in the leading process).
+   * The writes that wait here are committed already: a timeout is READ_TABLES_BEHIND (the change is in the
+   * log, do not send it again), not an internal error a client would retry.
+   */
   async waitForPosition(position: Position, timeoutMs?: number): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.waitForPosition(position, timeoutMs)));
+    try {
+      await Promise.all(this.runners.map((r) => r.waitForPosition(position, timeoutMs)));
+    } catch (err) {
+      throw new AppError(
+        'READ_TABLES_BEHIND',
+        undefined,
+        { position: formatPosition(position) },
+        { cause: err },
+      );
+    }
   }
 }

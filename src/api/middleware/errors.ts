@@ -3,7 +3,7 @@
 // 503 DATABASE_UNAVAILABLE (the caller may retry), never a 500.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { AppError } from '../../domain/errors.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
 import { messageCodes, type MessageCode } from '../../domain/messageCodes.js';
 import type { Logger } from '../../logger.js';
 import type { ErrorBody } from '../envelope.js';
@@ -79,6 +79,11 @@ export function errorHandler(
     let context: Record<string, unknown> | undefined;
     if (err instanceof AppError) {
       ({ code, message, context } = err);
+      if (code === 'READ_TABLES_BEHIND')
+        logger.warn(
+          { errorId, method: req.method, url: req.originalUrl, cause: errorMessage(err.cause) },
+          'a write was recorded but the read tables did not show it in time',
+        );
     } else if (err instanceof ZodError) {
       code = 'VALIDATION_ERROR';
       context = { fields: zodFields(err) };
