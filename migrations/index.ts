@@ -26,6 +26,7 @@ import * as lockAny from './20261202_0023_lock_any.js';
 import * as apiReadIndexes from './20261203_0033_api_read_indexes.js';
 import * as accountSearch from './20261203_0033_b_account_search.js';
 import * as sizeStatsDateIndex from './20261203_0034_size_stats_date_index.js';
+import * as accountCapabilityCounts from './20261203_0035_account_capability_counts.js';
 
 export interface Migration {
   name: string;
@@ -59,4 +60,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261203_0033_api_read_indexes', ...apiReadIndexes },
   { name: '20261203_0033_b_account_search', ...accountSearch },
   { name: '20261203_0034_size_stats_date_index', ...sizeStatsDateIndex },
+  { name: '20261203_0035_account_capability_counts', ...accountCapabilityCounts },
 ];

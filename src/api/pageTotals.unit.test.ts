@@ -79,4 +79,97 @@ describe('answers kept while the read tables are unchanged', () => {
     await Promise.resolve();
     expect(await kept('o', () => Promise.resolve(7))).toBe(7);
   });
+
+  /** A computation the test settles by hand. */
+  const deferred = () => {
+    let resolve!: (n: number) => void;
+    let reject!: (err: Error) => void;
+    const answer = new Promise<number>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    return { answer, resolve, reject };
+  };
+  const settled = async <T>(p: Promise<T>) => {
+    const none = Symbol('pending');
+    const first = await Promise.race([p, new Promise<typeof none>((r) => setTimeout(() => r(none), 20))]);
+    return first === none ? 'pending' : first;
+  };
+
+  it('with staleMs, serves the kept answer at once while one newer computation runs', async () => {
+    let clock = 0;
+    const status = [runner(5)];
+    const kept = keptWhileUnchanged<number>(projections(status), {
+      maxAgeMs: 2000,
+      staleMs: 10_000,
+      now: () => clock,
+    });
+    expect(await kept('o', () => Promise.resolve(1))).toBe(1);
+    let started = 0;
+    const next = deferred();
+    const compute = () => {
+      started++;
+      return next.answer;
+    };
+    // Expired by the clock: served at once, one recomputation for every caller.
+    clock = 2500;
+    expect(await settled(kept('o', compute))).toBe(1);
+    expect(await settled(kept('o', compute))).toBe(1);
+    // A checkpoint moved: still served while the one computation runs.
+    status[0] = runner(6);
+    expect(await settled(kept('o', compute))).toBe(1);
+    expect(started).toBe(1);
+    next.resolve(2);
+    await next.answer;
+    // The new answer was started under checkpoint 5: checkpoint 6 asks for another, served meanwhile.
+    const third = deferred();
+    expect(await settled(kept('o', () => third.answer))).toBe(2);
+    third.resolve(3);
+    await third.answer;
+    expect(await kept('o', compute)).toBe(3);
+    expect(started).toBe(1);
+  });
+
+  it('with staleMs, a failing computation leaves the last answer served until staleMs, then callers see the failure', async () => {
+    let clock = 0;
+    const kept = keptWhileUnchanged<number>(projections([runner(5)]), {
+      maxAgeMs: 2000,
+      staleMs: 10_000,
+      now: () => clock,
+    });
+    expect(await kept('o', () => Promise.resolve(1))).toBe(1);
+    let failures = 0;
+    const failing = () => {
+      failures++;
+      return Promise.reject(new Error('down'));
+    };
+    clock = 3000;
+    expect(await kept('o', failing)).toBe(1);
+    await Promise.resolve();
+    // Each failure is retried by the next caller, one at a time.
+    clock = 9999;
+    expect(await kept('o', failing)).toBe(1);
+    expect(failures).toBe(2);
+    await Promise.resolve();
+    clock = 10_000;
+    await expect(kept('o', failing)).rejects.toThrow('down');
+    await Promise.resolve();
+    expect(await kept('o', () => Promise.resolve(4))).toBe(4);
+  });
+
+  it('with staleMs, the first callers wait for the first computation (nothing to serve yet)', async () => {
+    const kept = keptWhileUnchanged<number>(projections([runner(5)]), { maxAgeMs: 2000, staleMs: 10_000 });
+    const first = deferred();
+    let started = 0;
+    const compute = () => {
+      started++;
+      return first.answer;
+    };
+    const a = kept('o', compute);
+    const b = kept('o', compute);
+    expect(await settled(a)).toBe('pending');
+    first.resolve(1);
+    expect(await Promise.all([a, b])).toEqual([1, 1]);
+    expect(started).toBe(1);
+  });
 });

@@ -42,8 +42,13 @@ const DAY_MS = 86_400_000;
 const GROWTH_DAYS = 30;
 const ATTENTION_DAYS = 7;
 const RECENT = 20;
-/** How old a kept overview may be (a dashboard polls every few seconds). */
+/** How old a kept overview may be before it is computed again (a dashboard polls every few seconds). */
 const OVERVIEW_MAX_AGE_MS = 2000;
+/**
+ * How old an overview may be when served while a newer one is computed (its `generated_at` says its
+ * age): requests never wait for a recomputation, only for the first one and once this passed.
+ */
+const OVERVIEW_STALE_MS = 10_000;
 
 type OverviewAnswer = { data: z.infer<typeof overviewSchema> };
 
@@ -63,9 +68,11 @@ export function dashboardRoutes(deps: ApiDeps): RouteDefinition[] {
   };
 
   // Every client polls the overview and it costs 25 statements: computed once per state of the read
-  // tables, and at most OVERVIEW_MAX_AGE_MS old (its lag, 24 h window and next runs follow the clock).
+  // tables, again after OVERVIEW_MAX_AGE_MS (its lag, 24 h window and next runs follow the clock), while
+  // the last answer is served (at most OVERVIEW_STALE_MS old).
   const keptOverview = keptWhileUnchanged<OverviewAnswer>(deps.projections, {
     maxAgeMs: OVERVIEW_MAX_AGE_MS,
+    staleMs: OVERVIEW_STALE_MS,
   });
   const overview = async (): Promise<OverviewAnswer> => {
     const now = new Date();

@@ -2,9 +2,11 @@
 // the last permission facts of each account, and the log of what changed. Batch-friendly: a batch loads
 // the accounts of the instances it touches, folds its events in log order in memory, then writes each
 // changed row once and appends the change-log rows with ids it numbers itself (log order, then
-// username), so a rebuild numbers them exactly as the live table did.
+// username), so a rebuild numbers them exactly as the live table did. account_capability_counts: the
+// dashboard's counts per instance, counted again for the instances a batch changed (capabilityCountTable.ts).
 import type { Projection } from '../projection.js';
 import { insertRows, json, selectWhereIn, upsertRows } from '../rows.js';
+import { capabilityCountTable, recountCapabilities } from './capabilityCountTable.js';
 import { type AccountRow, foldAccounts } from './fold.js';
 
 export { accountId, type ChangeType } from './fold.js';
@@ -27,7 +29,7 @@ const timeColumns = new Set(['first_seen_at', 'last_seen_at', 'deleted_at', 'las
 
 export const accountsProjection: Projection = {
   name: 'accounts',
-  tables: ['instance_accounts', 'account_permission', 'account_change_log'],
+  tables: ['instance_accounts', 'account_permission', 'account_change_log', capabilityCountTable],
   eventTypes: ['InstanceInventorySynced', 'InventoryReverted', 'PermissionsSynced'],
   apply: async ({ trx, table }, events) => {
     const accountsTable = table('instance_accounts');
@@ -74,6 +76,15 @@ export const accountsProjection: Projection = {
       ['id'],
     );
     await upsertRows(trx, permissionTable, changed.permissions, ['account_id']);
+    // The dashboard's per-instance counts, of the instances whose rows changed.
+    await recountCapabilities(
+      trx,
+      { accounts: accountsTable, permissions: permissionTable, counts: table(capabilityCountTable) },
+      new Set([
+        ...changed.accounts.map((r) => r.instance_id),
+        ...changed.permissions.map((r) => r.instance_id as string),
+      ]),
+    );
     if (changed.changeLog.length > 0) {
       const [{ max }] = (await trx(logTable).max({ max: 'id' })) as [{ max: string | null }];
       let next = BigInt(max ?? 0);
