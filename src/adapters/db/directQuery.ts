@@ -18,9 +18,16 @@ interface KnexClient {
   emit(event: string, ...args: unknown[]): boolean;
 }
 
-/** The rows of `sql` ($n placeholders) with `bindings`, on a connection of knex's pool. */
-export async function directRows<Row>(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
-  const client = knex.client as KnexClient;
+/**
+ * The rows of `sql` ($n placeholders) with `bindings`, on a connection of the pool of `on` (knex, or a
+ * query builder of it: not one of a transaction, whose statements must run on its connection).
+ */
+export async function directRows<Row>(
+  on: Knex | Knex.QueryBuilder,
+  sql: string,
+  bindings: readonly unknown[],
+): Promise<Row[]> {
+  const client = on.client as KnexClient;
   const connection = await client.acquireConnection();
   const query = {
     __knexUid: connection.__knexUid,
