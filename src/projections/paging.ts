@@ -1,5 +1,6 @@
 // One page of a filtered list: the count of every matching row, and the rows of the page in a total order.
 import type { Knex } from 'knex';
+import { directRows } from '../adapters/db/directQuery.js';
 import type { Paging } from '../domain/paging.js';
 
 /**
@@ -19,6 +20,15 @@ export interface PageQuery {
   totals?: PageTotals | undefined;
 }
 
+/**
+ * The rows of a built statement: compiled once by knex, run without its runner (directRows), unless
+ * the builder belongs to a transaction (its statements run on the transaction's connection).
+ */
+async function rowsOf<Row>(q: Knex.QueryBuilder, native: Knex.SqlNative): Promise<Row[]> {
+  if ((q.client as { transacting?: boolean }).transacting) return (await q) as Row[];
+  return directRows<Row>(q, native.sql, native.bindings);
+}
+
 /** Counts the rows `q` matches, then reads the page of them in `order`. */
 export async function paged<Row>(
   q: Knex.QueryBuilder,
@@ -26,13 +36,15 @@ export async function paged<Row>(
   { order, columns = ['*'], join = (x) => x, totals = countNow }: PageQuery,
 ): Promise<{ total: number; rows: Row[] }> {
   const counting = q.clone().count({ total: '*' });
-  const total = await totals(counting.toQuery(), async () =>
-    Number(((await counting) as [{ total: string }])[0].total),
+  const count = counting.toSQL().toNative();
+  const total = await totals(`${count.sql} ${JSON.stringify(count.bindings)}`, async () =>
+    Number((await rowsOf<{ total: string }>(counting, count))[0]!.total),
   );
-  const rows = (await join(q)
+  const page = join(q)
     .orderBy(typeof order === 'string' ? [order] : [...order])
     .limit(paging.limit)
     .offset((paging.page - 1) * paging.limit)
-    .select(...columns)) as Row[];
+    .select(...columns);
+  const rows = await rowsOf<Row>(page, page.toSQL().toNative());
   return { total, rows };
 }

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
 import type { Role } from '../../domain/users/roles.js';
+import { directRows } from './directQuery.js';
 
 export interface UserRow {
   id: string;
@@ -39,8 +40,10 @@ export const usersTable = {
     id: string,
     jti: string,
   ): Promise<{ row: UserRow; revoked: boolean } | undefined> {
-    const { rows } = await db.raw<{ rows: (UserRow & { token_revoked: boolean })[] }>(
-      'SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AS token_revoked FROM users u WHERE u.id = ?',
+    // Without knex's builder and runner (directQuery.ts): every authenticated request runs it.
+    const rows = await directRows<UserRow & { token_revoked: boolean }>(
+      db,
+      'SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $1) AS token_revoked FROM users u WHERE u.id = $2',
       [jti, id],
     );
     const found = rows[0];

@@ -8,6 +8,7 @@ import { escapeLike } from '../credentials/queries.js';
 import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
 import type { RiskLevel } from '../../domain/classification/events.js';
 import { tagNames, whereTagged } from '../tags/queries.js';
+import { activeUsernamesMatching, searchSql } from './usernameSearch.js';
 
 interface LedgerDbRow {
   id: string;
@@ -107,16 +108,28 @@ const joined = (knex: Knex) =>
     .leftJoin({ p: 'account_permission' }, 'p.account_id', 'a.id')
     .leftJoin({ i: 'instances' }, 'i.id', 'a.instance_id');
 
-/** The accounts the filters select (the ledger list and its export). */
-function filteredLedgers(knex: Knex, filters: AccountFilters) {
+/**
+ * The distinct usernames a search selects, when they may stand for it (usernameSearch.ts): active
+ * accounts only, and not within one instance (its few accounts are read through its own index).
+ */
+const searchedUsernames = (knex: Knex, filters: AccountFilters) =>
+  filters.search && !filters.includeDeleted && !filters.instanceId
+    ? activeUsernamesMatching(knex, filters.search)
+    : Promise.resolve(undefined);
+
+/**
+ * The accounts the filters select (the ledger list and its export); `usernames`, the search's matching
+ * usernames when known, stands for the search.
+ */
+function filteredLedgers(knex: Knex, filters: AccountFilters, usernames?: string[]) {
   const q = joined(knex);
   if (!filters.includeDeleted) q.where('a.is_active', true);
   if (filters.instanceId) q.where('a.instance_id', filters.instanceId);
   if (filters.dbType) q.where('a.db_type', filters.dbType);
   if (filters.locked !== undefined) q.whereRaw(`${lockedSql} = ?`, [filters.locked]);
   if (filters.superuser !== undefined) q.whereRaw(`${superuserSql} = ?`, [filters.superuser]);
-  if (filters.search)
-    q.whereRaw("lower(a.username) LIKE '%' || lower(?) || '%' ESCAPE '\\'", [escapeLike(filters.search)]);
+  if (usernames) q.whereIn('a.username', usernames);
+  else if (filters.search) q.whereRaw(searchSql('a.username'), [escapeLike(filters.search)]);
   // Containment, not `?`: knex reads a question mark as a binding.
   if (filters.capability)
     q.whereRaw("p.permission_facts -> 'capabilities' @> ?::jsonb", [JSON.stringify([filters.capability])]);
@@ -139,7 +152,8 @@ export async function listAccountLedgers(
   paging: Paging,
   totals?: PageTotals,
 ) {
-  const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters), paging, {
+  const usernames = await searchedUsernames(knex, filters);
+  const { total, rows } = await paged<LedgerDbRow>(filteredLedgers(knex, filters, usernames), paging, {
     order: ledgerOrder,
     columns: ledgerColumns,
     totals,
@@ -161,9 +175,12 @@ async function withClassifications<T extends { id: string }>(knex: Knex, rows: T
  * than `max` match: the caller refuses rather than sending a truncated file.
  */
 export async function allAccountLedgers(knex: Knex, filters: AccountFilters, max: number) {
-  const [{ total }] = (await filteredLedgers(knex, filters).count({ total: '*' })) as [{ total: string }];
+  const usernames = await searchedUsernames(knex, filters);
+  const [{ total }] = (await filteredLedgers(knex, filters, usernames).count({ total: '*' })) as [
+    { total: string },
+  ];
   if (Number(total) > max) return { total: Number(total), items: undefined };
-  const rows = await filteredLedgers(knex, filters)
+  const rows = await filteredLedgers(knex, filters, usernames)
     .orderBy([...ledgerOrder])
     .select<LedgerDbRow[]>(...ledgerColumns);
   return { total: Number(total), items: await withClassifications(knex, rows.map(ledgerToApi)) };
