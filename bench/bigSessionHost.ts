@@ -45,6 +45,9 @@ export interface SessionTimings {
   settledMs: number;
   /** Heap in use after a full collection, once the session is read: what the service keeps. */
   heapAfterMb: number;
+  /** The largest V8 heap (heapTotal) seen during the run, and the largest RSS outside it (code, buffers, malloc). */
+  heapPeakMb: number;
+  outsideHeapPeakMb: number;
 }
 
 // A full collection before each fold timing: the fold is then charged for its own garbage only.
@@ -83,12 +86,20 @@ async function session(
   concurrency: number,
 ): Promise<SessionTimings> {
   const eventsBefore = await countEvents(service);
+  let heapPeak = 0;
+  let outsidePeak = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    heapPeak = Math.max(heapPeak, m.heapTotal);
+    outsidePeak = Math.max(outsidePeak, m.rss - m.heapTotal);
+  }, 20);
   const run = makeRunAccountSync(service.deps);
   const [sessionId, runMs] = await timed(async () => {
     const started = await run({ instanceIds: ids }, 'manual_batch', service.ctx, { concurrency });
     await started.done;
     return started.sessionId;
   });
+  clearInterval(sampler);
   const events = (await countEvents(service)) - eventsBefore;
   const history = await service.runtime.store.readStream(sessionStream(sessionId));
   const fold = () => history.reduce((s, e) => evolve(s, e as unknown as SessionEvent), initialState());
@@ -113,6 +124,8 @@ async function session(
     projectedMs,
     settledMs,
     heapAfterMb,
+    heapPeakMb: heapPeak / 2 ** 20,
+    outsideHeapPeakMb: outsidePeak / 2 ** 20,
   };
 }
 

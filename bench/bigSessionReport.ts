@@ -22,6 +22,9 @@ export interface Measured {
   rssRunMb: number;
   /** The service's heap in use after a full collection, once the session is read. */
   heapAfterMb: number;
+  /** During the run: the largest V8 heap (heapTotal), and the largest RSS outside it. */
+  heapPeakMb: number;
+  outsideHeapPeakMb: number;
 }
 
 const num = (v: number, digits = 0) =>
@@ -46,6 +49,8 @@ export function printReport(
     ['run: events/s', (m) => num(m.events / m.wallSec)],
     ['run: records/s', (m) => num(m.records / m.wallSec)],
     ['run, fold and read models: peak RSS sampled, MB', (m) => num(m.rssRunMb)],
+    ['run: largest V8 heap (heapTotal), MB', (m) => num(m.heapPeakMb)],
+    ['run: largest RSS outside the V8 heap, MB', (m) => num(m.outsideHeapPeakMb)],
     ['heap in use after the session (full collection), MB', (m) => num(m.heapAfterMb)],
     ['fold of the session stream (evolve), CPU ms', (m) => num(m.foldMs, 1)],
     ['fold of the session stream (evolve), wall ms', (m) => num(m.foldWallMs, 1)],
