@@ -38,6 +38,7 @@ export interface SessionTimings {
   sessionId: string;
   wallSec: number;
   events: number;
+  /** CPU ms (see fastest()). */
   foldMs: number;
   foldWallMs: number;
   loadMs: number;

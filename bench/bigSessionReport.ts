@@ -1,16 +1,10 @@
 // The big-session benchmark's table (the baseline session next to the big one) and its targets.
 import os from 'node:os';
+import type { SessionTimings } from './bigSessionHost.js';
 
-export interface Measured {
+/** One session's figures: the service's own timings (bigSessionHost.ts), then the client's and the RSS. */
+export interface Measured extends Omit<SessionTimings, 'sessionId'> {
   records: number;
-  wallSec: number;
-  events: number;
-  /** CPU ms (see fastest() in bigSession.ts). */
-  foldMs: number;
-  foldWallMs: number;
-  loadMs: number;
-  projectedMs: number;
-  settledMs: number;
   getFirstMs: number;
   getMedianMs: number;
   getMaxMs: number;
@@ -20,11 +14,6 @@ export interface Measured {
   recoveryOrphansMs: number;
   abandoned: number;
   rssRunMb: number;
-  /** The service's heap in use after a full collection, once the session is read. */
-  heapAfterMb: number;
-  /** During the run: the largest V8 heap (heapTotal), and the largest RSS outside it. */
-  heapPeakMb: number;
-  outsideHeapPeakMb: number;
 }
 
 const num = (v: number, digits = 0) =>

@@ -4,6 +4,7 @@ import type { Paging } from '../../domain/paging.js';
 import { paged, type PageTotals } from '../paging.js';
 import { utcTimeTypes } from '../utcTimeText.js';
 import type { RecordRow, SessionRow } from './fold.js';
+import { recordColumns, timeColumns } from './projection.js';
 
 type SessionDbRow = SessionRow<Date>;
 type RecordDbRow = RecordRow<Date>;
@@ -26,25 +27,8 @@ export const sessionToApi = (r: SessionDbRow) => ({
 });
 
 /** The record columns in the API's order (the JSON's key order), the times as UTC text (utcTimeTypes). */
-const apiRecordColumns = (knex: Knex) => [
-  'session_id',
-  'instance_id',
-  'instance_name',
-  'sync_category',
-  'status',
-  'attempts',
-  'phase',
-  ...['started_at', 'completed_at', 'lease_expires_at'].map((c) =>
-    knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]),
-  ),
-  'items_synced',
-  'items_created',
-  'items_updated',
-  'items_deleted',
-  'error_code',
-  'error_message',
-  'sync_details',
-];
+const apiRecordColumns = (knex: Knex) =>
+  recordColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
 export interface SessionFilters {
   category?: string | undefined;
