@@ -1,9 +1,11 @@
-// The service the big-session benchmark runs in this process: the real runtime (store, projections
-// running live, this process's sessions and heartbeat) and the real HTTP API on a free port, logged in
+// The service the big-session benchmark runs in its child process (bigSessionHost.ts): the real runtime
+// (store, projections running live, the process's sessions and heartbeat) and the real HTTP API on a free
+// port, logged in
 // as the administrator; instances registered through the real commands, all on one credential; and an
 // engine adapter that answers at once (one account with one privilege), so only whalefall is measured.
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pLimit from 'p-limit';
 import { createApp } from '../src/api/app.js';
 import type { EngineAdapter } from '../src/adapters/engines/port.js';
@@ -15,7 +17,6 @@ import { makeFacts } from '../src/domain/engines/model.js';
 import type { Position } from '../src/domain/events/envelope.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
-import { freePort } from '../test/support/net.js';
 
 export const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -63,8 +64,8 @@ export interface BigSessionService {
   /** What a session run needs, with the instant adapter. */
   deps: SessionRunDeps;
   ctx: CommandContext;
-  /** GET on the API as the logged-in administrator: status, body size, milliseconds. */
-  get(path: string): Promise<{ status: number; bytes: number; ms: number }>;
+  /** The HTTP API's base URL (.../api/v1) and the logged-in administrator's bearer token. */
+  api: { base: string; token: string };
   /** Registers `count` instances named `${set}-NNNNN`, on ports from `firstPort` on; returns their ids. */
   register(set: string, count: number, firstPort: number): Promise<string[]>;
   /** Resolves once the sync_sessions read model has applied `position`. */
@@ -91,11 +92,10 @@ export async function startService(databaseUrl: string): Promise<BigSessionServi
     await api.commands.bootstrapAdmin(password, new Date());
     runtime.projections.start();
     const { app } = createApp(api);
-    const port = await freePort();
     server = await new Promise<Server>((resolve) => {
-      const s = app.listen(port, '127.0.0.1', () => resolve(s));
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
-    const base = `http://127.0.0.1:${port}/api/v1`;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
     const login = await fetch(`${base}/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -130,12 +130,7 @@ export async function startService(databaseUrl: string): Promise<BigSessionServi
       runtime,
       deps,
       ctx,
-      async get(path) {
-        const started = performance.now();
-        const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        const body = await res.arrayBuffer();
-        return { status: res.status, bytes: body.byteLength, ms: performance.now() - started };
-      },
+      api: { base, token },
       async register(set, count, firstPort) {
         const limit = pLimit(8);
         return Promise.all(

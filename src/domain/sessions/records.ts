@@ -14,11 +14,16 @@
 // order (the order of SessionStarted's instance list).
 import type { RecordState, RecordStatus } from './state.js';
 
-/** One change of a version: the record `id` became `record` (undefined: it did not exist). */
-type Change = readonly [id: string, record: RecordState | undefined];
+/**
+ * A version's changes, flat: id, record, id, record... (the record `id` became `record`; undefined: it did
+ * not exist). Flat, so that a version of one change costs one small array, not an array of pairs.
+ */
+type Changes = (string | RecordState | undefined)[];
 
 /** How many records are in each status. */
 export type StatusTally = Readonly<Record<RecordStatus, number>>;
+
+const noChanges: Changes = [];
 
 const noRecords: StatusTally = {
   pending: 0,
@@ -30,22 +35,43 @@ const noRecords: StatusTally = {
   abandoned: 0,
 };
 
-/** Applies `changes` in order to `map`; returns the changes that undo them. */
-function applyChanges(map: Map<string, RecordState>, changes: readonly Change[]): Change[] {
-  const undo: Change[] = [];
-  for (const [id, record] of changes) {
-    undo.push([id, map.get(id)]);
+/** Applies `changes` in order to `map`; returns the changes that undo them (in the reverse order). */
+function applyChanges(map: Map<string, RecordState>, changes: Changes): Changes {
+  const undo: Changes = new Array<string | RecordState | undefined>(changes.length);
+  for (let i = 0, j = changes.length - 2; i < changes.length; i += 2, j -= 2) {
+    const id = changes[i] as string;
+    const record = changes[i + 1] as RecordState | undefined;
+    undo[j] = id;
+    undo[j + 1] = map.get(id);
     if (record === undefined) map.delete(id);
     else map.set(id, record);
   }
-  return undo.reverse();
+  return undo;
+}
+
+/** The pairs of `changes` in the reverse order (undoing runs from the last change back). */
+function reversePairs(changes: Changes): Changes {
+  const reversed: Changes = new Array<string | RecordState | undefined>(changes.length);
+  for (let i = 0, j = changes.length - 2; i < changes.length; i += 2, j -= 2) {
+    reversed[j] = changes[i];
+    reversed[j + 1] = changes[i + 1];
+  }
+  return reversed;
+}
+
+/** The tally with one record moved from `before`'s status (if it existed) to `after`'s. */
+function moved(tally: StatusTally, before: RecordState | undefined, after: RecordState): StatusTally {
+  const next = { ...tally };
+  if (before) next[before.status]--;
+  next[after.status]++;
+  return next;
 }
 
 export class SessionRecords implements ReadonlyMap<string, RecordState> {
   /** The Map, while this version holds it. */
   private map: Map<string, RecordState> | undefined;
   /** Otherwise: the changes that turn `toward`'s contents into this version's. */
-  private changes: Change[] = [];
+  private changes: Changes = noChanges;
   private toward: SessionRecords | undefined;
 
   private constructor(
@@ -65,15 +91,27 @@ export class SessionRecords implements ReadonlyMap<string, RecordState> {
   with(records: Iterable<readonly [string, RecordState]>): SessionRecords {
     const map = this.holder();
     const tally = { ...this.tally };
-    const undo: Change[] = [];
+    const undo: Changes = [];
     for (const [id, record] of records) {
       const before = map.get(id);
       if (before) tally[before.status]--;
       tally[record.status]++;
-      undo.push([id, before]);
+      undo.push(id, before);
       map.set(id, record);
     }
-    undo.reverse();
+    return this.handOver(map, tally, reversePairs(undo));
+  }
+
+  /** A new version with the one record `id` set to `record` (what most events change). */
+  set(id: string, record: RecordState): SessionRecords {
+    const map = this.holder();
+    const before = map.get(id);
+    map.set(id, record);
+    return this.handOver(map, moved(this.tally, before, record), [id, before]);
+  }
+
+  /** The new version after `undo`'s changes were made to the Map: it holds the Map from now on. */
+  private handOver(map: Map<string, RecordState>, tally: StatusTally, undo: Changes): SessionRecords {
     const next = new SessionRecords(map, map.size, tally);
     this.map = undefined;
     this.changes = undo;
@@ -100,7 +138,7 @@ export class SessionRecords implements ReadonlyMap<string, RecordState> {
       from.toward = version;
       from.map = undefined;
       version.map = map;
-      version.changes = [];
+      version.changes = noChanges;
       version.toward = undefined;
     }
     return map;

@@ -54,45 +54,58 @@ export function endStatus(c: Counts): 'completed' | 'partial' | 'failed' {
   return bad === c.total ? 'failed' : 'partial';
 }
 
+const pendingRecord: RecordState = { status: 'pending', attempts: 0, phase: undefined };
+
+/** The record `id` (pending if the state has none) with `patch` over it. */
+const patched = (state: SessionState, id: string, patch: Partial<RecordState>): RecordState => ({
+  ...(state.records.get(id) ?? pendingRecord),
+  ...patch,
+});
+
+/** The state with one record changed (the records after the change are a new version). */
+const update = (state: SessionState, id: string, patch: Partial<RecordState>): SessionState => ({
+  ...state,
+  records: state.records.set(id, patched(state, id, patch)),
+});
+
+// Module functions, not closures made per event: a fold calls evolve once per event of the session.
 export function evolve(state: SessionState, event: SessionEvent): SessionState {
-  const patched = (id: string, patch: Partial<RecordState>): [string, RecordState] => {
-    const current = state.records.get(id) ?? { status: 'pending' as const, attempts: 0, phase: undefined };
-    return [id, { ...current, ...patch }];
-  };
-  /** The state with one record changed (the records after the change are a new version). */
-  const update = (id: string, patch: Partial<RecordState>): SessionState => ({
-    ...state,
-    records: state.records.with([patched(id, patch)]),
-  });
   switch (event.type) {
     case 'SessionStarted': {
       const records = state.records.with(
-        event.data.instances.map((i) => patched(i.instanceId, { status: 'pending' })),
+        event.data.instances.map(
+          (i) => [i.instanceId, patched(state, i.instanceId, { status: 'pending' })] as const,
+        ),
       );
       const { category, owner, period } = event.data;
       return { status: 'running', records, category, owner, period };
     }
     case 'InstanceSyncStarted': {
       const { attempt, owner, leaseExpiresAt } = event.data;
-      return update(event.data.instanceId, { status: 'running', attempts: attempt, owner, leaseExpiresAt });
+      return update(state, event.data.instanceId, {
+        status: 'running',
+        attempts: attempt,
+        owner,
+        leaseExpiresAt,
+      });
     }
     case 'InstanceSyncCompleted':
-      return update(event.data.instanceId, { status: 'completed', messageCode: undefined });
+      return update(state, event.data.instanceId, { status: 'completed', messageCode: undefined });
     case 'InstanceSyncFailed': {
       const { phase, messageCode } = event.data;
-      return update(event.data.instanceId, { status: 'failed', phase, messageCode });
+      return update(state, event.data.instanceId, { status: 'failed', phase, messageCode });
     }
     case 'InstanceAttemptFailed': {
       const { phase, messageCode, leaseExpiresAt } = event.data;
-      return update(event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
+      return update(state, event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
     }
     case 'InstanceSyncSkipped':
-      return update(event.data.instanceId, { status: 'skipped' });
+      return update(state, event.data.instanceId, { status: 'skipped' });
     case 'InstanceSyncAbandoned':
-      return update(event.data.instanceId, { status: 'abandoned' });
+      return update(state, event.data.instanceId, { status: 'abandoned' });
     case 'InstanceSyncRetried': {
       const r = state.records.get(event.data.instanceId);
-      const next = update(event.data.instanceId, {
+      const next = update(state, event.data.instanceId, {
         status: 'running',
         attempts: (r?.attempts ?? 0) + 1,
         phase: event.data.phase,

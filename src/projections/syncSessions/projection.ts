@@ -21,7 +21,8 @@ const sessionColumns = [
   'created_by',
 ] as const satisfies readonly (keyof SessionRow)[];
 
-const recordColumns = [
+/** The columns of sync_instance_records, in the table's (and the API's) order. */
+export const recordColumns = [
   'session_id',
   'instance_id',
   'instance_name',
@@ -41,7 +42,7 @@ const recordColumns = [
   'sync_details',
 ] as const satisfies readonly (keyof RecordRow)[];
 
-const timeColumns = new Set(['started_at', 'completed_at', 'lease_expires_at']);
+export const timeColumns: ReadonlySet<string> = new Set(['started_at', 'completed_at', 'lease_expires_at']);
 
 const eventTypes = [
   'SessionStarted',

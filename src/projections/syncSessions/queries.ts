@@ -2,7 +2,9 @@
 import type { Knex } from 'knex';
 import type { Paging } from '../../domain/paging.js';
 import { paged, type PageTotals } from '../paging.js';
+import { utcTimeTypes } from '../utcTimeText.js';
 import type { RecordRow, SessionRow } from './fold.js';
+import { recordColumns, timeColumns } from './projection.js';
 
 type SessionDbRow = SessionRow<Date>;
 type RecordDbRow = RecordRow<Date>;
@@ -24,25 +26,9 @@ export const sessionToApi = (r: SessionDbRow) => ({
   created_by: r.created_by,
 });
 
-export const recordToApi = (r: RecordDbRow) => ({
-  session_id: r.session_id,
-  instance_id: r.instance_id,
-  instance_name: r.instance_name,
-  sync_category: r.sync_category,
-  status: r.status,
-  attempts: r.attempts,
-  phase: r.phase,
-  started_at: iso(r.started_at),
-  completed_at: iso(r.completed_at),
-  lease_expires_at: iso(r.lease_expires_at),
-  items_synced: r.items_synced,
-  items_created: r.items_created,
-  items_updated: r.items_updated,
-  items_deleted: r.items_deleted,
-  error_code: r.error_code,
-  error_message: r.error_message,
-  sync_details: r.sync_details,
-});
+/** The record columns in the API's order (the JSON's key order), the times as UTC text (utcTimeTypes). */
+const apiRecordColumns = (knex: Knex) =>
+  recordColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
 export interface SessionFilters {
   category?: string | undefined;
@@ -84,15 +70,21 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
   return { total, items: rows.map(sessionToApi) };
 }
 
-/** One session with all its records (by instance name), or undefined. */
+/**
+ * One session with all its records (by instance name), or undefined. The records come from PostgreSQL in
+ * the API's shape, column for column, so that a session of 10,000 records costs no second object per
+ * record and no Date per timestamp: the times are read in UTC as text and rewritten as toISOString()
+ * writes them (utcTimeText.ts). docs/decisions.md: "GET of a 10,000-record session: times as text".
+ */
 export async function getSession(knex: Knex, id: string) {
   const row = await knex<SessionDbRow>('sync_sessions').where({ session_id: id }).first();
   if (!row) return undefined;
-  const records: RecordDbRow[] = await knex<RecordDbRow>('sync_instance_records')
+  const records = await knex('sync_instance_records')
     .where({ session_id: id })
     .orderBy(['instance_name', 'instance_id'])
-    .select('*');
-  return { ...sessionToApi(row), records: records.map(recordToApi) };
+    .select<RecordRow<string>[]>(apiRecordColumns(knex))
+    .options({ types: utcTimeTypes });
+  return { ...sessionToApi(row), records };
 }
 
 /** The records `where` picks, ordered by `first` (ascending), then by the record's key. */
