@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { Observable } from 'rxjs';
 import { START, type EventData, type Position, type RecordedEvent } from '../../domain/events/envelope.js';
-import { PgNotifier } from './pgNotifier.js';
+import { PgNotifier, type WakeReason } from './pgNotifier.js';
 import { appendEvents, transactionRunner, type RunQuery } from './postgresAppend.js';
 import {
   EventStoreUnavailableError,
@@ -208,12 +208,15 @@ export class PostgresEventStore implements EventStore {
     // transaction, in any database of the cluster, holds back the snapshot's xmin): look again soon,
     // backing off towards the polling interval.
     let recheckMs = 0;
+    // Registered before reading, so a notification during the read is not missed; kept across full
+    // batches (one waiter per wait, not one per batch of a long catch-up).
+    let woken: Promise<WakeReason> | undefined;
     while (!signal.aborted) {
-      // Register interest before reading, so a notification during the read is not missed.
-      const woken = this.notifier.next(recheckMs || this.pollIntervalMs, signal);
+      woken ??= this.notifier.next(recheckMs || this.pollIntervalMs, signal);
       const found = await read();
       if (found === 'more' || signal.aborted) continue;
       const reason = await woken;
+      woken = undefined;
       if (found === 'some') recheckMs = 0;
       else if (reason === 'notified' || recheckMs > 0) {
         recheckMs = recheckMs === 0 ? 25 : Math.min(recheckMs * 2, this.pollIntervalMs);
