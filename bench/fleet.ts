@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { PostgresEventStore } from '../src/adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../src/adapters/eventStore/validatingEventStore.js';
 import { generateKey } from '../src/adapters/keyring/keyring.js';
 import { makeCreateCredential } from '../src/commands/credentials.js';
 import { makeRegisterInstance } from '../src/commands/instances.js';
@@ -22,7 +21,10 @@ import { createEventRegistry } from '../src/domain/eventTypes.js';
 import { createLogger } from '../src/logger.js';
 import { credentialsProjection } from '../src/projections/credentials/projection.js';
 import { instancesProjection } from '../src/projections/instances/projection.js';
+import { ProjectionDaemon } from '../src/projections/daemon.js';
+import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
+import { decodeKnown, validatingEventStore } from '../src/adapters/eventStore/validatingEventStore.js';
 import {
   collector,
   prefix,
@@ -43,6 +45,11 @@ export {
   type FleetObjects,
 } from './fleetServers.js';
 export const logger = createLogger({ level: 'warn' });
+/**
+ * BENCH_PROJECTIONS=on: every projection runs live in this process, as in `serve` (one leader: no
+ * leadership locks), so the service CPU includes what the runners spend on each append. Off by default.
+ */
+const liveProjections = process.env.BENCH_PROJECTIONS === 'on';
 export const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export interface FleetInstance {
@@ -160,6 +167,7 @@ export async function withFleet<T>(
   let db: BenchDatabase | undefined;
   let proxy: BenchProxy | undefined;
   let raw: PostgresEventStore | undefined;
+  let projections: ProjectionDaemon | undefined;
   let cleaning: Promise<void> | undefined;
   // The monitored servers first: they are what a crash would leave behind.
   const cleanUp = () =>
@@ -170,6 +178,7 @@ export async function withFleet<T>(
         });
       }
       await proxy?.close().catch(() => undefined);
+      await projections?.stop().catch(() => undefined);
       await raw?.close().catch(() => undefined);
       await db?.close().catch((err: unknown) => say(`could not close the bench database: ${String(err)}`));
     })());
@@ -210,6 +219,17 @@ export async function withFleet<T>(
       say(`latency proxy (pid ${proxy.pid}): ${RTT_MS} ms round trip in front of both servers`);
     }
     raw = new PostgresEventStore(db.pool);
+    if (liveProjections) {
+      say('projections: all of them running live in this process (BENCH_PROJECTIONS=on)');
+      projections = new ProjectionDaemon({
+        projections: allProjections,
+        store: raw,
+        knex: db.knex,
+        logger,
+        decode: decodeKnown(createEventRegistry()),
+      });
+      projections.start();
+    }
     return await body(await openFleet(db, monitored, raw, proxy));
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -56,18 +56,49 @@ export async function expectCheckpoint(
   if (comparePositions(actual, expected) !== 0) throw new CheckpointMovedError(projection, actual);
 }
 
+const checkpointColumns = (knex: Knex, position: Position) => ({
+  position_commit: position.commit.toString(),
+  position_prepare: position.prepare.toString(),
+  updated_at: knex.fn.now(),
+  last_error: null,
+  last_error_at: null,
+});
+
 export async function writeCheckpoint(
   trx: Knex.Transaction,
   projection: string,
   position: Position,
 ): Promise<void> {
-  await trx('projection_checkpoints').where({ projection_name: projection }).update({
-    position_commit: position.commit.toString(),
-    position_prepare: position.prepare.toString(),
-    updated_at: trx.fn.now(),
-    last_error: null,
-    last_error_at: null,
-  });
+  await trx('projection_checkpoints')
+    .where({ projection_name: projection })
+    .update(checkpointColumns(trx, position));
+}
+
+/**
+ * Moves the checkpoint from `expected` to `position` in one statement, for a batch with nothing to apply:
+ * the compare-and-set of expectCheckpoint + writeCheckpoint without a transaction. An UPDATE that waited
+ * for another writer's row lock re-checks its WHERE on the committed row (read committed), so a moved
+ * checkpoint updates nothing and fails with CheckpointMovedError.
+ */
+export async function advanceCheckpoint(
+  knex: Knex,
+  projection: string,
+  expected: Position,
+  position: Position,
+): Promise<void> {
+  const updated = await knex('projection_checkpoints')
+    .where({
+      projection_name: projection,
+      position_commit: expected.commit.toString(),
+      position_prepare: expected.prepare.toString(),
+    })
+    .update(checkpointColumns(knex, position));
+  if (updated > 0) return;
+  const row = await knex<CheckpointRow>('projection_checkpoints')
+    .where({ projection_name: projection })
+    .first('position_commit', 'position_prepare');
+  if (!row) throw new Error(`projection ${projection} has no checkpoint row`);
+  throw new CheckpointMovedError(projection, toPosition(row));
 }
 
 export async function recordProjectionError(knex: Knex, projection: string, message: string): Promise<void> {

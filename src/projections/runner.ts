@@ -1,11 +1,11 @@
 // Runs one projection: reads the log after its checkpoint in batches and applies each batch and the
 // new checkpoint in one transaction (compare-and-set), so effects happen exactly once, even across
-// crashes or several processes. Wakes on new events (LISTEN/NOTIFY through subscribeAll), polls as
+// crashes or several processes; a batch with nothing it handles moves the checkpoint in one
+// compare-and-set statement. Wakes on new events (LISTEN/NOTIFY through the store's followLog), polls as
 // a fallback, and backs off when a handler fails, without moving past the failing batch. With several
 // processes only one leads a projection (leadership.ts); the others follow: they apply nothing and read
 // the leader's checkpoint from projection_checkpoints, so waitForPosition and status still answer.
 import type { Knex } from 'knex';
-import { firstValueFrom, map, race, take, timer } from 'rxjs';
 import {
   START,
   comparePositions,
@@ -13,10 +13,11 @@ import {
   type Position,
   type RecordedEvent,
 } from '../domain/events/envelope.js';
-import type { EventStore } from '../adapters/eventStore/port.js';
+import type { EventStore, LogRead } from '../adapters/eventStore/port.js';
 import type { Logger } from '../logger.js';
 import {
   CheckpointMovedError,
+  advanceCheckpoint,
   expectCheckpoint,
   readCheckpoint,
   readLeaderCheckpoint,
@@ -24,6 +25,7 @@ import {
   writeCheckpoint,
 } from './checkpoints.js';
 import { sleep, untilAborted } from './abortable.js';
+import { tailLog } from './logTail.js';
 import { handles, liveTables, type Projection } from './projection.js';
 import { PositionWaiters } from './positionWaiters.js';
 import { errorMessage } from '../domain/errors.js';
@@ -38,7 +40,7 @@ export interface RunnerOptions {
   /** Validates and upcasts a stored event (EventRegistry.decode); identity when omitted. */
   decode?: Decode;
   batchSize?: number;
-  /** Longest idle wait before reading again when no notification arrives. */
+  /** Longest idle wait before reading again when no notification arrives (a store without followLog). */
   idleWaitMs?: number;
   maxBackoffMs?: number;
   /** Following: how often the checkpoint row is read while a waitForPosition waits. */
@@ -170,6 +172,12 @@ export class ProjectionRunner {
    * aborted meanwhile (leadership lost) skips the transaction.
    */
   async processBatch(signal?: AbortSignal): Promise<number> {
+    const read = await this.nextBatch(signal);
+    return read === 'moved' ? 0 : read;
+  }
+
+  /** processBatch, or 'moved' when another process had moved the checkpoint (read again from there). */
+  private async nextBatch(signal?: AbortSignal): Promise<number | 'moved'> {
     const { knex, store, projection } = this.options;
     if (!this.loaded) await this.reloadCheckpoint();
     const from = this.checkpoint;
@@ -190,16 +198,18 @@ export class ProjectionRunner {
     if (signal?.aborted) return 0;
     const relevant = events.filter((e) => handles(projection, e.type)).map(this.decode);
     try {
-      await knex.transaction(async (trx) => {
-        await expectCheckpoint(trx, projection.name, from);
-        if (relevant.length > 0) await projection.apply({ trx, table: liveTables }, relevant);
-        await writeCheckpoint(trx, projection.name, last.position);
-      });
+      if (relevant.length === 0) await advanceCheckpoint(knex, projection.name, from, last.position);
+      else
+        await knex.transaction(async (trx) => {
+          await expectCheckpoint(trx, projection.name, from);
+          await projection.apply({ trx, table: liveTables }, relevant);
+          await writeCheckpoint(trx, projection.name, last.position);
+        });
     } catch (err) {
       if (!(err instanceof CheckpointMovedError)) throw err;
       // Another process applied this batch (or a rebuild swapped): continue from where it left off.
       this.advanceTo(err.actual);
-      return 0;
+      return 'moved';
     }
     this.advanceTo(last.position);
     this.caughtUp = events.length < this.batchSize;
@@ -221,11 +231,17 @@ export class ProjectionRunner {
   private async run(signal: AbortSignal): Promise<void> {
     const { logger } = this.options;
     let backoff = 100;
+    const step = async (): Promise<LogRead> => {
+      const read = await this.nextBatch(signal);
+      backoff = 100;
+      return read === 'moved' || read === this.batchSize ? 'more' : read > 0 ? 'some' : 'none';
+    };
     while (!signal.aborted) {
       try {
-        const read = await this.processBatch(signal);
-        backoff = 100;
-        if (read < this.batchSize && !signal.aborted) await this.waitForEvents(signal);
+        await tailLog(this.options.store, step, signal, {
+          idleWaitMs: this.idleWaitMs,
+          checkpoint: () => this.checkpoint,
+        });
       } catch (err) {
         if (signal.aborted) break;
         const message = errorMessage(err);
@@ -275,17 +291,5 @@ export class ProjectionRunner {
       });
       this.wakeFollower = undefined;
     }
-  }
-
-  /** Resolves when an event after the checkpoint exists, after idleWaitMs, or on stop. */
-  private async waitForEvents(signal: AbortSignal): Promise<void> {
-    const next$ = this.options.store.subscribeAll({ fromPosition: this.checkpoint }).pipe(
-      take(1),
-      map(() => undefined),
-    );
-    await untilAborted(
-      signal,
-      firstValueFrom(race(next$, timer(this.idleWaitMs).pipe(map(() => undefined)))),
-    );
   }
 }

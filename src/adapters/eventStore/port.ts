@@ -71,6 +71,9 @@ export interface SubscribeAllOptions {
   fromPosition?: Position | 'start';
 }
 
+/** What one read of a log follower found: a full batch (read again at once), some events, or none. */
+export type LogRead = 'more' | 'some' | 'none';
+
 export interface EventStore {
   /**
    * Appends atomically. Throws WrongExpectedRevisionError on a mismatch, FencedAppendError when a fence does
@@ -91,6 +94,13 @@ export interface EventStore {
   readBySession(sessionId: string, options?: ReadBySessionOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live subscription to all streams, in global order, with no gaps. */
   subscribeAll(options?: SubscribeAllOptions): Observable<RecordedEvent>;
+  /**
+   * Calls `read` at once, then again each time new events may be readable (an append's notification, a
+   * look again soon after a notification that showed nothing yet, polling as a safety net), until the signal
+   * aborts; rejects when `read` does. The wait is registered before each read, so an append during it is
+   * not missed. Optional: a reader of a store without it waits through subscribeAll.
+   */
+  followLog?(read: () => Promise<LogRead>, signal: AbortSignal): Promise<void>;
   /** The position of the last event visible to readers now (START when the log is empty). */
   headPosition(): Promise<Position>;
   close(): Promise<void>;

@@ -4,13 +4,14 @@
 import type pg from 'pg';
 import { Observable } from 'rxjs';
 import { START, type EventData, type Position, type RecordedEvent } from '../../domain/events/envelope.js';
-import { PgNotifier } from './pgNotifier.js';
+import { PgNotifier, type WakeReason } from './pgNotifier.js';
 import { appendEvents, transactionRunner, type RunQuery } from './postgresAppend.js';
 import {
   EventStoreUnavailableError,
   type AppendOptions,
   type AppendResult,
   type EventStore,
+  type LogRead,
   type ReadAllOptions,
   type ReadBySessionOptions,
   type ReadStreamOptions,
@@ -74,6 +75,8 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: PgNotifier;
   private readonly pollIntervalMs: number;
   private readonly subscriptionBatchSize: number;
+  /** readAll calls of this turn of the event loop, by position and count, not yet sent. */
+  private readonly pendingReads = new Map<string, Promise<RecordedEvent[]>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -138,17 +141,32 @@ export class PostgresEventStore implements EventStore {
     return rows[0] ? BigInt(rows[0].revision) : undefined;
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  /**
+   * Identical reads asked for in one turn of the event loop (the projection runners one notification wakes,
+   * all at the same checkpoint) are sent as one query. The query goes out after every call it answers was
+   * made, so each caller sees at least what was committed when it asked; a later call never joins it.
+   */
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const [commit, prepare] = positionParams(options.fromPosition);
-    const { rows } = await this.query<EventRow>(
-      `SELECT ${columns} FROM events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [commit, prepare, options.maxCount ?? null],
-    );
-    return rows.map(toRecorded);
+    const limit = options.maxCount ?? null;
+    const key = `${commit}/${prepare}/${limit}`;
+    let pending = this.pendingReads.get(key);
+    if (!pending) {
+      pending = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.pendingReads.delete(key);
+        const { rows } = await this.query<EventRow>(
+          `SELECT ${columns} FROM events
+           WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+           ORDER BY transaction_id, global_position
+           LIMIT $3`,
+          [commit, prepare, limit],
+        );
+        return rows.map(toRecorded);
+      });
+      this.pendingReads.set(key, pending);
+    }
+    return pending.then((events) => [...events]); // each caller its own array (the events are shared)
   }
 
   // Committed events, with no snapshot-xmin bound (as readStream): an auditor's timeline shows what is
@@ -169,34 +187,42 @@ export class PostgresEventStore implements EventStore {
     return new Observable<RecordedEvent>((subscriber) => {
       const abort = new AbortController();
       let position: Position | 'start' = options.fromPosition ?? 'start';
-      const loop = async () => {
-        // After a notification that showed nothing new, the event is committed but not yet visible (an
-        // older transaction, in any database of the cluster, holds back the snapshot's xmin): look again
-        // soon, backing off towards the polling interval.
-        let recheckMs = 0;
-        while (!abort.signal.aborted) {
-          // Register interest before reading, so a notification during the read is not missed.
-          const woken = this.notifier.next(recheckMs || this.pollIntervalMs, abort.signal);
-          const batch = await this.readAll({ fromPosition: position, maxCount: this.subscriptionBatchSize });
-          for (const event of batch) {
-            if (abort.signal.aborted) return;
-            subscriber.next(event);
-            position = event.position;
-          }
-          if (batch.length === this.subscriptionBatchSize) continue;
-          const reason = await woken;
-          if (batch.length > 0) recheckMs = 0;
-          else if (reason === 'notified' || recheckMs > 0) {
-            recheckMs = recheckMs === 0 ? 25 : Math.min(recheckMs * 2, this.pollIntervalMs);
-            if (recheckMs >= this.pollIntervalMs) recheckMs = 0;
-          }
+      const read = async (): Promise<LogRead> => {
+        const batch = await this.readAll({ fromPosition: position, maxCount: this.subscriptionBatchSize });
+        for (const event of batch) {
+          if (abort.signal.aborted) return 'none';
+          subscriber.next(event);
+          position = event.position;
         }
+        return batch.length === this.subscriptionBatchSize ? 'more' : batch.length > 0 ? 'some' : 'none';
       };
-      loop().catch((err: unknown) => {
+      this.followLog(read, abort.signal).catch((err: unknown) => {
         if (!abort.signal.aborted) subscriber.error(err);
       });
       return () => abort.abort();
     });
+  }
+
+  async followLog(read: () => Promise<LogRead>, signal: AbortSignal): Promise<void> {
+    // After a notification that showed nothing new, the event is committed but not yet visible (an older
+    // transaction, in any database of the cluster, holds back the snapshot's xmin): look again soon,
+    // backing off towards the polling interval.
+    let recheckMs = 0;
+    // Registered before reading, so a notification during the read is not missed; kept across full
+    // batches (one waiter per wait, not one per batch of a long catch-up).
+    let woken: Promise<WakeReason> | undefined;
+    while (!signal.aborted) {
+      woken ??= this.notifier.next(recheckMs || this.pollIntervalMs, signal);
+      const found = await read();
+      if (found === 'more' || signal.aborted) continue;
+      const reason = await woken;
+      woken = undefined;
+      if (found === 'some') recheckMs = 0;
+      else if (reason === 'notified' || recheckMs > 0) {
+        recheckMs = recheckMs === 0 ? 25 : Math.min(recheckMs * 2, this.pollIntervalMs);
+        if (recheckMs >= this.pollIntervalMs) recheckMs = 0;
+      }
+    }
   }
 
   async headPosition(): Promise<Position> {

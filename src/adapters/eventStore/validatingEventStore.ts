@@ -26,6 +26,7 @@ export function validatingEventStore(store: EventStore, registry: EventRegistry)
     readAll: async (options) => (await store.readAll(options)).map(decode),
     readBySession: async (sessionId, options) => (await store.readBySession(sessionId, options)).map(decode),
     subscribeAll: (options) => store.subscribeAll(options).pipe(map(decode)),
+    ...(store.followLog && { followLog: store.followLog.bind(store) }),
     headPosition: () => store.headPosition(),
     close: () => store.close(),
   };
