@@ -46,10 +46,11 @@ export {
 } from './fleetServers.js';
 export const logger = createLogger({ level: 'warn' });
 /**
- * BENCH_PROJECTIONS=on: every projection runs live in this process, as in `serve` (one leader: no
- * leadership locks), so the service CPU includes what the runners spend on each append. Off by default.
+ * Every projection runs live in this process, as in `serve` (one leader: no leadership locks), so the
+ * service CPU includes what the runners spend on each append: a service that syncs also folds what it
+ * synced. BENCH_PROJECTIONS=off measures the session runner, the store client and the drivers alone.
  */
-const liveProjections = process.env.BENCH_PROJECTIONS === 'on';
+export const liveProjections = process.env.BENCH_PROJECTIONS !== 'off';
 export const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export interface FleetInstance {
@@ -220,7 +221,7 @@ export async function withFleet<T>(
     }
     raw = new PostgresEventStore(db.pool);
     if (liveProjections) {
-      say('projections: all of them running live in this process (BENCH_PROJECTIONS=on)');
+      say('projections: all of them running live in this process (BENCH_PROJECTIONS=off: none)');
       projections = new ProjectionDaemon({
         projections: allProjections,
         store: raw,
