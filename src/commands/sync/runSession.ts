@@ -4,6 +4,7 @@
 // fence, in-run retries) are recordRunner's; the work per instance is the caller's. The session and its
 // attempts are registered with this process (ProcessSessions), whose heartbeat tells recovery it is alive.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Knex } from 'knex';
 import pLimit from 'p-limit';
 import type pg from 'pg';
@@ -101,7 +102,14 @@ export const asRun = <T>(
   sessions: ProcessSessions | undefined,
   run: Parameters<ProcessSessions['run']>[0],
   body: (signal: AbortSignal) => Promise<T>,
-): Promise<T> => (sessions ? sessions.run(run, body) : body(new AbortController().signal));
+): Promise<T> => (sessions ? sessions.run(run, body) : body(untrackedSignal()));
+
+/** A signal nobody aborts; every attempt listens to it, so no leak warning at a concurrency above 10. */
+function untrackedSignal(): AbortSignal {
+  const { signal } = new AbortController();
+  setMaxListeners(0, signal);
+  return signal;
+}
 
 /**
  * Starts `body` as a run and resolves once it calls `ready`, with what it handed over and `done`, the rest of
