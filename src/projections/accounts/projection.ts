@@ -4,7 +4,7 @@
 // changed row once and appends the change-log rows with ids it numbers itself (log order, then
 // username), so a rebuild numbers them exactly as the live table did.
 import type { Projection } from '../projection.js';
-import { insertRows, json, selectWhereIn, upsertRows } from '../rows.js';
+import { selectWhereIn, writeRows } from '../rows.js';
 import { type AccountRow, foldAccounts } from './fold.js';
 
 export { accountId, type ChangeType } from './fold.js';
@@ -67,25 +67,15 @@ export const accountsProjection: Projection = {
       lastChange.set(row.account_id, row.last_change_time);
 
     const changed = foldAccounts({ accounts, lastChange }, events);
-    await upsertRows(
-      trx,
-      accountsTable,
-      changed.accounts.map((r) => ({ ...r, attributes: JSON.stringify(r.attributes) })),
-      ['id'],
-    );
-    await upsertRows(trx, permissionTable, changed.permissions, ['account_id']);
+    await writeRows(trx, accountsTable, changed.accounts, { conflict: ['id'] });
+    await writeRows(trx, permissionTable, changed.permissions, { conflict: ['account_id'] });
     if (changed.changeLog.length > 0) {
       const [{ max }] = (await trx(logTable).max({ max: 'id' })) as [{ max: string | null }];
       let next = BigInt(max ?? 0);
-      await insertRows(
+      await writeRows(
         trx,
         logTable,
-        changed.changeLog.map((r) => ({
-          id: (++next).toString(),
-          ...r,
-          privilege_diff: json(r.privilege_diff),
-          other_diff: json(r.other_diff),
-        })),
+        changed.changeLog.map((r) => ({ id: (++next).toString(), ...r })),
       );
     }
   },
