@@ -40,6 +40,43 @@ export async function upsertRows(
   }
 }
 
+/** How many rows one statement of writeRows carries. */
+const rowsPerStatement = 5_000;
+
+/**
+ * Inserts rows, or with `conflict` upserts them (`merge`: the columns a conflict overwrites, by default every
+ * column but the conflict's), sent as one jsonb parameter per statement and typed by the table's own row
+ * type (jsonb_populate_recordset). insertRows and upsertRows bind one parameter per value, and building and
+ * sending those cost the client more than the write costs the server (docs/decisions.md, "The accounts
+ * projection's writes"). Every row gives the same keys (a key a row lacks is NULL, not the column's
+ * default); a jsonb column takes the value itself (an object, an array), not its JSON text; numbers must
+ * be finite (JSON has no NaN). One statement may not touch the same key twice: pass each key once.
+ */
+export async function writeRows(
+  trx: Knex.Transaction,
+  table: string,
+  rows: readonly object[],
+  options: { conflict?: readonly string[]; merge?: readonly string[] } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const list = columns.map(() => '??').join(', ');
+  const head = [table, ...columns, ...columns, table];
+  let conflictSql = '';
+  const tail: string[] = [];
+  const { conflict } = options;
+  if (conflict) {
+    const merge = options.merge ?? columns.filter((c) => !conflict.includes(c));
+    conflictSql = ` ON CONFLICT (${conflict.map(() => '??').join(', ')}) DO ${
+      merge.length === 0 ? 'NOTHING' : `UPDATE SET ${merge.map(() => '?? = excluded.??').join(', ')}`
+    }`;
+    tail.push(...conflict, ...merge.flatMap((c) => [c, c]));
+  }
+  const sql = `INSERT INTO ?? (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::??, ?::jsonb)${conflictSql}`;
+  for (let i = 0; i < rows.length; i += rowsPerStatement)
+    await trx.raw(sql, [...head, JSON.stringify(rows.slice(i, i + rowsPerStatement)), ...tail]);
+}
+
 /** The last row per key, in the order keys first appear. */
 export const lastByKey = <T>(rows: readonly T[], key: (row: T) => string): T[] => [
   ...new Map(rows.map((r) => [key(r), r])).values(),

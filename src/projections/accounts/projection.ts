@@ -5,7 +5,7 @@
 // username), so a rebuild numbers them exactly as the live table did. account_capability_counts: the
 // dashboard's counts per instance, counted again for the instances a batch changed (capabilityCountTable.ts).
 import type { Projection } from '../projection.js';
-import { insertRows, json, selectWhereIn, upsertRows } from '../rows.js';
+import { selectWhereIn, writeRows } from '../rows.js';
 import { capabilityCountTable, recountCapabilities } from './capabilityCountTable.js';
 import { type AccountRow, foldAccounts } from './fold.js';
 
@@ -69,13 +69,8 @@ export const accountsProjection: Projection = {
       lastChange.set(row.account_id, row.last_change_time);
 
     const changed = foldAccounts({ accounts, lastChange }, events);
-    await upsertRows(
-      trx,
-      accountsTable,
-      changed.accounts.map((r) => ({ ...r, attributes: JSON.stringify(r.attributes) })),
-      ['id'],
-    );
-    await upsertRows(trx, permissionTable, changed.permissions, ['account_id']);
+    await writeRows(trx, accountsTable, changed.accounts, { conflict: ['id'] });
+    await writeRows(trx, permissionTable, changed.permissions, { conflict: ['account_id'] });
     // The dashboard's per-instance counts, of the instances whose rows changed.
     await recountCapabilities(
       trx,
@@ -88,15 +83,10 @@ export const accountsProjection: Projection = {
     if (changed.changeLog.length > 0) {
       const [{ max }] = (await trx(logTable).max({ max: 'id' })) as [{ max: string | null }];
       let next = BigInt(max ?? 0);
-      await insertRows(
+      await writeRows(
         trx,
         logTable,
-        changed.changeLog.map((r) => ({
-          id: (++next).toString(),
-          ...r,
-          privilege_diff: json(r.privilege_diff),
-          other_diff: json(r.other_diff),
-        })),
+        changed.changeLog.map((r) => ({ id: (++next).toString(), ...r })),
       );
     }
   },

@@ -6,7 +6,7 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
 import type { Projection, ProjectionContext } from '../projection.js';
-import { insertRows, lastByKey, selectWhereIn, upsertRows } from '../rows.js';
+import { lastByKey, selectWhereIn, writeRows } from '../rows.js';
 
 interface InventoryData {
   instanceId: string;
@@ -106,13 +106,10 @@ async function applyInventories({ trx, table }: ProjectionContext, events: reado
       changed.add(row);
     }
   }
-  await upsertRows(
-    trx,
-    t,
-    [...changed].map((r) => ({ ...r })),
-    ['instance_id', 'database_name'],
-    ['is_active', 'last_seen_date', 'deleted_at'],
-  );
+  await writeRows(trx, t, [...changed], {
+    conflict: ['instance_id', 'database_name'],
+    merge: ['is_active', 'last_seen_date', 'deleted_at'],
+  });
 }
 
 /**
@@ -139,7 +136,7 @@ async function applyStats({ trx, table }: ProjectionContext, events: readonly St
       ),
     ],
   );
-  await upsertRows(
+  await writeRows(
     trx,
     stats,
     last.flatMap((d) =>
@@ -153,9 +150,9 @@ async function applyStats({ trx, table }: ProjectionContext, events: readonly St
         collected_at: d.collectedAt,
       })),
     ),
-    ['instance_id', 'database_name', 'collected_date'],
+    { conflict: ['instance_id', 'database_name', 'collected_date'] },
   );
-  await upsertRows(
+  await writeRows(
     trx,
     table('instance_size_stats'),
     last.map((d) => ({
@@ -165,7 +162,7 @@ async function applyStats({ trx, table }: ProjectionContext, events: readonly St
       collected_date: d.collectedDate,
       collected_at: d.collectedAt,
     })),
-    ['instance_id', 'collected_date'],
+    { conflict: ['instance_id', 'collected_date'] },
   );
 }
 
@@ -179,7 +176,7 @@ async function applyTableSizes({ trx, table }: ProjectionContext, events: readon
      WHERE s.instance_id = k.instance_id AND s.database_name = k.database_name`,
     [t, JSON.stringify(last.map((d) => ({ instance_id: d.instanceId, database_name: d.databaseName })))],
   );
-  await insertRows(
+  await writeRows(
     trx,
     t,
     last.flatMap((d) =>

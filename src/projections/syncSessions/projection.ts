@@ -3,7 +3,7 @@
 // memory (foldSessions, in log order) and writes back each changed row once.
 import type { SessionEvent } from '../../domain/sessions/decider.js';
 import type { Projection } from '../projection.js';
-import { json, selectWhereIn, upsertRows } from '../rows.js';
+import { selectWhereIn, writeRows } from '../rows.js';
 import { foldSessions, recordKey, type RecordRow, type SessionRow } from './fold.js';
 
 const sessionColumns = [
@@ -97,17 +97,7 @@ export const syncSessionsProjection: Projection = {
       records.set(recordKey(row.session_id, row.instance_id), row);
 
     const changed = foldSessions({ sessions, records }, events);
-    await upsertRows(
-      trx,
-      sessionsTable,
-      changed.sessions.map((r) => ({ ...r })),
-      ['session_id'],
-    );
-    await upsertRows(
-      trx,
-      recordsTable,
-      changed.records.map((r) => ({ ...r, sync_details: json(r.sync_details) })),
-      ['session_id', 'instance_id'],
-    );
+    await writeRows(trx, sessionsTable, changed.sessions, { conflict: ['session_id'] });
+    await writeRows(trx, recordsTable, changed.records, { conflict: ['session_id', 'instance_id'] });
   },
 };

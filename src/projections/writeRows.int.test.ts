@@ -1,0 +1,134 @@
+// writeRows (rows as one jsonb parameter per statement) leaves exactly the rows insertRows and upsertRows
+// (one bound parameter per value) leave, and the projections that use it bind a few parameters per write
+// whatever the number of rows (the cost it removes).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorded } from '../../test/support/eventFactory.js';
+import { mixedLog } from '../../test/support/mixedLog.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
+import { accountsProjection } from './accounts/projection.js';
+import { handles, liveTables, type Projection } from './projection.js';
+import { insertRows, json, upsertRows, writeRows } from './rows.js';
+import { syncSessionsProjection } from './syncSessions/projection.js';
+import { createTwin, dropTwin } from './tableTwins.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const rowsOf = async (table: string) =>
+  (
+    await db.knex.raw<{ rows: { r: string }[] }>(`SELECT t::text AS r FROM ?? t ORDER BY 1`, [table])
+  ).rows.map((x) => x.r);
+
+const ids = Array.from({ length: 6 }, () => randomUUID());
+const instanceId = randomUUID();
+const permission = (i: number, day: number) => ({
+  account_id: ids[i]!,
+  instance_id: instanceId,
+  username: `u${i}'"\\ é?`,
+  db_type: 'mysql',
+  permission_snapshot: {
+    version: 4,
+    categories: { global: ['SELECT', `P${day}`] },
+    note: 'a "q" \\ ?',
+    n: 1.5,
+  },
+  permission_facts: {
+    db_type: 'mysql',
+    capabilities: (i + day) % 2 === 1 ? ['SUPERUSER'] : [],
+    roles: [],
+    privileges: { global: [{ z: 1, a: [2, { y: null, b: true }] }] },
+    empty: {},
+  },
+  is_superuser: (i + day) % 2 === 1,
+  is_locked: false,
+  last_sync_time: `2026-01-0${day}T01:02:03.123456Z`,
+  last_change_type: day === 1 ? 'add' : 'none',
+  last_change_time: '2026-01-01 01:02:03.654321+00',
+});
+const change = (n: number) => ({
+  id: String(n),
+  instance_id: instanceId,
+  username: `u${n % 3}`,
+  change_type: n % 2 === 0 ? 'modify_privilege' : 'delete',
+  change_time: `2026-01-02T00:00:0${n % 10}.000001Z`,
+  session_id: n % 3 === 0 ? null : instanceId,
+  privilege_diff: n % 2 === 0 ? { privileges: { global: { added: ['PROCESS'], removed: [] } } } : null,
+  other_diff: n % 3 === 1 ? { attributes: { plugin: { from: null, to: 'native' } } } : null,
+});
+const asText = <T extends Record<string, unknown>>(row: T, jsonColumns: readonly string[]) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonColumns.includes(k) ? json(v) : v]));
+
+type Put = (rows: Record<string, unknown>[], conflict?: string[], merge?: string[]) => Promise<void>;
+
+/** Writes `write` through the old helpers into the live table and through writeRows into its twin. */
+async function both(table: string, jsonColumns: readonly string[], write: (put: Put) => Promise<void>) {
+  const twin = await createTwin(db.knex, table);
+  try {
+    await db.knex.transaction((trx) =>
+      write((rows, conflict, merge) => {
+        const texts = rows.map((r) => asText(r, jsonColumns));
+        return conflict ? upsertRows(trx, table, texts, conflict, merge) : insertRows(trx, table, texts);
+      }),
+    );
+    await db.knex.transaction((trx) =>
+      write((rows, conflict, merge) => writeRows(trx, twin, rows, { conflict, merge })),
+    );
+    const [live, twinned] = [await rowsOf(table), await rowsOf(twin)];
+    expect(live.length).toBeGreaterThan(0);
+    expect(twinned).toEqual(live);
+  } finally {
+    await dropTwin(db.knex, table);
+  }
+}
+
+describe('writeRows', () => {
+  it('leaves the rows upsertRows and insertRows leave: jsonb, nulls, times with microseconds, merges', async () => {
+    await both('account_permission', ['permission_snapshot', 'permission_facts'], async (put) => {
+      await put(
+        [0, 1, 2, 3].map((i) => permission(i, 1)),
+        ['account_id'],
+      );
+      await put(
+        [2, 3, 4, 5].map((i) => permission(i, 2)),
+        ['account_id'],
+      );
+      await put(
+        [0, 5].map((i) => permission(i, 3)),
+        ['account_id'],
+        ['last_sync_time', 'is_superuser'],
+      );
+    });
+    await both('account_change_log', ['privilege_diff', 'other_diff'], (put) =>
+      put(Array.from({ length: 12 }, (_, n) => change(n + 1))),
+    );
+  });
+
+  it('the accounts and sync_sessions projections bind as many parameters per write for 4 instances as for 40', async () => {
+    const maxBindings = async (projection: Projection, instances: number) => {
+      const events = [...mixedLog({ instances, days: 2, accountsPerInstance: 10, databasesPerInstance: 1 })]
+        .flat()
+        .filter((x) => handles(projection, x.event.type))
+        .map((x, n) => recorded(n, x.event.type, x.event.data, x.event.metadata.occurredAt));
+      const sizes: number[] = [];
+      const onQuery = (q: { sql: string; bindings?: unknown[] }) => {
+        if (/^\s*insert/i.test(q.sql)) sizes.push(q.bindings?.length ?? 0);
+      };
+      db.knex.on('query', onQuery);
+      try {
+        await db.knex.transaction((trx) => projection.apply({ trx, table: liveTables }, events));
+      } finally {
+        db.knex.removeListener('query', onQuery);
+      }
+      expect(sizes.length).toBeGreaterThan(0);
+      return Math.max(...sizes);
+    };
+    for (const projection of [accountsProjection, syncSessionsProjection])
+      expect(await maxBindings(projection, 40), projection.name).toBe(await maxBindings(projection, 4));
+  });
+});
