@@ -221,7 +221,9 @@ export async function withFleet<T>(
     }
     raw = new PostgresEventStore(db.pool);
     if (liveProjections) {
-      say('projections: all of them running live in this process (BENCH_PROJECTIONS=off: none)');
+      say(
+        'projections: all of them running live in this process, as in serve (BENCH_PROJECTIONS=off runs none)',
+      );
       projections = new ProjectionDaemon({
         projections: allProjections,
         store: raw,
