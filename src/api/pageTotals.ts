@@ -25,7 +25,7 @@ interface Computation<T> {
 interface Kept<T> {
   /** The latest computation that succeeded (its answer is settled). */
   done?: Computation<T>;
-  /** The computation under way, if any. */
+  /** The computation under way (undefined when none is). */
   running?: Computation<T>;
 }
 

@@ -6,7 +6,7 @@
 import pg from 'pg';
 
 const TIMESTAMP = 1114; // timestamp without time zone
-// pg-types declares its parsers as returning any.
+// pg-types declares its parsers untyped: typed here as what they return.
 const pgParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown;
 const parseTimestamptz = pgParser(1184) as (text: string) => Date;
 

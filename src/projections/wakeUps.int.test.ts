@@ -30,7 +30,7 @@ const projections: Projection[] = Array.from({ length: RUNNERS }, (_, i) => ({
 }));
 
 interface Counted {
-  /** Every statement any pg client of this process sent (knex's connections and the store's pool). */
+  /** Every statement the pg clients of this process sent (knex's connections and the store's pool). */
   statements: number;
   /** The store's reads of the log, and those that found nothing. */
   reads: number;

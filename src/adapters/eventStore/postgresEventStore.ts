@@ -205,7 +205,7 @@ export class PostgresEventStore implements EventStore {
 
   async followLog(read: () => Promise<LogRead>, signal: AbortSignal): Promise<void> {
     // After a notification that showed nothing new, the event is committed but not yet visible (an older
-    // transaction, in any database of the cluster, holds back the snapshot's xmin): look again soon,
+    // transaction, in whichever database of the cluster, holds back the snapshot's xmin): look again soon,
     // backing off towards the polling interval.
     let recheckMs = 0;
     // Registered before reading, so a notification during the read is not missed; kept across full
