@@ -56,62 +56,85 @@ export function endStatus(c: Counts): 'completed' | 'partial' | 'failed' {
 
 const pendingRecord: RecordState = { status: 'pending', attempts: 0, phase: undefined };
 
-/** The record `id` (pending if the state has none) with `patch` over it. */
-const patched = (state: SessionState, id: string, patch: Partial<RecordState>): RecordState => ({
-  ...(state.records.get(id) ?? pendingRecord),
-  ...patch,
+// Records and states are built as object literals of one fixed shape, not spread over the one before: a
+// spread per event was most of a fold's own CPU (two spreads per record change and one per state), and
+// one shape keeps V8 on its fast path. A field a record had no value for reads undefined as before.
+const record = (
+  status: RecordStatus,
+  attempts: number,
+  phase: Phase | undefined,
+  owner: string | undefined,
+  leaseExpiresAt: string | undefined,
+  messageCode: string | undefined,
+): RecordState => ({ status, attempts, phase, owner, leaseExpiresAt, messageCode });
+
+/** The state with its records replaced by `records` (a new version of them). */
+const withRecords = (state: SessionState, records: SessionRecords): SessionState => ({
+  status: state.status,
+  records,
+  category: state.category,
+  owner: state.owner,
+  period: state.period,
 });
 
-/** The state with one record changed (the records after the change are a new version). */
-const update = (state: SessionState, id: string, patch: Partial<RecordState>): SessionState => ({
-  ...state,
-  records: state.records.set(id, patched(state, id, patch)),
-});
+/** The record `id`, pending if the state has none. */
+const current = (state: SessionState, id: string): RecordState => state.records.get(id) ?? pendingRecord;
+
+/** The state with the record `id` in `status`, the rest of it unchanged. */
+function moveTo(state: SessionState, id: string, status: RecordStatus): SessionState {
+  const r = current(state, id);
+  const next = record(status, r.attempts, r.phase, r.owner, r.leaseExpiresAt, r.messageCode);
+  return withRecords(state, state.records.set(id, next));
+}
 
 // Module functions, not closures made per event: a fold calls evolve once per event of the session.
 export function evolve(state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
     case 'SessionStarted': {
       const records = state.records.with(
-        event.data.instances.map(
-          (i) => [i.instanceId, patched(state, i.instanceId, { status: 'pending' })] as const,
-        ),
+        event.data.instances.map((i) => {
+          const r = current(state, i.instanceId);
+          const pending = record('pending', r.attempts, r.phase, r.owner, r.leaseExpiresAt, r.messageCode);
+          return [i.instanceId, pending] as const;
+        }),
       );
       const { category, owner, period } = event.data;
       return { status: 'running', records, category, owner, period };
     }
     case 'InstanceSyncStarted': {
-      const { attempt, owner, leaseExpiresAt } = event.data;
-      return update(state, event.data.instanceId, {
-        status: 'running',
-        attempts: attempt,
-        owner,
-        leaseExpiresAt,
-      });
+      const { instanceId, attempt, owner, leaseExpiresAt } = event.data;
+      const r = current(state, instanceId);
+      const next = record('running', attempt, r.phase, owner, leaseExpiresAt, r.messageCode);
+      return withRecords(state, state.records.set(instanceId, next));
     }
-    case 'InstanceSyncCompleted':
-      return update(state, event.data.instanceId, { status: 'completed', messageCode: undefined });
+    case 'InstanceSyncCompleted': {
+      const r = current(state, event.data.instanceId);
+      const next = record('completed', r.attempts, r.phase, r.owner, r.leaseExpiresAt, undefined);
+      return withRecords(state, state.records.set(event.data.instanceId, next));
+    }
     case 'InstanceSyncFailed': {
-      const { phase, messageCode } = event.data;
-      return update(state, event.data.instanceId, { status: 'failed', phase, messageCode });
+      const { instanceId, phase, messageCode } = event.data;
+      const r = current(state, instanceId);
+      const next = record('failed', r.attempts, phase, r.owner, r.leaseExpiresAt, messageCode);
+      return withRecords(state, state.records.set(instanceId, next));
     }
     case 'InstanceAttemptFailed': {
-      const { phase, messageCode, leaseExpiresAt } = event.data;
-      return update(state, event.data.instanceId, { status: 'retrying', phase, messageCode, leaseExpiresAt });
+      const { instanceId, phase, messageCode, leaseExpiresAt } = event.data;
+      const r = current(state, instanceId);
+      const next = record('retrying', r.attempts, phase, r.owner, leaseExpiresAt, messageCode);
+      return withRecords(state, state.records.set(instanceId, next));
     }
     case 'InstanceSyncSkipped':
-      return update(state, event.data.instanceId, { status: 'skipped' });
+      return moveTo(state, event.data.instanceId, 'skipped');
     case 'InstanceSyncAbandoned':
-      return update(state, event.data.instanceId, { status: 'abandoned' });
+      return moveTo(state, event.data.instanceId, 'abandoned');
     case 'InstanceSyncRetried': {
-      const r = state.records.get(event.data.instanceId);
-      const next = update(state, event.data.instanceId, {
-        status: 'running',
-        attempts: (r?.attempts ?? 0) + 1,
-        phase: event.data.phase,
-      });
+      const { instanceId, phase } = event.data;
+      const r = current(state, instanceId);
+      const next = record('running', r.attempts + 1, phase, r.owner, r.leaseExpiresAt, r.messageCode);
       // A retry reopens a closed session: it closes again when the record ends.
-      return { ...next, status: state.status === 'cancelled' ? 'cancelled' : 'running' };
+      const status = state.status === 'cancelled' ? 'cancelled' : 'running';
+      return { ...withRecords(state, state.records.set(instanceId, next)), status };
     }
     case 'CompensationApplied':
       return state;
