@@ -75,8 +75,11 @@ export interface BigSessionService {
   close(): Promise<void>;
 }
 
-export async function startService(databaseUrl: string): Promise<BigSessionService> {
-  const password = `Bench-${randomBytes(9).toString('hex')}`;
+export async function startService(
+  databaseUrl: string,
+  // A database kept between runs needs the same password each time.
+  password = `Bench-${randomBytes(9).toString('hex')}`,
+): Promise<BigSessionService> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     WHALEFALL_SECRET_KEY: randomBytes(32).toString('base64'),
@@ -110,7 +113,13 @@ export async function startService(databaseUrl: string): Promise<BigSessionServi
       now: new Date(),
     };
     const credential = await api.commands.createCredential(
-      { name: 'bench', dbType: 'mysql', username: 'collector', password: 'not-used', description: '' },
+      {
+        name: `bench-${randomBytes(4).toString('hex')}`,
+        dbType: 'mysql',
+        username: 'collector',
+        password: 'not-used',
+        description: '',
+      },
       ctx,
     );
     const { knex, pool, store, keyring, sessions } = runtime;
