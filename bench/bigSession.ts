@@ -6,7 +6,8 @@
 // HTTP from this process, and two recovery passes: over the session as a left-over open_sessions row (it
 // finds it closed) and over a session of as many records whose process is gone (all abandoned).
 // Targets: the fold of the big session under 10x the baseline's (linear), GET under 100 ms, peak RSS of
-// the service under 300 MB (figures, not assertions).
+// the service under 300 MB (figures, not assertions). The fold is timed cold, fastest of 21 (foldTime in
+// bigSessionHost.ts). BENCH_HEAP_PROFILE=dir writes an allocation profile of each request to the service.
 //
 // Why a child process: the RSS target is the service's, and a deployment runs the service compiled
 // (`node dist/src/cli.js serve`), alone in its process. Run in this process under tsx, the figure also
@@ -83,7 +84,12 @@ async function startHost(databaseUrl: string) {
   const child = fork(hostJs, [], {
     cwd: repoRoot,
     execArgv: [],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_HOST_DATABASE_URL: databaseUrl },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BENCH_HOST_DATABASE_URL: databaseUrl,
+      ...(process.env.BENCH_HEAP_PROFILE && { BENCH_HEAP_PROFILE: process.env.BENCH_HEAP_PROFILE }),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();

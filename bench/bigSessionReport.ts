@@ -41,9 +41,8 @@ export function printReport(
     ['run: largest V8 heap (heapTotal), MB', (m) => num(m.heapPeakMb)],
     ['run: largest RSS outside the V8 heap, MB', (m) => num(m.outsideHeapPeakMb)],
     ['heap in use after the session (full collection), MB', (m) => num(m.heapAfterMb)],
-    ['fold of the session stream (evolve): folds per sample', (m) => num(m.foldRepeat)],
-    ['fold (evolve), wall ms on the main thread, median', (m) => num(m.foldWallMs, 2)],
-    ['fold (evolve), CPU ms of every thread, median', (m) => num(m.foldMs, 2)],
+    ['fold (evolve), cold caches, wall ms: fastest of 21', (m) => num(m.foldMs, 2)],
+    ['fold (evolve), cold caches, wall ms: median of 21', (m) => num(m.foldMedianMs, 2)],
     ['loadSession (read + fold), ms', (m) => num(m.loadMs, 1)],
     ['sync_sessions read model behind the run end, ms', (m) => num(m.projectedMs)],
     ['every read model behind it after that, ms', (m) => num(m.settledMs)],
@@ -59,10 +58,10 @@ export function printReport(
   const width = Math.max(...rows.map(([name]) => name.length));
   const line = (cells: string[]) =>
     [cells[0]!.padEnd(width), cells[1]!.padStart(16), cells[2]!.padStart(16)].join('  ');
-  const foldRatio = big.foldWallMs / base.foldWallMs;
+  const foldRatio = big.foldMs / base.foldMs;
   const targets = [
     {
-      name: `fold of ${num(big.records)} records / fold of ${num(base.records)}, wall time on the main thread, median (linear: 10x the records)`,
+      name: `fold of ${num(big.records)} records / fold of ${num(base.records)}, fastest wall time of 21, cold caches (linear: 10x the records)`,
       value: `${foldRatio.toFixed(2)}x`,
       target: '< 10x',
       met: foldRatio < 10,
