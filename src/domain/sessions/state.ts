@@ -59,6 +59,9 @@ const pendingRecord: RecordState = { status: 'pending', attempts: 0, phase: unde
 // Records and states are built as object literals of one fixed shape, not spread over the one before: a
 // spread per event was most of a fold's own CPU (two spreads per record change and one per state), and
 // one shape keeps V8 on its fast path. A field a record had no value for reads undefined as before.
+/** Every field of T, optional ones too: a field added to the state later cannot be left out here. */
+type Every<T> = { [K in keyof Required<T>]: T[K] };
+
 const record = (
   status: RecordStatus,
   attempts: number,
@@ -66,16 +69,18 @@ const record = (
   owner: string | undefined,
   leaseExpiresAt: string | undefined,
   messageCode: string | undefined,
-): RecordState => ({ status, attempts, phase, owner, leaseExpiresAt, messageCode });
+): RecordState =>
+  ({ status, attempts, phase, owner, leaseExpiresAt, messageCode }) satisfies Every<RecordState>;
 
 /** The state with its records replaced by `records` (a new version of them). */
-const withRecords = (state: SessionState, records: SessionRecords): SessionState => ({
-  status: state.status,
-  records,
-  category: state.category,
-  owner: state.owner,
-  period: state.period,
-});
+const withRecords = (state: SessionState, records: SessionRecords): SessionState =>
+  ({
+    status: state.status,
+    records,
+    category: state.category,
+    owner: state.owner,
+    period: state.period,
+  }) satisfies Every<SessionState>;
 
 /** The record `id`, pending if the state has none. */
 const current = (state: SessionState, id: string): RecordState => state.records.get(id) ?? pendingRecord;
