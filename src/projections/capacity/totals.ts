@@ -24,6 +24,7 @@ const totalOn = (knex: Knex, day: string) =>
          SELECT s.total_size_mb, s.collected_date FROM instance_size_stats s
          WHERE l.collected_date <= ?::date
            AND s.instance_id = l.instance_id AND s.collected_date = l.collected_date
+         LIMIT 1
        ) k ON true
        LEFT JOIN LATERAL (
          SELECT s.total_size_mb, s.collected_date FROM instance_size_stats s
