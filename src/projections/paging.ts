@@ -18,6 +18,11 @@ export interface PageQuery {
   join?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
   /** Default: counted on every call. */
   totals?: PageTotals | undefined;
+  /**
+   * The page's statement as knex compiles it from `q` with `join`, `order` and `columns` (without LIMIT
+   * and OFFSET), written out by a caller for whom that compilation is the cost; else compiled here.
+   */
+  statement?: { sql: string; bindings: readonly unknown[] } | undefined;
 }
 
 /**
@@ -38,19 +43,20 @@ async function rowsOf<Row>(q: Knex.QueryBuilder, native: Knex.SqlNative): Promis
 export async function paged<Row>(
   q: Knex.QueryBuilder,
   paging: Paging,
-  { order, columns = ['*'], join = (x) => x, totals = countNow }: PageQuery,
+  { order, columns = ['*'], join = (x) => x, totals = countNow, statement }: PageQuery,
 ): Promise<{ total: number; rows: Row[] }> {
   const offset = (paging.page - 1) * paging.limit;
-  const ordered = join(q.clone())
-    .orderBy(typeof order === 'string' ? [order] : [...order])
-    .select(...columns);
-  const base = ordered.toSQL().toNative();
+  const ordered = () =>
+    join(q.clone())
+      .orderBy(typeof order === 'string' ? [order] : [...order])
+      .select(...columns);
+  const transacting = (q.client as { transacting?: boolean }).transacting;
+  const base = statement && !transacting ? statement : ordered().toSQL().toNative();
   const total = await totals(`${base.sql} ${JSON.stringify(base.bindings)}`, async () => {
     const counting = q.clone().count({ total: '*' });
     return Number((await rowsOf<{ total: string }>(counting, counting.toSQL().toNative()))[0]!.total);
   });
-  if ((q.client as { transacting?: boolean }).transacting)
-    return { total, rows: (await ordered.limit(paging.limit).offset(offset)) as Row[] };
+  if (transacting) return { total, rows: (await ordered().limit(paging.limit).offset(offset)) as Row[] };
   // As knex's PostgreSQL compiler writes them: ` limit $n`, and ` offset $n` unless it is 0.
   const bindings = [...base.bindings, paging.limit, ...(offset > 0 ? [offset] : [])];
   const n = base.bindings.length;
