@@ -18,6 +18,14 @@ const quoted = (column: string) => {
   return alias === undefined ? path : `${path} as "${alias}"`;
 };
 
+/** The select list of each columns array given, quoted once. */
+const selectLists = new WeakMap<readonly string[], string>();
+const selectList = (columns: readonly string[]) => {
+  let list = selectLists.get(columns);
+  if (list === undefined) selectLists.set(columns, (list = columns.map(quoted).join(', ')));
+  return list;
+};
+
 const from =
   'from "instance_accounts" as "a" left join "account_permission" as "p" on "p"."account_id" = "a"."id" ' +
   'left join "instances" as "i" on "i"."id" = "a"."instance_id"';
@@ -54,7 +62,7 @@ export function ledgerPageStatement(
       `p.permission_facts -> 'capabilities' @> ${bind(JSON.stringify([filters.capability]))}::jsonb`,
     );
   const sql =
-    `select ${columns.map(quoted).join(', ')} ${from}` +
+    `select ${selectList(columns)} ${from}` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     ' order by "a"."username" asc, "a"."instance_id" asc';
   return { sql, bindings };
