@@ -23,6 +23,8 @@ export interface PageQuery {
    * and OFFSET), written out by a caller for whom that compilation is the cost; else compiled here.
    */
   statement?: { sql: string; bindings: readonly unknown[] } | undefined;
+  /** pg's parsers for the page's rows (utcTimeTypes: timestamps as the API's text); default pg's own. */
+  types?: unknown;
 }
 
 /**
@@ -43,7 +45,7 @@ async function rowsOf<Row>(q: Knex.QueryBuilder, native: Knex.SqlNative): Promis
 export async function paged<Row>(
   q: Knex.QueryBuilder,
   paging: Paging,
-  { order, columns = ['*'], join = (x) => x, totals = countNow, statement }: PageQuery,
+  { order, columns = ['*'], join = (x) => x, totals = countNow, statement, types }: PageQuery,
 ): Promise<{ total: number; rows: Row[] }> {
   const offset = (paging.page - 1) * paging.limit;
   const ordered = () =>
@@ -56,10 +58,13 @@ export async function paged<Row>(
     const counting = q.clone().count({ total: '*' });
     return Number((await rowsOf<{ total: string }>(counting, counting.toSQL().toNative()))[0]!.total);
   });
-  if (transacting) return { total, rows: (await ordered().limit(paging.limit).offset(offset)) as Row[] };
+  if (transacting) {
+    const page = ordered().limit(paging.limit).offset(offset);
+    return { total, rows: (await (types ? page.options({ types }) : page)) as Row[] };
+  }
   // As knex's PostgreSQL compiler writes them: ` limit $n`, and ` offset $n` unless it is 0.
   const bindings = [...base.bindings, paging.limit, ...(offset > 0 ? [offset] : [])];
   const n = base.bindings.length;
   const sql = `${base.sql} limit $${n + 1}${offset > 0 ? ` offset $${n + 2}` : ''}`;
-  return { total, rows: await directRows<Row>(q, sql, bindings) };
+  return { total, rows: await directRows<Row>(q, sql, bindings, types) };
 }

@@ -26,6 +26,29 @@ export const sessionToApi = (r: SessionDbRow) => ({
   created_by: r.created_by,
 });
 
+/**
+ * The session columns in the API's order (sessionToApi's keys), the times as UTC text (utcTimeTypes):
+ * a page of sessions comes from PostgreSQL as the API answers it, with no Date and no second object per
+ * row (about 50 µs a page under load; docs/decisions.md "Kept list pages compile once").
+ */
+const apiSessionColumns = (knex: Knex) =>
+  (
+    [
+      'session_id',
+      'sync_type',
+      'sync_category',
+      'status',
+      'started_at',
+      'completed_at',
+      'total_instances',
+      'successful_instances',
+      'failed_instances',
+      'skipped_instances',
+      'abandoned_instances',
+      'created_by',
+    ] as const satisfies readonly (keyof ReturnType<typeof sessionToApi>)[]
+  ).map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
+
 /** The record columns in the API's order (the JSON's key order), the times as UTC text (utcTimeTypes). */
 const apiRecordColumns = (knex: Knex) =>
   recordColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
@@ -60,14 +83,17 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
         .where('r.instance_id', instanceId);
     });
   }
-  const { total, rows } = await paged<SessionDbRow>(q, paging, {
+  const { total, rows } = await paged<ReturnType<typeof sessionToApi>>(q, paging, {
     totals,
+    // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
     order: [
-      { column: 'started_at', order: 'desc' },
-      { column: 'session_id', order: 'desc' },
+      { column: 'sync_sessions.started_at', order: 'desc' },
+      { column: 'sync_sessions.session_id', order: 'desc' },
     ],
+    columns: apiSessionColumns(knex),
+    types: utcTimeTypes,
   });
-  return { total, items: rows.map(sessionToApi) };
+  return { total, items: rows };
 }
 
 /**
