@@ -13,7 +13,7 @@ const NEAR_DAYS = 31;
  * its latest row of the NEAR_DAYS up to `day`, and only when there is none, the search of every earlier
  * partition. Each search of a LATERAL runs only when the ones before it found nothing.
  */
-const totalOn = (knex: Knex, day: string) =>
+export const totalOn = (knex: Knex, day: string) =>
   knex
     .raw(
       `SELECT coalesce(sum(t.total_size_mb), 0)::text AS mb, count(t.total_size_mb)::int AS instances,

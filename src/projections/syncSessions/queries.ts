@@ -4,7 +4,7 @@ import type { Paging } from '../../domain/paging.js';
 import { paged, type PageTotals } from '../paging.js';
 import { utcTimeTypes } from '../utcTimeText.js';
 import type { RecordRow, SessionRow } from './fold.js';
-import { recordColumns, timeColumns } from './projection.js';
+import { recordColumns, sessionColumns, timeColumns } from './projection.js';
 
 type SessionDbRow = SessionRow<Date>;
 type RecordDbRow = RecordRow<Date>;
@@ -27,27 +27,12 @@ export const sessionToApi = (r: SessionDbRow) => ({
 });
 
 /**
- * The session columns in the API's order (sessionToApi's keys), the times as UTC text (utcTimeTypes):
+ * The session columns, in the API's order too (sessionToApi's keys), the times as UTC text (utcTimeTypes):
  * a page of sessions comes from PostgreSQL as the API answers it, with no Date and no second object per
  * row (about 50 µs a page under load; docs/decisions.md "Kept list pages compile once").
  */
 const apiSessionColumns = (knex: Knex) =>
-  (
-    [
-      'session_id',
-      'sync_type',
-      'sync_category',
-      'status',
-      'started_at',
-      'completed_at',
-      'total_instances',
-      'successful_instances',
-      'failed_instances',
-      'skipped_instances',
-      'abandoned_instances',
-      'created_by',
-    ] as const satisfies readonly (keyof ReturnType<typeof sessionToApi>)[]
-  ).map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
+  sessionColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
 /** The record columns in the API's order (the JSON's key order), the times as UTC text (utcTimeTypes). */
 const apiRecordColumns = (knex: Knex) =>
