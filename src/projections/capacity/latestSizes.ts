@@ -1,7 +1,7 @@
 // instance_latest_sizes: per instance, the latest collected_date of its instance_size_stats rows, kept by
 // the capacity projection in the transaction that writes the rows (migration 0036). The dashboard's fleet
 // total (totals.ts) reads each instance's latest row through it by primary key: searching the monthly
-// partitions for each of 10,000 instances, 9,000 of them without any stats, cost 1.2 s per figure.
+// partitions for each of 10,000 instances, 9,000 of them without stats at all, cost 1.2 s per figure.
 // A day only ever moves forward (a late event for an older day leaves it as it is), so it is the
 // maximum of the rows' days, a function of the rows alone, and a rebuild writes the same rows. Dropping
 // a month partition removes rows behind the projection's back: the day kept may then be later than the
