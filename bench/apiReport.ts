@@ -14,14 +14,17 @@ export interface Row {
   statements: number;
 }
 
+/**
+ * A baseline that erred (timeouts, mostly) is no reference: its req/s counts only what answered and its
+ * p99 stops at the timeout, so neither ratio says how the app compares. Such a row is NO BASE, neither
+ * PASS nor MISS: the app's own errors still make it a MISS.
+ */
 const verdicts = (r: Row) => {
   const rps = (100 * r.app.requestsPerSec) / r.base.requestsPerSec;
   const p99 = r.app.p99Ms / Math.max(r.base.p99Ms, 1);
-  return {
-    rps,
-    p99,
-    met: rps >= TARGET_RPS_PERCENT && p99 <= TARGET_P99_TIMES && r.app.errors === 0 && r.base.errors === 0,
-  };
+  const appMet = rps >= TARGET_RPS_PERCENT && p99 <= TARGET_P99_TIMES && r.app.errors === 0;
+  const verdict = r.app.errors > 0 ? 'MISS' : r.base.errors > 0 ? 'NO BASE' : appMet ? 'PASS' : 'MISS';
+  return { rps, p99, met: verdict === 'PASS', verdict };
 };
 
 export function print(
@@ -59,7 +62,7 @@ export function print(
       String(r.base.errors),
       v.rps.toFixed(0),
       v.p99.toFixed(2),
-      v.met ? 'PASS' : 'MISS',
+      v.verdict,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
@@ -88,13 +91,17 @@ export function print(
             v.rps < TARGET_RPS_PERCENT ? `req/s ${v.rps.toFixed(0)} % < ${TARGET_RPS_PERCENT} %` : '',
             v.p99 > TARGET_P99_TIMES ? `p99 ${v.p99.toFixed(2)}x > ${TARGET_P99_TIMES}x` : '',
             r.app.errors > 0 ? `${r.app.errors} errors` : '',
-            r.base.errors > 0 ? `${r.base.errors} baseline errors` : '',
           ];
+          if (v.verdict === 'NO BASE')
+            return `NO BASE ${r.name}: the baseline erred ${r.base.errors} times, so its req/s and p99 are no reference (the app: ${r.app.errors} errors)`;
+          if (r.base.errors > 0) why.push(`${r.base.errors} baseline errors`);
           return `MISS ${r.name}: ${why.filter(Boolean).join(', ')}`;
         }),
       allMet
         ? 'summary: PASS (every target met)'
-        : 'summary: MISS (see the rows marked MISS; targets, not assertions)',
+        : rows.some((r) => verdicts(r).verdict === 'MISS')
+          ? 'summary: MISS (see the rows marked MISS; targets, not assertions)'
+          : 'summary: NO BASE (no MISS, but a baseline erred: those rows are not judged)',
       '',
     ].join('\n'),
   );

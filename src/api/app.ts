@@ -7,12 +7,12 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { z } from 'zod';
 import type { ApiDeps } from './deps.js';
-import { installMetrics, METRICS_PATH } from './metrics/endpoint.js';
+import { installMetrics } from './metrics/endpoint.js';
 import { makeAuthenticate } from './middleware/authenticate.js';
 import { databaseGate } from './middleware/databaseGate.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
-import { requestId } from './middleware/requestId.js';
 import { mountRoutes } from './mount.js';
+import { requestLogOptions } from './requestLog.js';
 import { webConsole } from './webConsole.js';
 import { buildOpenApiDocument, openApiDocumentSchema } from './openapi.js';
 import { defineRoute, type RouteDefinition } from './route.js';
@@ -45,15 +45,6 @@ export interface ApiApp {
   router: Router;
 }
 
-/**
- * Health probes and metric scrapes come every few seconds: their answers log at debug, not info (a scrape
- * refused for its token still logs as a 401).
- */
-const isProbe = (url: string | undefined, status: number) =>
-  url !== undefined &&
-  (/^\/api\/v1\/health\/(ping|ready)(\?|$)/.test(url) ||
-    (url.split('?')[0] === METRICS_PATH && status < 400));
-
 /** The application over the dependencies the composition root built (composeApi in src/compose.ts). */
 export function createApp(deps: ApiDeps): ApiApp {
   const { config, logger, database } = deps;
@@ -85,28 +76,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      // A 503 while the database is away is expected (the monitor logs the outage once, at error).
-      customLogLevel: (req, res, err) => {
-        const url = (req as { originalUrl?: string }).originalUrl ?? req.url;
-        if (isProbe(url, res.statusCode)) return 'debug';
-        if (res.statusCode === 503) return 'warn';
-        return err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
-      },
-      // Method, URL and status only: bodies and headers (cookies, tokens) never reach the log.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(pinoHttp(requestLogOptions(logger)));
   app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityPolicy(config.cookieSecure) } }));
   app.use(cookieParser());
   // GET /metrics (when METRICS_TOKEN is set) and the request histogram, before every route it times.

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 
 interface PgConnection {
-  query(sql: string, bindings: readonly unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values: readonly unknown[]; types?: unknown }): Promise<{ rows: unknown[] }>;
   __knexUid?: string;
 }
 
@@ -20,12 +20,14 @@ interface KnexClient {
 
 /**
  * The rows of `sql` ($n placeholders) with `bindings`, on a connection of the pool of `on` (knex, or a
- * query builder of it: not one of a transaction, whose statements must run on its connection).
+ * query builder of it: not one of a transaction, whose statements must run on its connection), parsed by
+ * pg's parsers or by `types` (as a knex query's `.options({ types })`).
  */
 export async function directRows<Row>(
   on: Knex | Knex.QueryBuilder,
   sql: string,
   bindings: readonly unknown[],
+  types?: unknown,
 ): Promise<Row[]> {
   const client = on.client as KnexClient;
   const connection = await client.acquireConnection();
@@ -38,7 +40,7 @@ export async function directRows<Row>(
   };
   client.emit('query', query);
   try {
-    const response = await connection.query(sql, bindings);
+    const response = await connection.query({ text: sql, values: bindings, ...(types ? { types } : {}) });
     client.emit('query-response', response, query);
     return response.rows as Row[];
   } catch (err) {

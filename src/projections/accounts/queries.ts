@@ -8,6 +8,7 @@ import { escapeLike } from '../credentials/queries.js';
 import { classificationsOfAccounts, whereClassified } from '../classification/assignmentQueries.js';
 import type { RiskLevel } from '../../domain/classification/events.js';
 import { tagNames, whereTagged } from '../tags/queries.js';
+import { ledgerPageStatement } from './ledgerSql.js';
 import { activeUsernamesMatching, searchSql } from './usernameSearch.js';
 
 interface LedgerDbRow {
@@ -37,7 +38,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const lockedSql = '(a.is_locked OR coalesce(p.is_locked, false))';
 const superuserSql = 'coalesce(p.is_superuser, false)';
 
-const ledgerColumns = [
+export const ledgerColumns = [
   'a.id',
   'a.instance_id',
   'i.name as instance_name',
@@ -121,7 +122,7 @@ const searchedUsernames = (knex: Knex, filters: AccountFilters) =>
  * The accounts the filters select (the ledger list and its export); `usernames`, the search's matching
  * usernames when known, stands for the search.
  */
-function filteredLedgers(knex: Knex, filters: AccountFilters, usernames?: string[]) {
+export function filteredLedgers(knex: Knex, filters: AccountFilters, usernames?: string[]) {
   const q = joined(knex);
   if (!filters.includeDeleted) q.where('a.is_active', true);
   if (filters.instanceId) q.where('a.instance_id', filters.instanceId);
@@ -140,7 +141,14 @@ function filteredLedgers(knex: Knex, filters: AccountFilters, usernames?: string
   });
 }
 
-const ledgerOrder = [
+/** The raw predicates of filteredLedgers, for the statement written out in ledgerSql.ts. */
+export const ledgerPredicates = (filters: AccountFilters) => ({
+  locked: lockedSql,
+  superuser: superuserSql,
+  escapedSearch: filters.search === undefined ? undefined : escapeLike(filters.search),
+});
+
+export const ledgerOrder = [
   { column: 'a.username', order: 'asc' },
   { column: 'a.instance_id', order: 'asc' },
 ] as const;
@@ -157,6 +165,7 @@ export async function listAccountLedgers(
     order: ledgerOrder,
     columns: ledgerColumns,
     totals,
+    statement: ledgerPageStatement(ledgerColumns, filters, ledgerPredicates(filters), usernames),
   });
   return { total, items: await withClassifications(knex, rows.map(ledgerToApi)) };
 }

@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import { lastByKey, selectWhereIn, writeRows } from '../rows.js';
+import { keepLatestSizes, latestSizeTable } from './latestSizes.js';
 
 interface InventoryData {
   instanceId: string;
@@ -198,7 +199,13 @@ async function applyTableSizes({ trx, table }: ProjectionContext, events: readon
 
 export const capacityProjection: Projection = {
   name: 'capacity',
-  tables: ['instance_databases', 'database_size_stats', 'instance_size_stats', 'database_table_size_stats'],
+  tables: [
+    'instance_databases',
+    'database_size_stats',
+    'instance_size_stats',
+    'database_table_size_stats',
+    latestSizeTable,
+  ],
   eventTypes: ['DatabaseInventorySynced', 'StatsSaved', 'TableSizesSaved'],
   // The three kinds write disjoint tables, so each kind may be applied apart, in log order within it.
   apply: async (ctx, events) => {
@@ -206,10 +213,10 @@ export const capacityProjection: Projection = {
       ctx,
       events.filter((e) => e.type === 'DatabaseInventorySynced'),
     );
-    await applyStats(
-      ctx,
-      events.filter((e) => e.type === 'StatsSaved').map((e) => e.data as StatsData),
-    );
+    const stats = events.filter((e) => e.type === 'StatsSaved').map((e) => e.data as StatsData);
+    await applyStats(ctx, stats);
+    // The latest day per instance for the dashboard's total (latestSizes.ts).
+    await keepLatestSizes(ctx, stats);
     await applyTableSizes(
       ctx,
       events.filter((e) => e.type === 'TableSizesSaved').map((e) => e.data as TableSizesData),

@@ -3,21 +3,49 @@
 // total on or before the day), and the total per collected day. Sizes in MB, as the stats hold them.
 import type { Knex } from 'knex';
 
-/** Each live instance's latest total on or before `day` ('YYYY-MM-DD'), summed; and how many had one. */
-const totalOn = (knex: Knex, day: string) =>
+/** Days before a figure's day searched first: the partitions of about one month (two or three). */
+const NEAR_DAYS = 31;
+
+/**
+ * Each live instance's latest total on or before `day` ('YYYY-MM-DD'), summed; and how many had one.
+ * Only instances in instance_latest_sizes have stats (latestSizes.ts). When an instance's latest day is
+ * on or before `day`, its row is read by primary key; else (or when a dropped partition took that row)
+ * its latest row of the NEAR_DAYS up to `day`, and only when there is none, the search of every earlier
+ * partition. Each search of a LATERAL runs only when the ones before it found nothing.
+ */
+export const totalOn = (knex: Knex, day: string) =>
   knex
     .raw(
       `SELECT coalesce(sum(t.total_size_mb), 0)::text AS mb, count(t.total_size_mb)::int AS instances,
               max(t.collected_date)::text AS latest
        FROM instances i
-       CROSS JOIN LATERAL (
+       JOIN instance_latest_sizes l ON l.instance_id = i.id
+       LEFT JOIN LATERAL (
          SELECT s.total_size_mb, s.collected_date FROM instance_size_stats s
-         WHERE s.instance_id = i.id AND s.collected_date <= ?::date
+         WHERE l.collected_date <= ?::date
+           AND s.instance_id = l.instance_id AND s.collected_date = l.collected_date
+         LIMIT 1
+       ) k ON true
+       LEFT JOIN LATERAL (
+         SELECT s.total_size_mb, s.collected_date FROM instance_size_stats s
+         WHERE k.collected_date IS NULL AND s.instance_id = i.id
+           AND s.collected_date <= ?::date AND s.collected_date > (?::date - ?::int)
          ORDER BY s.collected_date DESC
          LIMIT 1
+       ) n ON true
+       LEFT JOIN LATERAL (
+         SELECT s.total_size_mb, s.collected_date FROM instance_size_stats s
+         WHERE k.collected_date IS NULL AND n.collected_date IS NULL AND s.instance_id = i.id
+           AND s.collected_date <= (?::date - ?::int)
+         ORDER BY s.collected_date DESC
+         LIMIT 1
+       ) o ON true
+       CROSS JOIN LATERAL (
+         SELECT coalesce(k.total_size_mb, n.total_size_mb, o.total_size_mb) AS total_size_mb,
+                coalesce(k.collected_date, n.collected_date, o.collected_date) AS collected_date
        ) t
        WHERE i.deleted_at IS NULL`,
-      [day],
+      [day, day, day, NEAR_DAYS, day, NEAR_DAYS],
     )
     .then((r: { rows: { mb: string; instances: number; latest: string | null }[] }) => r.rows[0]!);
 

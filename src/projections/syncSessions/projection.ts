@@ -6,7 +6,7 @@ import type { Projection } from '../projection.js';
 import { selectWhereIn, writeRows } from '../rows.js';
 import { foldSessions, recordKey, type RecordRow, type SessionRow } from './fold.js';
 
-const sessionColumns = [
+export const sessionColumns = [
   'session_id',
   'sync_type',
   'sync_category',

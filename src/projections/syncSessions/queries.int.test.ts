@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syncSessionsProjection } from './projection.js';
-import { expiredRunningRecords, getSession, listSessions } from './queries.js';
+import { expiredRunningRecords, getSession, listSessions, sessionToApi } from './queries.js';
 import { withLastSync } from '../instances/queries.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/syncSessionsScenario.js';
@@ -80,6 +80,50 @@ describe('sync_sessions queries', () => {
         created_by: alice.id,
       },
     ]);
+  });
+
+  it('listSessions: the JSON of each page is the one of select * mapped by sessionToApi, key for key', async () => {
+    const { knex } = spec.db;
+    const cases: [Parameters<typeof listSessions>[1], { page: number; limit: number }][] = [
+      [{}, { page: 1, limit: 10 }],
+      [{}, { page: 2, limit: 3 }],
+      [{ category: 'account' }, { page: 1, limit: 2 }],
+      [
+        { status: 'cancelled', instanceId: scenario.instances.e },
+        { page: 1, limit: 10 },
+      ],
+      [
+        { from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') },
+        { page: 1, limit: 10 },
+      ],
+    ];
+    for (const [filters, paging] of cases) {
+      const listed = await listSessions(knex, filters, paging);
+      // As listSessions read the page before its times came as text.
+      const q = knex('sync_sessions');
+      if (filters.category) q.where('sync_category', filters.category);
+      if (filters.status) q.where('status', filters.status);
+      if (filters.from) q.where('started_at', '>=', filters.from);
+      if (filters.to) q.where('started_at', '<', filters.to);
+      if (filters.instanceId)
+        q.whereExists((sub) => {
+          void sub
+            .select(knex.raw('1'))
+            .from('sync_instance_records as r')
+            .whereRaw('r.session_id = sync_sessions.session_id')
+            .where('r.instance_id', filters.instanceId!);
+        });
+      const rows = (await q
+        .orderBy([
+          { column: 'started_at', order: 'desc' },
+          { column: 'session_id', order: 'desc' },
+        ])
+        .limit(paging.limit)
+        .offset((paging.page - 1) * paging.limit)
+        .select('*')) as Parameters<typeof sessionToApi>[0][];
+      expect(JSON.stringify(listed.items)).toBe(JSON.stringify(rows.map(sessionToApi)));
+      expect(listed.items.length).toBeGreaterThan(0);
+    }
   });
 
   it("withLastSync: when each instance's latest completed account record ended", async () => {

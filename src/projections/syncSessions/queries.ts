@@ -4,7 +4,7 @@ import type { Paging } from '../../domain/paging.js';
 import { paged, type PageTotals } from '../paging.js';
 import { utcTimeTypes } from '../utcTimeText.js';
 import type { RecordRow, SessionRow } from './fold.js';
-import { recordColumns, timeColumns } from './projection.js';
+import { recordColumns, sessionColumns, timeColumns } from './projection.js';
 
 type SessionDbRow = SessionRow<Date>;
 type RecordDbRow = RecordRow<Date>;
@@ -25,6 +25,14 @@ export const sessionToApi = (r: SessionDbRow) => ({
   abandoned_instances: r.abandoned_instances,
   created_by: r.created_by,
 });
+
+/**
+ * The session columns, in the API's order too (sessionToApi's keys), the times as UTC text (utcTimeTypes):
+ * a page of sessions comes from PostgreSQL as the API answers it, with no Date and no second object per
+ * row (about 50 µs a page under load; docs/decisions.md "Kept list pages compile once").
+ */
+const apiSessionColumns = (knex: Knex) =>
+  sessionColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
 /** The record columns in the API's order (the JSON's key order), the times as UTC text (utcTimeTypes). */
 const apiRecordColumns = (knex: Knex) =>
@@ -60,14 +68,17 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
         .where('r.instance_id', instanceId);
     });
   }
-  const { total, rows } = await paged<SessionDbRow>(q, paging, {
+  const { total, rows } = await paged<ReturnType<typeof sessionToApi>>(q, paging, {
     totals,
+    // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
     order: [
-      { column: 'started_at', order: 'desc' },
-      { column: 'session_id', order: 'desc' },
+      { column: 'sync_sessions.started_at', order: 'desc' },
+      { column: 'sync_sessions.session_id', order: 'desc' },
     ],
+    columns: apiSessionColumns(knex),
+    types: utcTimeTypes,
   });
-  return { total, items: rows.map(sessionToApi) };
+  return { total, items: rows };
 }
 
 /**
