@@ -174,6 +174,13 @@ describe('rebuild', () => {
       `SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = 'test_sizes'::regclass ORDER BY 1`,
     );
     const namesBefore = await namesOf('test_sizes');
+    const partitionNames = () =>
+      Promise.all(['test_sizes_2026_01', 'test_sizes_2026_02', 'test_sizes_default'].map(namesOf));
+    const partitionNamesBefore = await partitionNames();
+    expect(partitionNamesBefore[0]!.indexes).toEqual([
+      'test_sizes_2026_01_day_idx',
+      'test_sizes_2026_01_pkey',
+    ]);
 
     await expectRebuildMatchesLive({ knex: db.knex, store, projections: [sized] });
 
@@ -182,6 +189,8 @@ describe('rebuild', () => {
     );
     expect(partitionsAfter.rows).toEqual(partitionsBefore.rows);
     expect(await namesOf('test_sizes')).toEqual(namesBefore);
+    // The partitions' own indexes and constraints too, not the twin's (test_sizes_2026_01__rebuild_pkey).
+    expect(await partitionNames()).toEqual(partitionNamesBefore);
     expect(await db.knex('test_sizes_2026_01').count({ c: '*' })).toEqual([{ c: '2' }]);
     expect(await db.knex('test_sizes_default').count({ c: '*' })).toEqual([{ c: '1' }]);
     // The twin got its own identity sequence: new rows still insert.

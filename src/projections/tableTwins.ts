@@ -110,22 +110,45 @@ export async function swapTwin(trx: Knex.Transaction, table: string): Promise<vo
   const constraints = await constraintsOf(trx, table);
   const indexes = await indexesOf(trx, table);
   const partitions = await partitionsOf(trx, table);
+  const partitionNames = new Map<string, { constraints: Named[]; indexes: Named[] }>();
+  for (const p of partitions)
+    partitionNames.set(p.name, {
+      constraints: await constraintsOf(trx, p.name),
+      indexes: await indexesOf(trx, p.name),
+    });
   await trx.raw(`ALTER TABLE ${q(table)} RENAME TO ${q(old)}`);
   await trx.raw(`ALTER TABLE ${q(twin)} RENAME TO ${q(table)}`);
   await trx.raw(`DROP TABLE ${q(old)} CASCADE`);
+  await takeNames(trx, table, { constraints, indexes });
+  for (const p of partitions) {
+    const { rowCount } = await trx.raw<{ rowCount: number }>(
+      `SELECT 1 FROM pg_class WHERE relname = ? AND relnamespace = current_schema()::regnamespace`,
+      [twinName(p.name)],
+    );
+    if (!rowCount) continue;
+    await trx.raw(`ALTER TABLE ${q(twinName(p.name))} RENAME TO ${q(p.name)}`);
+    // A partition's own constraints and indexes too: else they keep the twin's names (..__rebuild_pkey)
+    // after the swap, and every rebuild leaves a different set of names behind.
+    await takeNames(trx, p.name, partitionNames.get(p.name)!);
+  }
+}
+
+/** Gives `table`'s constraints and indexes the names their matching originals had. */
+async function takeNames(
+  trx: Knex.Transaction,
+  table: string,
+  originals: { constraints: Named[]; indexes: Named[] },
+): Promise<void> {
   await renameMatching(
     trx,
-    constraints,
+    originals.constraints,
     await constraintsOf(trx, table),
     (from, to) => `ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(from)} TO ${q(to)}`,
   );
   await renameMatching(
     trx,
-    indexes,
+    originals.indexes,
     await indexesOf(trx, table),
     (from, to) => `ALTER INDEX ${q(from)} RENAME TO ${q(to)}`,
   );
-  for (const p of partitions) {
-    await trx.raw(`ALTER TABLE IF EXISTS ${q(twinName(p.name))} RENAME TO ${q(p.name)}`);
-  }
 }
