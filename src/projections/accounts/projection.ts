@@ -1,31 +1,18 @@
 // instance_accounts, account_permission and account_change_log: the account inventory of each instance,
 // the last permission facts of each account, and the log of what changed. Batch-friendly: a batch loads
-// the accounts of the instances it touches, folds its events in log order in memory, then writes each
-// changed row once and appends the change-log rows with ids it numbers itself (log order, then
-// username), so a rebuild numbers them exactly as the live table did. account_capability_counts: the
-// dashboard's counts per instance, counted again for the instances a batch changed (capabilityCountTable.ts).
+// the account and permission rows of the instances it touches (one statement, batchRows.ts), folds its
+// events in log order in memory, then writes each changed row once and appends the change-log rows with
+// ids numbered after the table's highest (log order, then username), so a rebuild numbers them exactly as
+// the live table did; the writes go as one statement (batchWrite.ts). account_capability_counts: the
+// dashboard's counts per instance, counted again from the batch's rows for the instances it changed
+// (what capabilityCountTable.ts counts from the tables).
 import type { Projection } from '../projection.js';
-import { selectWhereIn, writeRows } from '../rows.js';
-import { capabilityCountTable, recountCapabilities } from './capabilityCountTable.js';
-import { type AccountRow, foldAccounts } from './fold.js';
+import { countCapabilities, flagsOf, loadBatchRows } from './batchRows.js';
+import { writeParts } from './batchWrite.js';
+import { capabilityCountTable } from './capabilityCountTable.js';
+import { foldAccounts } from './fold.js';
 
 export { accountId, type ChangeType } from './fold.js';
-
-const accountColumns = [
-  'id',
-  'instance_id',
-  'username',
-  'db_type',
-  'is_active',
-  'is_system',
-  'is_locked',
-  'attributes',
-  'first_seen_at',
-  'last_seen_at',
-  'deleted_at',
-];
-// Times are read back as text so that rewriting a loaded row keeps microseconds (see rows.selectList).
-const timeColumns = new Set(['first_seen_at', 'last_seen_at', 'deleted_at', 'last_change_time']);
 
 export const accountsProjection: Projection = {
   name: 'accounts',
@@ -34,60 +21,42 @@ export const accountsProjection: Projection = {
   apply: async ({ trx, table }, events) => {
     const accountsTable = table('instance_accounts');
     const permissionTable = table('account_permission');
-    const logTable = table('account_change_log');
+    const countsTable = table(capabilityCountTable);
 
     const inventoryInstances = new Set<string>();
-    const permissionInstances = new Set<string>();
+    const touched = new Set<string>();
     for (const e of events) {
       const { instanceId } = e.data as { instanceId: string };
-      if (e.type === 'PermissionsSynced') permissionInstances.add(instanceId);
-      else inventoryInstances.add(instanceId);
+      touched.add(instanceId);
+      if (e.type !== 'PermissionsSynced') inventoryInstances.add(instanceId);
     }
-
-    // instance id -> username -> row
-    const accounts = new Map<string, Map<string, AccountRow>>();
-    for (const id of inventoryInstances) accounts.set(id, new Map());
-    for (const row of await selectWhereIn<AccountRow>(
+    const rows = await loadBatchRows(
       trx,
-      accountsTable,
-      'instance_id',
+      { accounts: accountsTable, permissions: permissionTable },
+      [...touched],
       [...inventoryInstances],
-      accountColumns,
-      timeColumns,
-    ))
-      accounts.get(row.instance_id)!.set(row.username, row);
-    // account id -> when its permissions last changed
-    const lastChange = new Map<string, string>();
-    for (const row of await selectWhereIn<{ account_id: string; last_change_time: string }>(
-      trx,
-      permissionTable,
-      'instance_id',
-      [...permissionInstances],
-      ['account_id', 'last_change_time'],
-      timeColumns,
-    ))
-      lastChange.set(row.account_id, row.last_change_time);
-
-    const changed = foldAccounts({ accounts, lastChange }, events);
-    await writeRows(trx, accountsTable, changed.accounts, { conflict: ['id'] });
-    await writeRows(trx, permissionTable, changed.permissions, { conflict: ['account_id'] });
+    );
+    const changed = foldAccounts(rows, events);
+    for (const p of changed.permissions) rows.flags.set(p.account_id as string, flagsOf(p));
     // The dashboard's per-instance counts, of the instances whose rows changed.
-    await recountCapabilities(
-      trx,
-      { accounts: accountsTable, permissions: permissionTable, counts: table(capabilityCountTable) },
+    const { counts, none } = countCapabilities(
+      rows,
       new Set([
         ...changed.accounts.map((r) => r.instance_id),
         ...changed.permissions.map((r) => r.instance_id as string),
       ]),
     );
-    if (changed.changeLog.length > 0) {
-      const [{ max }] = (await trx(logTable).max({ max: 'id' })) as [{ max: string | null }];
-      let next = BigInt(max ?? 0);
-      await writeRows(
-        trx,
-        logTable,
-        changed.changeLog.map((r) => ({ id: (++next).toString(), ...r })),
-      );
-    }
+    await writeParts(trx, [
+      { table: accountsTable, rows: changed.accounts, conflict: ['id'] },
+      { table: permissionTable, rows: changed.permissions, conflict: ['account_id'] },
+      { table: table('account_change_log'), rows: changed.changeLog, numbered: true },
+      { table: countsTable, rows: counts, conflict: ['instance_id'], skipUnchanged: true },
+      {
+        table: countsTable,
+        rows: none.map((id) => ({ instance_id: id })),
+        conflict: ['instance_id'],
+        delete: true,
+      },
+    ]);
   },
 };
