@@ -1,6 +1,6 @@
 // Projection checkpoints: read, and compare-and-set inside the batch's own transaction.
 import type { Knex } from 'knex';
-import { START, comparePositions, type Position } from '../domain/events/envelope.js';
+import { START, type Position } from '../domain/events/envelope.js';
 
 interface CheckpointRow {
   projection_name: string;
@@ -46,16 +46,6 @@ export async function lockCheckpoint(trx: Knex.Transaction, projection: string):
   return toPosition(row);
 }
 
-/** Fails with CheckpointMovedError unless the checkpoint is still `expected`; keeps the row locked. */
-export async function expectCheckpoint(
-  trx: Knex.Transaction,
-  projection: string,
-  expected: Position,
-): Promise<void> {
-  const actual = await lockCheckpoint(trx, projection);
-  if (comparePositions(actual, expected) !== 0) throw new CheckpointMovedError(projection, actual);
-}
-
 const checkpointColumns = (knex: Knex, position: Position) => ({
   position_commit: position.commit.toString(),
   position_prepare: position.prepare.toString(),
@@ -74,31 +64,116 @@ export async function writeCheckpoint(
     .update(checkpointColumns(trx, position));
 }
 
+/** The checkpoint's position now, for the error of a compare-and-set that found it elsewhere. */
+async function movedError(knex: Knex, projection: string): Promise<CheckpointMovedError> {
+  const row = await knex<CheckpointRow>('projection_checkpoints')
+    .where({ projection_name: projection })
+    .first('position_commit', 'position_prepare');
+  if (!row) throw new Error(`projection ${projection} has no checkpoint row`);
+  return new CheckpointMovedError(projection, toPosition(row));
+}
+
 /**
- * Moves the checkpoint from `expected` to `position` in one statement, for a batch with nothing to apply:
- * the compare-and-set of expectCheckpoint + writeCheckpoint without a transaction. An UPDATE that waited
- * for another writer's row lock re-checks its WHERE on the committed row (read committed), so a moved
- * checkpoint updates nothing and fails with CheckpointMovedError.
+ * Moves the checkpoint from `expected` to `position` in one statement inside the batch's transaction,
+ * before the batch is applied: the UPDATE locks the row for the rest of the transaction (as
+ * lockCheckpoint's SELECT FOR UPDATE would), and its WHERE is the compare (an UPDATE that waited for
+ * another writer's row lock re-checks it on the committed row), so a moved checkpoint updates nothing and
+ * fails with CheckpointMovedError before anything is applied. One statement instead of two per batch.
  */
-export async function advanceCheckpoint(
-  knex: Knex,
+export async function moveCheckpoint(
+  trx: Knex.Transaction,
   projection: string,
   expected: Position,
   position: Position,
 ): Promise<void> {
-  const updated = await knex('projection_checkpoints')
+  const updated = await trx('projection_checkpoints')
     .where({
       projection_name: projection,
       position_commit: expected.commit.toString(),
       position_prepare: expected.prepare.toString(),
     })
-    .update(checkpointColumns(knex, position));
-  if (updated > 0) return;
-  const row = await knex<CheckpointRow>('projection_checkpoints')
-    .where({ projection_name: projection })
-    .first('position_commit', 'position_prepare');
-  if (!row) throw new Error(`projection ${projection} has no checkpoint row`);
-  throw new CheckpointMovedError(projection, toPosition(row));
+    .update(checkpointColumns(trx, position));
+  if (updated === 0) throw await movedError(trx, projection);
+}
+
+interface Advance {
+  projection: string;
+  expected: Position;
+  position: Position;
+  done: (err?: unknown) => void;
+}
+
+/** The advances asked for in this turn of the event loop, per connection pool, not yet sent. */
+const pendingAdvances = new WeakMap<Knex, Advance[]>();
+
+/**
+ * Moves the checkpoint from `expected` to `position` for a batch with nothing to apply, without a
+ * transaction. An append wakes every runner at once and most have nothing to apply: the advances asked
+ * for in the same turn of the event loop go as one UPDATE, each row its own compare-and-set (an UPDATE
+ * that waited for another writer's row lock re-checks its WHERE on the committed row, read committed), so
+ * a moved checkpoint updates nothing and fails with CheckpointMovedError, the others move.
+ */
+export function advanceCheckpoint(
+  knex: Knex,
+  projection: string,
+  expected: Position,
+  position: Position,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let queue = pendingAdvances.get(knex);
+    // One statement may move a row once: a second advance of the same projection waits for the next.
+    if (queue?.some((a) => a.projection === projection)) queue = undefined;
+    if (!queue) {
+      const fresh: Advance[] = [];
+      queue = fresh;
+      pendingAdvances.set(knex, fresh);
+      setImmediate(() => {
+        if (pendingAdvances.get(knex) === fresh) pendingAdvances.delete(knex);
+        void sendAdvances(knex, fresh);
+      });
+    }
+    queue.push({
+      projection,
+      expected,
+      position,
+      done: (err) => (err === undefined ? resolve() : reject(err as Error)),
+    });
+  });
+}
+
+async function sendAdvances(knex: Knex, advances: readonly Advance[]): Promise<void> {
+  let moved: Set<string>;
+  try {
+    const { rows } = await knex.raw<{ rows: { projection_name: string }[] }>(
+      `UPDATE projection_checkpoints c
+       SET position_commit = a.to_commit, position_prepare = a.to_prepare, updated_at = now(),
+           last_error = NULL, last_error_at = NULL
+       FROM jsonb_to_recordset(?::jsonb)
+         AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
+       WHERE c.projection_name = a.name
+         AND c.position_commit = a.from_commit AND c.position_prepare = a.from_prepare
+       RETURNING c.projection_name`,
+      [
+        JSON.stringify(
+          advances.map((a) => ({
+            name: a.projection,
+            from_commit: a.expected.commit.toString(),
+            from_prepare: a.expected.prepare.toString(),
+            to_commit: a.position.commit.toString(),
+            to_prepare: a.position.prepare.toString(),
+          })),
+        ),
+      ],
+    );
+    moved = new Set(rows.map((r) => r.projection_name));
+  } catch (err) {
+    for (const a of advances) a.done(err);
+    return;
+  }
+  for (const a of advances) {
+    if (moved.has(a.projection)) a.done();
+    else await movedError(knex, a.projection).then(a.done, a.done);
+  }
 }
 
 export async function recordProjectionError(knex: Knex, projection: string, message: string): Promise<void> {
