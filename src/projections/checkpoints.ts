@@ -100,7 +100,7 @@ interface Advance {
   projection: string;
   expected: Position;
   position: Position;
-  done: (err?: unknown) => void;
+  done: (err?: Error) => void;
 }
 
 /** The advances asked for in this turn of the event loop, per connection pool, not yet sent. */
@@ -136,7 +136,7 @@ export function advanceCheckpoint(
       projection,
       expected,
       position,
-      done: (err) => (err === undefined ? resolve() : reject(err as Error)),
+      done: (err) => (err === undefined ? resolve() : reject(err)),
     });
   });
 }
@@ -167,7 +167,7 @@ async function sendAdvances(knex: Knex, advances: readonly Advance[]): Promise<v
     );
     moved = new Set(rows.map((r) => r.projection_name));
   } catch (err) {
-    for (const a of advances) a.done(err);
+    for (const a of advances) a.done(err instanceof Error ? err : new Error(String(err)));
     return;
   }
   for (const a of advances) {
