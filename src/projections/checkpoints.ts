@@ -111,7 +111,8 @@ const pendingAdvances = new WeakMap<Knex, Advance[]>();
  * transaction. An append wakes every runner at once and most have nothing to apply: the advances asked
  * for in the same turn of the event loop go as one UPDATE, each row its own compare-and-set (an UPDATE
  * that waited for another writer's row lock re-checks its WHERE on the committed row, read committed), so
- * a moved checkpoint updates nothing and fails with CheckpointMovedError, the others move.
+ * a moved checkpoint updates nothing and fails with CheckpointMovedError, the others move. The rows are
+ * locked in name order first, as a rebuild's swap locks them, so the two cannot deadlock.
  */
 export function advanceCheckpoint(
   knex: Knex,
@@ -145,12 +146,20 @@ async function sendAdvances(knex: Knex, advances: readonly Advance[]): Promise<v
   let moved: Set<string>;
   try {
     const { rows } = await knex.raw<{ rows: { projection_name: string }[] }>(
-      `UPDATE projection_checkpoints c
+      `WITH a AS (
+         SELECT * FROM jsonb_to_recordset(?::jsonb)
+           AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
+       ), locked AS (
+         SELECT projection_name FROM projection_checkpoints
+         WHERE projection_name IN (SELECT name FROM a)
+         ORDER BY projection_name
+         FOR UPDATE
+       )
+       UPDATE projection_checkpoints c
        SET position_commit = a.to_commit, position_prepare = a.to_prepare, updated_at = now(),
            last_error = NULL, last_error_at = NULL
-       FROM jsonb_to_recordset(?::jsonb)
-         AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
-       WHERE c.projection_name = a.name
+       FROM a, locked
+       WHERE c.projection_name = a.name AND locked.projection_name = a.name
          AND c.position_commit = a.from_commit AND c.position_prepare = a.from_prepare
        RETURNING c.projection_name`,
       [

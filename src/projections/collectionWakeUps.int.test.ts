@@ -1,0 +1,162 @@
+// What a capacity collection at concurrency 1 costs the projections of a process running all of them
+// (as serve does): every append of a record (started, inventory, sizes, completed) wakes every runner
+// on its own. The statements this process sends per instance, counted at the pg driver (the appends
+// included), and the read tables the live runners build equal to a rebuild.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
+import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
+import { capacityStream } from '../domain/capacity/events.js';
+import type { EventData, Position } from '../domain/events/envelope.js';
+import { createEventRegistry } from '../domain/eventTypes.js';
+import {
+  decide,
+  evolve,
+  initialState,
+  type SessionCommand,
+  type SessionState,
+} from '../domain/sessions/decider.js';
+import { sessionStream } from '../domain/sessions/events.js';
+import { createLogger } from '../logger.js';
+import { testMetadata } from '../../test/support/eventFactory.js';
+import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
+import { capacityProjection } from './capacity/projection.js';
+import { ProjectionDaemon } from './daemon.js';
+import { allProjections } from './index.js';
+import { syncSessionsProjection } from './syncSessions/projection.js';
+
+const INSTANCES = 6;
+const DATABASES = 5;
+const decode = decodeKnown(createEventRegistry());
+
+let db: TestDatabase;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PostgresEventStore(db.pool);
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+describe('a capacity collection at concurrency 1, all projections live', () => {
+  it('costs a few statements per instance; the tables equal a rebuild', async () => {
+    const daemon = new ProjectionDaemon({
+      projections: allProjections,
+      store,
+      knex: db.knex,
+      logger: createLogger({ level: 'silent' }),
+      decode,
+    });
+    daemon.start();
+    try {
+      const sessionId = randomUUID();
+      const instances = Array.from({ length: INSTANCES }, (_, i) => ({
+        instanceId: randomUUID(),
+        instanceName: `db-${i}`,
+      }));
+      const append = async (stream: string, events: EventData[]): Promise<Position> => {
+        const { position } = await store.append(stream, events, { expectedRevision: 'any' });
+        await daemon.waitForPosition(position, 60_000);
+        return position;
+      };
+      const metadata = (instanceId?: string) =>
+        testMetadata({ occurredAt: '2026-11-20T02:00:00.000001Z', sessionId, instanceId });
+      let state: SessionState = initialState();
+      const exec = (command: SessionCommand, instanceId?: string) => {
+        const events = decide(command, state);
+        state = events.reduce<SessionState>((s, e) => evolve(s, e), state);
+        return append(
+          sessionStream(sessionId),
+          events.map((e) => ({
+            eventId: randomUUID(),
+            type: e.type,
+            schemaVersion: 1,
+            data: e.data,
+            metadata: metadata(instanceId),
+          })),
+        );
+      };
+      const capacity = (instanceId: string, type: string, data: unknown) =>
+        append(capacityStream(instanceId), [
+          { eventId: randomUUID(), type, schemaVersion: 1, data, metadata: metadata(instanceId) },
+        ]);
+      await exec({
+        type: 'StartSession',
+        sessionId,
+        category: 'capacity',
+        syncType: 'manual_batch',
+        instances,
+      });
+
+      const names = Array.from({ length: DATABASES }, (_, i) => `app${i}`);
+      const statements = vi.spyOn(pg.Client.prototype, 'query');
+      let sent = 0;
+      try {
+        for (const { instanceId } of instances) {
+          await exec(
+            { type: 'StartRecord', sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
+            instanceId,
+          );
+          await capacity(instanceId, 'DatabaseInventorySynced', {
+            instanceId,
+            sessionId,
+            collectedDate: '2026-11-20',
+            databases: names,
+            added: names,
+            vanished: [],
+          });
+          const databases = names.map((databaseName, i) => ({
+            databaseName,
+            sizeMb: i + 1,
+            dataSizeMb: i,
+            logSizeMb: null,
+          }));
+          await capacity(instanceId, 'StatsSaved', {
+            instanceId,
+            sessionId,
+            collectedDate: '2026-11-20',
+            collectedAt: '2026-11-20T02:00:01.000001Z',
+            databases,
+            totalSizeMb: databases.reduce((sum, d) => sum + d.sizeMb, 0),
+            databaseCount: databases.length,
+          });
+          await exec(
+            {
+              type: 'CompleteRecord',
+              sessionId,
+              instanceId,
+              attempt: 1,
+              itemsSynced: DATABASES,
+              itemsCreated: DATABASES,
+              itemsUpdated: DATABASES,
+              itemsDeleted: 0,
+              details: {},
+            },
+            instanceId,
+          );
+        }
+        sent = statements.mock.calls.length;
+      } finally {
+        statements.mockRestore();
+      }
+      const perInstance = sent / INSTANCES;
+      process.stdout.write(`statements per instance (4 appends, 12 runners): ${perInstance.toFixed(1)}\n`);
+      // Before: 109.2 (each runner with nothing to apply sent its own checkpoint UPDATE, each batch's
+      // transaction read its checkpoint FOR UPDATE, and sync_sessions read and rewrote the session row).
+      expect(perInstance).toBeLessThanOrEqual(70);
+    } finally {
+      await daemon.stop();
+    }
+    await expectRebuildMatchesLive({
+      knex: db.knex,
+      store,
+      projections: [syncSessionsProjection, capacityProjection],
+      decode,
+    });
+  }, 120_000);
+});
