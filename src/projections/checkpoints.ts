@@ -1,6 +1,7 @@
 // Projection checkpoints: read, and compare-and-set inside the batch's own transaction.
 import type { Knex } from 'knex';
 import { START, type Position } from '../domain/events/envelope.js';
+import { asError, gatherInTick, type Gathered } from './gatherInTick.js';
 
 interface CheckpointRow {
   projection_name: string;
@@ -65,7 +66,7 @@ export async function writeCheckpoint(
 }
 
 /** The checkpoint's position now, for the error of a compare-and-set that found it elsewhere. */
-async function movedError(knex: Knex, projection: string): Promise<CheckpointMovedError> {
+export async function movedError(knex: Knex, projection: string): Promise<CheckpointMovedError> {
   const row = await knex<CheckpointRow>('projection_checkpoints')
     .where({ projection_name: projection })
     .first('position_commit', 'position_prepare');
@@ -96,23 +97,61 @@ export async function moveCheckpoint(
   if (updated === 0) throw await movedError(trx, projection);
 }
 
-interface Advance {
+/** A checkpoint to move by compare-and-set: from `expected` to `position`. */
+export interface CheckpointMove {
   projection: string;
   expected: Position;
   position: Position;
-  done: (err?: Error) => void;
+}
+
+/**
+ * Moves several checkpoints in one UPDATE, each row its own compare-and-set (an UPDATE that waited for
+ * another writer's row lock re-checks its WHERE on the committed row, read committed); answers the
+ * projections whose checkpoint moved (the others were not at `expected`). The rows are locked in name
+ * order first, as a rebuild's swap locks them, so the two cannot deadlock. Inside a transaction the rows
+ * stay locked until it ends. At most one move per projection.
+ */
+export async function moveCheckpoints(knex: Knex, moves: readonly CheckpointMove[]): Promise<Set<string>> {
+  const { rows } = await knex.raw<{ rows: { projection_name: string }[] }>(
+    `WITH a AS (
+       SELECT * FROM jsonb_to_recordset(?::jsonb)
+         AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
+     ), locked AS (
+       SELECT projection_name FROM projection_checkpoints
+       WHERE projection_name IN (SELECT name FROM a)
+       ORDER BY projection_name
+       FOR UPDATE
+     )
+     UPDATE projection_checkpoints c
+     SET position_commit = a.to_commit, position_prepare = a.to_prepare, updated_at = now(),
+         last_error = NULL, last_error_at = NULL
+     FROM a, locked
+     WHERE c.projection_name = a.name AND locked.projection_name = a.name
+       AND c.position_commit = a.from_commit AND c.position_prepare = a.from_prepare
+     RETURNING c.projection_name`,
+    [
+      JSON.stringify(
+        moves.map((m) => ({
+          name: m.projection,
+          from_commit: m.expected.commit.toString(),
+          from_prepare: m.expected.prepare.toString(),
+          to_commit: m.position.commit.toString(),
+          to_prepare: m.position.prepare.toString(),
+        })),
+      ),
+    ],
+  );
+  return new Set(rows.map((r) => r.projection_name));
 }
 
 /** The advances asked for in this turn of the event loop, per connection pool, not yet sent. */
-const pendingAdvances = new WeakMap<Knex, Advance[]>();
+const pendingAdvances = new WeakMap<Knex, Gathered<CheckpointMove>[]>();
 
 /**
  * Moves the checkpoint from `expected` to `position` for a batch with nothing to apply, without a
  * transaction. An append wakes every runner at once and most have nothing to apply: the advances asked
- * for in the same turn of the event loop go as one UPDATE, each row its own compare-and-set (an UPDATE
- * that waited for another writer's row lock re-checks its WHERE on the committed row, read committed), so
- * a moved checkpoint updates nothing and fails with CheckpointMovedError, the others move. The rows are
- * locked in name order first, as a rebuild's swap locks them, so the two cannot deadlock.
+ * for in the same turn of the event loop go as one moveCheckpoints; a moved checkpoint fails with
+ * CheckpointMovedError, the others move.
  */
 export function advanceCheckpoint(
   knex: Knex,
@@ -120,63 +159,17 @@ export function advanceCheckpoint(
   expected: Position,
   position: Position,
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let queue = pendingAdvances.get(knex);
-    // One statement may move a row once: a second advance of the same projection waits for the next.
-    if (queue?.some((a) => a.projection === projection)) queue = undefined;
-    if (!queue) {
-      const fresh: Advance[] = [];
-      queue = fresh;
-      pendingAdvances.set(knex, fresh);
-      setImmediate(() => {
-        if (pendingAdvances.get(knex) === fresh) pendingAdvances.delete(knex);
-        void sendAdvances(knex, fresh);
-      });
-    }
-    queue.push({
-      projection,
-      expected,
-      position,
-      done: (err) => (err === undefined ? resolve() : reject(err)),
-    });
-  });
+  return gatherInTick(pendingAdvances, knex, { projection, expected, position }, (advances) =>
+    sendAdvances(knex, advances),
+  );
 }
 
-async function sendAdvances(knex: Knex, advances: readonly Advance[]): Promise<void> {
+async function sendAdvances(knex: Knex, advances: readonly Gathered<CheckpointMove>[]): Promise<void> {
   let moved: Set<string>;
   try {
-    const { rows } = await knex.raw<{ rows: { projection_name: string }[] }>(
-      `WITH a AS (
-         SELECT * FROM jsonb_to_recordset(?::jsonb)
-           AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
-       ), locked AS (
-         SELECT projection_name FROM projection_checkpoints
-         WHERE projection_name IN (SELECT name FROM a)
-         ORDER BY projection_name
-         FOR UPDATE
-       )
-       UPDATE projection_checkpoints c
-       SET position_commit = a.to_commit, position_prepare = a.to_prepare, updated_at = now(),
-           last_error = NULL, last_error_at = NULL
-       FROM a, locked
-       WHERE c.projection_name = a.name AND locked.projection_name = a.name
-         AND c.position_commit = a.from_commit AND c.position_prepare = a.from_prepare
-       RETURNING c.projection_name`,
-      [
-        JSON.stringify(
-          advances.map((a) => ({
-            name: a.projection,
-            from_commit: a.expected.commit.toString(),
-            from_prepare: a.expected.prepare.toString(),
-            to_commit: a.position.commit.toString(),
-            to_prepare: a.position.prepare.toString(),
-          })),
-        ),
-      ],
-    );
-    moved = new Set(rows.map((r) => r.projection_name));
+    moved = await moveCheckpoints(knex, advances);
   } catch (err) {
-    for (const a of advances) a.done(err instanceof Error ? err : new Error(String(err)));
+    for (const a of advances) a.done(asError(err));
     return;
   }
   for (const a of advances) {

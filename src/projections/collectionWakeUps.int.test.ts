@@ -140,15 +140,20 @@ describe('a capacity collection at concurrency 1, all projections live', () => {
             instanceId,
           );
         }
-        sent = statements.mock.calls.length;
+        // The reads of the log are left out: how many find nothing depends on the other transactions of
+        // the cluster (an event is visible once no older one is open), not on this process.
+        sent = statements.mock.calls.filter(([q]) => !JSON.stringify(q).includes('FROM events')).length;
       } finally {
         statements.mockRestore();
       }
       const perInstance = sent / INSTANCES;
-      process.stdout.write(`statements per instance (4 appends, 12 runners): ${perInstance.toFixed(1)}\n`);
-      // Before: 109.2 (each runner with nothing to apply sent its own checkpoint UPDATE, each batch's
-      // transaction read its checkpoint FOR UPDATE, and sync_sessions read and rewrote the session row).
-      expect(perInstance).toBeLessThanOrEqual(70);
+      process.stdout.write(
+        `statements per instance (4 appends, 12 runners; reads of the log left out): ${perInstance.toFixed(1)}\n`,
+      );
+      // Before: 105 (each runner with nothing to apply sent its own checkpoint UPDATE, each batch's
+      // transaction read its checkpoint FOR UPDATE, and sync_sessions read and rewrote the session row);
+      // 58 with those fixed and still a transaction of its own per runner that applies; 40 now.
+      expect(perInstance).toBeLessThanOrEqual(45);
     } finally {
       await daemon.stop();
     }

@@ -1,7 +1,8 @@
 // Runs one projection: reads the log after its checkpoint in batches and applies each batch and the
 // new checkpoint in one transaction (compare-and-set), so effects happen exactly once, even across
-// crashes or several processes; a batch with nothing it handles moves the checkpoint by compare-and-set
-// outside a transaction (one statement for the runners that do so at once). Wakes on new events (LISTEN/NOTIFY through the store's followLog), polls as
+// crashes or several processes (batchCommit.ts: the runners woken by one append share it); a batch with
+// nothing it handles moves the checkpoint by compare-and-set outside a transaction (one statement for the
+// runners that do so at once). Wakes on new events (LISTEN/NOTIFY through the store's followLog), polls as
 // a fallback, and backs off when a handler fails, without moving past the failing batch. With several
 // processes only one leads a projection (leadership.ts); the others follow: they apply nothing and read
 // the leader's checkpoint from projection_checkpoints, so waitForPosition and status still answer.
@@ -18,12 +19,12 @@ import type { Logger } from '../logger.js';
 import {
   CheckpointMovedError,
   advanceCheckpoint,
-  moveCheckpoint,
   readCheckpoint,
   readLeaderCheckpoint,
   recordProjectionError,
 } from './checkpoints.js';
 import { sleep, untilAborted } from './abortable.js';
+import { commitBatch } from './batchCommit.js';
 import { tailLog } from './logTail.js';
 import { handles, liveTables, type Projection } from './projection.js';
 import { PositionWaiters } from './positionWaiters.js';
@@ -199,9 +200,11 @@ export class ProjectionRunner {
     try {
       if (relevant.length === 0) await advanceCheckpoint(knex, projection.name, from, last.position);
       else
-        await knex.transaction(async (trx) => {
-          await moveCheckpoint(trx, projection.name, from, last.position);
-          await projection.apply({ trx, table: liveTables }, relevant);
+        await commitBatch(knex, {
+          projection: projection.name,
+          expected: from,
+          position: last.position,
+          apply: (trx) => projection.apply({ trx, table: liveTables }, relevant),
         });
     } catch (err) {
       if (!(err instanceof CheckpointMovedError)) throw err;

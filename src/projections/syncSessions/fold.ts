@@ -54,7 +54,8 @@ export interface SessionTables {
   records: Map<string, RecordRow>;
 }
 
-type CounterColumn = 'successful_instances' | 'failed_instances' | 'skipped_instances' | 'abandoned_instances';
+type CounterColumn =
+  'successful_instances' | 'failed_instances' | 'skipped_instances' | 'abandoned_instances';
 
 /** What a batch adds to the counters of a session it did not load (a change of -1 or more is a decrease). */
 export type CounterChanges = { session_id: string } & Record<CounterColumn, number>;
