@@ -1,5 +1,6 @@
 // Batches of several runners in one transaction: each applied once with its checkpoint, a failing one
 // or a moved checkpoint costing the others nothing.
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { commitBatch } from './batchCommit.js';
@@ -26,15 +27,17 @@ beforeEach(async () => {
     });
 });
 
-const batch = (name: string, options: { fail?: boolean; expected?: typeof from } = {}) =>
+const batch = (name: string, options: { fail?: boolean; expected?: typeof from; none?: boolean } = {}) =>
   commitBatch(db.knex, {
     projection: name,
     expected: options.expected ?? from,
     position: to,
-    apply: async (trx) => {
-      await trx('test_batches').insert({ name });
-      if (options.fail) throw new Error(`handler ${name} failed`);
-    },
+    ...(!options.none && {
+      apply: async (trx: Knex.Transaction) => {
+        await trx('test_batches').insert({ name });
+        if (options.fail) throw new Error(`handler ${name} failed`);
+      },
+    }),
   });
 
 const written = async () => (await db.knex('test_batches').orderBy('name').pluck('name')) as string[];
@@ -46,11 +49,24 @@ describe('commitBatch', () => {
     for (const name of ['a', 'b', 'c']) expect(await readCheckpoint(db.knex, name)).toEqual(to);
   });
 
+  it('moves the checkpoints of batches with nothing to apply, alone or with others', async () => {
+    await Promise.all([batch('a', { none: true }), batch('b', { none: true })]);
+    expect(await readCheckpoint(db.knex, 'a')).toEqual(to);
+    await Promise.all([batch('c', { none: true }), batch('b', { expected: to })]);
+    expect(await written()).toEqual(['b']);
+    expect(await readCheckpoint(db.knex, 'c')).toEqual(to);
+    await expect(batch('a', { none: true })).rejects.toBeInstanceOf(CheckpointMovedError);
+  });
+
   it('a failing batch fails alone: the others are applied once, its checkpoint stays', async () => {
-    const results = await Promise.allSettled([batch('a'), batch('b', { fail: true }), batch('c')]);
+    const results = await Promise.allSettled([
+      batch('a'),
+      batch('b', { fail: true }),
+      batch('c', { none: true }),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toContain('handler b failed');
-    expect(await written()).toEqual(['a', 'c']);
+    expect(await written()).toEqual(['a']);
     expect(await readCheckpoint(db.knex, 'a')).toEqual(to);
     expect(await readCheckpoint(db.knex, 'b')).toEqual(from);
     expect(await readCheckpoint(db.knex, 'c')).toEqual(to);

@@ -1,7 +1,6 @@
 // Projection checkpoints: read, and compare-and-set inside the batch's own transaction.
 import type { Knex } from 'knex';
 import { START, type Position } from '../domain/events/envelope.js';
-import { asError, gatherInTick, type Gathered } from './gatherInTick.js';
 
 interface CheckpointRow {
   projection_name: string;
@@ -142,40 +141,6 @@ export async function moveCheckpoints(knex: Knex, moves: readonly CheckpointMove
     ],
   );
   return new Set(rows.map((r) => r.projection_name));
-}
-
-/** The advances asked for in this turn of the event loop, per connection pool, not yet sent. */
-const pendingAdvances = new WeakMap<Knex, Gathered<CheckpointMove>[]>();
-
-/**
- * Moves the checkpoint from `expected` to `position` for a batch with nothing to apply, without a
- * transaction. An append wakes every runner at once and most have nothing to apply: the advances asked
- * for in the same turn of the event loop go as one moveCheckpoints; a moved checkpoint fails with
- * CheckpointMovedError, the others move.
- */
-export function advanceCheckpoint(
-  knex: Knex,
-  projection: string,
-  expected: Position,
-  position: Position,
-): Promise<void> {
-  return gatherInTick(pendingAdvances, knex, { projection, expected, position }, (advances) =>
-    sendAdvances(knex, advances),
-  );
-}
-
-async function sendAdvances(knex: Knex, advances: readonly Gathered<CheckpointMove>[]): Promise<void> {
-  let moved: Set<string>;
-  try {
-    moved = await moveCheckpoints(knex, advances);
-  } catch (err) {
-    for (const a of advances) a.done(asError(err));
-    return;
-  }
-  for (const a of advances) {
-    if (moved.has(a.projection)) a.done();
-    else await movedError(knex, a.projection).then(a.done, a.done);
-  }
 }
 
 export async function recordProjectionError(knex: Knex, projection: string, message: string): Promise<void> {
