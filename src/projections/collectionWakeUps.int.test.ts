@@ -4,22 +4,16 @@
 // included), and the read tables the live runners build equal to a rebuild.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
 import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
 import { capacityStream } from '../domain/capacity/events.js';
 import type { EventData, Position } from '../domain/events/envelope.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
-import {
-  decide,
-  evolve,
-  initialState,
-  type SessionCommand,
-  type SessionState,
-} from '../domain/sessions/decider.js';
 import { sessionStream } from '../domain/sessions/events.js';
 import { createLogger } from '../logger.js';
 import { testMetadata } from '../../test/support/eventFactory.js';
+import { sessionCommands } from '../../test/support/sessionCommands.js';
 import { expectRebuildMatchesLive } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { capacityProjection } from './capacity/projection.js';
@@ -34,17 +28,13 @@ const decode = decodeKnown(createEventRegistry());
 let db: TestDatabase;
 let store: PostgresEventStore;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  store = new PostgresEventStore(db.pool);
-});
-afterAll(async () => {
-  await store.close();
-  await db.drop();
-});
+// One test: the database lives as long as it.
+afterAll(() => store.close().finally(() => db.drop()));
 
 describe('a capacity collection at concurrency 1, all projections live', () => {
   it('costs a few statements per instance; the tables equal a rebuild', async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
     const daemon = new ProjectionDaemon({
       projections: allProjections,
       store,
@@ -66,42 +56,19 @@ describe('a capacity collection at concurrency 1, all projections live', () => {
       };
       const metadata = (instanceId?: string) =>
         testMetadata({ occurredAt: '2026-11-20T02:00:00.000001Z', sessionId, instanceId });
-      let state: SessionState = initialState();
-      const exec = (command: SessionCommand, instanceId?: string) => {
-        const events = decide(command, state);
-        state = events.reduce<SessionState>((s, e) => evolve(s, e), state);
-        return append(
-          sessionStream(sessionId),
-          events.map((e) => ({
-            eventId: randomUUID(),
-            type: e.type,
-            schemaVersion: 1,
-            data: e.data,
-            metadata: metadata(instanceId),
-          })),
-        );
-      };
+      const session = sessionCommands(metadata, (events) => append(sessionStream(sessionId), events));
       const capacity = (instanceId: string, type: string, data: unknown) =>
         append(capacityStream(instanceId), [
           { eventId: randomUUID(), type, schemaVersion: 1, data, metadata: metadata(instanceId) },
         ]);
-      await exec({
-        type: 'StartSession',
-        sessionId,
-        category: 'capacity',
-        syncType: 'manual_batch',
-        instances,
-      });
+      await session.start(sessionId, instances);
 
       const names = Array.from({ length: DATABASES }, (_, i) => `app${i}`);
       const statements = vi.spyOn(pg.Client.prototype, 'query');
       let sent = 0;
       try {
         for (const { instanceId } of instances) {
-          await exec(
-            { type: 'StartRecord', sessionId, instanceId, now: new Date(), leaseMs: 60_000 },
-            instanceId,
-          );
+          await session.startRecord(sessionId, instanceId);
           await capacity(instanceId, 'DatabaseInventorySynced', {
             instanceId,
             sessionId,
@@ -125,20 +92,7 @@ describe('a capacity collection at concurrency 1, all projections live', () => {
             totalSizeMb: databases.reduce((sum, d) => sum + d.sizeMb, 0),
             databaseCount: databases.length,
           });
-          await exec(
-            {
-              type: 'CompleteRecord',
-              sessionId,
-              instanceId,
-              attempt: 1,
-              itemsSynced: DATABASES,
-              itemsCreated: DATABASES,
-              itemsUpdated: DATABASES,
-              itemsDeleted: 0,
-              details: {},
-            },
-            instanceId,
-          );
+          await session.complete(sessionId, instanceId, DATABASES);
         }
         // The reads of the log are left out: how many find nothing depends on the other transactions of
         // the cluster (an event is visible once no older one is open), not on this process.

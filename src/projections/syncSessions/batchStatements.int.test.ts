@@ -4,17 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  decide,
-  evolve,
-  initialState,
-  type SessionCommand,
-  type SessionEvent,
-  type SessionState,
-} from '../../domain/sessions/decider.js';
 import { sessionStream } from '../../domain/sessions/events.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
+import { sessionCommands } from '../../../test/support/sessionCommands.js';
 import type { Projection } from '../projection.js';
 import { syncSessionsProjection } from './projection.js';
 
@@ -46,46 +39,23 @@ describe('sync_sessions projection, one record event per batch', () => {
       instanceName: `db-${i}`,
     }));
     const runner = spec.runner({ batchSize: 1 });
-    let state: SessionState = initialState();
     let minute = 0;
-    const exec = async (command: SessionCommand) => {
-      const events = decide(command, state);
-      state = events.reduce<SessionState>((s, e) => evolve(s, e), state);
-      const at = `2026-11-20T10:${String(minute++).padStart(2, '0')}:00.000001Z`;
-      await spec.store.append(
-        sessionStream(sessionId),
-        events.map((event: SessionEvent) => ({
-          eventId: randomUUID(),
-          type: event.type,
-          schemaVersion: 1,
-          data: event.data,
-          metadata: testMetadata({ occurredAt: at, sessionId }),
-        })),
-        { expectedRevision: 'any' },
-      );
-      await spec.catchUp(runner);
-    };
-    await exec({
-      type: 'StartSession',
-      sessionId,
-      category: 'capacity',
-      syncType: 'manual_batch',
-      instances,
-    });
+    const session = sessionCommands(
+      () =>
+        testMetadata({
+          occurredAt: `2026-11-20T10:${String(minute++).padStart(2, '0')}:00.000001Z`,
+          sessionId,
+        }),
+      async (events) => {
+        await spec.store.append(sessionStream(sessionId), events, { expectedRevision: 'any' });
+        await spec.catchUp(runner);
+      },
+    );
+    await session.start(sessionId, instances);
     statementsOf.clear();
     for (const [n, { instanceId }] of instances.entries()) {
-      await exec({ type: 'StartRecord', sessionId, instanceId, now: new Date(), leaseMs: 60_000 });
-      await exec({
-        type: 'CompleteRecord',
-        sessionId,
-        instanceId,
-        attempt: 1,
-        itemsSynced: n,
-        itemsCreated: n,
-        itemsUpdated: 0,
-        itemsDeleted: 0,
-        details: { n },
-      });
+      await session.startRecord(sessionId, instanceId);
+      await session.complete(sessionId, instanceId, n);
       const row = await spec.db.knex('sync_sessions').where({ session_id: sessionId }).first();
       expect(row).toMatchObject({
         status: n + 1 < INSTANCES ? 'running' : 'completed', // the last completion ends the session
