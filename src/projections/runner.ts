@@ -1,7 +1,7 @@
 // Runs one projection: reads the log after its checkpoint in batches and applies each batch and the
 // new checkpoint in one transaction (compare-and-set), so effects happen exactly once, even across
-// crashes or several processes; a batch with nothing it handles moves the checkpoint in one
-// compare-and-set statement. Wakes on new events (LISTEN/NOTIFY through the store's followLog), polls as
+// crashes or several processes (batchCommit.ts: the runners woken by one append share it, and one
+// statement moves their checkpoints); a batch with nothing it handles only moves the checkpoint. Wakes on new events (LISTEN/NOTIFY through the store's followLog), polls as
 // a fallback, and backs off when a handler fails, without moving past the failing batch. With several
 // processes only one leads a projection (leadership.ts); the others follow: they apply nothing and read
 // the leader's checkpoint from projection_checkpoints, so waitForPosition and status still answer.
@@ -17,14 +17,12 @@ import type { EventStore, LogRead } from '../adapters/eventStore/port.js';
 import type { Logger } from '../logger.js';
 import {
   CheckpointMovedError,
-  advanceCheckpoint,
-  expectCheckpoint,
   readCheckpoint,
   readLeaderCheckpoint,
   recordProjectionError,
-  writeCheckpoint,
 } from './checkpoints.js';
 import { sleep, untilAborted } from './abortable.js';
+import { commitBatch } from './batchCommit.js';
 import { tailLog } from './logTail.js';
 import { handles, liveTables, type Projection } from './projection.js';
 import { PositionWaiters } from './positionWaiters.js';
@@ -198,13 +196,14 @@ export class ProjectionRunner {
     if (signal?.aborted) return 0;
     const relevant = events.filter((e) => handles(projection, e.type)).map(this.decode);
     try {
-      if (relevant.length === 0) await advanceCheckpoint(knex, projection.name, from, last.position);
-      else
-        await knex.transaction(async (trx) => {
-          await expectCheckpoint(trx, projection.name, from);
-          await projection.apply({ trx, table: liveTables }, relevant);
-          await writeCheckpoint(trx, projection.name, last.position);
-        });
+      await commitBatch(knex, {
+        projection: projection.name,
+        expected: from,
+        position: last.position,
+        ...(relevant.length > 0 && {
+          apply: (trx: Knex.Transaction) => projection.apply({ trx, table: liveTables }, relevant),
+        }),
+      });
     } catch (err) {
       if (!(err instanceof CheckpointMovedError)) throw err;
       // Another process applied this batch (or a rebuild swapped): continue from where it left off.

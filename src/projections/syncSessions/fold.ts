@@ -54,8 +54,14 @@ export interface SessionTables {
   records: Map<string, RecordRow>;
 }
 
+type CounterColumn =
+  'successful_instances' | 'failed_instances' | 'skipped_instances' | 'abandoned_instances';
+
+/** What a batch adds to the counters of a session it did not load (a change of -1 or more is a decrease). */
+export type CounterChanges = { session_id: string } & Record<CounterColumn, number>;
+
 /** Which session counter a record in this status counts towards. */
-const counter: Partial<Record<RecordStatus, keyof SessionRow>> = {
+const counter: Partial<Record<RecordStatus, CounterColumn>> = {
   completed: 'successful_instances',
   failed: 'failed_instances',
   skipped: 'skipped_instances',
@@ -88,16 +94,19 @@ const newRecord = (
 });
 
 /**
- * Folds events, in log order, over the loaded rows; returns the rows that changed. Events of a
- * session or record the tables do not hold (and that do not start it) change nothing.
+ * Folds events, in log order, over the loaded rows; returns the rows that changed, and what the records'
+ * moves add to the counters of sessions not loaded (`counters`: for a batch of record events only, whose
+ * session rows need not be read and rewritten whole). Other events of a session or record the tables do
+ * not hold (and that do not start it) change nothing.
  */
 export function foldSessions(
   tables: SessionTables,
   events: readonly RecordedEvent[],
-): { sessions: SessionRow[]; records: RecordRow[] } {
+): { sessions: SessionRow[]; records: RecordRow[]; counters: CounterChanges[] } {
   const { sessions, records } = tables;
   const dirtySessions = new Set<string>();
   const dirtyRecords = new Set<string>();
+  const counters = new Map<string, CounterChanges>();
   const session = (id: string) => {
     const row = sessions.get(id);
     if (row) dirtySessions.add(id);
@@ -111,14 +120,24 @@ export function foldSessions(
   };
   /** Moves a record to a status and keeps its session's counters in step. */
   const setStatus = (r: RecordRow, status: RecordStatus) => {
-    const s = session(r.session_id);
-    if (s) {
-      const from = counter[r.status];
-      const to = counter[status];
-      if (from) (s[from] as number) -= 1;
-      if (to) (s[to] as number) += 1;
-    }
+    const from = counter[r.status];
+    const to = counter[status];
     r.status = status;
+    if (from === to) return; // no counter moves: the session row stays as it is
+    const s =
+      session(r.session_id) ??
+      counters.get(r.session_id) ??
+      counters
+        .set(r.session_id, {
+          session_id: r.session_id,
+          successful_instances: 0,
+          failed_instances: 0,
+          skipped_instances: 0,
+          abandoned_instances: 0,
+        })
+        .get(r.session_id)!;
+    if (from) s[from] -= 1;
+    if (to) s[to] += 1;
   };
   /** Ends a record's attempt: its status, when it ended, no lease. */
   const end = (r: RecordRow, status: RecordStatus, at: string) => {
@@ -258,8 +277,14 @@ export function foldSessions(
       }
     }
   }
+  const counted = (c: CounterChanges) =>
+    c.successful_instances !== 0 ||
+    c.failed_instances !== 0 ||
+    c.skipped_instances !== 0 ||
+    c.abandoned_instances !== 0;
   return {
     sessions: [...dirtySessions].map((id) => sessions.get(id)!),
     records: [...dirtyRecords].map((key) => records.get(key)!),
+    counters: [...counters.values()].filter(counted),
   };
 }

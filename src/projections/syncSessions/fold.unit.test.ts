@@ -19,6 +19,8 @@ function given(...events: [string, unknown, number][]) {
   };
 }
 
+const items = { itemsSynced: 3, itemsCreated: 1, itemsUpdated: 1, itemsDeleted: 1 };
+
 const started: [string, unknown, number] = [
   'SessionStarted',
   {
@@ -147,6 +149,40 @@ describe('foldSessions', () => {
     expect(given(['InstanceSyncSkipped', { ...ref('i-9'), reason: 'x' }, 0]).changed).toEqual({
       sessions: [],
       records: [],
+      counters: [],
     });
+  });
+
+  it('moves the counters of a session it did not load as changes, and leaves the session rows alone', () => {
+    const { tables } = given(started);
+    tables.sessions.clear(); // a later batch of record events only: the projection loads no session
+    const log = (...events: [string, unknown, number][]) =>
+      events.map(([type, data, minute], n) => recorded(10 + n, type, data, t(minute)));
+    // A start moves no counter: no session row to write, no change.
+    const start = foldSessions(
+      tables,
+      log(['InstanceSyncStarted', { ...ref('i-1'), attempt: 1, leaseExpiresAt: t(5) }, 1]),
+    );
+    expect(start.sessions).toEqual([]);
+    expect(start.counters).toEqual([]);
+    expect(start.records).toHaveLength(1);
+    const ends = foldSessions(
+      tables,
+      log(
+        ['InstanceSyncCompleted', { ...ref('i-1'), ...items, details: {} }, 2],
+        ['InstanceSyncSkipped', { ...ref('i-2'), reason: 'inactive' }, 3],
+        ['InstanceSyncRetried', { ...ref('i-2'), phase: 'connect' }, 4],
+      ),
+    );
+    expect(ends.sessions).toEqual([]);
+    expect(ends.counters).toEqual([
+      {
+        session_id: 's-1',
+        successful_instances: 1,
+        failed_instances: 0,
+        skipped_instances: 0,
+        abandoned_instances: 0,
+      },
+    ]);
   });
 });
