@@ -150,6 +150,19 @@ describe('strings PostgreSQL cannot store', () => {
   });
 });
 
+describe('response headers', () => {
+  it('an API answer carries no ETag: its envelope timestamp differs every time, so one could never match', async () => {
+    const first = await api.call('GET', '/instances', { token: admin });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBeNull();
+    const again = await api.call('GET', '/instances', {
+      token: admin,
+      headers: { 'if-none-match': 'W/"0-0"' },
+    });
+    expect(again.status).toBe(200);
+  });
+});
+
 describe("the server's request log", () => {
   interface LogLine {
     msg?: string;
