@@ -133,7 +133,7 @@ describe('rebuild of every projection in one pass', () => {
         knex: db.knex,
         logger,
         decode,
-        batchSize: 40,
+        batchSize: 15,
       }),
     ).rejects.toThrow('bug in a handler');
     expect(batches).toBe(3);
