@@ -8,12 +8,11 @@ import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
 import { START, type RecordedEvent } from '../domain/events/envelope.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
 import { createLogger } from '../logger.js';
-import { logWriter } from '../../test/support/logWriter.js';
-import { mixedLog } from '../../test/support/mixedLog.js';
+import { writeSmallMixedLog } from '../../test/support/logWriter.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { allProjections } from './index.js';
 import { handles, type Projection } from './projection.js';
-import { rebuildProjections } from './rebuild.js';
+import { rebuildProjections, type RebuildAllOptions } from './rebuild.js';
 
 const logger = createLogger({ level: 'silent' });
 const decode = decodeKnown(createEventRegistry());
@@ -24,10 +23,7 @@ let log: RecordedEvent[];
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool);
-  const writer = logWriter(db.knex);
-  for (const day of mixedLog({ instances: 6, days: 5, accountsPerInstance: 4, databasesPerInstance: 3 }))
-    await writer.write(day);
-  const written = await writer.finish();
+  const written = await writeSmallMixedLog(db.knex);
   // Readers see the log once no older transaction of the cluster is open (other test files hold some).
   await vi.waitFor(
     async () => {
@@ -60,19 +56,15 @@ const recording = (wrap?: (p: Projection, applies: RecordedEvent[][]) => Promise
   return { projections, applies };
 };
 
+type PassOptions = Pick<RebuildAllOptions, 'batchSize' | 'maxHoldBatches' | 'lookahead'>;
+const rebuild = (projections: readonly Projection[], options: PassOptions) =>
+  rebuildProjections({ projections, store, knex: db.knex, logger, decode, ...options });
+
 describe('the first pass of a rebuild', () => {
   it('feeds each projection its events once, in log order, a batch of its own events per apply', async () => {
     const { projections, applies } = recording();
     const batchSize = 20;
-    await rebuildProjections({
-      projections,
-      store,
-      knex: db.knex,
-      logger,
-      decode,
-      batchSize,
-      maxHoldBatches: 1000,
-    });
+    await rebuild(projections, { batchSize, maxHoldBatches: 1000 });
     for (const p of allProjections) {
       const expected = log.filter((e) => handles(p, e.type)).map((e) => e.position);
       const got = applies.get(p.name)!;
@@ -90,15 +82,7 @@ describe('the first pass of a rebuild', () => {
   it("holds a projection's events at most maxHoldBatches read batches", async () => {
     const { projections, applies } = recording();
     const [batchSize, maxHoldBatches] = [20, 2];
-    await rebuildProjections({
-      projections,
-      store,
-      knex: db.knex,
-      logger,
-      decode,
-      batchSize,
-      maxHoldBatches,
-    });
+    await rebuild(projections, { batchSize, maxHoldBatches });
     const index = new Map(log.map((e, i) => [e.eventId, i]));
     const accounts = applies.get('accounts')!;
     expect(accounts.flat()).toHaveLength(60);
@@ -133,15 +117,7 @@ describe('the first pass of a rebuild', () => {
             },
           },
     );
-    await rebuildProjections({
-      projections: watched,
-      store,
-      knex: db.knex,
-      logger,
-      decode,
-      batchSize: 50,
-      lookahead: 8,
-    });
+    await rebuild(watched, { batchSize: 50, lookahead: 8 });
     expect(wentWhileItWaited).toBe(true);
   });
 });
