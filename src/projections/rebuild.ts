@@ -1,9 +1,10 @@
 // Rebuilds projections from the start of the log into twin tables while the live tables keep serving,
 // then swaps them in atomically. Several projections rebuild in one pass: the log is read once and each
-// batch is handed to every projection, each writing into its own twins. Batches into the twins commit as
-// they go (no long transaction holds back the log's readers); only the final catch-up and the swap run
-// under the checkpoints' locks, which pause the live runners for that moment. A failure anywhere before
-// the swap commits swaps nothing: the live tables and checkpoints stay as they were, the twins go.
+// batch is split among the projections, each writing into its own twins in applies of up to a batch of
+// its own events (rebuildPass.ts). Applies into the twins commit as they go (no long transaction holds
+// back the log's readers); only the final catch-up and the swap run under the checkpoints' locks, which
+// pause the live runners for that moment. A failure anywhere before the swap commits swaps nothing: the
+// live tables and checkpoints stay as they were, the twins go.
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { START, comparePositions, type Position, type RecordedEvent } from '../domain/events/envelope.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { lockCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import { handles, type Projection, type ProjectionContext } from './projection.js';
 import type { Decode } from './runner.js';
+import { firstPass } from './rebuildPass.js';
 import { createTwin, dropTwin, swapTwin, twinName } from './tableTwins.js';
 
 interface CommonOptions {
@@ -19,7 +21,7 @@ interface CommonOptions {
   logger: Logger;
   decode?: Decode;
   batchSize?: number;
-  /** Called after each committed batch of the first pass (awaited). */
+  /** Called after each batch of the first pass has been handed to every projection (awaited). */
   onProgress?: (progress: { events: number; position: Position }) => void | Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export interface RebuildAllOptions extends CommonOptions {
   projections: readonly Projection[];
   /** How many projections apply a batch at once, each on its own connection (default 4). */
   parallel?: number;
+  /** Reading pauses while this many applies wait for a connection (default 4). */
+  lookahead?: number;
+  /** A projection's events wait for more of its own at most this many read batches (default 10). */
+  maxHoldBatches?: number;
   /** Called with each projection's share of a batch's apply time (ms), for a profile. */
   onApplied?: (projection: string, ms: number) => void;
 }
@@ -106,68 +112,50 @@ export async function rebuildProjections(options: RebuildAllOptions): Promise<Re
     await projections[i]!.apply(contexts[i]!(trx), share);
     options.onApplied?.(names[i]!, performance.now() - t0);
   };
-  /**
-   * Applies a batch. In the swap transaction, projection after projection on its one connection;
-   * otherwise each projection's share in its own transaction, up to `parallel` at once: they write
-   * disjoint twins, and nothing reads the twins before the swap, so they need not commit together.
-   */
-  const applyBatch = async (batch: RecordedEvent[], trx?: Knex.Transaction) => {
-    const shares = split(batch);
-    const pending = shares.flatMap((share, i) => (share.length > 0 ? [i] : []));
-    if (trx) for (const i of pending) await applyShare(trx, i, shares[i]!);
-    else {
-      const worker = async () => {
-        try {
-          for (let i = pending.shift(); i !== undefined; i = pending.shift())
-            await knex.transaction((t) => applyShare(t, i, shares[i]!));
-        } catch (err) {
-          pending.length = 0; // the rebuild fails: start nothing more
-          throw err;
-        }
-      };
-      const settled = await Promise.allSettled(Array.from({ length: parallel }, worker));
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
-    position = batch[batch.length - 1]!.position;
-    events += batch.length;
-  };
-  /**
-   * Reads and applies batches until the log has nothing more. Outside a transaction each batch commits on
-   * its own and the next batch is read while this one is applied (the log is read-only to us, so reading
-   * ahead is safe); inside the swap transaction batches are applied one after another.
-   */
-  const drain = async (trx?: Knex.Transaction) => {
-    let next = store.readAll({ fromPosition: position, maxCount: batchSize });
+  /** In the swap transaction: the rest of the log, batch after batch, projection after projection. */
+  const drainInto = async (trx: Knex.Transaction) => {
     for (;;) {
-      const batch = await next;
+      const batch = await store.readAll({ fromPosition: position, maxCount: batchSize });
       if (batch.length === 0) return;
-      const more = batch.length === batchSize;
-      if (trx) {
-        await applyBatch(batch, trx);
-        if (more) next = store.readAll({ fromPosition: position, maxCount: batchSize });
-      } else {
-        next = more
-          ? store.readAll({ fromPosition: batch[batch.length - 1]!.position, maxCount: batchSize })
-          : Promise.resolve([]);
-        // A failed apply must not leave the read-ahead's rejection unhandled.
-        next.catch(() => undefined);
-        await applyBatch(batch);
-        await options.onProgress?.({ events, position });
-      }
-      if (!more) return;
+      const shares = split(batch);
+      for (const [i, share] of shares.entries()) if (share.length > 0) await applyShare(trx, i, share);
+      position = batch[batch.length - 1]!.position;
+      events += batch.length;
+      if (batch.length < batchSize) return;
     }
   };
+  /**
+   * The first pass, outside a transaction (rebuildPass.ts): each apply commits on its own, up to `parallel`
+   * at once (they write disjoint twins and nothing reads the twins before the swap, so they need not commit
+   * together), and the log is read on while they apply (it is read-only to us).
+   */
+  const firstPassOf = () =>
+    firstPass({
+      from: START,
+      read: (from) => store.readAll({ fromPosition: from, maxCount: batchSize }),
+      batchSize,
+      split,
+      apply: (i, share) => knex.transaction((t) => applyShare(t, i, share)),
+      projections: projections.length,
+      parallel,
+      lookahead: options.lookahead ?? 4,
+      maxHoldBatches: options.maxHoldBatches ?? 10,
+      onRead: async (size, at) => {
+        events += size;
+        position = at;
+        if (size > 0) await options.onProgress?.({ events, position });
+      },
+    });
 
   try {
     for (const table of tables) await createTwin(knex, table);
     logger.info({ projections: names }, 'rebuild started');
-    await drain();
+    await firstPassOf();
     await knex.transaction(async (trx) => {
       // Always in the same order, so two rebuilds of overlapping sets cannot deadlock on the rows.
       const live = new Map<string, Position>();
       for (const name of [...names].sort()) live.set(name, await lockCheckpoint(trx, name));
-      await drain(trx);
+      await drainInto(trx);
       // The twins now hold everything the log shows, which is at least what the live tables hold.
       for (const [name, checkpoint] of live) {
         if (comparePositions(position, checkpoint) < 0)

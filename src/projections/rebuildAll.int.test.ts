@@ -8,8 +8,7 @@ import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
 import { createLogger } from '../logger.js';
 import { catchUpToCommitted } from '../../test/support/catchUp.js';
-import { logWriter } from '../../test/support/logWriter.js';
-import { mixedLog } from '../../test/support/mixedLog.js';
+import { writeSmallMixedLog } from '../../test/support/logWriter.js';
 import { dumpTables } from '../../test/support/readTables.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { readCheckpoint } from './checkpoints.js';
@@ -53,10 +52,7 @@ const twinsLeft = () => db.knex('pg_tables').where('tablename', 'like', '%\\_\\_
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool);
-  const writer = logWriter(db.knex);
-  for (const day of mixedLog({ instances: 6, days: 5, accountsPerInstance: 4, databasesPerInstance: 3 }))
-    await writer.write(day);
-  logLength = await writer.finish();
+  logLength = await writeSmallMixedLog(db.knex);
   // The live runners, in small batches (rows loaded back and rewritten across batch boundaries).
   for (const projection of allProjections) {
     const runner = new ProjectionRunner({ projection, store, knex: db.knex, logger, decode, batchSize: 37 });
@@ -133,7 +129,7 @@ describe('rebuild of every projection in one pass', () => {
         knex: db.knex,
         logger,
         decode,
-        batchSize: 40,
+        batchSize: 15,
       }),
     ).rejects.toThrow('bug in a handler');
     expect(batches).toBe(3);

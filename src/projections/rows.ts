@@ -77,6 +77,46 @@ export async function writeRows(
     await trx.raw(sql, [...head, JSON.stringify(rows.slice(i, i + rowsPerStatement)), ...tail]);
 }
 
+/**
+ * upsertRows as writeRows sends rows (one jsonb parameter per statement), for rows whose keys may differ
+ * (built from an event's own rows): a key a row lacks or leaves undefined takes the column's default, and a
+ * conflict overwrites every column a row of the call gives, with its default where this row lacks it, as
+ * knex's multi-row upsert does (a key left undefined by every row too). Rows are grouped by the keys they give (rows built alike: one group), each
+ * group a statement that lists its own columns. Values as in writeRows (finite numbers, a jsonb column takes
+ * the value itself). Pass each key once.
+ */
+export async function upsertRowsAsJson(
+  trx: Knex.Transaction,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  conflict: readonly string[],
+): Promise<void> {
+  const groups = new Map<string, { columns: string[]; rows: Record<string, unknown>[] }>();
+  const all = new Set<string>();
+  for (const row of rows) {
+    const columns = Object.keys(row).filter((k) => row[k] !== undefined);
+    const key = columns.join('\0');
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { columns, rows: [] }));
+    group.rows.push(row);
+    for (const c of Object.keys(row)) all.add(c);
+  }
+  const merged = [...all].filter((c) => !conflict.includes(c));
+  for (const { columns, rows: group } of groups.values()) {
+    const given = new Set(columns);
+    const list = columns.map(() => '??').join(', ');
+    const set = merged.map((c) => (given.has(c) ? '?? = excluded.??' : '?? = DEFAULT')).join(', ');
+    const sql =
+      `INSERT INTO ?? (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::??, ?::jsonb) ` +
+      `ON CONFLICT (${conflict.map(() => '??').join(', ')}) DO ${merged.length === 0 ? 'NOTHING' : `UPDATE SET ${set}`}`;
+    const tail = [...conflict, ...merged.flatMap((c) => (given.has(c) ? [c, c] : [c]))];
+    for (let i = 0; i < group.length; i += rowsPerStatement) {
+      const part = JSON.stringify(group.slice(i, i + rowsPerStatement));
+      await trx.raw(sql, [table, ...columns, ...columns, table, part, ...tail]);
+    }
+  }
+}
+
 /** The last row per key, in the order keys first appear. */
 export const lastByKey = <T>(rows: readonly T[], key: (row: T) => string): T[] => [
   ...new Map(rows.map((r) => [key(r), r])).values(),

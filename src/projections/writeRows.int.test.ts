@@ -9,11 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded } from '../../test/support/eventFactory.js';
 import { mixedLog } from '../../test/support/mixedLog.js';
+import { aggregationRows } from '../../test/support/mixedLogData.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { writeParts } from './accounts/batchWrite.js';
 import { accountsProjection } from './accounts/projection.js';
 import { handles, liveTables, type Projection } from './projection.js';
-import { insertRows, json, upsertRows, writeRows } from './rows.js';
+import { aggregationsProjection } from './aggregations/projection.js';
+import { insertRows, json, upsertRows, upsertRowsAsJson, writeRows } from './rows.js';
 import { syncSessionsProjection } from './syncSessions/projection.js';
 import { createTwin, dropTwin } from './tableTwins.js';
 
@@ -114,7 +116,7 @@ describe('writeRows', () => {
     );
   });
 
-  it('the accounts and sync_sessions projections bind as many parameters per write for 4 instances as for 40', async () => {
+  it('the accounts, sync_sessions and aggregations projections bind as many parameters per write for 4 instances as for 40', async () => {
     const maxBindings = async (projection: Projection, instances: number) => {
       const events = [...mixedLog({ instances, days: 2, accountsPerInstance: 10, databasesPerInstance: 1 })]
         .flat()
@@ -134,7 +136,7 @@ describe('writeRows', () => {
       expect(sizes.length).toBeGreaterThan(0);
       return Math.max(...sizes);
     };
-    for (const projection of [accountsProjection, syncSessionsProjection])
+    for (const projection of [accountsProjection, syncSessionsProjection, aggregationsProjection])
       expect(await maxBindings(projection, 40), projection.name).toBe(await maxBindings(projection, 4));
   });
 });
@@ -225,6 +227,43 @@ describe('accounts projection statements', () => {
     } finally {
       await dropTwin(db.knex, 'account_change_log');
       await dropTwin(db.knex, 'account_capability_counts');
+    }
+  });
+});
+
+describe('upsertRowsAsJson', () => {
+  const key = ['instance_id', 'database_name', 'period_type', 'period_start'];
+  const aggregated = randomUUID(); // an instance of its own: the test above writes this table too
+  const mine = async (table: string) => (await rowsOf(table)).filter((r) => r.includes(aggregated));
+  /** An event's database rows of a day, as the aggregations projection writes them. */
+  const day = (d: number, partial: boolean | undefined) =>
+    aggregationRows(aggregated, `2026-02-0${d}`, d, 3).databases.map((r, k) => ({
+      ...r,
+      ...(partial === undefined ? {} : { is_partial: partial }),
+      calculated_at: new Date(Date.UTC(2026, 1, d, 1, 2, 3, 456)),
+      size_change_percent: k === 1 ? undefined : r.size_change_percent,
+    }));
+
+  it('leaves the rows upsertRows leaves: defaults for keys a row lacks, merges of every column given', async () => {
+    const table = 'database_size_aggregations';
+    const twin = await createTwin(db.knex, table);
+    try {
+      const write = (put: (rows: Record<string, unknown>[]) => Promise<void>) =>
+        (async () => {
+          await put([...day(1, true), ...day(2, undefined)]);
+          // Day 1 again: a row lacking is_partial takes its default over the stored true, a row
+          // lacking size_change_percent its default (NULL) over the stored value.
+          await put([...day(1, undefined), ...day(2, true)].map((r) => ({ ...r, avg_size_mb: 7.25 })));
+          await put(day(3, false));
+        })();
+      await db.knex.transaction((trx) => write((rows) => upsertRows(trx, table, rows, key)));
+      await db.knex.transaction((trx) => write((rows) => upsertRowsAsJson(trx, twin, rows, key)));
+      const [live, twinned] = [await mine(table), await mine(twin)];
+      expect(live).toHaveLength(9);
+      expect(live.filter((r) => r.includes(',f,'))).toHaveLength(6); // is_partial's default is false
+      expect(twinned).toEqual(live);
+    } finally {
+      await dropTwin(db.knex, table);
     }
   });
 });

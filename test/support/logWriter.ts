@@ -5,7 +5,7 @@
 // to record the streams' revisions.
 import type { Knex } from 'knex';
 import { createEventRegistry } from '../../src/domain/eventTypes.js';
-import type { LogEntry } from './mixedLog.js';
+import { mixedLog, type LogEntry } from './mixedLog.js';
 
 export interface LogWriter {
   /** Validates every `validateEvery`-th entry (1: all), then inserts them in one transaction. */
@@ -63,4 +63,12 @@ export function logWriter(knex: Knex, options: { validateEvery?: number } = {}):
       return written;
     },
   };
+}
+
+/** The rebuild tests' mixed log (6 instances, 5 days), every event validated; answers the events written. */
+export async function writeSmallMixedLog(knex: Knex): Promise<number> {
+  const writer = logWriter(knex);
+  for (const day of mixedLog({ instances: 6, days: 5, accountsPerInstance: 4, databasesPerInstance: 3 }))
+    await writer.write(day);
+  return writer.finish();
 }

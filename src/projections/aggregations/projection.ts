@@ -10,7 +10,7 @@ import type { DatabaseAggregation, InstanceAggregation } from '../../adapters/db
 import { levelsOf, type AggregationScope } from '../../domain/aggregation/events.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { Projection, ProjectionContext } from '../projection.js';
-import { upsertRows } from '../rows.js';
+import { upsertRowsAsJson } from '../rows.js';
 
 interface PeriodData {
   periodType: string;
@@ -53,7 +53,7 @@ class Run {
   }
 
   async write({ trx, table }: ProjectionContext): Promise<void> {
-    await upsertRows(
+    await upsertRowsAsJson(
       trx,
       table('instance_size_aggregations'),
       [...this.instances.values()],
@@ -79,7 +79,7 @@ class Run {
         ),
       ],
     );
-    await upsertRows(
+    await upsertRowsAsJson(
       trx,
       t,
       replaced.flatMap((r) => r.rows),
