@@ -118,7 +118,7 @@ export interface CountRow {
   locked: number;
 }
 
-/** The counts of each instance with active accounts, and the instances without any (their row goes). */
+/** The counts of each instance with active accounts, and the instances with none (their row goes). */
 export function countCapabilities(
   rows: Pick<BatchRows, 'accounts' | 'flags'>,
   instanceIds: ReadonlySet<string>,
