@@ -126,7 +126,7 @@ export function firstPass(o: PassOptions): Promise<Position> {
     const pump = () => {
       if (settled) return;
       if (failure) {
-        // Settle only once nothing writes into the twins now (the caller drops them).
+        // Settle only once no apply is still writing into the twins (the caller drops them).
         if (running === 0 && !reading) {
           settled = true;
           const { error } = failure;
