@@ -7,16 +7,15 @@ import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js'
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
 import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationGuard } from '../../domain/accounts/inventoryGuard.js';
-import { foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/accounts/ledger.js';
+import { inventoryChanges } from '../../domain/accounts/ledger.js';
 import { permissionChanges } from '../../domain/accounts/permissionChanges.js';
 import type { DbType } from '../../domain/engines/model.js';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { errorMessage } from '../../domain/errors.js';
+import { readLedger, type LedgerSnapshots } from './ledgerSnapshots.js';
 import { engineCode, failedIn, listInventory, PhaseError } from './phaseError.js';
 
-export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
-  events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
+export { toLedgerEvents } from './ledgerSnapshots.js';
 
 export interface SyncResult {
   itemsSynced: number;
@@ -41,14 +40,16 @@ export async function syncInstanceAccounts(input: {
   reached?: (phase: 'permissions') => void;
   /** The operator confirmed the deactivations the guard stopped: apply them (confirm-inventory). */
   confirmDeactivation?: boolean;
+  /** Where the folded ledger is kept between syncs; without it the stream is folded from the start. */
+  snapshots?: LedgerSnapshots | undefined;
 }): Promise<SyncResult> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
   const event = <T extends string, D>(type: T, data: D) =>
     newEvent(running(ctx), type, data, { sessionId, instanceId });
   const stream = accountsStream(instanceId);
-  const history = await store.readStream(stream);
-  const before = foldLedger(toLedgerEvents(history));
-  let revision = history.length ? history[history.length - 1]!.revision : ('no_stream' as const);
+  // The snapshot is written while the engine is read; it never rejects, so a failing sync leaves it be.
+  const { ledger: before, revision: from, saved } = await readLedger(store, stream, input.snapshots);
+  let revision = from;
   let changes = {
     added: [] as string[],
     changed: [] as string[],
@@ -139,6 +140,7 @@ export async function syncInstanceAccounts(input: {
     { expectedRevision: revision },
   );
   const modified = read.entries.filter((a) => a.diff !== null).length;
+  await saved;
   return {
     itemsSynced: accounts.length,
     itemsCreated: changes.added.length + changes.reactivated.length,
