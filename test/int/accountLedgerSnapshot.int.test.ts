@@ -50,21 +50,29 @@ const adapterOf = (night: Night): EngineAdapter =>
   ({
     dbType: 'mysql',
     close: async () => {},
-    listAccounts: async () => ({
-      items: Object.keys(night.accounts).map((username) => ({
-        username,
-        isSystem: false,
-        locked: night.locked?.includes(username) ?? false,
-        attributes: { plugin: 'mysql_native_password', host: '%' },
-      })),
-      errors: [],
-    }),
-    permissionSnapshot: async () => {
-      if (night.failPermissions) throw new Error('the collector lost its grants mid-sync');
+    listAccounts: () =>
+      Promise.resolve({
+        items: Object.keys(night.accounts).map((username) => ({
+          username,
+          isSystem: false,
+          locked: night.locked?.includes(username) ?? false,
+          attributes: { plugin: 'mysql_native_password', host: '%' },
+        })),
+        errors: [],
+      }),
+    permissionSnapshot: () => {
+      if (night.failPermissions) return Promise.reject(new Error('the collector lost its grants mid-sync'));
       const unread = night.unread ?? [];
       const items: AccountPermissions[] = Object.entries(night.accounts).map(([username, global]) => {
         const errors = unread.includes(username)
-          ? [{ item: 'global_privileges', code: 'PERMISSION_DENIED', message: 'denied', account: username }]
+          ? [
+              {
+                item: 'global_privileges',
+                code: 'PERMISSION_DENIED' as const,
+                message: 'denied',
+                account: username,
+              },
+            ]
           : [];
         return {
           username,
@@ -79,7 +87,7 @@ const adapterOf = (night: Night): EngineAdapter =>
           facts: { ...makeFacts('mysql', { global: unread.includes(username) ? [] : global }), errors },
         };
       });
-      return { items, errors: items.flatMap((i) => i.snapshot.errors) };
+      return Promise.resolve({ items, errors: items.flatMap((i) => i.snapshot.errors) });
     },
   }) as unknown as EngineAdapter;
 
