@@ -6,20 +6,19 @@
 // instance (counted at the proxy) of one instance per engine with the 50 accounts, and with 500: the same
 // number for both, at most 10 for MariaDB and 6 for PostgreSQL. The monitored servers, the collector and
 // the cleanup are fleet.ts's.
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import pg from 'pg';
 import { makeRunAccountSync } from '../src/commands/sync/runAccountSync.js';
 import {
   instancesPerSet,
   monitoredServers,
-  MYSQL_URL,
-  PG_URL,
   prefix,
   say,
   withFleet,
   type Fleet,
   type FleetObjects,
 } from './fleet.js';
+import { countStatements, nightlySync, onServers } from './accountSyncNightly.js';
 import { proxyCpuLine, RTT_MS } from './latencyProxy.js';
 import { roundTripsLine, roundTripTargets } from './roundTrips.js';
 import type { BenchContext } from './support.js';
@@ -36,6 +35,8 @@ const TARGET_PERCENT = 1600;
 const CONCURRENCIES = [1, 32] as const;
 /** The accounts per server of the second round-trip measurement. */
 const MANY_ACCOUNTS = 500;
+/** Service CPU per instance synced (issue 16), first and nightly sync. */
+const SERVICE_CPU_TARGET_MS = 8;
 
 const database = `${prefix}_db`;
 const role = `${prefix}_role`;
@@ -75,22 +76,30 @@ const accounts: FleetObjects = {
 };
 
 /** Accounts up to MANY_ACCOUNTS on both servers, without grants (fleet.ts drops them with the prefix). */
-async function addAccounts(): Promise<void> {
+const addAccounts = () => {
   const extra = Array.from({ length: MANY_ACCOUNTS - ACCOUNTS }, (_, i) => `${prefix}_x${i}`);
-  const root = await mysql.createConnection({ uri: MYSQL_URL });
-  try {
-    for (const user of extra) await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', `Pw-${user}`]);
-  } finally {
-    await root.end();
-  }
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(extra.map((u) => `CREATE ROLE ${pg.escapeIdentifier(u)} LOGIN`).join(';'));
-  } finally {
-    await client.end();
-  }
-}
+  return onServers({
+    async mariadb(root) {
+      for (const user of extra)
+        await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', `Pw-${user}`]);
+    },
+    async postgresql(root) {
+      await root.query(extra.map((u) => `CREATE ROLE ${pg.escapeIdentifier(u)} LOGIN`).join(';'));
+    },
+  });
+};
+
+/** The nightly sync's change: one account per server gains a privilege (the 3rd, SELECT or CONNECT only). */
+const grantOneMore: FleetObjects = {
+  async mariadb(root) {
+    await root.query(`GRANT INSERT ON \`${database}\`.* TO ?@'%'`, [accountName(3)]);
+  },
+  async postgresql(root) {
+    await root.query(
+      `GRANT TEMP ON DATABASE ${pg.escapeIdentifier(database)} TO ${pg.escapeIdentifier(accountName(3))}`,
+    );
+  },
+};
 
 /** One instance per engine synced at concurrency 1: its round trips at the proxy. */
 async function measureRoundTrips(fleet: Fleet, set: string, accounts: number, start: SessionStarter) {
@@ -118,9 +127,26 @@ export async function run(_ctx: BenchContext): Promise<void> {
       // Two sets of the same size: the first sync of each is the same work.
       say(`registering ${CONCURRENCIES.length} x ${INSTANCES} instances...`);
       const sets = await f.register(['a', 'b'], INSTANCES);
-      const { runs, phases } = await timeSessions(f, 'account sync', sets, CONCURRENCIES, start);
+      const statements = countStatements(f.db.knex);
+      const counted: SessionStarter = (deps, ids, c) => {
+        statements.mark();
+        return start(deps, ids, c);
+      };
+      const { runs, phases } = await timeSessions(f, 'account sync', sets, CONCURRENCIES, counted);
+      statements.mark();
+      const statementsOf = new Map(runs.map((r, i) => [r, statements.line(runs.length - i, r.instances)]));
       const setOf = (r: (typeof runs)[number]) => sets[runs.indexOf(r)]!;
       const proxyCpu = f.proxy ? [await proxyCpuLine(f.proxy, 2 * INSTANCES)] : [];
+      const nightly = await nightlySync(f, {
+        instances: sets.at(-1)!,
+        concurrency: CONCURRENCIES.at(-1)!,
+        first: runs.at(-1)!,
+        change: grantOneMore,
+        changed: `one account per server (1 in ~${ACCOUNTS + 5} per instance) granted one more privilege`,
+        targetMs: SERVICE_CPU_TARGET_MS,
+        start,
+        statements,
+      });
       say(`round trips: one instance per engine with ${ACCOUNTS}, then ${MANY_ACCOUNTS} accounts...`);
       const few = await measureRoundTrips(f, 'r50', ACCOUNTS, start);
       await addAccounts();
@@ -141,13 +167,14 @@ export async function run(_ctx: BenchContext): Promise<void> {
               : 'network: none (BENCH_RTT_MS=0: the instances point at the servers themselves)',
             ...proxyCpu,
           ],
-          serviceCpuTargetMs: 8,
+          serviceCpuTargetMs: SERVICE_CPU_TARGET_MS,
           detail: (r) =>
-            `accounts per instance: ${perEngine(setOf(r), r, (c) => c.itemsSynced)}; ${roundTripsLine(r, setOf(r))}`,
+            `accounts per instance: ${perEngine(setOf(r), r, (c) => c.itemsSynced)}; ${roundTripsLine(r, setOf(r))}; ` +
+            statementsOf.get(r)!,
         },
       );
       process.stdout.write(
-        `${[...targets.lines, `round trips: ${targets.met ? 'PASS' : 'MISS'} (${few.accounts} vs. ${many.accounts} accounts per server; the servers hold a few more: the collector, root, ...)`].join('\n')}\n`,
+        `${[...nightly.lines, ...targets.lines, `round trips: ${targets.met ? 'PASS' : 'MISS'} (${few.accounts} vs. ${many.accounts} accounts per server; the servers hold a few more: the collector, root, ...)`].join('\n')}\n`,
       );
     },
     // Above the default 16 for concurrency 32, below what the shared local server (100 connections) allows.

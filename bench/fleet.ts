@@ -71,6 +71,11 @@ export interface Fleet {
   registerBlackhole(): Promise<FleetInstance | undefined>;
   /** The latency proxy the instances are registered at; undefined when BENCH_RTT_MS=0. */
   proxy: BenchProxy | undefined;
+  /**
+   * Resolves once every live projection has applied the log up to its head (at once without them): the
+   * batches a session left behind are part of what its sync cost.
+   */
+  settle(): Promise<void>;
 }
 
 async function openFleet(
@@ -78,6 +83,7 @@ async function openFleet(
   monitored: Monitored[],
   raw: PostgresEventStore,
   proxy: BenchProxy | undefined,
+  projections: ProjectionDaemon | undefined,
 ) {
   const store = validatingEventStore(raw, createEventRegistry());
   const ring = { current: generateKey(), previous: [] };
@@ -152,7 +158,10 @@ async function openFleet(
     monitored.map((m) => [m.dbType === 'mysql' ? 'monitored MariaDB' : 'monitored PostgreSQL', m.pid]),
   );
   if (proxy) cpuTrees['latency proxy'] = proxy.pid;
-  return { db, deps, ctx, cpuTrees, register, registerBlackhole, proxy } satisfies Fleet;
+  const settle = async () => {
+    if (projections) await projections.waitForPosition(await raw.headPosition(), 120_000);
+  };
+  return { db, deps, ctx, cpuTrees, register, registerBlackhole, proxy, settle } satisfies Fleet;
 }
 
 /**
@@ -233,7 +242,7 @@ export async function withFleet<T>(
       });
       projections.start();
     }
-    return await body(await openFleet(db, monitored, raw, proxy));
+    return await body(await openFleet(db, monitored, raw, proxy, projections));
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

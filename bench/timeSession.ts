@@ -20,7 +20,9 @@ export interface TimedSession {
   events: number;
   /** The session stream: SessionStarted ... SessionCompleted. */
   history: RecordedEvent[];
-  /** CPU seconds used meanwhile, by process group (cpuUsage.ts). */
+  /** Seconds the live projections took after the session's end to apply everything it appended. */
+  settleSec?: number;
+  /** CPU seconds used meanwhile, until the projections had caught up, by process group (cpuUsage.ts). */
   cpu: CpuSample;
   /** Where this process's CPU went during the session, as report lines (cpuPhases.ts). */
   profile?: string[];
@@ -52,6 +54,8 @@ export async function timeSession(
   const session = await start();
   await session.done;
   const wallSec = (performance.now() - started) / 1000;
+  await fleet.settle();
+  const settleSec = (performance.now() - started) / 1000 - wallSec;
   const cpu = cpuBetween(cpuBefore, sampleCpu(fleet.cpuTrees));
   const profile = await profiling.stop(`${what} at concurrency ${concurrency}`, instances);
   const roundTrips = proxyBefore && countsBetween(proxyBefore, await fleet.proxy!.counts());
@@ -71,6 +75,7 @@ export async function timeSession(
     concurrency,
     instances,
     wallSec,
+    settleSec,
     events,
     history,
     cpu,
@@ -218,7 +223,7 @@ export function reportSpeedUp(
           (r) =>
             `concurrency ${r.concurrency}: ${r.wallSec.toFixed(2)} s wall, ${r.events.toLocaleString('en-US')} events, ` +
             `${Math.round(r.events / r.wallSec).toLocaleString('en-US')} events/s, ` +
-            `${perSec(r).toFixed(1)} instances/s, ${info.detail(r)}`,
+            `${perSec(r).toFixed(1)} instances/s, ${r.settleSec === undefined ? '' : `projections caught up ${r.settleSec.toFixed(2)} s after, `}${info.detail(r)}`,
         ),
         `speed-up: ${(perSec(last) / perSec(first)).toFixed(2)}x (target >= ${info.targetPercent / 100}x); ` +
           `rows/s are instances/s, the baseline is concurrency ${first.concurrency}`,
