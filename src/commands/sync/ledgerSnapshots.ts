@@ -12,10 +12,11 @@ import {
   type LedgerState,
 } from '../../domain/accounts/ledger.js';
 import { LEDGER_FOLD_VERSION, ledgerStateJson, ledgerStateOf } from '../../domain/accounts/ledgerSnapshot.js';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EventData, RecordedEvent } from '../../domain/events/envelope.js';
 import type { Logger } from '../../logger.js';
 
-export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
+/** Read events, or events this process just appended (their data as it gave them to the store). */
+export const toLedgerEvents = (events: readonly EventData[]): LedgerEvent[] =>
   events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
 
 export interface LedgerSnapshot {
@@ -108,4 +109,26 @@ export async function readLedger(
         snapshots.logger.warn({ err, streamId }, 'could not write the account ledger snapshot'),
       );
   return { ledger, revision: last ? last.revision : 'no_stream', saved };
+}
+
+/**
+ * After a sync's appends: the ledger it started from with what it appended folded on, as the snapshot at
+ * `revision` (the last appended event's). The fold reads only what a stored event keeps (strings,
+ * booleans, arrays, plain objects), so it is the fold the next sync would make of the events read back.
+ */
+export async function saveLedgerAfter(
+  snapshots: LedgerSnapshots | undefined,
+  streamId: string,
+  before: LedgerState,
+  appended: readonly EventData[],
+  revision: bigint,
+): Promise<void> {
+  const last = appended.at(-1);
+  if (!snapshots || !last) return;
+  const state = foldLedger(toLedgerEvents(appended), undefined, before);
+  await snapshots
+    .save(streamId, { revision, eventId: last.eventId, state })
+    .catch((err: unknown) =>
+      snapshots.logger.warn({ err, streamId }, 'could not write the account ledger snapshot'),
+    );
 }

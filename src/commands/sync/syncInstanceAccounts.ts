@@ -10,9 +10,10 @@ import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationGuard } from '../../domain/
 import { inventoryChanges } from '../../domain/accounts/ledger.js';
 import { permissionChanges } from '../../domain/accounts/permissionChanges.js';
 import type { DbType } from '../../domain/engines/model.js';
+import type { EventData } from '../../domain/events/envelope.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { errorMessage } from '../../domain/errors.js';
-import { readLedger, type LedgerSnapshots } from './ledgerSnapshots.js';
+import { readLedger, saveLedgerAfter, type LedgerSnapshots } from './ledgerSnapshots.js';
 import { engineCode, failedIn, listInventory, PhaseError } from './phaseError.js';
 
 export { toLedgerEvents } from './ledgerSnapshots.js';
@@ -47,9 +48,10 @@ export async function syncInstanceAccounts(input: {
   const event = <T extends string, D>(type: T, data: D) =>
     newEvent(running(ctx), type, data, { sessionId, instanceId });
   const stream = accountsStream(instanceId);
-  // The snapshot is written while the engine is read; it never rejects, so a failing sync leaves it be.
+  // A snapshot behind the stream is brought up to it while the engine is read (never rejects).
   const { ledger: before, revision: from, saved } = await readLedger(store, stream, input.snapshots);
   let revision = from;
+  const written: EventData[] = [];
   let changes = {
     added: [] as string[],
     changed: [] as string[],
@@ -76,20 +78,16 @@ export async function syncInstanceAccounts(input: {
     if (guard.tripped && !input.confirmDeactivation)
       throw new PhaseError('inventory', 'INVENTORY_GUARD_TRIPPED', guard.reason!);
     confirmed = guard.tripped;
-    const appended = await store.append(
-      stream,
-      [
-        event('InstanceInventorySynced', {
-          instanceId,
-          sessionId,
-          dbType: input.dbType,
-          accounts,
-          ...changes,
-          ...(confirmed && { confirmedDeactivation: true as const }),
-        }),
-      ],
-      { expectedRevision: revision },
-    );
+    const inventory = event('InstanceInventorySynced', {
+      instanceId,
+      sessionId,
+      dbType: input.dbType,
+      accounts,
+      ...changes,
+      ...(confirmed && { confirmedDeactivation: true as const }),
+    });
+    const appended = await store.append(stream, [inventory], { expectedRevision: revision });
+    written.push(inventory);
     revision = appended.nextExpectedRevision;
     input.reached?.('permissions');
   }
@@ -125,22 +123,25 @@ export async function syncInstanceAccounts(input: {
     accounts: accounts.map((a) => a.username),
     snapshot,
   });
-  await store.append(
+  const permissions = event('PermissionsSynced', {
+    instanceId,
+    sessionId,
+    accounts: read.entries,
+    errors: snapshot.errors,
+    ...(read.unread.length > 0 && { unread: read.unread }),
+    ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
+  });
+  const done = await store.append(stream, [permissions], { expectedRevision: revision });
+  // The next sync starts from the ledger as of this sync's last event (best effort: never rejects).
+  await saved;
+  await saveLedgerAfter(
+    input.snapshots,
     stream,
-    [
-      event('PermissionsSynced', {
-        instanceId,
-        sessionId,
-        accounts: read.entries,
-        errors: snapshot.errors,
-        ...(read.unread.length > 0 && { unread: read.unread }),
-        ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
-      }),
-    ],
-    { expectedRevision: revision },
+    before,
+    [...written, permissions],
+    done.nextExpectedRevision,
   );
   const modified = read.entries.filter((a) => a.diff !== null).length;
-  await saved;
   return {
     itemsSynced: accounts.length,
     itemsCreated: changes.added.length + changes.reactivated.length,
