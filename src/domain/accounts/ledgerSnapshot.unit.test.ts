@@ -26,6 +26,11 @@ function history(seed: number): LedgerEvent[] {
   const sets: InventoryAccount[][] = [];
   let current: InventoryAccount[] = [];
   const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
+  /** An inventory or a revert that makes `current` the account set. */
+  const setTo = (type: string, i: number, sessionId: string) => {
+    sets.push(current);
+    events.push({ type, eventId: `e${i}`, occurredAt: at(i), data: { sessionId, accounts: current } });
+  };
   for (let i = 0; i < 40; i++) {
     const kind = r();
     const sessionId = `s${i % 7}`;
@@ -38,22 +43,10 @@ function history(seed: number): LedgerEvent[] {
         attributes:
           r() < 0.5 ? { host: pick(['%', 'h']), plugin: 'p' } : { plugin: 'p', host: pick(['%', 'h']) },
       }));
-      sets.push(current);
-      events.push({
-        type: 'InstanceInventorySynced',
-        eventId: `e${i}`,
-        occurredAt: at(i),
-        data: { sessionId, accounts: current },
-      });
+      setTo('InstanceInventorySynced', i, sessionId);
     } else if (kind < 0.45 && sets.length > 1) {
       current = sets[sets.length - 2]!;
-      sets.push(current);
-      events.push({
-        type: 'InventoryReverted',
-        eventId: `e${i}`,
-        occurredAt: at(i),
-        data: { sessionId, accounts: current },
-      });
+      setTo('InventoryReverted', i, sessionId);
     } else if (kind < 0.55) {
       events.push({
         type: 'PermissionsFailed',
