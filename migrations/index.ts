@@ -28,6 +28,7 @@ import * as accountSearch from './20261203_0033_b_account_search.js';
 import * as sizeStatsDateIndex from './20261203_0034_size_stats_date_index.js';
 import * as accountCapabilityCounts from './20261203_0035_account_capability_counts.js';
 import * as instanceLatestSizes from './20261203_0036_instance_latest_sizes.js';
+import * as accountLedgerSnapshots from './20261203_0041_account_ledger_snapshots.js';
 
 export interface Migration {
   name: string;
@@ -63,4 +64,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261203_0034_size_stats_date_index', ...sizeStatsDateIndex },
   { name: '20261203_0035_account_capability_counts', ...accountCapabilityCounts },
   { name: '20261203_0036_instance_latest_sizes', ...instanceLatestSizes },
+  { name: '20261203_0041_account_ledger_snapshots', ...accountLedgerSnapshots },
 ];

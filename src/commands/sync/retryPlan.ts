@@ -13,6 +13,7 @@ import { onEngine, type AttemptWork, type Phase, type WorkPhase } from './attemp
 import { capacityWork } from './collectCapacity.js';
 import type { SessionRunDeps } from './runSession.js';
 import { accountWork } from './runAccountSync.js';
+import { ledgerSnapshots } from './ledgerSnapshots.js';
 import { classifyWork } from '../classification/autoClassify.js';
 import type { ActiveRule } from '../../domain/classification/assignments.js';
 
@@ -70,7 +71,10 @@ export function retryPlan(
       work: onEngine(
         deps,
         { instance, sessionId, ctx, confirmDeactivation: true },
-        accountWork({ maxDeactivatePercent: deps.maxDeactivatePercent }),
+        accountWork({
+          maxDeactivatePercent: deps.maxDeactivatePercent,
+          snapshots: ledgerSnapshots(deps.knex, deps.logger),
+        }),
       ),
     };
   }
@@ -87,7 +91,11 @@ export function retryPlan(
         work: onEngine(
           deps,
           { instance, sessionId, ctx },
-          accountWork({ permissionsOnly, maxDeactivatePercent: deps.maxDeactivatePercent }),
+          accountWork({
+            permissionsOnly,
+            maxDeactivatePercent: deps.maxDeactivatePercent,
+            snapshots: ledgerSnapshots(deps.knex, deps.logger),
+          }),
         ),
       };
     }

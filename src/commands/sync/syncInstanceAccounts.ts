@@ -7,16 +7,16 @@ import { EngineError, type EngineAdapter } from '../../adapters/engines/port.js'
 import type { EventStore } from '../../adapters/eventStore/port.js';
 import { accountsStream, type InventoryAccount } from '../../domain/accounts/events.js';
 import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationGuard } from '../../domain/accounts/inventoryGuard.js';
-import { foldLedger, inventoryChanges, type LedgerEvent } from '../../domain/accounts/ledger.js';
+import { inventoryChanges } from '../../domain/accounts/ledger.js';
 import { permissionChanges } from '../../domain/accounts/permissionChanges.js';
 import type { DbType } from '../../domain/engines/model.js';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EventData } from '../../domain/events/envelope.js';
 import { newEvent, running, type CommandContext } from '../commandContext.js';
 import { errorMessage } from '../../domain/errors.js';
+import { readLedger, saveLedgerAfter, type LedgerSnapshots } from './ledgerSnapshots.js';
 import { engineCode, failedIn, listInventory, PhaseError } from './phaseError.js';
 
-export const toLedgerEvents = (events: readonly RecordedEvent[]): LedgerEvent[] =>
-  events.map((e) => ({ type: e.type, eventId: e.eventId, data: e.data, occurredAt: e.metadata.occurredAt }));
+export { toLedgerEvents } from './ledgerSnapshots.js';
 
 export interface SyncResult {
   itemsSynced: number;
@@ -41,14 +41,17 @@ export async function syncInstanceAccounts(input: {
   reached?: (phase: 'permissions') => void;
   /** The operator confirmed the deactivations the guard stopped: apply them (confirm-inventory). */
   confirmDeactivation?: boolean;
+  /** Where the folded ledger is kept between syncs; without it the stream is folded from the start. */
+  snapshots?: LedgerSnapshots | undefined;
 }): Promise<SyncResult> {
   const { store, adapter, instanceId, sessionId, ctx } = input;
   const event = <T extends string, D>(type: T, data: D) =>
     newEvent(running(ctx), type, data, { sessionId, instanceId });
   const stream = accountsStream(instanceId);
-  const history = await store.readStream(stream);
-  const before = foldLedger(toLedgerEvents(history));
-  let revision = history.length ? history[history.length - 1]!.revision : ('no_stream' as const);
+  // A snapshot behind the stream is brought up to it while the engine is read (never rejects).
+  const { ledger: before, revision: from, saved } = await readLedger(store, stream, input.snapshots);
+  let revision = from;
+  const written: EventData[] = [];
   let changes = {
     added: [] as string[],
     changed: [] as string[],
@@ -75,20 +78,16 @@ export async function syncInstanceAccounts(input: {
     if (guard.tripped && !input.confirmDeactivation)
       throw new PhaseError('inventory', 'INVENTORY_GUARD_TRIPPED', guard.reason!);
     confirmed = guard.tripped;
-    const appended = await store.append(
-      stream,
-      [
-        event('InstanceInventorySynced', {
-          instanceId,
-          sessionId,
-          dbType: input.dbType,
-          accounts,
-          ...changes,
-          ...(confirmed && { confirmedDeactivation: true as const }),
-        }),
-      ],
-      { expectedRevision: revision },
-    );
+    const inventory = event('InstanceInventorySynced', {
+      instanceId,
+      sessionId,
+      dbType: input.dbType,
+      accounts,
+      ...changes,
+      ...(confirmed && { confirmedDeactivation: true as const }),
+    });
+    const appended = await store.append(stream, [inventory], { expectedRevision: revision });
+    written.push(inventory);
     revision = appended.nextExpectedRevision;
     input.reached?.('permissions');
   }
@@ -124,19 +123,23 @@ export async function syncInstanceAccounts(input: {
     accounts: accounts.map((a) => a.username),
     snapshot,
   });
-  await store.append(
+  const permissions = event('PermissionsSynced', {
+    instanceId,
+    sessionId,
+    accounts: read.entries,
+    errors: snapshot.errors,
+    ...(read.unread.length > 0 && { unread: read.unread }),
+    ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
+  });
+  const done = await store.append(stream, [permissions], { expectedRevision: revision });
+  // The next sync starts from the ledger as of this sync's last event (best effort: never rejects).
+  await saved;
+  await saveLedgerAfter(
+    input.snapshots,
     stream,
-    [
-      event('PermissionsSynced', {
-        instanceId,
-        sessionId,
-        accounts: read.entries,
-        errors: snapshot.errors,
-        ...(read.unread.length > 0 && { unread: read.unread }),
-        ...(read.vanishedDatabases.length > 0 && { vanishedDatabases: read.vanishedDatabases }),
-      }),
-    ],
-    { expectedRevision: revision },
+    before,
+    [...written, permissions],
+    done.nextExpectedRevision,
   );
   const modified = read.entries.filter((a) => a.diff !== null).length;
   return {

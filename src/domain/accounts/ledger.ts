@@ -16,19 +16,37 @@ export interface AccountLedger {
   facts: Map<string, PermissionFacts>;
   /** For each account with facts: when, and by which session, the PermissionsSynced that gave them was made. */
   observed: Map<string, { at: string; sessionId: string }>;
-  /** Account sets after each inventory (or revert), oldest first, with the event that set them. */
+  /** Every username an inventory (or revert) ever listed: an account back after leaving is reactivated. */
+  known: Set<string>;
+  /**
+   * Account sets after each inventory (or revert), oldest first, with the event that set them. A fold
+   * continued from a state (a snapshot) holds only the inventories it folded itself.
+   */
   inventories: { eventId: string; sessionId: string; accounts: InventoryAccount[] }[];
 }
+
+/** What a fold needs to go on from where another stopped: the ledger without its list of inventories. */
+export type LedgerState = Omit<AccountLedger, 'inventories'>;
 
 export const emptyLedger = (): AccountLedger => ({
   accounts: new Map(),
   facts: new Map(),
   observed: new Map(),
+  known: new Set(),
   inventories: [],
 });
 
-export function foldLedger(events: readonly LedgerEvent[], until?: Date): AccountLedger {
-  const ledger = emptyLedger();
+/** `from`: the state a fold of the events before these reached (it is copied, never changed). */
+export function foldLedger(events: readonly LedgerEvent[], until?: Date, from?: LedgerState): AccountLedger {
+  const ledger: AccountLedger = from
+    ? {
+        accounts: new Map(from.accounts),
+        facts: new Map(from.facts),
+        observed: new Map(from.observed),
+        known: new Set(from.known),
+        inventories: [],
+      }
+    : emptyLedger();
   for (const e of events) {
     if (until && new Date(e.occurredAt) > until) break;
     const d = e.data as { sessionId: string; accounts: unknown[] };
@@ -38,6 +56,7 @@ export function foldLedger(events: readonly LedgerEvent[], until?: Date): Accoun
         const accounts = d.accounts as InventoryAccount[];
         ledger.accounts = new Map(accounts.map((a) => [a.username, a]));
         ledger.inventories.push({ eventId: e.eventId, sessionId: d.sessionId, accounts });
+        for (const a of accounts) ledger.known.add(a.username);
         break;
       }
       case 'PermissionsSynced':
@@ -62,8 +81,8 @@ export const canonicalJson = (value: unknown): string =>
   );
 
 /** Which accounts were added, changed (locked or attributes), deactivated or reactivated since `before`. */
-export function inventoryChanges(before: AccountLedger, next: readonly InventoryAccount[]) {
-  const known = new Set(before.inventories.flatMap((i) => i.accounts.map((a) => a.username)));
+export function inventoryChanges(before: LedgerState, next: readonly InventoryAccount[]) {
+  const known = before.known;
   const now = new Map(next.map((a) => [a.username, a]));
   const added: string[] = [];
   const changed: string[] = [];
