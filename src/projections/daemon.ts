@@ -4,7 +4,7 @@
 // projection, every one answers reads and waitForPosition). Without it every runner leads (tests).
 import type { Knex } from 'knex';
 import type { EventStore } from '../adapters/eventStore/port.js';
-import { formatPosition, type Position } from '../domain/events/envelope.js';
+import { formatPosition, type Position, type RecordedEvent } from '../domain/events/envelope.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { ProjectionLeadership } from './leadership.js';
@@ -26,12 +26,32 @@ export interface ProjectionDaemonOptions {
   leadership?: { connectionString: string; retryMs: number };
 }
 
+/**
+ * Decodes each stored event once for every runner of the daemon. The runners one append wakes read the
+ * same event objects (the store answers their identical reads with one query), and several runners handle
+ * the same events (a PermissionsSynced: stream_catalog, instances, accounts); validating a big event
+ * costs milliseconds each time. The decoded event is shared, as a rebuild shares it (rebuild.ts): a
+ * projection reads events and never changes them.
+ */
+export function decodedOnce(decode: Decode): Decode {
+  const decoded = new WeakMap<RecordedEvent, RecordedEvent>();
+  return (event) => {
+    let d = decoded.get(event);
+    if (d === undefined) {
+      d = decode(event);
+      decoded.set(event, d);
+    }
+    return d;
+  };
+}
+
 export class ProjectionDaemon {
   readonly runners: readonly ProjectionRunner[];
   private readonly leadership: ProjectionLeadership | undefined;
   private started = false;
 
   constructor(options: ProjectionDaemonOptions) {
+    const decode = options.decode && decodedOnce(options.decode);
     this.runners = options.projections.map(
       (projection) =>
         new ProjectionRunner({
@@ -39,7 +59,7 @@ export class ProjectionDaemon {
           store: options.store,
           knex: options.knex,
           logger: options.logger.child({ projection: projection.name }),
-          decode: options.decode,
+          decode,
           batchSize: options.batchSize,
           idleWaitMs: options.idleWaitMs,
           followRefreshMs: options.leadership?.retryMs,

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
 import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
+import type { RecordedEvent } from '../domain/events/envelope.js';
 import { createEventRegistry } from '../domain/eventTypes.js';
 import { createLogger } from '../logger.js';
 import { catchUpToCommitted } from '../../test/support/catchUp.js';
 import { writeSmallMixedLog } from '../../test/support/logWriter.js';
 import { dumpTables } from '../../test/support/readTables.js';
+import { deepFreeze } from '../../test/support/registryFixture.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/testDatabase.js';
 import { readCheckpoint } from './checkpoints.js';
 import { allProjections } from './index.js';
@@ -18,7 +20,10 @@ import { rebuildProjection, rebuildProjections } from './rebuild.js';
 import { ProjectionRunner } from './runner.js';
 
 const logger = createLogger({ level: 'silent' });
-const decode = decodeKnown(createEventRegistry());
+// Decoded events frozen: the live daemon and the rebuild hand one decoded event to every projection that
+// handles it (daemon.ts decodedOnce, rebuild.ts), so a projection that changed one would throw here.
+const decodeOne = decodeKnown(createEventRegistry());
+const decode = (e: RecordedEvent) => deepFreeze(decodeOne(e));
 const tables = allProjections.flatMap((p) => p.tables);
 let db: TestDatabase;
 let store: PostgresEventStore;

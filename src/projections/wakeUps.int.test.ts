@@ -115,4 +115,33 @@ describe('projection runners woken by an append', () => {
     expect(perAppend(reads - emptyReads)).toBeLessThanOrEqual(3);
     expect(perAppend(statements - emptyReads)).toBeLessThanOrEqual(2 + 1 + 1 + 3 + 1);
   }, 180_000);
+
+  it('decode each event once for the runners that handle it, not once per runner', async () => {
+    let decodes = 0;
+    daemon = new ProjectionDaemon({
+      projections,
+      store,
+      knex: db.knex,
+      logger: createLogger({ level: 'silent' }),
+      decode: (e) => {
+        decodes++;
+        return { ...e, data: { ...(e.data as object) } };
+      },
+    });
+    daemon.start();
+    await daemon.waitForPosition(await store.headPosition());
+    await quiet(200);
+    decodes = 0;
+    const stream = uniqueStream();
+    for (let i = 0; i < APPENDS; i++) {
+      const { position } = await store.append(stream, [anEvent('Woken', { n: i })], {
+        expectedRevision: 'any',
+      });
+      await daemon.waitForPosition(position, 60_000);
+    }
+    expect(applied).toHaveLength(APPENDS * RELEVANT);
+    // Before: once per runner that handles the event (RELEVANT per append). A runner that fell behind
+    // reads on its own and decodes its events again: a few, not one per runner each time.
+    expect(decodes).toBeLessThanOrEqual(APPENDS * 1.25);
+  }, 180_000);
 });
