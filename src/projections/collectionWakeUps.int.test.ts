@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { appendInOrder } from '../../test/support/appendInOrder.js';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
 import { decodeKnown } from '../adapters/eventStore/validatingEventStore.js';
 import { capacityStream } from '../domain/capacity/events.js';
@@ -49,8 +50,9 @@ describe('a capacity collection at concurrency 1, all projections live', () => {
         instanceId: randomUUID(),
         instanceName: `db-${i}`,
       }));
+      const appendNext = appendInOrder(store);
       const append = async (stream: string, events: EventData[]): Promise<Position> => {
-        const { position } = await store.append(stream, events, { expectedRevision: 'any' });
+        const { position } = await appendNext(stream, events);
         await daemon.waitForPosition(position, 60_000);
         return position;
       };

@@ -3,6 +3,7 @@
 // appended type, like a sync session's events, which a few of the service's projections handle.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { appendInOrder } from '../../test/support/appendInOrder.js';
 import { PostgresEventStore } from '../adapters/eventStore/postgresEventStore.js';
 import { createLogger } from '../logger.js';
 import { anEvent, uniqueStream } from '../../test/support/eventFactory.js';
@@ -133,10 +134,9 @@ describe('projection runners woken by an append', () => {
     await quiet(200);
     decodes = 0;
     const stream = uniqueStream();
+    const append = appendInOrder(store);
     for (let i = 0; i < APPENDS; i++) {
-      const { position } = await store.append(stream, [anEvent('Woken', { n: i })], {
-        expectedRevision: 'any',
-      });
+      const { position } = await append(stream, [anEvent('Woken', { n: i })]);
       await daemon.waitForPosition(position, 60_000);
     }
     expect(applied).toHaveLength(APPENDS * RELEVANT);

@@ -5,16 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineAdapter } from '../../src/adapters/engines/port.js';
 import type { EventStore } from '../../src/adapters/eventStore/port.js';
-import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
+import type { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { ledgerSnapshots } from '../../src/commands/sync/ledgerSnapshots.js';
 import { syncInstanceAccounts } from '../../src/commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { makeFacts, type AccountPermissions } from '../../src/domain/engines/model.js';
-import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
 import { postgresService, titled } from '../support/services.js';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
+import type { TestDatabase } from '../support/testDatabase.js';
+import { openValidatedStore, type ValidatedStore } from '../support/validatedStore.js';
 
 const service = postgresService();
 const ctx = {
@@ -92,6 +91,7 @@ const adapterOf = (night: Night): EngineAdapter =>
   }) as unknown as EngineAdapter;
 
 describe.skipIf(!service.url)(titled('account ledger snapshots', service), () => {
+  let opened: ValidatedStore;
   let db: TestDatabase;
   let raw: PostgresEventStore;
   let store: EventStore;
@@ -108,14 +108,10 @@ describe.skipIf(!service.url)(titled('account ledger snapshots', service), () =>
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-    store = validatingEventStore(raw, createEventRegistry());
+    opened = await openValidatedStore();
+    ({ db, raw, store } = opened);
   });
-  afterAll(async () => {
-    await raw?.close();
-    await db?.drop();
-  });
+  afterAll(() => opened?.close());
 
   const night = async (instanceId: string, n: Night, sessionId: string, snapshots: boolean) => {
     read = { events: 0, bytes: 0 };

@@ -6,13 +6,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresqlAdapter } from '../../src/adapters/engines/postgresql/postgresqlAdapter.js';
 import type { EngineAdapter } from '../../src/adapters/engines/port.js';
-import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
-import { validatingEventStore } from '../../src/adapters/eventStore/validatingEventStore.js';
+import type { EventStore } from '../../src/adapters/eventStore/port.js';
+import type { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { syncInstanceAccounts, toLedgerEvents } from '../../src/commands/sync/syncInstanceAccounts.js';
 import { accountsStream } from '../../src/domain/accounts/events.js';
 import { foldLedger } from '../../src/domain/accounts/ledger.js';
 import type { AccountPermissions } from '../../src/domain/engines/model.js';
-import { createEventRegistry } from '../../src/domain/eventTypes.js';
 import { createLogger } from '../../src/logger.js';
 import { accountsProjection } from '../../src/projections/accounts/projection.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
@@ -22,7 +21,8 @@ import {
   dropPostgresCollector,
 } from '../support/postgresCollector.js';
 import { monitoredPostgresService, titled } from '../support/services.js';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
+import type { TestDatabase } from '../support/testDatabase.js';
+import { openValidatedStore, type ValidatedStore } from '../support/validatedStore.js';
 
 const service = monitoredPostgresService();
 const p = `wft_${randomBytes(4).toString('hex')}`;
@@ -67,9 +67,10 @@ function onlyOurs(real: EngineAdapter): EngineAdapter {
 describe.skipIf(!service.url)(titled('account sync against PostgreSQL', service), () => {
   const instanceId = randomUUID();
   let admin: pg.Client;
+  let opened: ValidatedStore;
   let db: TestDatabase;
   let raw: PostgresEventStore;
-  let store: ReturnType<typeof validatingEventStore>;
+  let store: EventStore;
   const q = (s: string) => admin.escapeIdentifier(s);
 
   beforeAll(async () => {
@@ -86,14 +87,12 @@ describe.skipIf(!service.url)(titled('account sync against PostgreSQL', service)
       `GRANT CREATE ON DATABASE ${q(DROP)} TO ${q(`${p}_app`)}`,
     ])
       await admin.query(sql);
-    db = await createTestDatabase();
-    raw = new PostgresEventStore(db.pool);
-    store = validatingEventStore(raw, createEventRegistry());
+    opened = await openValidatedStore();
+    ({ db, raw, store } = opened);
   });
 
   afterAll(async () => {
-    await raw?.close();
-    await db?.drop();
+    await opened?.close();
     await dropDatabases(service.url!, [KEEP, DROP]);
     for (const role of ['super', 'app', 'report'])
       await admin.query(`DROP ROLE IF EXISTS ${q(`${p}_${role}`)}`);

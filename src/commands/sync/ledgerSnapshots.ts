@@ -27,7 +27,7 @@ export interface LedgerSnapshot {
 }
 
 export interface LedgerSnapshots {
-  /** The stream's snapshot of the current fold version, if any. */
+  /** The stream's snapshot of the current fold version; undefined when it has none. */
   load(streamId: string): Promise<LedgerSnapshot | undefined>;
   /** Keeps it unless a snapshot at a later revision is already stored. */
   save(streamId: string, snapshot: LedgerSnapshot): Promise<void>;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { appendInOrder } from '../../../test/support/appendInOrder.js';
 import { sessionStream } from '../../domain/sessions/events.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { testMetadata } from '../../../test/support/eventFactory.js';
@@ -39,6 +40,7 @@ describe('sync_sessions projection, one record event per batch', () => {
       instanceName: `db-${i}`,
     }));
     const runner = spec.runner({ batchSize: 1 });
+    const append = appendInOrder(spec.store);
     let minute = 0;
     const session = sessionCommands(
       () =>
@@ -47,7 +49,7 @@ describe('sync_sessions projection, one record event per batch', () => {
           sessionId,
         }),
       async (events) => {
-        await spec.store.append(sessionStream(sessionId), events, { expectedRevision: 'any' });
+        await append(sessionStream(sessionId), events);
         await spec.catchUp(runner);
       },
     );
