@@ -6,14 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
-import { decide, evolve, initialState, type SessionCommand } from '../../src/domain/sessions/decider.js';
-import { sessionStream } from '../../src/domain/sessions/events.js';
 import { startApiServer, type ApiServer } from '../support/apiServer.js';
-import { appendInOrder } from '../support/appendInOrder.js';
-import { testMetadata } from '../support/eventFactory.js';
+import { recordName as name, writeSession } from '../support/sessionLog.js';
 
 const RECORDS = 10_000;
-const name = (i: number) => `db-${String(i).padStart(5, '0')}`;
 
 interface Rec {
   instance_id: string;
@@ -29,72 +25,6 @@ interface Meta {
 }
 type SessionBody = { data: { status: string; records: Rec[]; records_meta: Meta } };
 type PageBody = { data: Rec[]; meta: Meta };
-
-/**
- * Runs a session through the real decider and appends what it decides, in the runner's order: every
- * record starts; one in 100 fails (in the permissions phase, or inventory for every fifth of those);
- * one in 10 completes; the rest are abandoned when the session is cancelled.
- */
-async function writeSession(store: PostgresEventStore, sessionId: string, count: number) {
-  const append = appendInOrder(store);
-  const instances = Array.from({ length: count }, (_, i) => ({
-    instanceId: randomUUID(),
-    instanceName: name(i),
-  }));
-  let state = initialState();
-  let pending: ReturnType<typeof decide> = [];
-  const flush = async () => {
-    const events = pending;
-    pending = [];
-    if (events.length === 0) return;
-    await append(
-      sessionStream(sessionId),
-      events.map((event) => ({
-        eventId: randomUUID(),
-        type: event.type,
-        schemaVersion: 1,
-        data: event.data,
-        metadata: testMetadata({
-          sessionId,
-          ...('instanceId' in event.data ? { instanceId: event.data.instanceId } : {}),
-        }),
-      })),
-    );
-  };
-  const exec = async (command: SessionCommand) => {
-    const events = decide(command, state);
-    for (const event of events) state = evolve(state, event);
-    pending.push(...events);
-    if (pending.length >= 1000) await flush();
-  };
-  await exec({ type: 'StartSession', sessionId, category: 'account', syncType: 'manual_batch', instances });
-  for (const [i, { instanceId }] of instances.entries()) {
-    await exec({ type: 'StartRecord', sessionId, instanceId, now: new Date(), leaseMs: 600_000 });
-    if (i % 100 === 7)
-      await exec({
-        type: 'FailRecord',
-        sessionId,
-        instanceId,
-        phase: i % 500 === 7 ? 'inventory' : 'permissions',
-        messageCode: 'PERMISSION_DENIED',
-        message: 'denied',
-      });
-    else if (i % 10 === 3)
-      await exec({
-        type: 'CompleteRecord',
-        sessionId,
-        instanceId,
-        itemsSynced: 1,
-        itemsCreated: 0,
-        itemsUpdated: 0,
-        itemsDeleted: 0,
-        details: {},
-      });
-  }
-  await exec({ type: 'CancelSession', sessionId, reason: 'test' });
-  await flush();
-  return instances;
-}
 
 describe("a session's records in pages", () => {
   let api: ApiServer;
