@@ -2,13 +2,37 @@
 // to the session's stream in batches, for the server's projections to build its rows.
 import { randomUUID } from 'node:crypto';
 import type { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
-import { decide, evolve, initialState, type SessionCommand } from '../../src/domain/sessions/decider.js';
+import type { EventData, EventMetadata } from '../../src/domain/events/envelope.js';
+import {
+  decide,
+  evolve,
+  initialState,
+  type SessionCommand,
+  type SessionEvent,
+} from '../../src/domain/sessions/decider.js';
 import { sessionStream } from '../../src/domain/sessions/events.js';
 import { appendInOrder } from './appendInOrder.js';
 import { testMetadata } from './eventFactory.js';
 
 /** The name of the i-th instance of a session: db-00000, db-00001, ... (their order is the records'). */
 export const recordName = (i: number) => `db-${String(i).padStart(5, '0')}`;
+
+/** A session event as the session executor appends it: the session's id (and the record's instance). */
+export const sessionEventData = (
+  sessionId: string,
+  event: SessionEvent,
+  metadata: Partial<EventMetadata> = {},
+): EventData => ({
+  eventId: randomUUID(),
+  type: event.type,
+  schemaVersion: 1,
+  data: event.data,
+  metadata: testMetadata({
+    ...metadata,
+    sessionId,
+    ...('instanceId' in event.data ? { instanceId: event.data.instanceId } : {}),
+  }),
+});
 
 /**
  * Runs a session through the real decider and appends what it decides, in the runner's order: every
@@ -29,16 +53,7 @@ export async function writeSession(store: PostgresEventStore, sessionId: string,
     if (events.length === 0) return;
     await append(
       sessionStream(sessionId),
-      events.map((event) => ({
-        eventId: randomUUID(),
-        type: event.type,
-        schemaVersion: 1,
-        data: event.data,
-        metadata: testMetadata({
-          sessionId,
-          ...('instanceId' in event.data ? { instanceId: event.data.instanceId } : {}),
-        }),
-      })),
+      events.map((event) => sessionEventData(sessionId, event)),
     );
   };
   const exec = async (command: SessionCommand) => {

@@ -113,7 +113,12 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
         .extend({
           status: z.enum(recordStatuses).optional(),
           phase: z.enum(recordPhases).optional().describe('of the last failure'),
-          search: z.string().min(1).max(128).optional().describe('a part of the instance name, in any case'),
+          search: z
+            .string()
+            .min(1)
+            .max(128)
+            .optional()
+            .describe('a part of the instance name, case-insensitive'),
         })
         .strict(),
       response: recordSchema,

@@ -39,6 +39,18 @@ const apiSessionColumns = (knex: Knex) =>
 const apiRecordColumns = (knex: Knex) =>
   recordColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
+/** A page of `q` in `order`, its rows in the API's shape (`columns`, the times as UTC text), with its total. */
+async function apiPage<Row>(
+  q: Knex.QueryBuilder,
+  paging: Paging,
+  totals: PageTotals | undefined,
+  columns: readonly (string | Knex.Raw)[],
+  order: readonly { column: string; order: 'asc' | 'desc' }[],
+) {
+  const { total, rows } = await paged<Row>(q, paging, { totals, order, columns, types: utcTimeTypes });
+  return { total, items: rows };
+}
+
 export interface SessionFilters {
   category?: string | undefined;
   syncType?: string | undefined;
@@ -69,17 +81,11 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
         .where('r.instance_id', instanceId);
     });
   }
-  const { total, rows } = await paged<ReturnType<typeof sessionToApi>>(q, paging, {
-    totals,
-    // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
-    order: [
-      { column: 'sync_sessions.started_at', order: 'desc' },
-      { column: 'sync_sessions.session_id', order: 'desc' },
-    ],
-    columns: apiSessionColumns(knex),
-    types: utcTimeTypes,
-  });
-  return { total, items: rows };
+  // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
+  return apiPage<ReturnType<typeof sessionToApi>>(q, paging, totals, apiSessionColumns(knex), [
+    { column: 'sync_sessions.started_at', order: 'desc' },
+    { column: 'sync_sessions.session_id', order: 'desc' },
+  ]);
 }
 
 /** Filters of a session's records (GET /sync-sessions/{id}/records). */
@@ -87,7 +93,7 @@ export interface RecordFilters {
   status?: string | undefined;
   /** The phase of the record's last failure. */
   phase?: string | undefined;
-  /** A part of the instance's name, in any case. */
+  /** A part of the instance's name, case-insensitive. */
   search?: string | undefined;
 }
 
@@ -114,17 +120,11 @@ export async function sessionRecords(
   if (filters.phase) q.where('phase', filters.phase);
   if (filters.search)
     q.whereRaw("lower(instance_name) LIKE ? ESCAPE '\\'", [`%${escapeLike(filters.search.toLowerCase())}%`]);
-  const { total, rows } = await paged<RecordRow<string>>(q, paging, {
-    totals,
-    // Qualified: bare names would be the selected columns (the times' text), which no index orders.
-    order: [
-      { column: 'sync_instance_records.instance_name', order: 'asc' },
-      { column: 'sync_instance_records.instance_id', order: 'asc' },
-    ],
-    columns: apiRecordColumns(knex),
-    types: utcTimeTypes,
-  });
-  return { total, items: rows };
+  // Qualified: bare names would be the selected columns (the times' text), which no index orders.
+  return apiPage<RecordRow<string>>(q, paging, totals, apiRecordColumns(knex), [
+    { column: 'sync_instance_records.instance_name', order: 'asc' },
+    { column: 'sync_instance_records.instance_id', order: 'asc' },
+  ]);
 }
 
 /**

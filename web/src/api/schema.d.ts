@@ -15182,7 +15182,7 @@ export interface paths {
                     page?: number;
                     /** @description of the last failure */
                     phase?: "connect" | "inventory" | "permissions" | "sizes" | "aggregate" | "classify" | "tag" | "other";
-                    /** @description a part of the instance name, in any case */
+                    /** @description a part of the instance name, case-insensitive */
                     search?: string;
                     status?: "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "abandoned";
                 };

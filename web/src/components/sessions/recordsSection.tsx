@@ -100,13 +100,13 @@ function RecordFilters({ value, onChange }: { value: Filters; onChange: (f: Filt
       <Select
         label="Record status"
         value={value.status ?? ''}
-        options={[{ value: '', label: 'any' }, ...recordStatuses]}
+        options={[{ value: '', label: 'every status' }, ...recordStatuses]}
         onChange={(e) => onChange({ ...value, status: e.currentTarget.value || undefined })}
       />
       <Select
         label="Failed in phase"
         value={value.phase ?? ''}
-        options={[{ value: '', label: 'any' }, ...recordPhases]}
+        options={[{ value: '', label: 'every phase' }, ...recordPhases]}
         onChange={(e) => onChange({ ...value, phase: e.currentTarget.value || undefined })}
       />
       <Field
