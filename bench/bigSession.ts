@@ -135,27 +135,57 @@ type Host = Awaited<ReturnType<typeof startHost>>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** GET /sync-sessions/{id} over HTTP, GETS times (the body read whole), and getSession() alone in the service. */
+/** A GET of the service's API as a client makes it: the body read whole and parsed, its time in ms. */
+async function apiGet<T>(host: Host, path: string): Promise<{ ms: number; bytes: number; body: T }> {
+  const t = performance.now();
+  const res = await fetch(`${host.api.base}${path}`, {
+    headers: { authorization: `Bearer ${host.api.token}` },
+  });
+  const text = await res.text();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
+  return { ms, bytes: Buffer.byteLength(text), body: JSON.parse(text) as T };
+}
+
+/**
+ * GET /sync-sessions/{id} over HTTP, GETS times (the session with its first page of records), and
+ * getSession() alone in the service; then, once, every record through GET /sync-sessions/{id}/records
+ * page after page (100 a page, the API's largest), so the whole cost of reading the session shows too.
+ */
 async function reads(host: Host, sessionId: string) {
   const http: number[] = [];
   let bytes = 0;
   for (let i = 0; i < GETS; i++) {
-    const t = performance.now();
-    const res = await fetch(`${host.api.base}/sync-sessions/${sessionId}`, {
-      headers: { authorization: `Bearer ${host.api.token}` },
-    });
-    const body = await res.arrayBuffer();
-    http.push(performance.now() - t);
-    if (res.status !== 200) throw new Error(`GET /sync-sessions/${sessionId} answered ${res.status}`);
-    bytes = body.byteLength;
+    const got = await apiGet(host, `/sync-sessions/${sessionId}`);
+    http.push(got.ms);
+    bytes = got.bytes;
   }
   const query = await host.ask<number[]>({ op: 'query', sessionId, times: GETS });
+  let pagesMs = 0;
+  let pagesBytes = 0;
+  let pages = 0;
+  let records = 0;
+  for (let page = 1; ; page++) {
+    const got = await apiGet<{ data: unknown[]; meta: { pages: number } }>(
+      host,
+      `/sync-sessions/${sessionId}/records?page=${page}&limit=100`,
+    );
+    pagesMs += got.ms;
+    pagesBytes += got.bytes;
+    pages++;
+    records += got.body.data.length;
+    if (page >= got.body.meta.pages) break;
+  }
   return {
     getFirstMs: http[0]!,
     getMedianMs: median(http),
     getMaxMs: Math.max(...http),
     getBytes: bytes,
     queryMedianMs: median(query),
+    pagesMs,
+    pagesBytes,
+    pages,
+    pagedRecords: records,
   };
 }
 

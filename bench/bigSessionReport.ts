@@ -10,6 +10,11 @@ export interface Measured extends Omit<SessionTimings, 'sessionId'> {
   getMaxMs: number;
   getBytes: number;
   queryMedianMs: number;
+  /** Every record read through GET /sync-sessions/{id}/records, page after page: total time, bytes, pages. */
+  pagesMs: number;
+  pagesBytes: number;
+  pages: number;
+  pagedRecords: number;
   recoveryClosedMs: number;
   recoveryOrphansMs: number;
   abandoned: number;
@@ -46,11 +51,14 @@ export function printReport(
     ['loadSession (read + fold), ms', (m) => num(m.loadMs, 1)],
     ['sync_sessions read model behind the run end, ms', (m) => num(m.projectedMs)],
     ['every read model behind it after that, ms', (m) => num(m.settledMs)],
-    ['GET /sync-sessions/{id}: first, ms', (m) => num(m.getFirstMs, 1)],
+    ['GET /sync-sessions/{id} (first page of records): first, ms', (m) => num(m.getFirstMs, 1)],
     [`GET /sync-sessions/{id}: median of ${info.gets}, ms`, (m) => num(m.getMedianMs, 1)],
     [`GET /sync-sessions/{id}: slowest of ${info.gets}, ms`, (m) => num(m.getMaxMs, 1)],
     ['GET /sync-sessions/{id}: body, KB', (m) => num(m.getBytes / 1024)],
     [`getSession() alone (the route's query): median, ms`, (m) => num(m.queryMedianMs, 1)],
+    ['every record through /records, 100 a page: total ms (info)', (m) => num(m.pagesMs, 1)],
+    ['every record through /records: pages / records', (m) => `${num(m.pages)} / ${num(m.pagedRecords)}`],
+    ['every record through /records: bodies, KB', (m) => num(m.pagesBytes / 1024)],
     ['recovery pass, session closed (left-over row), ms', (m) => num(m.recoveryClosedMs, 1)],
     ['recovery pass, process gone (every record abandoned), ms', (m) => num(m.recoveryOrphansMs)],
   ];

@@ -29,6 +29,7 @@ import * as sizeStatsDateIndex from './20261203_0034_size_stats_date_index.js';
 import * as accountCapabilityCounts from './20261203_0035_account_capability_counts.js';
 import * as instanceLatestSizes from './20261203_0036_instance_latest_sizes.js';
 import * as accountLedgerSnapshots from './20261203_0041_account_ledger_snapshots.js';
+import * as sessionRecordPages from './20261203_0042_session_record_pages.js';
 
 export interface Migration {
   name: string;
@@ -65,4 +66,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261203_0035_account_capability_counts', ...accountCapabilityCounts },
   { name: '20261203_0036_instance_latest_sizes', ...instanceLatestSizes },
   { name: '20261203_0041_account_ledger_snapshots', ...accountLedgerSnapshots },
+  { name: '20261203_0042_session_record_pages', ...sessionRecordPages },
 ];

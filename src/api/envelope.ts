@@ -1,14 +1,9 @@
 // Response envelopes (docs/api.md#response-envelopes) and paging.
 import { z } from 'zod';
 import type { MessageCode } from '../domain/messageCodes.js';
-import type { Paging } from '../domain/paging.js';
+import { pageMeta, type PageMeta, type Paging } from '../domain/paging.js';
 
-export interface PageMeta {
-  page: number;
-  limit: number;
-  total: number;
-  pages: number;
-}
+export { pageMeta, type PageMeta };
 
 export const success = <T>(data: T, message = 'ok', meta?: PageMeta) => ({
   success: true as const,
@@ -34,13 +29,6 @@ export const MAX_PAGE_SIZE = 100;
 export const pagingQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
-});
-
-export const pageMeta = (paging: Paging, total: number): PageMeta => ({
-  page: paging.page,
-  limit: paging.limit,
-  total,
-  pages: Math.ceil(total / paging.limit),
 });
 
 /** A list route's answer: one page of items and its paging meta. */

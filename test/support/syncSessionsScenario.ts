@@ -13,7 +13,7 @@ import {
   type SessionState,
 } from '../../src/domain/sessions/decider.js';
 import { sessionStream } from '../../src/domain/sessions/events.js';
-import { testMetadata } from './eventFactory.js';
+import { sessionEventData } from './sessionLog.js';
 import type { ProjectionSpec } from './projectionSpec.js';
 
 export const alice: Actor = { kind: 'user', id: randomUUID() };
@@ -50,18 +50,7 @@ export function syncSessionsScenario(spec: ProjectionSpec) {
   async function append(sessionId: string, events: SessionEvent[], at: string, actor: Actor) {
     await spec.store.append(
       sessionStream(sessionId),
-      events.map((event) => ({
-        eventId: randomUUID(),
-        type: event.type,
-        schemaVersion: 1,
-        data: event.data,
-        metadata: testMetadata({
-          actor,
-          occurredAt: at,
-          sessionId,
-          ...('instanceId' in event.data ? { instanceId: event.data.instanceId } : {}),
-        }),
-      })),
+      events.map((event) => sessionEventData(sessionId, event, { actor, occurredAt: at })),
       { expectedRevision: 'any' },
     );
   }

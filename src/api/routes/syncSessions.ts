@@ -4,9 +4,14 @@
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
 import { formatPosition } from '../../domain/events/envelope.js';
-import type { recordPhases } from '../../domain/sessions/events.js';
-import { sessionCategories, syncTypes } from '../../domain/sessions/events.js';
-import { getSession, listSessions, sessionErrorLogs } from '../../projections/syncSessions/queries.js';
+import { recordPhases, sessionCategories, syncTypes } from '../../domain/sessions/events.js';
+import {
+  FIRST_RECORDS,
+  getSession,
+  listSessions,
+  sessionErrorLogs,
+  sessionRecords,
+} from '../../projections/syncSessions/queries.js';
 import type { ApiDeps } from '../deps.js';
 import { pageOf, pagingQuery, timeRange } from '../envelope.js';
 import { pageTotals } from '../pageTotals.js';
@@ -17,6 +22,8 @@ import { sessionStartRoutes } from './sessionStartRoutes.js';
 import { idParams } from '../schemas/common.js';
 import {
   errorLogSchema,
+  recordSchema,
+  recordStatuses,
   sessionSchema,
   sessionStatuses,
   sessionWithRecordsSchema,
@@ -31,7 +38,7 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
   };
   // After a command's events reached the projection: its session row is there (the stream exists).
   const sessionAfter = async (id: string) => {
-    const session = await getSession(knex, id);
+    const session = await getSession(knex, id, totals);
     if (!session) throw notFound('sync session', id);
     return session;
   };
@@ -88,14 +95,37 @@ export function syncSessionRoutes(deps: ApiDeps): RouteDefinition[] {
       method: 'get',
       path: '/sync-sessions/:id',
       tag: 'sync-sessions',
-      summary: 'A session with its records',
+      summary: `A session with its tally and the first page of its records (at most ${FIRST_RECORDS}, by instance name); records_meta tells the total and pages`,
       access: { permission: 'view' },
       params: idParams,
       response: sessionWithRecordsSchema,
-      handler: async ({ params }) => {
-        const session = await getSession(knex, params.id);
-        if (!session) throw notFound('sync session', params.id);
-        return { data: session };
+      handler: async ({ params }) => ({ data: await sessionAfter(params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/sync-sessions/:id/records',
+      tag: 'sync-sessions',
+      summary:
+        "A session's records by instance name, paged (filters: status, phase of the last failure, search in the instance name)",
+      access: { permission: 'view' },
+      params: idParams,
+      query: pagingQuery
+        .extend({
+          status: z.enum(recordStatuses).optional(),
+          phase: z.enum(recordPhases).optional().describe('of the last failure'),
+          search: z
+            .string()
+            .min(1)
+            .max(128)
+            .optional()
+            .describe('a part of the instance name, case-insensitive'),
+        })
+        .strict(),
+      response: recordSchema,
+      paged: true,
+      handler: async ({ params, query }) => {
+        await ensureSession(params.id);
+        return pageOf(query, sessionRecords(knex, params.id, query, query, totals));
       },
     }),
     defineRoute({

@@ -5,7 +5,7 @@ import { actorSchema } from '../../domain/events/envelope.js';
 import { recordPhases, sessionCategories, syncTypes } from '../../domain/sessions/events.js';
 
 export const sessionStatuses = ['running', 'completed', 'partial', 'failed', 'cancelled'] as const;
-const recordStatuses = [
+export const recordStatuses = [
   'pending',
   'running',
   'retrying',
@@ -33,7 +33,7 @@ export const sessionSchema = z.object({
   created_by: z.string().describe("the id of the actor who started it (a user's id, or e.g. 'cli')"),
 });
 
-const recordSchema = z.object({
+export const recordSchema = z.object({
   session_id: z.uuid(),
   instance_id: z.uuid(),
   instance_name: z.string(),
@@ -58,7 +58,18 @@ const recordSchema = z.object({
     ),
 });
 
-export const sessionWithRecordsSchema = sessionSchema.extend({ records: z.array(recordSchema) });
+export const sessionWithRecordsSchema = sessionSchema.extend({
+  records: z
+    .array(recordSchema)
+    .describe(
+      'the first page of its records by instance name (at most 100): page 1 of GET /sync-sessions/{id}/records?limit=100',
+    ),
+  records_meta: z
+    .object({ page: count, limit: count, total: count, pages: count })
+    .describe(
+      'paging of `records`: total records and pages; the next pages from GET /sync-sessions/{id}/records?page=2&limit=100',
+    ),
+});
 
 export const errorLogSchema = recordSchema.pick({
   session_id: true,

@@ -1,11 +1,12 @@
-// getSession answers each record as the rows hold it, its times as toISOString writes them, whatever the
-// server's TimeZone, and without a Date per time (a session of 10,000 records has 30,000 of them).
+// getSession and the pages of sessionRecords answer each record as the rows hold it, its times as
+// toISOString writes them, whatever the server's TimeZone, and without a Date per time (a session of
+// 10,000 records has 30,000 of them).
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnex } from '../../adapters/db/knex.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/testDatabase.js';
-import { getSession } from './queries.js';
+import { FIRST_RECORDS, getSession, sessionRecords } from './queries.js';
 
 const RECORDS = 300;
 
@@ -68,12 +69,17 @@ describe('getSession', () => {
 
   it('answers the rows, times as toISOString writes them', async () => {
     expect((await knex.raw('SHOW "TimeZone"')).rows[0].TimeZone).toBe('America/St_Johns');
-    const session = (await getSession(knex, id))!;
     const expected = await parsedRecords(knex, id);
-    expect(session.records).toHaveLength(RECORDS);
-    expect(session.records).toEqual(expected);
+    const pages = [];
+    for (let page = 1; page <= Math.ceil(RECORDS / FIRST_RECORDS); page++)
+      pages.push(...(await sessionRecords(knex, id, {}, { page, limit: FIRST_RECORDS })).items);
+    expect(pages).toHaveLength(RECORDS);
+    expect(pages).toEqual(expected);
     // The same text, key order included: the JSON the API sends is unchanged.
-    expect(JSON.stringify(session.records)).toBe(JSON.stringify(expected));
+    expect(JSON.stringify(pages)).toBe(JSON.stringify(expected));
+    const session = (await getSession(knex, id))!;
+    expect(session.records).toEqual(expected.slice(0, FIRST_RECORDS));
+    expect(session.records_meta).toEqual({ page: 1, limit: FIRST_RECORDS, total: RECORDS, pages: 3 });
     expect(session.records[0]!.started_at).toBe('2026-11-22T09:00:01.123Z');
   });
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syncSessionsProjection } from './projection.js';
-import { expiredRunningRecords, getSession, listSessions, sessionToApi } from './queries.js';
+import { expiredRunningRecords, getSession, listSessions, sessionRecords, sessionToApi } from './queries.js';
 import { withLastSync } from '../instances/queries.js';
 import { projectionSpec } from '../../../test/support/projectionSpec.js';
 import { alice, s1Completed, syncSessionsScenario } from '../../../test/support/syncSessionsScenario.js';
@@ -29,7 +29,23 @@ describe('sync_sessions queries', () => {
       items_deleted: 0,
       sync_details: { added: ['app@%'] },
     });
+    expect(full.records_meta).toEqual({ page: 1, limit: 100, total: 3, pages: 1 });
     expect(await getSession(spec.db.knex, randomUUID())).toBeUndefined();
+  });
+
+  it('sessionRecords: pages by instance name, filtered by status, phase and a part of the name', async () => {
+    const names = async (filters: Parameters<typeof sessionRecords>[2], page = 1, limit = 2) => {
+      const { total, items } = await sessionRecords(spec.db.knex, s1, filters, { page, limit });
+      return [total, items.map((r) => r.instance_name)];
+    };
+    expect(await names({})).toEqual([3, ['db-a', 'db-b']]);
+    expect(await names({}, 2)).toEqual([3, ['db-c']]);
+    expect(await names({ status: 'skipped' })).toEqual([1, ['db-c']]);
+    expect(await names({ search: 'B-B' })).toEqual([1, ['db-b']]);
+    expect(await names({ search: '%' })).toEqual([0, []]);
+    // B failed in the permissions phase, then its retry completed: the phase of its last failure stays.
+    expect(await names({ phase: 'permissions' })).toEqual([1, ['db-b']]);
+    expect(await names({ phase: 'permissions', status: 'failed' })).toEqual([0, []]);
   });
 
   it('recovery: running records whose lease expired', async () => {

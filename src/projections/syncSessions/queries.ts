@@ -1,6 +1,7 @@
 // Reads of sync_sessions and sync_instance_records for the API and for the recovery pass.
 import type { Knex } from 'knex';
-import type { Paging } from '../../domain/paging.js';
+import { pageMeta, type Paging } from '../../domain/paging.js';
+import { escapeLike } from '../credentials/queries.js';
 import { paged, type PageTotals } from '../paging.js';
 import { utcTimeTypes } from '../utcTimeText.js';
 import type { RecordRow, SessionRow } from './fold.js';
@@ -38,6 +39,18 @@ const apiSessionColumns = (knex: Knex) =>
 const apiRecordColumns = (knex: Knex) =>
   recordColumns.map((c) => (timeColumns.has(c) ? knex.raw(`?? AT TIME ZONE 'UTC' AS ??`, [c, c]) : c));
 
+/** A page of `q` in `order`, its rows in the API's shape (`columns`, the times as UTC text), with its total. */
+async function apiPage<Row>(
+  q: Knex.QueryBuilder,
+  paging: Paging,
+  totals: PageTotals | undefined,
+  columns: readonly (string | Knex.Raw)[],
+  order: readonly { column: string; order: 'asc' | 'desc' }[],
+) {
+  const { total, rows } = await paged<Row>(q, paging, { totals, order, columns, types: utcTimeTypes });
+  return { total, items: rows };
+}
+
 export interface SessionFilters {
   category?: string | undefined;
   syncType?: string | undefined;
@@ -68,34 +81,63 @@ export async function listSessions(knex: Knex, filters: SessionFilters, paging: 
         .where('r.instance_id', instanceId);
     });
   }
-  const { total, rows } = await paged<ReturnType<typeof sessionToApi>>(q, paging, {
-    totals,
-    // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
-    order: [
-      { column: 'sync_sessions.started_at', order: 'desc' },
-      { column: 'sync_sessions.session_id', order: 'desc' },
-    ],
-    columns: apiSessionColumns(knex),
-    types: utcTimeTypes,
-  });
-  return { total, items: rows };
+  // Qualified: a bare started_at would name the selected UTC text's column, which no index orders.
+  return apiPage<ReturnType<typeof sessionToApi>>(q, paging, totals, apiSessionColumns(knex), [
+    { column: 'sync_sessions.started_at', order: 'desc' },
+    { column: 'sync_sessions.session_id', order: 'desc' },
+  ]);
+}
+
+/** Filters of a session's records (GET /sync-sessions/{id}/records). */
+export interface RecordFilters {
+  status?: string | undefined;
+  /** The phase of the record's last failure. */
+  phase?: string | undefined;
+  /** A part of the instance's name, case-insensitive. */
+  search?: string | undefined;
+}
+
+/** Records in the first page of a session's answer (GET /sync-sessions/{id}): the API's largest page. */
+export const FIRST_RECORDS = 100;
+
+/**
+ * One page of a session's records, by instance name then id (a total order: the instance id is unique
+ * in a session), with the count of those the filters match. The records come from PostgreSQL in the
+ * API's shape, column for column, with the times read in UTC as text (utcTimeText.ts): no second object
+ * per record and no Date. The order is the index sync_instance_records_session_name_idx (or, with a
+ * status, ..._session_status_idx): a page reads its rows from the index, not every record of the session.
+ * docs/decisions.md "A session's records are paged".
+ */
+export async function sessionRecords(
+  knex: Knex,
+  id: string,
+  filters: RecordFilters,
+  paging: Paging,
+  totals?: PageTotals,
+) {
+  const q = knex('sync_instance_records').where('session_id', id);
+  if (filters.status) q.where('status', filters.status);
+  if (filters.phase) q.where('phase', filters.phase);
+  if (filters.search)
+    q.whereRaw("lower(instance_name) LIKE ? ESCAPE '\\'", [`%${escapeLike(filters.search.toLowerCase())}%`]);
+  // Qualified: bare names would be the selected columns (the times' text), which no index orders.
+  return apiPage<RecordRow<string>>(q, paging, totals, apiRecordColumns(knex), [
+    { column: 'sync_instance_records.instance_name', order: 'asc' },
+    { column: 'sync_instance_records.instance_id', order: 'asc' },
+  ]);
 }
 
 /**
- * One session with all its records (by instance name), or undefined. The records come from PostgreSQL in
- * the API's shape, column for column, so that a session of 10,000 records costs no second object per
- * record and no Date per timestamp: the times are read in UTC as text and rewritten as toISOString()
- * writes them (utcTimeText.ts). docs/decisions.md: "GET of a 10,000-record session: times as text".
+ * One session with the first page of its records (FIRST_RECORDS, by instance name, as
+ * GET /sync-sessions/{id}/records answers its page 1) and their paging meta, or undefined. A session of
+ * up to FIRST_RECORDS records is whole in one answer; a larger one tells its total and page count.
  */
-export async function getSession(knex: Knex, id: string) {
+export async function getSession(knex: Knex, id: string, totals?: PageTotals) {
   const row = await knex<SessionDbRow>('sync_sessions').where({ session_id: id }).first();
   if (!row) return undefined;
-  const records = await knex('sync_instance_records')
-    .where({ session_id: id })
-    .orderBy(['instance_name', 'instance_id'])
-    .select<RecordRow<string>[]>(apiRecordColumns(knex))
-    .options({ types: utcTimeTypes });
-  return { ...sessionToApi(row), records };
+  const paging = { page: 1, limit: FIRST_RECORDS };
+  const first = await sessionRecords(knex, id, {}, paging, totals);
+  return { ...sessionToApi(row), records: first.items, records_meta: pageMeta(paging, first.total) };
 }
 
 /** The records `where` picks, ordered by `first` (ascending), then by the record's key. */

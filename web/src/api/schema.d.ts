@@ -14486,7 +14486,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A session with its records
+         * A session with its tally and the first page of its records (at most 100, by instance name); records_meta tells the total and pages
          * @description Needs the 'view' permission.
          */
         get: {
@@ -14514,6 +14514,7 @@ export interface paths {
                                 /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
                                 created_by: string;
                                 failed_instances: number;
+                                /** @description the first page of its records by instance name (at most 100): page 1 of GET /sync-sessions/{id}/records?limit=100 */
                                 records: {
                                     attempts: number;
                                     /** Format: date-time */
@@ -14548,6 +14549,13 @@ export interface paths {
                                         [key: string]: unknown;
                                     } | null;
                                 }[];
+                                /** @description paging of `records`: total records and pages; the next pages from GET /sync-sessions/{id}/records?page=2&limit=100 */
+                                records_meta: {
+                                    limit: number;
+                                    page: number;
+                                    pages: number;
+                                    total: number;
+                                };
                                 /** Format: uuid */
                                 session_id: string;
                                 skipped_instances: number;
@@ -14704,6 +14712,7 @@ export interface paths {
                                 /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
                                 created_by: string;
                                 failed_instances: number;
+                                /** @description the first page of its records by instance name (at most 100): page 1 of GET /sync-sessions/{id}/records?limit=100 */
                                 records: {
                                     attempts: number;
                                     /** Format: date-time */
@@ -14738,6 +14747,13 @@ export interface paths {
                                         [key: string]: unknown;
                                     } | null;
                                 }[];
+                                /** @description paging of `records`: total records and pages; the next pages from GET /sync-sessions/{id}/records?page=2&limit=100 */
+                                records_meta: {
+                                    limit: number;
+                                    page: number;
+                                    pages: number;
+                                    total: number;
+                                };
                                 /** Format: uuid */
                                 session_id: string;
                                 skipped_instances: number;
@@ -15148,6 +15164,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sync-sessions/{id}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session's records by instance name, paged (filters: status, phase of the last failure, search in the instance name)
+         * @description Needs the 'view' permission.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    page?: number;
+                    /** @description of the last failure */
+                    phase?: "connect" | "inventory" | "permissions" | "sizes" | "aggregate" | "classify" | "tag" | "other";
+                    /** @description a part of the instance name, case-insensitive */
+                    search?: string;
+                    status?: "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "abandoned";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                /** Format: date-time */
+                                completed_at: string | null;
+                                error_code: string | null;
+                                /** @description also the reason of a skip or an abandon */
+                                error_message: string | null;
+                                /** Format: uuid */
+                                instance_id: string;
+                                instance_name: string;
+                                items_created: number;
+                                items_deleted: number;
+                                items_synced: number;
+                                items_updated: number;
+                                /** Format: date-time */
+                                lease_expires_at: string | null;
+                                /**
+                                 * @description of the last failure
+                                 * @enum {string|null}
+                                 */
+                                phase: "connect" | "inventory" | "permissions" | "sizes" | "aggregate" | "classify" | "tag" | "other" | null;
+                                /** Format: uuid */
+                                session_id: string;
+                                /** Format: date-time */
+                                started_at: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "abandoned";
+                                /** @enum {string} */
+                                sync_category: "account" | "capacity" | "aggregation" | "classification" | "tags";
+                                /** @description what the record's work reported (its category's figures), and `compensations`: [{at, action, detail}] */
+                                sync_details: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[];
+                            message: string;
+                            meta: {
+                                limit: number;
+                                page: number;
+                                pages: number;
+                                total: number;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR or INVALID_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATION_REQUIRED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description PERMISSION_DENIED, CSRF_MISSING, CSRF_INVALID */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            error_id: string;
+                            message: string;
+                            message_code: string;
+                            recoverable: boolean;
+                            /** @enum {boolean} */
+                            success: false;
+                            timestamp: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sync-sessions/{id}/records/{instanceId}/actions/abandon": {
         parameters: {
             query?: never;
@@ -15193,6 +15383,7 @@ export interface paths {
                                 /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
                                 created_by: string;
                                 failed_instances: number;
+                                /** @description the first page of its records by instance name (at most 100): page 1 of GET /sync-sessions/{id}/records?limit=100 */
                                 records: {
                                     attempts: number;
                                     /** Format: date-time */
@@ -15227,6 +15418,13 @@ export interface paths {
                                         [key: string]: unknown;
                                     } | null;
                                 }[];
+                                /** @description paging of `records`: total records and pages; the next pages from GET /sync-sessions/{id}/records?page=2&limit=100 */
+                                records_meta: {
+                                    limit: number;
+                                    page: number;
+                                    pages: number;
+                                    total: number;
+                                };
                                 /** Format: uuid */
                                 session_id: string;
                                 skipped_instances: number;
@@ -15655,6 +15853,7 @@ export interface paths {
                                 /** @description the id of the actor who started it (a user's id, or e.g. 'cli') */
                                 created_by: string;
                                 failed_instances: number;
+                                /** @description the first page of its records by instance name (at most 100): page 1 of GET /sync-sessions/{id}/records?limit=100 */
                                 records: {
                                     attempts: number;
                                     /** Format: date-time */
@@ -15689,6 +15888,13 @@ export interface paths {
                                         [key: string]: unknown;
                                     } | null;
                                 }[];
+                                /** @description paging of `records`: total records and pages; the next pages from GET /sync-sessions/{id}/records?page=2&limit=100 */
+                                records_meta: {
+                                    limit: number;
+                                    page: number;
+                                    pages: number;
+                                    total: number;
+                                };
                                 /** Format: uuid */
                                 session_id: string;
                                 skipped_instances: number;

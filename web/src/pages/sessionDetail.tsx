@@ -1,7 +1,8 @@
-// /sessions/:id: one sync session: what it is and who started it, its progress, its records (with the
-// operator actions each record's state allows), the error log, and the timeline (the replay). Live: the
-// event stream (or a poll every 2 s) fetches the session again while it runs, without a reload.
-import { useRef } from 'preact/hooks';
+// /sessions/:id: one sync session: what it is and who started it, its progress, its records (paged and
+// filtered, with the operator actions each record's state allows), the error log, and the timeline (the
+// replay). Live: the event stream (or a poll every 2 s) fetches the session and its records page again
+// while it runs, without a reload.
+import { useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { client, unwrap } from '../api/client';
 import { useAuth } from '../auth';
@@ -15,7 +16,8 @@ import {
   type Session,
   type TimelineEntry,
 } from '../components/sessions/model';
-import { ErrorLogTable, RecordsTable } from '../components/sessions/records';
+import { ErrorLogTable } from '../components/sessions/records';
+import { SessionRecords } from '../components/sessions/recordsSection';
 import { Timeline } from '../components/sessions/timeline';
 import { useApi } from '../hooks';
 import { useLiveSessions } from '../live';
@@ -23,9 +25,7 @@ import { useLiveSessions } from '../live';
 /** While nothing runs, the poll still looks every this many ticks (someone else may retry a record). */
 const IDLE_EVERY = 5;
 const isOpen = (s: Session | undefined) =>
-  !s ||
-  s.status === 'running' ||
-  s.records.some((r) => ['pending', 'running', 'retrying'].includes(r.status));
+  !s || s.status === 'running' || progressOf(s).done < s.total_instances;
 
 function Progress({ session: s }: { session: Session }) {
   const { done, total } = progressOf(s);
@@ -77,7 +77,10 @@ export default function SessionDetailPage() {
     [needsName, createdBy],
   );
 
+  // The records page shown is read again with each reload of the session.
+  const [version, setVersion] = useState(0);
   const reloadAll = () => {
+    setVersion((v) => v + 1);
     session.reload();
     timeline.reload();
     errors.reload();
@@ -130,7 +133,7 @@ export default function SessionDetailPage() {
       <Progress session={s} />
       <section aria-labelledby="records-title">
         <h2 id="records-title">Records</h2>
-        <RecordsTable session={s} canAct={canAct} onChanged={reloadAll} />
+        <SessionRecords session={s} version={version} canAct={canAct} onChanged={reloadAll} />
       </section>
       <section aria-labelledby="errors-title">
         <h2 id="errors-title">Errors</h2>

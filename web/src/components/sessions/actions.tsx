@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { client, unwrap } from '../../api/client';
 import { Field } from '../common';
 import { Confirm } from '../confirm';
-import type { Session, SessionRecord } from './model';
+import { progressOf, type Session, type SessionRecord } from './model';
 
 const INVENTORY_GUARD_CODE = 'INVENTORY_GUARD_TRIPPED';
 const retryable = new Set(['account', 'capacity', 'aggregation', 'classification']);
@@ -251,7 +251,7 @@ export function RecordActions({
 export function CancelSession({ session, onDone }: { session: Session; onDone: () => void }) {
   const [reason, setReason] = useState('');
   if (session.status !== 'running') return null;
-  const open = session.records.filter((r) => openStatuses.has(r.status)).length;
+  const open = session.total_instances - progressOf(session).done;
   return (
     <ActionButton
       label="Cancel session"

@@ -13,10 +13,35 @@ export type SessionRecord = Session['records'][number];
 export type ErrorLog = Ok<'/sync-sessions/{id}/error-logs'>[number];
 export type TimelineEntry = Ok<'/sync-sessions/{id}/events'>[number];
 export type SessionQuery = NonNullable<paths['/sync-sessions']['get']['parameters']['query']>;
+export type RecordQuery = NonNullable<paths['/sync-sessions/{id}/records']['get']['parameters']['query']>;
 
 export const categories = ['account', 'capacity', 'aggregation', 'classification', 'tags'] as const;
 export const statuses = ['running', 'completed', 'partial', 'failed', 'cancelled'] as const;
 export const syncTypes = ['manual_single', 'manual_batch', 'scheduled_task'] as const;
+type RecordStatus = NonNullable<RecordQuery['status']>;
+type RecordPhase = NonNullable<RecordQuery['phase']>;
+/** Every status and phase the API filters on (a Record: the compiler checks none is missing). */
+const statusNames: Record<RecordStatus, true> = {
+  pending: true,
+  running: true,
+  retrying: true,
+  completed: true,
+  failed: true,
+  skipped: true,
+  abandoned: true,
+};
+const phaseNames: Record<RecordPhase, true> = {
+  connect: true,
+  inventory: true,
+  permissions: true,
+  sizes: true,
+  aggregate: true,
+  classify: true,
+  tag: true,
+  other: true,
+};
+export const recordStatuses = Object.keys(statusNames) as RecordStatus[];
+export const recordPhases = Object.keys(phaseNames) as RecordPhase[];
 
 export const categoryLabel: Record<string, string> = {
   account: 'Accounts',
@@ -31,7 +56,7 @@ export const syncTypeLabel: Record<string, string> = {
   scheduled_task: 'scheduled',
 };
 
-/** Records that ended (completed, failed, skipped, abandoned) of the total. */
+/** Records that ended (completed, failed, skipped, abandoned) of the total: from the session's tally. */
 export function progressOf(s: {
   total_instances: number;
   successful_instances: number;

@@ -3,18 +3,27 @@
 // or were abandoned.
 import { Badge, Empty, Time } from '../common';
 import { RecordActions } from './actions';
-import { durationOf, type ErrorLog, type Session } from './model';
+import { durationOf, type ErrorLog, type Session, type SessionRecord } from './model';
 
+/** One page of the session's records (recordsSection.tsx pages and filters them). */
 export function RecordsTable({
   session,
+  records,
+  filtered,
   canAct,
   onChanged,
 }: {
   session: Session;
+  records: readonly SessionRecord[];
+  /** Whether a filter chose these records (an empty page then says so, not that the session has none). */
+  filtered: boolean;
   canAct: boolean;
   onChanged: () => void;
 }) {
-  if (session.records.length === 0)
+  if (records.length === 0 && filtered)
+    return <Empty>No record of this session matches these filters.</Empty>;
+  if (records.length === 0 && session.total_instances > 0) return <Empty>No record on this page.</Empty>;
+  if (records.length === 0)
     return (
       <Empty>
         This session has no records: it had no instance to work on.{' '}
@@ -41,7 +50,7 @@ export function RecordsTable({
         </tr>
       </thead>
       <tbody>
-        {session.records.map((r) => (
+        {records.map((r) => (
           <tr key={r.instance_id} data-instance={r.instance_name}>
             <th scope="row">
               <a href={`/instances/${r.instance_id}`}>{r.instance_name}</a>

@@ -52,6 +52,7 @@ export function Timeline({
         ))}
       </ol>
       <Pager
+        label="Pages of events"
         meta={{ page, limit: PAGE_SIZE, total: shown.length, pages }}
         onPage={(p) => go({ events_page: String(p) })}
       />
