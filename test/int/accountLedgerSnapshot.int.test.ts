@@ -183,6 +183,66 @@ describe.skipIf(!service.url)(titled('account ledger snapshots', service), () =>
     expect(await appended(instanceId)).toEqual(await appended(check));
   });
 
+  it('with eventIdAt, the check looks the snapshot event id up and reads only the events after it', async () => {
+    const [withLookup, without] = [randomUUID(), randomUUID()];
+    let lookups = 0;
+    const lookingUp = (): Pick<EventStore, 'readStream' | 'append' | 'eventIdAt'> => ({
+      ...counted(),
+      eventIdAt: (s, revision) => {
+        lookups += 1;
+        return store.eventIdAt!(s, revision);
+      },
+    });
+    const nights = [...NIGHTS, ...NIGHTS.slice(5)];
+    const reads: number[] = [];
+    const perNight: number[] = [];
+    for (const [i, n] of nights.entries()) {
+      const sessionId = randomUUID();
+      read = { events: 0, bytes: 0 };
+      lookups = 0;
+      const a = await syncInstanceAccounts({
+        store: lookingUp(),
+        adapter: adapterOf(n),
+        dbType: 'mysql',
+        instanceId: withLookup,
+        sessionId,
+        ctx,
+        snapshots: ledgerSnapshots(db.knex, logger),
+      }).catch((err: unknown) => err as Error);
+      reads.push(read.events);
+      perNight.push(lookups);
+      const b = await night(without, n, sessionId, false);
+      expect(a instanceof Error ? a.message : a, `night ${i}`).toEqual(
+        b.result instanceof Error ? b.result.message : b.result,
+      );
+    }
+    expect(await appended(withLookup)).toEqual(await appended(without));
+    // No event is read back to check the snapshot: none after a sync, the failed sync's two after one.
+    expect(reads).toEqual(reads.map((_, i) => (i > 0 && nights[i - 1]!.failPermissions ? 2 : 0)));
+    expect(perNight).toEqual(nights.map((_, i) => (i === 0 ? 0 : 1)));
+
+    // A snapshot of another log (another id at its revision) is still refused: the stream is folded whole.
+    await db
+      .knex('account_ledger_snapshots')
+      .where({ stream_id: accountsStream(withLookup) })
+      .update({ event_id: randomUUID() });
+    read = { events: 0, bytes: 0 };
+    const sessionId = randomUUID();
+    const n = NIGHTS[6]!;
+    await syncInstanceAccounts({
+      store: lookingUp(),
+      adapter: adapterOf(n),
+      dbType: 'mysql',
+      instanceId: withLookup,
+      sessionId,
+      ctx,
+      snapshots: ledgerSnapshots(db.knex, logger),
+    });
+    await night(without, n, sessionId, false);
+    expect(read.events).toBe(2 * nights.length);
+    expect(await appended(withLookup)).toEqual(await appended(without));
+  });
+
   it('a snapshot that cannot be written is logged and the sync still succeeds', async () => {
     const instanceId = randomUUID();
     const failing = { ...ledgerSnapshots(db.knex, logger), save: () => Promise.reject(new Error('db away')) };

@@ -20,6 +20,32 @@ eventStoreContract('PostgreSQL', async () => {
   };
 });
 
+describe('PostgreSQL event store: eventIdAt', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('answers the id readStream gives at each revision, undefined past the end or on a missing stream', async () => {
+    const s = uniqueStream();
+    await store.append(s, [anEvent('A', { n: 0 }), anEvent('A', { n: 1 }), anEvent('A', { n: 2 })], {
+      expectedRevision: 'no_stream',
+    });
+    const events = await store.readStream(s);
+    expect(await Promise.all(events.map((e) => store.eventIdAt(s, e.revision)))).toEqual(
+      events.map((e) => e.eventId),
+    );
+    expect(await store.eventIdAt(s, 3n)).toBeUndefined();
+    expect(await store.eventIdAt(uniqueStream('missing'), 0n)).toBeUndefined();
+  });
+});
+
 const appendSql = `SELECT * FROM wf_append($1, 'any', $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])`;
 const appendParams = (stream: string, label: string) => {
   const e = anEvent('Gap', { label });

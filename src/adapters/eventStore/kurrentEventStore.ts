@@ -176,6 +176,15 @@ export function createKurrentEventStore(connectionString: string): EventStore {
   const streamRevision = (streamId: string): Promise<bigint | undefined> =>
     guard(async () => (await readRaw(streamId, END, BACKWARDS, 1))[0]?.event?.revision);
 
+  // The client has no look-up by revision alone: the event is read (not decoded by the registry).
+  const eventIdAt = (streamId: string, revision: bigint): Promise<string | undefined> =>
+    guard(async () => {
+      const [resolved] = await readRaw(streamId, revision, FORWARDS, 1);
+      return resolved && isDomainEvent(resolved) && resolved.event.revision === revision
+        ? fromResolvedEvent(resolved).eventId
+        : undefined;
+    });
+
   // The client's readAll takes no filter, so system events are dropped here; paging on past them keeps a
   // short result meaning "end of log" rather than "a page full of system events".
   const readAll = (options: ReadAllOptions = {}): Promise<RecordedEvent[]> =>
@@ -269,6 +278,7 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     append,
     readStream,
     streamRevision,
+    eventIdAt,
     readAll,
     readBySession,
     subscribeAll,

@@ -84,6 +84,12 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The stream's last revision, or undefined when it does not exist. */
   streamRevision(streamId: string): Promise<bigint | undefined>;
+  /**
+   * The id of the stream's event at `revision`, or undefined when there is none: what readStream would
+   * give as that event's eventId, without reading (or validating) its data. Optional: a caller without it
+   * reads the event.
+   */
+  eventIdAt?(streamId: string, revision: bigint): Promise<string | undefined>;
   /** Events of all streams in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**

@@ -141,6 +141,15 @@ export class PostgresEventStore implements EventStore {
     return rows[0] ? BigInt(rows[0].revision) : undefined;
   }
 
+  /** By the unique (stream_id, stream_revision) index; the row's data is never read. */
+  async eventIdAt(streamId: string, revision: bigint): Promise<string | undefined> {
+    const { rows } = await this.query<{ event_id: string }>(
+      'SELECT event_id FROM events WHERE stream_id = $1 AND stream_revision = $2',
+      [streamId, revision.toString()],
+    );
+    return rows[0]?.event_id;
+  }
+
   /**
    * Identical reads asked for in one turn of the event loop (the projection runners one notification wakes,
    * all at the same checkpoint) are sent as one query. The query goes out after every call it answers was

@@ -23,6 +23,8 @@ export function validatingEventStore(store: EventStore, registry: EventRegistry)
       ),
     readStream: async (streamId, options) => (await store.readStream(streamId, options)).map(decode),
     streamRevision: (streamId) => store.streamRevision(streamId),
+    // An id is not validated: nothing of the event's data is read.
+    ...(store.eventIdAt && { eventIdAt: store.eventIdAt.bind(store) }),
     readAll: async (options) => (await store.readAll(options)).map(decode),
     readBySession: async (sessionId, options) => (await store.readBySession(sessionId, options)).map(decode),
     subscribeAll: (options) => store.subscribeAll(options).pipe(map(decode)),

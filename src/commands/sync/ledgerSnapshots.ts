@@ -75,9 +75,29 @@ export interface LedgerRead {
   saved: Promise<void>;
 }
 
+/**
+ * The events after the snapshot, when the stream holds at its revision the event it was taken after;
+ * undefined otherwise. With eventIdAt the id alone is looked up; without it the event is read back.
+ */
+async function eventsAfter(
+  store: Pick<FencedStore, 'readStream' | 'eventIdAt'>,
+  streamId: string,
+  snapshot: LedgerSnapshot,
+): Promise<RecordedEvent[] | undefined> {
+  if (store.eventIdAt) {
+    const id = await store.eventIdAt(streamId, snapshot.revision);
+    return id === snapshot.eventId ? store.readStream(streamId, { from: snapshot.revision + 1n }) : undefined;
+  }
+  const events = await store.readStream(streamId, { from: snapshot.revision });
+  const at = events[0];
+  return at && at.revision === snapshot.revision && at.eventId === snapshot.eventId
+    ? events.slice(1)
+    : undefined;
+}
+
 /** The ledger of an account stream: from its snapshot and the events after it, else from the start. */
 export async function readLedger(
-  store: Pick<FencedStore, 'readStream'>,
+  store: Pick<FencedStore, 'readStream' | 'eventIdAt'>,
   streamId: string,
   snapshots?: LedgerSnapshots,
 ): Promise<LedgerRead> {
@@ -88,19 +108,17 @@ export async function readLedger(
     );
     return undefined;
   });
-  let ledger: AccountLedger | undefined;
-  let events: RecordedEvent[] = [];
-  if (snapshot) {
-    events = await store.readStream(streamId, { from: snapshot.revision });
-    const at = events[0];
-    if (at && at.revision === snapshot.revision && at.eventId === snapshot.eventId)
-      ledger = foldLedger(toLedgerEvents(events.slice(1)), undefined, snapshot.state);
-  }
-  if (!ledger) {
-    events = await store.readStream(streamId);
+  let ledger: AccountLedger;
+  let last: { revision: bigint; eventId: string } | undefined;
+  const after = snapshot && (await eventsAfter(store, streamId, snapshot));
+  if (snapshot && after) {
+    ledger = foldLedger(toLedgerEvents(after), undefined, snapshot.state);
+    last = after.at(-1) ?? snapshot;
+  } else {
+    const events = await store.readStream(streamId);
     ledger = foldLedger(toLedgerEvents(events));
+    last = events.at(-1);
   }
-  const last = events.at(-1);
   let saved = Promise.resolve();
   if (snapshots && last && (!snapshot || last.revision > snapshot.revision))
     saved = snapshots

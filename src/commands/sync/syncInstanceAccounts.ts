@@ -27,7 +27,7 @@ export interface SyncResult {
 }
 
 export async function syncInstanceAccounts(input: {
-  store: Pick<EventStore, 'readStream' | 'append'>;
+  store: Pick<EventStore, 'readStream' | 'append' | 'eventIdAt'>;
   adapter: EngineAdapter;
   dbType: DbType;
   instanceId: string;

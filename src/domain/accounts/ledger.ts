@@ -3,6 +3,9 @@
 // Pure: the same fold answers "what could this account do at time T" for auditors.
 import type { PermissionFacts } from '../engines/model.js';
 import type { FactsDiff, InventoryAccount } from './events.js';
+import { sameJson } from './sameJson.js';
+
+export { canonicalJson } from './sameJson.js';
 
 export interface LedgerEvent {
   type: string;
@@ -70,16 +73,6 @@ export function foldLedger(events: readonly LedgerEvent[], until?: Date, from?: 
   return ledger;
 }
 
-/** JSON with object keys sorted: jsonb does not keep key order, so equal values must compare equal. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
-
 /** Which accounts were added, changed (locked or attributes), deactivated or reactivated since `before`. */
 export function inventoryChanges(before: LedgerState, next: readonly InventoryAccount[]) {
   const known = before.known;
@@ -90,10 +83,7 @@ export function inventoryChanges(before: LedgerState, next: readonly InventoryAc
   for (const [name, account] of now) {
     const prev = before.accounts.get(name);
     if (!prev) (known.has(name) ? reactivated : added).push(name);
-    else if (
-      prev.locked !== account.locked ||
-      canonicalJson(prev.attributes) !== canonicalJson(account.attributes)
-    )
+    else if (prev.locked !== account.locked || !sameJson(prev.attributes, account.attributes))
       changed.push(name);
   }
   const deactivated = [...before.accounts.keys()].filter((name) => !now.has(name));
