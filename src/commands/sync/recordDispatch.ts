@@ -218,7 +218,7 @@ export async function workRecords(
 }
 
 /**
- * Wakes this process's slots whenever a session sends records (any process's). pg-boss 10 only polls: an
+ * Wakes this process's slots whenever a session sends records (from whichever process). pg-boss 10 only polls: an
  * idle slot would otherwise wait up to its 0.5 s interval, and the slots of a second process take the
  * first records of a session late. The LISTEN holds one connection of the pool until the signal aborts or
  * pg-boss stops; a lost notification only leaves the slots to their polls.

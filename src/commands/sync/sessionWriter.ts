@@ -209,7 +209,7 @@ export class SessionWriter {
         for (const { item, err } of refused) item.reject(err);
         return;
       } catch (err) {
-        // Another writer moved the stream: read what it appended and decide again. Any other failure (the
+        // Another writer moved the stream: read what it appended and decide again. Every other failure (the
         // append may or may not have landed): reload the whole stream.
         this.stale = err instanceof WrongExpectedRevisionError ? this.loaded : undefined;
         this.loaded = undefined;
