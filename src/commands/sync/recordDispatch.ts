@@ -9,6 +9,8 @@
 // record has ended and closes it. A job whose record has already ended (a cancel, an abandon, a second
 // delivery) is dropped: the session decider refuses its StartRecord.
 import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import { PgNotifier } from '../../adapters/eventStore/pgNotifier.js';
 import type { Actor } from '../../domain/events/envelope.js';
 import { isEndStatus } from '../../domain/sessions/decider.js';
 import type { sessionCategories } from '../../domain/sessions/events.js';
@@ -19,10 +21,14 @@ import { takeSlot } from './categoryCap.js';
 import { InstanceLocks } from './instanceLocks.js';
 import { logOutcomeNotRecorded, runInstanceAttempt } from './recordRunner.js';
 import { syncLockKey, type SessionRunDeps, type SessionWork } from './runSession.js';
-import { loadSession, SessionWriter } from './sessionWriter.js';
+import { catchUpSession, SessionWriter, type LoadedSession } from './sessionWriter.js';
 import { sleep } from './timing.js';
 
 export const RECORDS_QUEUE = 'whalefall-records';
+/** Notified when records are sent to the queue. */
+const RECORDS_CHANNEL = 'whalefall_records';
+/** How long one wait for the channel lasts before it starts again (it only shortens the slots' polls). */
+const WAKE_WAIT_MS = 60_000;
 
 type Category = (typeof sessionCategories)[number];
 
@@ -66,6 +72,11 @@ export function recordDispatch(boss: PgBoss, works: RecordDispatch['works']): Re
     works,
     async send(jobs) {
       await boss.insert(jobs.map((data) => ({ name: RECORDS_QUEUE, data: { ...data } })));
+      // Idle slots of every process fetch at once rather than at their next poll (wakeIdleSlots).
+      await boss
+        .getDb()
+        .executeSql(`SELECT pg_notify('${RECORDS_CHANNEL}', '')`, [])
+        .catch(() => undefined);
     },
   };
 }
@@ -76,8 +87,10 @@ export async function awaitRecordsEnded(
   sessionId: string,
   signal: AbortSignal,
 ): Promise<void> {
+  let session: LoadedSession | undefined;
   for (;;) {
-    const { state } = await loadSession(deps.store, sessionId);
+    session = await catchUpSession(deps.store, sessionId, session); // only what was appended since
+    const { state } = session;
     if (state.status === 'cancelled' || [...state.records.values()].every((r) => isEndStatus(r.status)))
       return;
     await sleep(WAIT_POLL_MS, signal);
@@ -136,9 +149,12 @@ export async function workRecords(
   const runWith = async (job: RecordJob, ctx: CommandContext, writer: SessionWriter) => {
     const work = works[job.category];
     const key = syncLockKey(job.category, job.instanceId);
-    const instance = await directoryOf(deps).get(job.instanceId);
-    // The writer's state (loaded once): a record another process took meanwhile is refused at StartRecord.
-    const { state } = await writer.executeWith(() => []);
+    // The writer's state as it last saw it (loaded once): a record another process took meanwhile is
+    // refused at StartRecord. Not queued behind the writer's appends: a slot's next record starts at once.
+    const [instance, state] = await Promise.all([
+      directoryOf(deps).get(job.instanceId),
+      writer.state ?? writer.executeWith(() => []).then((executed) => executed.state),
+    ]);
     const record = state.records.get(job.instanceId);
     if (!work || !instance || !record || record.status !== 'pending') return; // ended or taken elsewhere
     const cap = caps[job.category];
@@ -180,9 +196,11 @@ export async function workRecords(
       await slot?.unlock();
     }
   };
+  const slots: string[] = [];
   for (let n = 0; n < concurrency; n++) {
     // A slot that just ran a record fetches the next at once (pg-boss would otherwise wait out its polling
-    // interval after every job, capping each slot at 2 records/s); an idle one polls every 0.5 s.
+    // interval after every job, capping each slot at 2 records/s); an idle one polls every 0.5 s, and is
+    // woken when records are sent.
     let id: string | undefined = undefined;
     id = await boss.work<RecordJob>(
       RECORDS_QUEUE,
@@ -194,5 +212,31 @@ export async function workRecords(
         if (self) setImmediate(() => boss.notifyWorker(self));
       },
     );
+    slots.push(id);
+  }
+  void wakeIdleSlots(boss, deps.pool, slots, signal);
+}
+
+/**
+ * Wakes this process's slots whenever a session sends records (from whichever process). pg-boss 10 only polls: an
+ * idle slot would otherwise wait up to its 0.5 s interval, and the slots of a second process take the
+ * first records of a session late. The LISTEN holds one connection of the pool until the signal aborts or
+ * pg-boss stops; a lost notification only leaves the slots to their polls.
+ */
+async function wakeIdleSlots(boss: PgBoss, pool: pg.Pool, slots: readonly string[], signal: AbortSignal) {
+  const channel = new PgNotifier(pool, RECORDS_CHANNEL);
+  const ended = new AbortController();
+  const end = () => ended.abort();
+  signal.addEventListener('abort', end, { once: true });
+  boss.on('stopped', end); // pg-boss stopped without the signal (tests): the connection goes back
+  if (signal.aborted) end();
+  try {
+    while (!ended.signal.aborted)
+      if ((await channel.next(WAKE_WAIT_MS, ended.signal)) === 'notified')
+        for (const id of slots) boss.notifyWorker(id);
+  } finally {
+    signal.removeEventListener('abort', end);
+    boss.off('stopped', end);
+    await channel.close();
   }
 }

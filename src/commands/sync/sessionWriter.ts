@@ -24,6 +24,29 @@ export async function loadSession(store: Pick<EventStore, 'readStream'>, session
   return { state, revision: last ? last.revision : ('no_stream' as const), history };
 }
 
+/** A session's state as of a revision of its stream. */
+export interface LoadedSession {
+  state: SessionState;
+  revision: bigint | 'no_stream';
+}
+
+/**
+ * The session as it is now, from what was known of it: only the events after `known` are read and folded
+ * on, instead of the whole stream (records of a session that other processes also end move its stream
+ * between two appends of this one, and a session of many records is a long stream).
+ */
+export async function catchUpSession(
+  store: Pick<EventStore, 'readStream'>,
+  sessionId: string,
+  known: LoadedSession | undefined,
+): Promise<LoadedSession> {
+  if (!known || known.revision === 'no_stream') return loadSession(store, sessionId);
+  const after = await store.readStream(sessionStream(sessionId), { from: known.revision + 1n });
+  const state = after.reduce<SessionState>((s, e) => evolve(s, e as unknown as SessionEvent), known.state);
+  const last = after[after.length - 1];
+  return { state, revision: last ? last.revision : known.revision };
+}
+
 /** Every event about a record names its instance in the metadata too (CancelSession's abandons included). */
 const toEventData = (e: SessionEvent, command: SessionCommand, ctx: CommandContext) => {
   const instanceId =
@@ -82,13 +105,16 @@ const MAX_BATCH = 256;
  * Commands that arrive while an append is in flight are decided together and appended in ONE append when
  * it returns (group commit: a session of many records would otherwise wait on one append per event, in
  * turn); each caller still gets only its own events, and a command its decider refuses fails alone.
- * Appends still carry the expected revision: a write by another process (an operator's cancel) is a
- * conflict, and the writer reloads and decides the whole batch again.
+ * Appends still carry the expected revision: a write by another process (an operator's cancel, records
+ * another process runs) is a conflict, and the writer reads the events it has not seen (catchUpSession)
+ * and decides the whole batch again.
  */
 export class SessionWriter {
   private pending: Pending[] = [];
   private flushing = false;
-  private loaded: { state: SessionState; revision: bigint | 'no_stream' } | undefined;
+  private loaded: LoadedSession | undefined;
+  /** The state before an append that met a concurrent write: caught up from, not reloaded. */
+  private stale: LoadedSession | undefined;
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream' | 'append'>,
@@ -141,7 +167,8 @@ export class SessionWriter {
       let state: SessionState;
       let revision: bigint | 'no_stream';
       try {
-        this.loaded ??= await loadSession(this.store, this.sessionId);
+        this.loaded ??= await catchUpSession(this.store, this.sessionId, this.stale);
+        this.stale = undefined;
         ({ state, revision } = this.loaded);
       } catch (err) {
         for (const item of batch) item.reject(err);
@@ -182,7 +209,10 @@ export class SessionWriter {
         for (const { item, err } of refused) item.reject(err);
         return;
       } catch (err) {
-        this.loaded = undefined; // another writer moved the stream (or the append failed): reload
+        // Another writer moved the stream: read what it appended and decide again. Every other failure (the
+        // append may or may not have landed): reload the whole stream.
+        this.stale = err instanceof WrongExpectedRevisionError ? this.loaded : undefined;
+        this.loaded = undefined;
         if (!(err instanceof WrongExpectedRevisionError) || attempt >= 50) {
           for (const { item } of parts) item.reject(err);
           for (const { item, err: own } of refused) item.reject(own);
