@@ -24,7 +24,8 @@ export interface SessionListener {
 
 export interface SessionFeed {
   /**
-   * Resolves once the listener will get every session change after this moment, with the function that
+   * Resolves once the listener will get every session change after this moment, and the rows read from
+   * then on hold every change before it (the projection has applied them), with the function that
    * removes it. Rejects when the log cannot be read (the database is away) or the feed is closed.
    */
   subscribe(listener: SessionListener): Promise<() => void>;
@@ -156,6 +157,18 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
         if (listeners.size === 0) shut();
         throw err;
       }
+      // The events up to the subscription's start (or its last event seen) reach the listener through
+      // reads of the rows, not through the feed: those rows must already hold them. Without this wait an
+      // event committed just before the stream opened, and not yet applied, was in neither.
+      if (seen)
+        await deps
+          .applied(seen)
+          .catch((err: unknown) =>
+            logger.warn(
+              { err: { message: errorMessage(err) } },
+              'session feed: the sessions projection is behind; the stream opens on the rows it has',
+            ),
+          );
       return () => {
         if (!listeners.delete(listener)) return;
         if (listeners.size === 0) shut();

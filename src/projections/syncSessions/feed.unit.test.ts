@@ -1,7 +1,8 @@
 // The session feed over a fake log: one subscription shared by the listeners and closed with the last (and
 // opened again for the next), rows read only once the projection has applied the batch, session events
 // coalesced while a read is under way, other streams ignored, a failed subscription resumed after the
-// last event seen, and close() ending every listener.
+// last event seen, a stream opened only once the projection holds what came before it, and close()
+// ending every listener.
 import { Observable, type Subscriber } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Position, RecordedEvent } from '../../domain/events/envelope.js';
@@ -38,18 +39,20 @@ function fakeLog() {
   };
 }
 
-function setup() {
+/** `projected`: the position the projection has applied (a wait for a later one lasts until release()). */
+function setup(projected = 100) {
   const log = fakeLog();
   const applied: Position[] = [];
   const reads: string[][] = [];
-  let release: (() => void) | undefined;
+  const waiting: (() => void)[] = [];
   const feed = createSessionFeed({
     store: log.store,
     logger: createLogger({ level: 'silent' }),
     retryMs: 10,
     applied: (p) => {
+      if (p.commit <= BigInt(projected)) return Promise.resolve();
       applied.push(p);
-      return new Promise<void>((resolve) => (release = resolve));
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
     read: (ids) => {
       reads.push([...ids]);
@@ -64,7 +67,7 @@ function setup() {
     return { got, ended: () => ended, update: (s: SessionUpdate) => got.push(s), end: () => void ended++ };
   };
   const settle = () => new Promise((r) => setTimeout(r, 5));
-  return { log, feed, applied, reads, listener, settle, release: () => release?.() };
+  return { log, feed, applied, reads, listener, settle, release: () => waiting.splice(0).forEach((r) => r()) };
 }
 
 describe('the session feed', () => {
@@ -107,6 +110,31 @@ describe('the session feed', () => {
       ['s1', 'InstanceSyncCompleted'],
       ['s2', 'SessionStarted'],
     ]);
+  });
+
+  it('resolves a subscribe once the projection has applied the log up to where the listener starts', async () => {
+    const { log, feed, applied, reads, listener, settle, release } = setup(99); // head 100, not yet applied
+    let opened = false;
+    void feed.subscribe(listener()).then(() => (opened = true));
+    await settle();
+    // A page that read the session now would miss event 100, and the feed would never send it.
+    expect(applied).toEqual([at(100)]);
+    expect(opened).toBe(false);
+    release();
+    await settle();
+    expect(opened).toBe(true);
+
+    // A second listener joins the open subscription after event 101: it waits for 101.
+    log.emit(event(101, 'session-s1', 'SessionStarted'));
+    await settle();
+    let second = false;
+    void feed.subscribe(listener()).then(() => (second = true));
+    await settle();
+    expect(second).toBe(false);
+    release();
+    await settle();
+    expect(reads).toEqual([['s1']]);
+    expect(second).toBe(true);
   });
 
   it('opens the subscription again after a failure, after the last event seen', async () => {
