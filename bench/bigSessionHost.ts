@@ -234,7 +234,8 @@ const send = (message: HostMessage) => process.send!(message);
 async function main(): Promise<void> {
   const url = process.env.BENCH_HOST_DATABASE_URL;
   if (!url || !process.send) throw new Error('bigSessionHost: forked by bigSession.ts only');
-  const service = await startService(url);
+  const { BENCH_HOST_PASSWORD: password, BENCH_HOST_SECRET_KEY: secretKey } = process.env;
+  const service = await startService(url, password && secretKey ? { password, secretKey } : undefined);
   process.on('message', (request: HostRequest) => {
     answer(service, request).then(
       (result) => {

@@ -75,14 +75,24 @@ export interface BigSessionService {
   close(): Promise<void>;
 }
 
+/** What a service started again on the same database needs to be the same service (its admin, its keys). */
+export interface ServiceSecrets {
+  password: string;
+  secretKey: string;
+}
+
+export const newSecrets = (): ServiceSecrets => ({
+  password: `Bench-${randomBytes(9).toString('hex')}`,
+  secretKey: randomBytes(32).toString('base64'),
+});
+
 export async function startService(
   databaseUrl: string,
-  // A database kept between runs needs the same password each time.
-  password = `Bench-${randomBytes(9).toString('hex')}`,
+  { password, secretKey }: ServiceSecrets = newSecrets(),
 ): Promise<BigSessionService> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    WHALEFALL_SECRET_KEY: randomBytes(32).toString('base64'),
+    WHALEFALL_SECRET_KEY: secretKey,
     WHALEFALL_SCHEDULER: 'off',
     LOG_LEVEL: 'warn',
   });
