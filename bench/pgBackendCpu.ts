@@ -54,7 +54,7 @@ export interface PgCpuRules {
   monitoredUser?: string;
 }
 
-/** The group of a backend; a parallel worker's is its leader's. Any other process is "background". */
+/** The group of a backend; a parallel worker's is its leader's. Every other process is "background". */
 export function groupOf(b: PgBackend, rules: PgCpuRules, byPid: ReadonlyMap<number, PgBackend>): PgCpuGroup {
   const leader = b.leaderPid !== null && b.leaderPid !== b.pid ? byPid.get(b.leaderPid) : undefined;
   if (leader) return groupOf(leader, rules, byPid);
@@ -144,7 +144,7 @@ export interface PgCpuWindow {
 
 const none = (why: string): PgCpuWindow => ({ stop: () => Promise.resolve(why) });
 
-/** Starts sampling the backends of the server at `url` (any database of it) until stop(). */
+/** Starts sampling the backends of the server at `url` (through one of its databases) until stop(). */
 export async function startPgCpu(url: string, rules: PgCpuRules, pollMs = POLL_MS): Promise<PgCpuWindow> {
   if (process.platform !== 'linux') return none('not measured (needs Linux /proc)');
   if (process.env.BENCH_PG_CPU === 'off') return none('not measured (BENCH_PG_CPU=off)');
