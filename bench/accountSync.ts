@@ -167,6 +167,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
               : 'network: none (BENCH_RTT_MS=0: the instances point at the servers themselves)',
             ...proxyCpu,
           ],
+          monitoredPostgres: f.cpuTrees['monitored PostgreSQL'],
           serviceCpuTargetMs: SERVICE_CPU_TARGET_MS,
           detail: (r) =>
             `accounts per instance: ${perEngine(setOf(r), r, (c) => c.itemsSynced)}; ${roundTripsLine(r, setOf(r))}; ` +

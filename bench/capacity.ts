@@ -174,6 +174,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
               : 'network: none (BENCH_RTT_MS=0: the instances point at the servers themselves)',
             ...proxyCpu,
           ],
+          monitoredPostgres: fleet.cpuTrees['monitored PostgreSQL'],
           serviceCpuTargetMs: 4,
           detail: (r) =>
             `databases per instance: ${perEngine(all, r, (c) => c.itemsSynced)}, ` +

@@ -8,13 +8,39 @@ import os from 'node:os';
 
 export type CpuSample = Record<string, number>;
 
-const ticksPerSec = (() => {
+/** Clock ticks per second of /proc/<pid>/stat's CPU fields. */
+export const ticksPerSec = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
     return 100;
   }
 })();
+
+/** A process's /proc/<pid>/stat: its CPU in clock ticks, its own and that of its children it waited for. */
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** utime + stime. */
+  ownTicks: number;
+  /** cutime + cstime: children that ended and were waited for (a postmaster's ended backends). */
+  childTicks: number;
+}
+
+/** /proc/<pid>/stat, or undefined once the process has ended. */
+export function readStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const f = stat.slice(close + 2).split(' '); // f[0] is field 3 (state)
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const ticks = (from: number) => Number(f[from]) + Number(f[from + 1]);
+    return { pid, ppid: Number(f[1]), comm, ownTicks: ticks(11), childTicks: ticks(13) };
+  } catch {
+    return undefined; // ended while we read
+  }
+}
 
 interface Proc {
   pid: number;
@@ -28,16 +54,10 @@ function readProcs(): Proc[] {
   const out: Proc[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const f = stat.slice(close + 2).split(' '); // f[0] is field 3 (state)
-      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0); // utime .. cstime
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      out.push({ pid: Number(entry), ppid: Number(f[1]), comm, sec: ticks / ticksPerSec });
-    } catch {
-      // ended while we read
-    }
+    const stat = readStat(Number(entry));
+    if (!stat) continue;
+    const { pid, ppid, comm } = stat;
+    out.push({ pid, ppid, comm, sec: (stat.ownTicks + stat.childTicks) / ticksPerSec });
   }
   return out;
 }

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { PostgresEventStore } from '../src/adapters/eventStore/postgresEventStore.js';
+import { APPLICATION_NAME as PG_COLLECTOR_APP } from '../src/adapters/engines/postgresql/postgresqlAdapter.js';
 import { generateKey } from '../src/adapters/keyring/keyring.js';
 import { makeCreateCredential } from '../src/commands/credentials.js';
 import { makeRegisterInstance } from '../src/commands/instances.js';
@@ -34,6 +35,7 @@ import {
   type Monitored,
 } from './fleetServers.js';
 import { RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
+import type { PgCpuRules } from './pgBackendCpu.js';
 import { openBenchDatabase, type BenchDatabase } from './support.js';
 
 export {
@@ -65,6 +67,8 @@ export interface Fleet {
   ctx: CommandContext;
   /** The monitored servers' root processes on this machine (cpuUsage.ts sampleCpu). */
   cpuTrees: Record<string, number | undefined>;
+  /** The store's PostgreSQL server and who its backends work for (pgBackendCpu.ts). */
+  pgCpu: { url: string; rules: PgCpuRules };
   /** One set of `perSet` instances per name, alternately MariaDB and PostgreSQL, registered 4 at a time. */
   register(sets: readonly string[], perSet: number): Promise<FleetInstance[][]>;
   /** A MariaDB instance at the proxy's blackhole (accepts, never answers); undefined without a proxy. */
@@ -158,10 +162,18 @@ async function openFleet(
     monitored.map((m) => [m.dbType === 'mysql' ? 'monitored MariaDB' : 'monitored PostgreSQL', m.pid]),
   );
   if (proxy) cpuTrees['latency proxy'] = proxy.pid;
+  const pgCpu = {
+    url: db.url,
+    rules: {
+      storeDatabase: decodeURIComponent(new URL(db.url).pathname.slice(1)),
+      monitoredApp: PG_COLLECTOR_APP,
+      monitoredUser: collector.user,
+    },
+  };
   const settle = async () => {
     if (projections) await projections.waitForPosition(await raw.headPosition(), 120_000);
   };
-  return { db, deps, ctx, cpuTrees, register, registerBlackhole, proxy, settle } satisfies Fleet;
+  return { db, deps, ctx, cpuTrees, pgCpu, register, registerBlackhole, proxy, settle } satisfies Fleet;
 }
 
 /**

@@ -12,6 +12,7 @@ import { createKnex, migrateLatest } from '../src/adapters/db/knex.js';
 import { createPgPool } from '../src/adapters/db/pgPool.js';
 import { createLogger } from '../src/logger.js';
 import { freePort, withDatabase } from '../test/support/net.js';
+import { STORE_KNEX_APP, STORE_POOL_APP } from './pgBackendCpu.js';
 
 /** What `npm run bench -- <name> [args...]` hands to a benchmark's run(). */
 export interface BenchContext {
@@ -97,9 +98,10 @@ export async function openBenchDatabase(options: { poolMax?: number } = {}): Pro
     await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
     created = true;
     const url = withDatabase(serverUrl, database);
-    knex = createKnex(url, { max: 2 });
+    // Named apart, so that the PostgreSQL CPU split (pgBackendCpu.ts) tells the two apart.
+    knex = createKnex(url, { max: 2 }, undefined, STORE_KNEX_APP);
     await migrateLatest(knex);
-    pool = createPgPool(url, { max: options.poolMax ?? 16 });
+    pool = createPgPool(url, { max: options.poolMax ?? 16, applicationName: STORE_POOL_APP });
     const server = await describeServer(pool);
     return {
       url,

@@ -9,6 +9,7 @@ import { startCpuPhases } from './cpuPhases.js';
 import { cpuBetween, describeCpu, ownCpuSec, sampleCpu, type CpuSample } from './cpuUsage.js';
 import { liveProjections, say, type Fleet, type FleetInstance } from './fleet.js';
 import { countsBetween, type ProxyCounts } from './latencyProxy.js';
+import { describePgCpu, startPgCpu, type PgCpuSplit } from './pgBackendCpu.js';
 import { phaseTimer } from './phaseTimer.js';
 import { report, type BenchDatabase } from './support.js';
 
@@ -24,6 +25,8 @@ export interface TimedSession {
   settleSec?: number;
   /** CPU seconds used meanwhile, until the projections had caught up, by process group (cpuUsage.ts). */
   cpu: CpuSample;
+  /** The PostgreSQL backends' CPU meanwhile by who asks (pgBackendCpu.ts), or why there is none. */
+  pgCpu?: PgCpuSplit | string;
   /** Where this process's CPU went during the session, as report lines (cpuPhases.ts). */
   profile?: string[];
   /** Connections and round trips meanwhile per proxy target (roundTrips.ts), when behind the proxy. */
@@ -49,6 +52,7 @@ export async function timeSession(
   const eventsBefore = await countEvents(fleet.db);
   const profiling = await startCpuPhases();
   const proxyBefore = await fleet.proxy?.counts();
+  const pgCpuWindow = await startPgCpu(fleet.pgCpu.url, fleet.pgCpu.rules);
   const cpuBefore = sampleCpu(fleet.cpuTrees);
   const started = performance.now();
   const session = await start();
@@ -57,6 +61,7 @@ export async function timeSession(
   await fleet.settle();
   const settleSec = (performance.now() - started) / 1000 - wallSec;
   const cpu = cpuBetween(cpuBefore, sampleCpu(fleet.cpuTrees));
+  const pgCpu = await pgCpuWindow.stop();
   const profile = await profiling.stop(`${what} at concurrency ${concurrency}`, instances);
   const roundTrips = proxyBefore && countsBetween(proxyBefore, await fleet.proxy!.counts());
   const events = (await countEvents(fleet.db)) - eventsBefore;
@@ -79,6 +84,7 @@ export async function timeSession(
     events,
     history,
     cpu,
+    pgCpu,
     profile,
     ...(roundTrips && { roundTrips }),
   };
@@ -202,6 +208,8 @@ export function reportSpeedUp(
     phases: string[];
     /** Target of the service's CPU (this process, process.cpuUsage) per instance in each run. */
     serviceCpuTargetMs?: number;
+    /** The monitored PostgreSQL's postmaster when it runs here (fleet.cpuTrees), for the split's note. */
+    monitoredPostgres?: number;
   },
 ): boolean {
   const perSec = (r: TimedSession) => r.instances / r.wallSec;
@@ -228,6 +236,13 @@ export function reportSpeedUp(
         `speed-up: ${(perSec(last) / perSec(first)).toFixed(2)}x (target >= ${info.targetPercent / 100}x); ` +
           `rows/s are instances/s, the baseline is concurrency ${first.concurrency}`,
         ...runs.map((r) => `concurrency ${r.concurrency}: ${describeCpu(r.cpu, r.instances, r.wallSec)}`),
+        ...runs.flatMap((r) =>
+          r.pgCpu === undefined
+            ? []
+            : describePgCpu(r.pgCpu, r.instances, info.monitoredPostgres).map(
+                (line) => `concurrency ${r.concurrency}: ${line}`,
+              ),
+        ),
         cpuCeiling(first, last),
       ],
       checks: serviceCpuChecks(runs, info.serviceCpuTargetMs),

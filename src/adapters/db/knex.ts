@@ -1,4 +1,5 @@
 // knex for read tables and migrations. The event store uses its own pg.Pool (see postgresEventStore.ts).
+// applicationName (default 'whalefall') names its connections in pg_stat_activity.
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
@@ -12,6 +13,7 @@ export function createKnex(
   connectionString: string,
   pool: { min?: number; max?: number } = {},
   logger?: Logger,
+  applicationName = 'whalefall',
 ): Knex {
   return knexFactory({
     client: 'pg',
@@ -21,7 +23,7 @@ export function createKnex(
     // ISO dates whatever the server's default: queries turn dates into 'YYYY-MM-DD' with ::text.
     connection: {
       connectionString,
-      application_name: 'whalefall',
+      application_name: applicationName,
       options: '-c DateStyle=ISO,YMD',
       // A server that accepts TCP but never answers (stopped, overloaded) fails the connect instead of
       // holding a pool slot until the acquire timeout (60 s).

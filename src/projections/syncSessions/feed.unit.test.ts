@@ -67,7 +67,15 @@ function setup(projected = 100) {
     return { got, ended: () => ended, update: (s: SessionUpdate) => got.push(s), end: () => void ended++ };
   };
   const settle = () => new Promise((r) => setTimeout(r, 5));
-  return { log, feed, applied, reads, listener, settle, release: () => waiting.splice(0).forEach((r) => r()) };
+  return {
+    log,
+    feed,
+    applied,
+    reads,
+    listener,
+    settle,
+    release: () => waiting.splice(0).forEach((r) => r()),
+  };
 }
 
 describe('the session feed', () => {
