@@ -107,6 +107,8 @@ export interface PgCpuSplit {
   samples: number;
   /** The postmaster sampled, to tell whether the monitored PostgreSQL is this server. */
   postmaster?: number;
+  /** This process's CPU ms in the sampler's /proc reads (a cost of the measurement, not of the service). */
+  samplerMs?: number;
 }
 
 /**
@@ -158,13 +160,22 @@ export async function startPgCpu(url: string, rules: PgCpuRules, pollMs = POLL_M
       await client.end();
       return none('not measured (the PostgreSQL server is not a process on this machine)');
     }
+    // The sampler runs in the service's process: the CPU of its /proc reads (the most of a sample's cost,
+    // the query's rows being few) is counted, so that timeSession moves it out of the service's figure.
+    let samplerUs = 0;
     const read = async () => {
       const backends = (await client.query<PgBackend>(activitySql)).rows;
-      const stat = readStat(postmaster);
-      const ns = schedNs(postmaster);
-      if (!stat || ns === undefined) throw new Error('the postmaster has ended');
-      const endedNs = (1e9 * stat.childTicks) / ticksPerSec;
-      return toSample(backends, schedNs, rules, { ns, endedNs });
+      const before = process.cpuUsage();
+      try {
+        const stat = readStat(postmaster);
+        const ns = schedNs(postmaster);
+        if (!stat || ns === undefined) throw new Error('the postmaster has ended');
+        const endedNs = (1e9 * stat.childTicks) / ticksPerSec;
+        return toSample(backends, schedNs, rules, { ns, endedNs });
+      } finally {
+        const used = process.cpuUsage(before);
+        samplerUs += used.user + used.system;
+      }
     };
     const start = await read();
     let seen = start;
@@ -184,7 +195,7 @@ export async function startPgCpu(url: string, rules: PgCpuRules, pollMs = POLL_M
         try {
           const end = await read();
           const split = pgCpuBetween(start, mergeSample(seen, end), end);
-          return { ...split, samples: samples + 1, postmaster };
+          return { ...split, samples: samples + 1, postmaster, samplerMs: samplerUs / 1000 };
         } catch (err) {
           return `not measured (${(err as Error).message})`;
         } finally {

@@ -54,7 +54,7 @@ describe('GET /metrics without METRICS_TOKEN', () => {
   });
   afterAll(async () => api?.stop());
 
-  it('answers 404 as any unknown path does, whatever the Authorization header', async () => {
+  it('answers 404 as an unknown path does, whatever the Authorization header', async () => {
     for (const authorization of [undefined, 'Bearer anything-at-all-here']) {
       const res = await scrape(api, authorization);
       expect(res.status).toBe(404);

@@ -1,6 +1,6 @@
 // The rule editor's routes: check an expression as a write would (validate-expression), try it on facts
 // or on accounts' latest facts (evaluate: nothing is stored), and the names an engine offers
-// (permissions/{db_type}). POSTs that store nothing: any logged-in user ('view'), CSRF on cookie sessions
+// (permissions/{db_type}). POSTs that store nothing: every logged-in user ('view'), CSRF on cookie sessions
 // as for every POST. A malformed expression is an answer here (200, valid: false, every problem), not
 // a refusal: the refusal (400 DSL_V4_REQUIRED / INVALID_DSL_EXPRESSION) is the rule write's.
 import { canonicalExpression } from '../../domain/classification/canonical.js';

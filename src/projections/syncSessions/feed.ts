@@ -113,6 +113,17 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
     pendingUpTo = undefined;
   };
 
+  /** Waits until the projection has applied `position`; when it does not get there in time, says so and goes on. */
+  const appliedOrBehind = (position: Position, then: string) =>
+    deps
+      .applied(position)
+      .catch((err: unknown) =>
+        logger.warn(
+          { err: { message: errorMessage(err) } },
+          `session feed: the sessions projection is behind; ${then}`,
+        ),
+      );
+
   async function flush(): Promise<void> {
     flushing = true;
     try {
@@ -120,14 +131,7 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
         const batch = pending;
         const upTo = pendingUpTo!;
         pending = new Map();
-        await deps
-          .applied(upTo)
-          .catch((err: unknown) =>
-            logger.warn(
-              { err: { message: errorMessage(err) } },
-              'session feed: the sessions projection is behind; sending the rows it has',
-            ),
-          );
+        await appliedOrBehind(upTo, 'sending the rows it has');
         for (const row of await deps.read([...batch.keys()])) {
           const update = { ...row, last_event_type: batch.get(row.session_id)! };
           for (const listener of listeners) {
@@ -160,15 +164,7 @@ export function createSessionFeed(deps: SessionFeedDeps): SessionFeed {
       // The events up to the subscription's start (or its last event seen) reach the listener through
       // reads of the rows, not through the feed: those rows must already hold them. Without this wait an
       // event committed just before the stream opened, and not yet applied, was in neither.
-      if (seen)
-        await deps
-          .applied(seen)
-          .catch((err: unknown) =>
-            logger.warn(
-              { err: { message: errorMessage(err) } },
-              'session feed: the sessions projection is behind; the stream opens on the rows it has',
-            ),
-          );
+      if (seen) await appliedOrBehind(seen, 'the stream opens on the rows it has');
       return () => {
         if (!listeners.delete(listener)) return;
         if (listeners.size === 0) shut();

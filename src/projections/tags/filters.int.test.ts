@@ -1,5 +1,5 @@
 // The `tag` filter of the instance list, the account ledger and the capacity aggregations (and their
-// summary: the size of every instance tagged prod), over test/support/tagsScenario.ts: any case, several
+// summary: the size of every instance tagged prod), over test/support/tagsScenario.ts: names in every case, several
 // names = instances holding all of them, an unknown or deleted tag matches nothing, recycle-bin instances
 // stay out of the lists that leave them out.
 import { randomUUID } from 'node:crypto';
