@@ -74,7 +74,12 @@ describe('has_privilege, per scope', () => {
     ['server: a server privilege', sqlLogin, { name: 'view server state', scope: 'server' }, true],
     ['server: a system privilege counts', oracleUser, { name: 'CREATE SESSION', scope: 'server' }, true],
     ['server: a global privilege does not', dba, { name: 'SELECT', scope: 'server' }, false],
-    ['tablespace: on every tablespace', oracleUser, { name: 'unlimited tablespace', scope: 'tablespace' }, true],
+    [
+      'tablespace: on every tablespace',
+      oracleUser,
+      { name: 'unlimited tablespace', scope: 'tablespace' },
+      true,
+    ],
     ['tablespace: none', dba, { name: 'SELECT', scope: 'tablespace' }, false],
     ['database: on every database', dba, { name: 'DELETE', scope: 'database' }, true],
     ['database: the named database', dba, { name: 'insert', scope: 'database', database: 'app' }, true],
