@@ -30,6 +30,7 @@ import * as accountCapabilityCounts from './20261203_0035_account_capability_cou
 import * as instanceLatestSizes from './20261203_0036_instance_latest_sizes.js';
 import * as accountLedgerSnapshots from './20261203_0041_account_ledger_snapshots.js';
 import * as sessionRecordPages from './20261203_0042_session_record_pages.js';
+import * as lz4JsonColumns from './20261207_0043_lz4_json_columns.js';
 
 export interface Migration {
   name: string;
@@ -67,4 +68,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261203_0036_instance_latest_sizes', ...instanceLatestSizes },
   { name: '20261203_0041_account_ledger_snapshots', ...accountLedgerSnapshots },
   { name: '20261203_0042_session_record_pages', ...sessionRecordPages },
+  { name: '20261207_0043_lz4_json_columns', ...lz4JsonColumns },
 ];
