@@ -2,6 +2,7 @@
 // to credential_secrets, sealed with the keyring. Name, secret and event commit together.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { prepared } from '../adapters/db/preparedStatements.js';
 import type { EventStore } from '../adapters/eventStore/port.js';
 import {
   decryptSecret,
@@ -151,6 +152,7 @@ export async function readCredentialPassword(
   const row = await deps
     .knex<{ credential_id: string; sealed: string }>('credential_secrets')
     .where({ credential_id: credentialId })
+    .options(prepared)
     .first('sealed');
   if (!row) throw notFound('credential', credentialId);
   try {

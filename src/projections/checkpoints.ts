@@ -1,5 +1,6 @@
 // Projection checkpoints: read, and compare-and-set inside the batch's own transaction.
 import type { Knex } from 'knex';
+import { prepared } from '../adapters/db/preparedStatements.js';
 import { START, type Position } from '../domain/events/envelope.js';
 
 interface CheckpointRow {
@@ -111,8 +112,9 @@ export interface CheckpointMove {
  * stay locked until it ends. At most one move per projection.
  */
 export async function moveCheckpoints(knex: Knex, moves: readonly CheckpointMove[]): Promise<Set<string>> {
-  const { rows } = await knex.raw<{ rows: { projection_name: string }[] }>(
-    `WITH a AS (
+  const { rows } = await knex
+    .raw<{ rows: { projection_name: string }[] }>(
+      `WITH a AS (
        SELECT * FROM jsonb_to_recordset(?::jsonb)
          AS a(name text, from_commit bigint, from_prepare bigint, to_commit bigint, to_prepare bigint)
      ), locked AS (
@@ -128,18 +130,19 @@ export async function moveCheckpoints(knex: Knex, moves: readonly CheckpointMove
      WHERE c.projection_name = a.name AND locked.projection_name = a.name
        AND c.position_commit = a.from_commit AND c.position_prepare = a.from_prepare
      RETURNING c.projection_name`,
-    [
-      JSON.stringify(
-        moves.map((m) => ({
-          name: m.projection,
-          from_commit: m.expected.commit.toString(),
-          from_prepare: m.expected.prepare.toString(),
-          to_commit: m.position.commit.toString(),
-          to_prepare: m.position.prepare.toString(),
-        })),
-      ),
-    ],
-  );
+      [
+        JSON.stringify(
+          moves.map((m) => ({
+            name: m.projection,
+            from_commit: m.expected.commit.toString(),
+            from_prepare: m.expected.prepare.toString(),
+            to_commit: m.position.commit.toString(),
+            to_prepare: m.position.prepare.toString(),
+          })),
+        ),
+      ],
+    )
+    .options(prepared);
   return new Set(rows.map((r) => r.projection_name));
 }
 

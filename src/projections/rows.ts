@@ -1,6 +1,7 @@
 // Table writes shared by the projections. Every write names a physical table (the projection's
 // `ctx.table(name)`), so a rebuild's twins receive exactly what the live tables would.
 import type { Knex } from 'knex';
+import { prepared } from '../adapters/db/preparedStatements.js';
 
 /** The most bind parameters one statement may carry (PostgreSQL allows 65535). */
 const maxParameters = 30_000;
@@ -74,7 +75,9 @@ export async function writeRows(
   }
   const sql = `INSERT INTO ?? (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::??, ?::jsonb)${conflictSql}`;
   for (let i = 0; i < rows.length; i += rowsPerStatement)
-    await trx.raw(sql, [...head, JSON.stringify(rows.slice(i, i + rowsPerStatement)), ...tail]);
+    await trx
+      .raw(sql, [...head, JSON.stringify(rows.slice(i, i + rowsPerStatement)), ...tail])
+      .options(prepared); // one text per table, columns and conflict
 }
 
 /**

@@ -1,9 +1,11 @@
 // knex for read tables and migrations. The event store uses its own pg.Pool (see postgresEventStore.ts).
-// applicationName (default 'whalefall') names its connections in pg_stat_activity.
+// applicationName (default 'whalefall') names its connections in pg_stat_activity. Its client is knex's
+// PostgreSQL client with prepared statements on request (`.options(prepared)`, preparedStatements.ts).
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
 import type { Logger } from '../../logger.js';
+import { PreparingPgClient } from './preparedStatements.js';
 import { errorMessage } from '../../domain/errors.js';
 
 // bigint columns come back as strings by default; int8 (20) as BigInt would not be JSON-safe, so
@@ -16,7 +18,7 @@ export function createKnex(
   applicationName = 'whalefall',
 ): Knex {
   return knexFactory({
-    client: 'pg',
+    client: PreparingPgClient as unknown as typeof knexFactory.Client,
     // knex prints to the console by default: one "Acquire connection error" per attempt while the server
     // is away. The database monitor reports an outage once; these go to the log at debug.
     ...(logger ? { log: knexLog(logger) } : {}),

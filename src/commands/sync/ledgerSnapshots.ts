@@ -4,6 +4,7 @@
 // logged and the sync folds from the start. It is used only when the stream still holds, at its
 // revision, the very event it was taken after (same id); otherwise the log it came from is not this one.
 import type { Knex } from 'knex';
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { FencedStore } from '../../adapters/eventStore/fencedStore.js';
 import {
   foldLedger,
@@ -41,6 +42,7 @@ export const ledgerSnapshots = (knex: Knex, logger: Logger): LedgerSnapshots => 
   async load(streamId) {
     const row = await knex(TABLE)
       .where({ stream_id: streamId, fold_version: LEDGER_FOLD_VERSION })
+      .options(prepared)
       .first<{ revision: string; event_id: string; state: unknown } | undefined>(
         'revision',
         'event_id',
@@ -49,21 +51,23 @@ export const ledgerSnapshots = (knex: Knex, logger: Logger): LedgerSnapshots => 
     return row && { revision: BigInt(row.revision), eventId: row.event_id, state: ledgerStateOf(row.state) };
   },
   async save(streamId, snapshot) {
-    await knex.raw(
-      `INSERT INTO ${TABLE} AS s (stream_id, revision, event_id, fold_version, state, taken_at)
+    await knex
+      .raw(
+        `INSERT INTO ${TABLE} AS s (stream_id, revision, event_id, fold_version, state, taken_at)
        VALUES (?, ?, ?, ?, ?::json, now())
        ON CONFLICT (stream_id) DO UPDATE
          SET revision = EXCLUDED.revision, event_id = EXCLUDED.event_id, fold_version = EXCLUDED.fold_version,
              state = EXCLUDED.state, taken_at = EXCLUDED.taken_at
        WHERE s.revision < EXCLUDED.revision OR s.fold_version <> EXCLUDED.fold_version`,
-      [
-        streamId,
-        snapshot.revision.toString(),
-        snapshot.eventId,
-        LEDGER_FOLD_VERSION,
-        ledgerStateJson(snapshot.state),
-      ],
-    );
+        [
+          streamId,
+          snapshot.revision.toString(),
+          snapshot.eventId,
+          LEDGER_FOLD_VERSION,
+          ledgerStateJson(snapshot.state),
+        ],
+      )
+      .options(prepared);
   },
 });
 

@@ -5,6 +5,7 @@
 // countsByInstanceSql() would count from the tables after the batch's writes (capabilityCountTable.ts):
 // the same join (permission by account id), the same filters.
 import type { Knex } from 'knex';
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { AccountRow, PermissionRow } from './fold.js';
 
 /** What the counts need of a permission row. */
@@ -54,8 +55,9 @@ export async function loadBatchRows(
   const rows: BatchRows = { accounts: new Map(), lastChange: new Map(), flags: new Map() };
   for (const id of instanceIds) rows.accounts.set(id, new Map());
   if (instanceIds.length === 0) return rows;
-  const { rows: loaded } = await trx.raw<{ rows: LoadedRow[] }>(
-    `SELECT a.id, a.instance_id, a.username, a.db_type, a.is_active, a.is_system, a.is_locked,
+  const { rows: loaded } = await trx
+    .raw<{ rows: LoadedRow[] }>(
+      `SELECT a.id, a.instance_id, a.username, a.db_type, a.is_active, a.is_system, a.is_locked,
             CASE WHEN a.instance_id = ANY(?::uuid[]) THEN a.attributes END AS attributes,
             a.first_seen_at::text AS first_seen_at, a.last_seen_at::text AS last_seen_at,
             a.deleted_at::text AS deleted_at,
@@ -66,14 +68,15 @@ export async function loadBatchRows(
      FROM (SELECT * FROM ?? WHERE instance_id = ANY(?::uuid[])) a
      FULL JOIN (SELECT account_id, last_change_time, permission_facts, is_locked FROM ??
                 WHERE instance_id = ANY(?::uuid[])) p ON p.account_id = a.id`,
-    [
-      [...inventoryIds],
-      tables.accounts,
-      [...instanceIds],
-      tables.permissions,
-      [...instanceIds],
-    ] as Knex.RawBinding[],
-  );
+      [
+        [...inventoryIds],
+        tables.accounts,
+        [...instanceIds],
+        tables.permissions,
+        [...instanceIds],
+      ] as Knex.RawBinding[],
+    )
+    .options(prepared);
   for (const r of loaded) {
     if (r.id !== null && r.instance_id !== null)
       rows.accounts.get(r.instance_id)!.set(r.username, {

@@ -5,6 +5,7 @@
 // "The accounts projection's statements per batch"). Rows are typed by the table's own row type
 // (jsonb_populate_recordset), as rows.writeRows sends them.
 import type { Knex } from 'knex';
+import { prepared } from '../../adapters/db/preparedStatements.js';
 
 /** How many rows one statement carries at most (rows.writeRows sends as many per statement). */
 const rowsPerStatement = 5_000;
@@ -91,10 +92,12 @@ export async function writeParts(trx: Knex.Transaction, parts: readonly TablePar
     }
     const ctes = taken.map((part, i) => ({ key: `p${i}`, ...cte(part, `p${i}`) }));
     const doc = Object.fromEntries(taken.map((part, i) => [`p${i}`, part.rows]));
-    await trx.raw(
-      `WITH doc AS (SELECT ?::jsonb AS d), ${ctes.map((c) => `${c.key} AS (${c.sql})`).join(', ')} SELECT 1`,
-      [JSON.stringify(doc), ...ctes.flatMap((c) => c.bindings)],
-    );
+    await trx
+      .raw(
+        `WITH doc AS (SELECT ?::jsonb AS d), ${ctes.map((c) => `${c.key} AS (${c.sql})`).join(', ')} SELECT 1`,
+        [JSON.stringify(doc), ...ctes.flatMap((c) => c.bindings)],
+      )
+      .options(prepared); // one text per combination of parts: a few dozen at most
     pending = left;
   }
 }

@@ -1,6 +1,7 @@
 // instances: one row per instance, with its connection status: set by connection tests, and by what syncs
 // observe (docs/api.md, "One instance per server").
 import type { Knex } from 'knex';
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { Projection } from '../projection.js';
 
@@ -113,11 +114,13 @@ async function writeChanges(trx: Knex.Transaction, t: string, pending: Map<strin
   }
   for (const [key, rows] of groups) {
     const cols = key.split(',');
-    await trx.raw(
-      `UPDATE ?? AS t SET ${cols.map(() => '?? = v.??').join(', ')}
+    await trx
+      .raw(
+        `UPDATE ?? AS t SET ${cols.map(() => '?? = v.??').join(', ')}
        FROM jsonb_populate_recordset(NULL::??, ?::jsonb) AS v WHERE t.id = v.id`,
-      [t, ...cols.flatMap((c) => [c, c]), t, JSON.stringify(rows)],
-    );
+        [t, ...cols.flatMap((c) => [c, c]), t, JSON.stringify(rows)],
+      )
+      .options(prepared);
   }
   pending.clear();
 }

@@ -1,5 +1,6 @@
 // stream_catalog: one row per stream (category, last revision, event count, first/last event time).
 // A batch is folded in memory and written with one multi-row upsert.
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { Projection } from '../projection.js';
 
@@ -47,23 +48,25 @@ export const streamCatalogProjection: Projection = {
     const summaries = [...fold(events)];
     if (summaries.length === 0) return;
     const t = table('stream_catalog');
-    await trx.raw(
-      `INSERT INTO "${t}" AS c (stream_id, category, last_revision, event_count, first_event_at, last_event_at, last_event_type)
+    await trx
+      .raw(
+        `INSERT INTO "${t}" AS c (stream_id, category, last_revision, event_count, first_event_at, last_event_at, last_event_type)
        SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::timestamptz[], ?::timestamptz[], ?::text[])
        ON CONFLICT (stream_id) DO UPDATE SET
          last_revision = excluded.last_revision,
          event_count = c.event_count + excluded.event_count,
          last_event_at = excluded.last_event_at,
          last_event_type = excluded.last_event_type`,
-      [
-        summaries.map(([id]) => id),
-        summaries.map(([id]) => categoryOf(id)),
-        summaries.map(([, s]) => s.lastRevision.toString()),
-        summaries.map(([, s]) => s.count),
-        summaries.map(([, s]) => s.first.toISOString()),
-        summaries.map(([, s]) => s.last.toISOString()),
-        summaries.map(([, s]) => s.lastType),
-      ],
-    );
+        [
+          summaries.map(([id]) => id),
+          summaries.map(([id]) => categoryOf(id)),
+          summaries.map(([, s]) => s.lastRevision.toString()),
+          summaries.map(([, s]) => s.count),
+          summaries.map(([, s]) => s.first.toISOString()),
+          summaries.map(([, s]) => s.last.toISOString()),
+          summaries.map(([, s]) => s.lastType),
+        ],
+      )
+      .options(prepared);
   },
 };

@@ -2,6 +2,7 @@
 // Batch-friendly: a batch loads the sessions and records it touches, folds its events over them in
 // memory (foldSessions, in log order) and writes back each changed row once. A batch of record events
 // only (what a running session appends) does not load its sessions: their counters move in one UPDATE.
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { SessionEvent } from '../../domain/sessions/decider.js';
 import type { Projection } from '../projection.js';
 import { selectWhereIn, writeRows } from '../rows.js';
@@ -123,12 +124,14 @@ export const syncSessionsProjection: Projection = {
     // Sessions loaded: their counters are in the rows just written (the changes left are of sessions
     // the table does not hold). Not loaded: the counters move in place, the rest of the row as it is.
     if (!loadSessions && changed.counters.length > 0)
-      await trx.raw(
-        `UPDATE ?? s SET ${counterColumns.map((c) => `${c} = s.${c} + d.${c}`).join(', ')}
+      await trx
+        .raw(
+          `UPDATE ?? s SET ${counterColumns.map((c) => `${c} = s.${c} + d.${c}`).join(', ')}
          FROM jsonb_to_recordset(?::jsonb)
            AS d(session_id uuid, ${counterColumns.map((c) => `${c} integer`).join(', ')})
          WHERE s.session_id = d.session_id`,
-        [sessionsTable, JSON.stringify(changed.counters)],
-      );
+          [sessionsTable, JSON.stringify(changed.counters)],
+        )
+        .options(prepared);
   },
 };
