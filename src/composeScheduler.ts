@@ -45,7 +45,7 @@ export async function composeScheduler(
   await ensureRecordsQueue(boss, config.sync.instanceDeadlineMs);
   const instances = composeInstances(runtime);
   const works = shareableWorks(composeSessionRun(runtime, instances), config);
-  const dispatch = recordDispatch(boss, works);
+  const dispatch = recordDispatch(boss, works, logger);
   const commands = composeCommands(runtime, instances, dispatch);
   let stopping = new AbortController();
   const workers = {

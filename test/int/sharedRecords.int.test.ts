@@ -68,7 +68,7 @@ describe.skipIf(!service.url)(titled('records shared between processes', service
     const works = { capacity: engineSessionWork(base, capacityWork('UTC')) };
     await ensureRecordsQueue(boss, 30_000);
     await workRecords(boss, base, works, { concurrency: 2, ...(caps ? { caps } : {}) });
-    return { boss, sessions, deps: { ...base, dispatch: recordDispatch(boss, works) } };
+    return { boss, sessions, deps: { ...base, dispatch: recordDispatch(boss, works, logger) } };
   };
 
   /** Stops every process opened so far (a test that needs other options opens its own). */

@@ -14,6 +14,7 @@ import { PgNotifier } from '../../adapters/eventStore/pgNotifier.js';
 import type { Actor } from '../../domain/events/envelope.js';
 import { isEndStatus } from '../../domain/sessions/decider.js';
 import type { sessionCategories } from '../../domain/sessions/events.js';
+import type { Logger } from '../../logger.js';
 import type { CommandContext } from '../commandContext.js';
 import { directoryOf } from '../connections.js';
 import { ensureQueue } from '../scheduler/queues.js';
@@ -67,16 +68,22 @@ export const ensureRecordsQueue = (boss: PgBoss, deadlineMs: number): Promise<vo
     expireInSeconds: Math.ceil((3 * deadlineMs) / 1000) + 120,
   });
 
-export function recordDispatch(boss: PgBoss, works: RecordDispatch['works']): RecordDispatch {
+export function recordDispatch(boss: PgBoss, works: RecordDispatch['works'], logger: Logger): RecordDispatch {
   return {
     works,
     async send(jobs) {
       await boss.insert(jobs.map((data) => ({ name: RECORDS_QUEUE, data: { ...data } })));
-      // Idle slots of every process fetch at once rather than at their next poll (wakeIdleSlots).
+      // Idle slots of every process fetch at once rather than at their next poll (wakeIdleSlots). The jobs
+      // are queued either way: a failed wake-up only delays them to that poll, so it is logged, not thrown.
       await boss
         .getDb()
         .executeSql(`SELECT pg_notify('${RECORDS_CHANNEL}', '')`, [])
-        .catch(() => undefined);
+        .catch((err: unknown) =>
+          logger.warn(
+            { err, jobs: jobs.length, channel: RECORDS_CHANNEL },
+            'records queued, but idle slots could not be woken: they fetch them at their next poll',
+          ),
+        );
     },
   };
 }
