@@ -6,6 +6,7 @@
 // maximum of the rows' days, a function of the rows alone, and a rebuild writes the same rows. Dropping
 // a month partition removes rows behind the projection's back: the day kept may then be later than the
 // latest row left, which is why totals.ts falls back to the search when that row is missing.
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { ProjectionContext } from '../projection.js';
 
 export const latestSizeTable = 'instance_latest_sizes';
@@ -22,14 +23,16 @@ export async function keepLatestSizes(
     // YYYY-MM-DD strings sort as the days they name.
     if (day === undefined || s.collectedDate > day) latest.set(s.instanceId, s.collectedDate);
   }
-  await trx.raw(
-    `INSERT INTO ?? AS l (instance_id, collected_date)
+  await trx
+    .raw(
+      `INSERT INTO ?? AS l (instance_id, collected_date)
      SELECT instance_id, collected_date FROM jsonb_to_recordset(?::jsonb) AS k(instance_id uuid, collected_date date)
      ON CONFLICT (instance_id) DO UPDATE SET collected_date = excluded.collected_date
      WHERE l.collected_date < excluded.collected_date`,
-    [
-      table(latestSizeTable),
-      JSON.stringify([...latest].map(([instance_id, collected_date]) => ({ instance_id, collected_date }))),
-    ],
-  );
+      [
+        table(latestSizeTable),
+        JSON.stringify([...latest].map(([instance_id, collected_date]) => ({ instance_id, collected_date }))),
+      ],
+    )
+    .options(prepared);
 }

@@ -3,6 +3,7 @@
 // instance_size_stats: partitioned by month, with a DEFAULT partition, so any collected_date inserts),
 // and the latest table-size snapshot of each database (database_table_size_stats). A re-collection on
 // the same day replaces that day's figures: the instance total and exactly the databases it holds.
+import { prepared } from '../../adapters/db/preparedStatements.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { databaseId } from '../../domain/ids.js';
 import type { Projection, ProjectionContext } from '../projection.js';
@@ -122,21 +123,23 @@ async function applyStats({ trx, table }: ProjectionContext, events: readonly St
   const last = lastByKey(events, (d) => `${d.instanceId}/${d.collectedDate}`);
   if (last.length === 0) return;
   const stats = table('database_size_stats');
-  await trx.raw(
-    `DELETE FROM ?? s USING jsonb_to_recordset(?::jsonb) AS k(instance_id uuid, collected_date date, names jsonb)
+  await trx
+    .raw(
+      `DELETE FROM ?? s USING jsonb_to_recordset(?::jsonb) AS k(instance_id uuid, collected_date date, names jsonb)
      WHERE s.instance_id = k.instance_id AND s.collected_date = k.collected_date
        AND NOT jsonb_exists(k.names, s.database_name)`,
-    [
-      stats,
-      JSON.stringify(
-        last.map((d) => ({
-          instance_id: d.instanceId,
-          collected_date: d.collectedDate,
-          names: d.databases.map((db) => db.databaseName),
-        })),
-      ),
-    ],
-  );
+      [
+        stats,
+        JSON.stringify(
+          last.map((d) => ({
+            instance_id: d.instanceId,
+            collected_date: d.collectedDate,
+            names: d.databases.map((db) => db.databaseName),
+          })),
+        ),
+      ],
+    )
+    .options(prepared);
   await writeRows(
     trx,
     stats,
@@ -172,11 +175,13 @@ async function applyTableSizes({ trx, table }: ProjectionContext, events: readon
   const last = lastByKey(events, (d) => JSON.stringify([d.instanceId, d.databaseName]));
   if (last.length === 0) return;
   const t = table('database_table_size_stats');
-  await trx.raw(
-    `DELETE FROM ?? s USING jsonb_to_recordset(?::jsonb) AS k(instance_id uuid, database_name text)
+  await trx
+    .raw(
+      `DELETE FROM ?? s USING jsonb_to_recordset(?::jsonb) AS k(instance_id uuid, database_name text)
      WHERE s.instance_id = k.instance_id AND s.database_name = k.database_name`,
-    [t, JSON.stringify(last.map((d) => ({ instance_id: d.instanceId, database_name: d.databaseName })))],
-  );
+      [t, JSON.stringify(last.map((d) => ({ instance_id: d.instanceId, database_name: d.databaseName })))],
+    )
+    .options(prepared);
   await writeRows(
     trx,
     t,
