@@ -1,14 +1,12 @@
 // Prepared statements on request (src/adapters/db/preparedStatements.ts), through real PostgreSQL: a knex
 // statement given `.options(prepared)` is prepared once per connection under the name of its text, in a
-// transaction too; one without it is not; the event store's reads are prepared; and a prepared write
-// still reaches the table its name means after a rebuild swapped a twin in under that name.
+// transaction too; one without it is not; and a prepared write still reaches the table its name means
+// after a rebuild swapped a twin in under that name.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnex } from '../../src/adapters/db/knex.js';
-import { createPgPool } from '../../src/adapters/db/pgPool.js';
 import { prepared, statementName } from '../../src/adapters/db/preparedStatements.js';
-import { PostgresEventStore } from '../../src/adapters/eventStore/postgresEventStore.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 
 let db: TestDatabase;
@@ -63,25 +61,5 @@ describe('knex statements', () => {
     const { rows } = await knex.raw<{ rows: unknown[] }>('SELECT v, extra FROM ??', [table]);
     expect(rows).toEqual([{ v: 'x', extra: null }]);
     await knex.raw('DROP TABLE ??', [table]);
-  });
-});
-
-describe('the event store', () => {
-  it("prepares its reads on the pool's connections", async () => {
-    const pool = createPgPool(db.url, { max: 1 }); // one connection: the reads' statements stay on it
-    const store = new PostgresEventStore(pool, { pollIntervalMs: 60_000 });
-    try {
-      await store.readAll({ maxCount: 10 });
-      await store.streamRevision(`test-${randomUUID()}`);
-      const { rows } = await pool.query<{ statement: string }>(
-        'SELECT statement FROM pg_prepared_statements',
-      );
-      const statements = rows.map((r) => r.statement);
-      expect(statements.some((s) => s.includes('FROM streams WHERE stream_id = $1'))).toBe(true);
-      expect(statements.some((s) => s.includes('pg_snapshot_xmin'))).toBe(true);
-    } finally {
-      await store.close();
-      await pool.end();
-    }
   });
 });

@@ -4,7 +4,6 @@
 import type pg from 'pg';
 import { Observable } from 'rxjs';
 import { START, type EventData, type Position, type RecordedEvent } from '../../domain/events/envelope.js';
-import { statementName } from '../db/preparedStatements.js';
 import { PgNotifier, type WakeReason } from './pgNotifier.js';
 import { appendEvents, transactionRunner, type RunQuery } from './postgresAppend.js';
 import {
@@ -249,18 +248,14 @@ export class PostgresEventStore implements EventStore {
     await this.notifier.close();
   }
 
-  /**
-   * A statement of this store: its text is one of a fixed few (the reads above), so it is prepared once per
-   * connection under a name of its text (statementName).
-   */
+  // The reads are not named (prepared) as the appends are: named, they made the big-session benchmark's
+  // run faster but its V8 heap 153 -> 240 MB (docs/decisions.md, "Prepared statements and lz4 for the store").
   private query<R extends pg.QueryResultRow>(
     sql: string | pg.QueryConfig,
     params: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     return this.guard(() =>
-      typeof sql === 'string'
-        ? this.pool.query<R>({ name: statementName(sql), text: sql, values: params })
-        : this.pool.query<R>(sql),
+      typeof sql === 'string' ? this.pool.query<R>(sql, params) : this.pool.query<R>(sql),
     );
   }
 
