@@ -115,6 +115,27 @@ export function cpuBetween(before: CpuSample, after: CpuSample): CpuSample {
 /** CPU seconds of the benchmark's own processes (this one, its store, the monitored servers). */
 export const ownCpuSec = (delta: CpuSample): number => delta.machine! - delta.rest!;
 
+/**
+ * The rate the CPU allows: if the benchmark's processes had every core to themselves, the CPU they used per
+ * instance in `cpu` would allow at most this many instances/s; printed with its multiple of the baseline's.
+ */
+export function cpuCeilingLine(
+  cpu: CpuSample,
+  instances: number,
+  baselinePerSec: number,
+  baseline: string,
+): string {
+  const cores = os.availableParallelism();
+  const msPerInstance = (1000 * ownCpuSec(cpu)) / instances;
+  const perSec = (1000 * cores) / msPerInstance;
+  const groups = Object.keys(cpu).filter((k) => !['machine', 'rest'].includes(k));
+  return (
+    `CPU ceiling: ${cores} cores / ${msPerInstance.toFixed(1)} CPU ms/instance of this benchmark's processes on ` +
+    `this machine (${groups.join(', ')}) = at most ${perSec.toFixed(1)} instances/s, ` +
+    `${(perSec / baselinePerSec).toFixed(2)}x ${baseline}`
+  );
+}
+
 /** "bench 12.1, whalefall store 8.0, ..., rest 3.2 CPU ms/instance; 1.95 of 2 cores busy". */
 export function describeCpu(delta: CpuSample, instances: number, wallSec: number): string {
   const groups = Object.keys(delta).filter((k) => k !== 'machine');

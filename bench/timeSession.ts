@@ -1,12 +1,11 @@
 // A session of the fleet (fleet.ts) timed from its start until every record has ended, and the report
 // that puts the runs of one benchmark at different concurrencies next to each other.
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { SessionRunDeps, StartedSession } from '../src/commands/sync/runSession.js';
 import { loadSession } from '../src/commands/sync/sessionWriter.js';
 import type { RecordedEvent } from '../src/domain/events/envelope.js';
 import { startCpuPhases } from './cpuPhases.js';
-import { cpuBetween, describeCpu, ownCpuSec, sampleCpu, type CpuSample } from './cpuUsage.js';
+import { cpuBetween, cpuCeilingLine, describeCpu, sampleCpu, type CpuSample } from './cpuUsage.js';
 import { liveProjections, say, type Fleet, type FleetInstance } from './fleet.js';
 import { countsBetween, type ProxyCounts } from './latencyProxy.js';
 import { describePgCpu, startPgCpu, type PgCpuSplit } from './pgBackendCpu.js';
@@ -181,22 +180,15 @@ export function perEngine(
     .join(', ');
 }
 
-/**
- * The speed-up the CPU allows: if the benchmark's processes had every core to themselves, the CPU they
- * used per instance in the last run would allow at most this many instances/s.
- */
+/** The speed-up the CPU allows the last run (cpuCeilingLine), against the first run's rate. */
 function cpuCeiling(first: TimedSession, last: TimedSession): string {
   if (!('whalefall store' in last.cpu))
     return 'CPU ceiling: needs the CPU time of each process (Linux /proc)';
-  const cores = os.availableParallelism();
-  const perSec = cores / (ownCpuSec(last.cpu) / last.instances);
-  const ratio = perSec / (first.instances / first.wallSec);
-  return (
-    `CPU ceiling: ${cores} cores / ${((1000 * ownCpuSec(last.cpu)) / last.instances).toFixed(1)} CPU ms/instance of ` +
-    `this benchmark's processes on this machine (${Object.keys(last.cpu)
-      .filter((k) => !['machine', 'rest'].includes(k))
-      .join(', ')}) = at most ${perSec.toFixed(1)} instances/s, ` +
-    `${ratio.toFixed(2)}x concurrency ${first.concurrency}`
+  return cpuCeilingLine(
+    last.cpu,
+    last.instances,
+    first.instances / first.wallSec,
+    `concurrency ${first.concurrency}`,
   );
 }
 
