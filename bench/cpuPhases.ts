@@ -159,13 +159,19 @@ async function save(dir: string, what: string, ext: string, profile: unknown): P
 }
 
 /**
- * Starts profiling this process (BENCH_CPU_PHASES=off: only its CPU is read, to see what the profiler
- * costs); stop() ends it and answers the report lines: the CPU by thread, then the breakdown.
- * BENCH_HEAP_PROFILE=dir also samples every allocation, collected or not (<what>.heapprofile): what
- * keeps the garbage collector busy.
+ * Profiled runs of their own (timeSession.ts), unless BENCH_CPU_PHASES=off. The profiler samples the main
+ * thread every millisecond of wall time, busy or idle, and a sample costs tens of microseconds of CPU: at
+ * concurrency 1 (about 200 ms of wall time per instance) that was 8 to 12 ms per instance, so a measured
+ * session never runs with it.
  */
-export async function startCpuPhases() {
-  const profiling = process.env.BENCH_CPU_PHASES !== 'off';
+export const profiledRuns = process.env.BENCH_CPU_PHASES !== 'off';
+
+/**
+ * Reads this process's CPU by thread and, with `profiling`, profiles it; stop() ends it and answers the
+ * report lines: the CPU by thread, then the breakdown. BENCH_HEAP_PROFILE=dir also samples every
+ * allocation, collected or not (<what>.heapprofile): what keeps the garbage collector busy.
+ */
+export async function startCpuPhases(profiling: boolean) {
   const heapDir = process.env.BENCH_HEAP_PROFILE;
   const session = new Session();
   session.connect();
@@ -188,7 +194,10 @@ export async function startCpuPhases() {
         await save(heapDir, what, 'heapprofile', (await session.post('HeapProfiler.stopSampling')).profile);
       if (!profiling) {
         session.disconnect();
-        return [...head, '  (no profile: BENCH_CPU_PHASES=off)'];
+        return [
+          ...head,
+          profiledRuns ? '  (measured without the profiler)' : '  (no profile: BENCH_CPU_PHASES=off)',
+        ];
       }
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();

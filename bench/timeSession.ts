@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { SessionRunDeps, StartedSession } from '../src/commands/sync/runSession.js';
 import { loadSession } from '../src/commands/sync/sessionWriter.js';
 import type { RecordedEvent } from '../src/domain/events/envelope.js';
-import { startCpuPhases } from './cpuPhases.js';
+import { profiledRuns, startCpuPhases } from './cpuPhases.js';
 import { cpuBetween, cpuCeilingLine, describeCpu, sampleCpu, type CpuSample } from './cpuUsage.js';
 import { liveProjections, say, type Fleet, type FleetInstance } from './fleet.js';
 import { countsBetween, type ProxyCounts } from './latencyProxy.js';
@@ -37,7 +37,8 @@ const countEvents = async (db: BenchDatabase): Promise<number> =>
 
 /**
  * Times a session from its start until every record has ended; throws unless every record completed
- * (but those of `mayFail`, e.g. a blackholed instance).
+ * (but those of `mayFail`, e.g. a blackholed instance). `underProfiler`: under the CPU profiler (not for a
+ * measured figure: cpuPhases.ts).
  */
 export async function timeSession(
   fleet: Fleet,
@@ -46,10 +47,11 @@ export async function timeSession(
   concurrency: number,
   start: () => Promise<StartedSession>,
   mayFail: ReadonlySet<string> = new Set(),
+  underProfiler = false,
 ): Promise<TimedSession> {
   say(`${what}: ${instances} instances at concurrency ${concurrency}...`);
   const eventsBefore = await countEvents(fleet.db);
-  const profiling = await startCpuPhases();
+  const profiling = await startCpuPhases(underProfiler);
   const proxyBefore = await fleet.proxy?.counts();
   const pgCpuWindow = await startPgCpu(fleet.pgCpu.url, fleet.pgCpu.rules);
   const cpuBefore = sampleCpu(fleet.cpuTrees);
@@ -155,7 +157,42 @@ export async function timeSessions(
     runs.push(run);
     phases.push(...timer.take(run));
   }
+  if (profiledRuns)
+    for (const run of runs)
+      run.profile = [...(run.profile ?? []), ...(await profiled(fleet, what, run, timer, start))];
   return { runs, phases };
+}
+
+/**
+ * The same work as a measured run, over instances of its own, under the profiler: where the service's CPU
+ * goes, and what the profiler itself cost (its service CPU next to the measured run's).
+ */
+async function profiled(
+  fleet: Fleet,
+  what: string,
+  measured: TimedSession,
+  timer: ReturnType<typeof phaseTimer>,
+  start: SessionStarter,
+): Promise<string[]> {
+  const c = measured.concurrency;
+  const [set] = await fleet.register([`profiled-c${c}`], measured.instances);
+  const ids = set!.map((s) => s.id);
+  const run = await timeSession(
+    fleet,
+    `${what} (profiled)`,
+    ids.length,
+    c,
+    () => start(timer.deps, ids, c),
+    new Set(),
+    true,
+  );
+  timer.take(run);
+  const ms = (r: TimedSession) => ((1000 * r.cpu.bench!) / r.instances).toFixed(1);
+  return [
+    `profiled run of its own (not measured): ${what} of ${run.instances} other instances at concurrency ${c}, ` +
+      `${ms(run)} service CPU ms/instance under the profiler vs. ${ms(measured)} measured without it`,
+    ...(run.profile ?? []).slice(1),
+  ];
 }
 
 /** "mysql 52, postgresql 53-54": a figure of each completed record (min-max), per engine. */
