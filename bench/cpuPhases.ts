@@ -159,10 +159,9 @@ async function save(dir: string, what: string, ext: string, profile: unknown): P
 }
 
 /**
- * Profiled runs of their own (timeSession.ts), unless BENCH_CPU_PHASES=off. The profiler samples the main
- * thread every millisecond of wall time, busy or idle, and a sample costs tens of microseconds of CPU: at
- * concurrency 1 (about 200 ms of wall time per instance) that was 8 to 12 ms per instance, so a measured
- * session never runs with it.
+ * Profiled runs of their own (timeSession.ts), unless BENCH_CPU_PHASES=off: a measured session never runs
+ * under the profiler, which samples the main thread every millisecond of wall time, busy or idle. The
+ * profiled run prints its service CPU next to the measured one's, so what the profiler costs is seen.
  */
 export const profiledRuns = process.env.BENCH_CPU_PHASES !== 'off';
 
