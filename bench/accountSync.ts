@@ -132,11 +132,11 @@ export async function run(_ctx: BenchContext): Promise<void> {
         statements.mark();
         return start(deps, ids, c);
       };
-      const { runs, phases } = await timeSessions(f, 'account sync', sets, CONCURRENCIES, counted);
+      const { runs, phases, synced } = await timeSessions(f, 'account sync', sets, CONCURRENCIES, counted);
       statements.mark();
       const statementsOf = new Map(runs.map((r, i) => [r, statements.line(runs.length - i, r.instances)]));
       const setOf = (r: (typeof runs)[number]) => sets[runs.indexOf(r)]!;
-      const proxyCpu = f.proxy ? [await proxyCpuLine(f.proxy, 2 * INSTANCES)] : [];
+      const proxyCpu = f.proxy ? [await proxyCpuLine(f.proxy, synced)] : [];
       const nightly = await nightlySync(f, {
         instances: sets.at(-1)!,
         concurrency: CONCURRENCIES.at(-1)!,

@@ -149,8 +149,14 @@ export async function run(_ctx: BenchContext): Promise<void> {
       ctx = fleet.ctx;
       say(`registering 3 x ${INSTANCES} instances...`);
       const sets = await fleet.register(['a', 'b', 'c'], INSTANCES);
-      const { runs, phases } = await timeSessions(fleet, 'capacity collection', sets, CONCURRENCIES, start);
-      const proxyCpu = fleet.proxy ? [await proxyCpuLine(fleet.proxy, 2 * INSTANCES)] : [];
+      const { runs, phases, synced } = await timeSessions(
+        fleet,
+        'capacity collection',
+        sets,
+        CONCURRENCIES,
+        start,
+      );
+      const proxyCpu = fleet.proxy ? [await proxyCpuLine(fleet.proxy, synced)] : [];
       const blackhole = await blackholeRun(
         fleet,
         sets[2]!.map((i) => i.id),

@@ -138,7 +138,7 @@ export async function timeSessions(
   sets: readonly (readonly FleetInstance[])[],
   concurrencies: readonly number[],
   start: SessionStarter,
-): Promise<{ runs: TimedSession[]; phases: string[] }> {
+): Promise<{ runs: TimedSession[]; phases: string[]; synced: number }> {
   const timer = phaseTimer(fleet.deps);
   const runs: TimedSession[] = [];
   const last = concurrencies.at(-1)!;
@@ -149,6 +149,7 @@ export async function timeSessions(
     timer.take(run);
     return run;
   });
+  let synced = warmUpInstances;
   for (const [i, concurrency] of concurrencies.entries()) {
     const instanceIds = sets[i]!.map((s) => s.id);
     const run = await timeSession(fleet, what, instanceIds.length, concurrency, () =>
@@ -156,11 +157,15 @@ export async function timeSessions(
     );
     runs.push(run);
     phases.push(...timer.take(run));
+    synced += run.instances;
   }
   if (profiledRuns)
-    for (const run of runs)
+    for (const run of runs) {
       run.profile = [...(run.profile ?? []), ...(await profiled(fleet, what, run, timer, start))];
-  return { runs, phases };
+      synced += run.instances;
+    }
+  // Every instance synced here (warm-up, measured and profiled): what the proxy's CPU is divided by.
+  return { runs, phases, synced };
 }
 
 /**
