@@ -169,6 +169,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
           ],
           monitoredPostgres: f.cpuTrees['monitored PostgreSQL'],
           serviceCpuTargetMs: SERVICE_CPU_TARGET_MS,
+          below: [nightly.met, targets.met],
           detail: (r) =>
             `accounts per instance: ${perEngine(setOf(r), r, (c) => c.itemsSynced)}; ${roundTripsLine(r, setOf(r))}; ` +
             statementsOf.get(r)!,

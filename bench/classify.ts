@@ -222,9 +222,38 @@ export async function run(_ctx: BenchContext): Promise<void> {
       sameSet(r.appended.added, want.added) &&
       sameSet(r.appended.removed, want.removed);
     const percentOfFirst = (r: Run) => (100 * r.wallSec) / first.wallSec;
-    const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
     const runs = [first, rerun, unchanged, nightly, floor];
     const perSec = (sec: number) => total / sec;
+    // Every target printed counts in the summary (the table's rows are information only).
+    const checks = [
+      {
+        text: `first run appends what the rules give (${fmt(first.appended.events)} events, ${fmt(first.appended.added.size)} added = in-memory):`,
+        met: firstOk,
+      },
+      ...(
+        [
+          [rerun, wantA],
+          [nightly, wantB],
+        ] as const
+      ).flatMap(([r, want]) => [
+        {
+          text:
+            `${r.what}: appends only the changes (${fmt(r.appended.events)} AssignmentsChanged for ${fmt(want.instances.size)} changed instances, ` +
+            `added/removed ids = in-memory recomputation):`,
+          met: onlyChanges(r, want),
+        },
+        {
+          text:
+            `${r.what}: ${r.wallSec.toFixed(2)} s = ${percentOfFirst(r).toFixed(1)} % of the first run's ${first.wallSec.toFixed(2)} s, ` +
+            `target < ${MAX_RERUN_PERCENT} %:`,
+          met: percentOfFirst(r) < MAX_RERUN_PERCENT,
+        },
+      ]),
+      {
+        text: `unchanged re-run appends nothing (${fmt(unchanged.appended.events)} AssignmentsChanged):`,
+        met: unchanged.appended.events === 0,
+      },
+    ];
     report(
       `classify: auto-classify ${fmt(total)} accounts (${INSTANCES} instances x ${ACCOUNTS}, half MySQL half PostgreSQL), ` +
         `${rules.length} rules, concurrency ${CONCURRENCY}`,
@@ -261,28 +290,10 @@ export async function run(_ctx: BenchContext): Promise<void> {
             `re-runs ${fmt(wantA.instances.size)} / ${fmt(wantB.instances.size)} AssignmentsChanged, ` +
             `${fmt(wantA.added.size)} / ${fmt(wantB.added.size)} added, ${fmt(wantA.removed.size)} / ${fmt(wantB.removed.size)} removed`,
         ],
+        checks,
       },
     );
-    process.stdout.write(
-      [
-        `first run appends what the rules give (${fmt(first.appended.events)} events, ${fmt(first.appended.added.size)} added = in-memory): ${verdict(firstOk)}`,
-        ...(
-          [
-            [rerun, wantA],
-            [nightly, wantB],
-          ] as const
-        ).flatMap(([r, want]) => [
-          `${r.what}: appends only the changes (${fmt(r.appended.events)} AssignmentsChanged for ${fmt(want.instances.size)} changed instances, ` +
-            `added/removed ids = in-memory recomputation): ${verdict(onlyChanges(r, want))}`,
-          `${r.what}: ${r.wallSec.toFixed(2)} s = ${percentOfFirst(r).toFixed(1)} % of the first run's ${first.wallSec.toFixed(2)} s, ` +
-            `target < ${MAX_RERUN_PERCENT} %: ${verdict(percentOfFirst(r) < MAX_RERUN_PERCENT)}`,
-        ]),
-        `unchanged re-run appends nothing (${fmt(unchanged.appended.events)} AssignmentsChanged): ${verdict(unchanged.appended.events === 0)}`,
-        '',
-        ...phases,
-        '',
-      ].join('\n'),
-    );
+    process.stdout.write(['', ...phases, ''].join('\n'));
   } finally {
     await s?.raw.close().catch(() => undefined);
     await db.close();

@@ -139,6 +139,8 @@ export function report(
     notes?: string[];
     /** Targets that are not a ratio of rows/s, printed under the table and counted in the summary. */
     checks?: { text: string; met: boolean }[];
+    /** Targets whose lines the caller prints below the report (each says PASS or MISS): counted in the summary. */
+    below?: readonly boolean[];
   },
 ): boolean {
   const header = ['case', 'rows/s', 'baseline rows/s', 'ratio %', 'target'];
@@ -159,6 +161,9 @@ export function report(
     c.map((v, i) => (i === 0 || i === 4 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ');
   const checks = info.checks ?? [];
   allMet &&= checks.every((c) => c.met);
+  const below = info.below ?? [];
+  allMet &&= below.every(Boolean);
+  const andBelow = below.length > 0 ? ', here and below' : '';
   const cpus = os.cpus();
   const out = [
     '',
@@ -173,8 +178,8 @@ export function report(
     ...checks.map((c) => `${c.text} ${c.met ? 'PASS' : 'MISS'}`),
     '',
     allMet
-      ? 'summary: PASS (every target met)'
-      : 'summary: MISS (see the rows marked MISS; targets, not assertions)',
+      ? `summary: PASS (every target met${andBelow})`
+      : `summary: MISS (see the rows marked MISS${andBelow}; targets, not assertions)`,
     '',
   ];
   process.stdout.write(out.map((l) => l.trimEnd()).join('\n') + '\n');

@@ -249,6 +249,8 @@ export function reportSpeedUp(
     serviceCpuTargetMs?: number;
     /** The monitored PostgreSQL's postmaster when it runs here (fleet.cpuTrees), for the split's note. */
     monitoredPostgres?: number;
+    /** Targets the caller prints after this report, counted in its summary (report's `below`). */
+    below?: readonly boolean[];
   },
 ): boolean {
   const perSec = (r: TimedSession) => r.instances / r.wallSec;
@@ -285,6 +287,7 @@ export function reportSpeedUp(
         cpuCeiling(first, last),
       ],
       checks: serviceCpuChecks(runs, info.serviceCpuTargetMs),
+      below: info.below,
     },
   );
   process.stdout.write(`${[...info.phases, ...runs.flatMap((r) => r.profile ?? [])].join('\n')}\n`);

@@ -286,6 +286,7 @@ export async function run(_ctx: BenchContext): Promise<void> {
           '',
           ...lines,
         ],
+        below: [allCompleted],
       },
     );
     process.stdout.write(
