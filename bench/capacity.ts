@@ -120,7 +120,7 @@ async function blackholeRun(fleet: Fleet, set: string[], without: TimedSession, 
     c,
     // One attempt: the in-run retries (3 attempts, 2 s then 4 s apart) would cost 3 deadlines + 6 s.
     () => start(fleet.deps, ids, c, BLACKHOLE_DEADLINE_MS, { attempts: 1, backoffMs: 0 }),
-    new Set([blackholed.id]),
+    { mayFail: new Set([blackholed.id]) },
   );
   const failed = run.history.find(
     (e) => e.type === 'InstanceSyncFailed' && (e.data as { instanceId: string }).instanceId === blackholed.id,

@@ -1,6 +1,7 @@
 // The whalefall processes a benchmark starts from the built CLI (`node dist/src/cli.js serve|worker`), and
-// a small client of their HTTP API. buildIfStale() first: it builds dist/ as `npm start` does, when a source
-// is newer than the last build (a fresh clone has none; a stale one would measure older code).
+// a small client of their HTTP API. buildOnce() (test/support/serverProcess.ts) first: it builds dist/ as
+// `npm start` does, when a source is newer than the last build (a fresh clone has none; a stale one would
+// measure older code).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { cpuBetween, sampleCpu } from './cpuUsage.js';
@@ -8,15 +9,6 @@ import type { BenchDatabase } from './support.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
 export const builtCli = path.join(repoRoot, 'dist/src/cli.js');
-
-/** Builds dist/ (the server and the web console) when it is missing or older than a source (scripts/buildIfStale.mjs). */
-export function buildIfStale(say: (line: string) => void): void {
-  say('building dist/ when a source is newer than it (scripts/buildIfStale.mjs, as npm start does)...');
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts/buildIfStale.mjs')], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
 const READY_MS = 90_000;
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });

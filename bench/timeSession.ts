@@ -46,8 +46,10 @@ export async function timeSession(
   instances: number,
   concurrency: number,
   start: () => Promise<StartedSession>,
-  mayFail: ReadonlySet<string> = new Set(),
-  underProfiler = false,
+  {
+    mayFail = new Set<string>(),
+    underProfiler = false,
+  }: { mayFail?: ReadonlySet<string>; underProfiler?: boolean } = {},
 ): Promise<TimedSession> {
   say(`${what}: ${instances} instances at concurrency ${concurrency}...`);
   const eventsBefore = await countEvents(fleet.db);
@@ -182,15 +184,9 @@ async function profiled(
   const c = measured.concurrency;
   const [set] = await fleet.register([`profiled-c${c}`], measured.instances);
   const ids = set!.map((s) => s.id);
-  const run = await timeSession(
-    fleet,
-    `${what} (profiled)`,
-    ids.length,
-    c,
-    () => start(timer.deps, ids, c),
-    new Set(),
-    true,
-  );
+  const run = await timeSession(fleet, `${what} (profiled)`, ids.length, c, () => start(timer.deps, ids, c), {
+    underProfiler: true,
+  });
   timer.take(run);
   const ms = (r: TimedSession) => ((1000 * r.cpu.bench!) / r.instances).toFixed(1);
   return [

@@ -19,18 +19,11 @@ import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { createCollector, dropCollector } from '../test/support/mariadbCollector.js';
 import { freePort } from '../test/support/net.js';
+import { buildOnce } from '../test/support/serverProcess.js';
 import { postmasterPid } from './classifySetup.js';
 import { cpuCeilingLine, localServerPid } from './cpuUsage.js';
 import { proxyCpuLine, RTT_MS, startBenchProxy, type BenchProxy } from './latencyProxy.js';
-import {
-  apiOf,
-  buildIfStale,
-  hasWorkerCommand,
-  idleCpu,
-  startChild,
-  waitReady,
-  type Child,
-} from './serviceProcess.js';
+import { apiOf, hasWorkerCommand, idleCpu, startChild, waitReady, type Child } from './serviceProcess.js';
 import { openBenchDatabase, report, type BenchContext, type BenchDatabase } from './support.js';
 import { POLL_MS, recordFacts, timeCollection, type Run } from './workersMeasures.js';
 
@@ -52,7 +45,8 @@ const fmt = (n: number, digits = 0) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(_ctx: BenchContext): Promise<void> {
-  buildIfStale(say);
+  say('building dist/ when a source is newer than it (scripts/buildIfStale.mjs, as npm start does)...');
+  await buildOnce();
   const worker = hasWorkerCommand();
   const prefix = `wfw_${randomBytes(3).toString('hex')}`;
   const collector = { user: `${prefix}_collector`, password: `Wfw-${randomBytes(9).toString('hex')}` };
